@@ -1,0 +1,115 @@
+"""provcheck: check an object against the registers of stolen and missing cultural property.
+
+provcheck is not a register. It holds no list of stolen objects of its own: it asks the registers,
+compares what they return with the object in hand, and keeps a record of what it asked, whom,
+when, and what came back. Absence from every register shows diligence, never that an object is
+clean.
+
+    import provcheck
+
+    report = provcheck.check({"title": "Acorn", "maker": "Tiffany", "period": "1906"})
+    print(report.conclusion)       # possible-match | no-match-found | incomplete
+    for outcome in report.outcomes:
+        print(outcome.registry, outcome.state, outcome.error)
+"""
+
+from provcheck._version import __version__
+from provcheck.candidate import Band, Candidate, Evidence
+from provcheck.description import ImageLike, ImageRef, ObjectDescription
+from provcheck.engine import QueryLike, RegistriesLike, acheck, check
+from provcheck.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    InputError,
+    InvalidQueryError,
+    MalformedResponseError,
+    PaymentRequiredError,
+    PluginLoadError,
+    ProvcheckError,
+    QueryNotSupported,
+    RateLimitedError,
+    ReferralRequired,
+    RegistryError,
+    RegistryNotFoundError,
+    RegistryTimeoutError,
+    RegistryUnavailableError,
+    RejectedQueryError,
+    SearchPending,
+)
+from provcheck.makers import AttributionQualifier, Maker, parse_makers
+from provcheck.matching import Matcher
+from provcheck.measurements import Dimension, Measurement, Unit, parse_measurements
+from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
+from provcheck.periods import DatePeriod, parse_period
+from provcheck.plugins import installed_registries, open_registry, registry_class
+from provcheck.record import Record, RecordStatus
+from provcheck.registry import (
+    Access,
+    Capabilities,
+    DataSource,
+    Registry,
+    RegistrySettings,
+    SearchResult,
+)
+from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
+
+__all__ = [
+    "Access",
+    "AttributionQualifier",
+    "AuthenticationError",
+    "Band",
+    "Candidate",
+    "Capabilities",
+    "CheckReport",
+    "Conclusion",
+    "ConfigurationError",
+    "DataSource",
+    "DatePeriod",
+    "Dimension",
+    "Evidence",
+    "ImageLike",
+    "ImageRef",
+    "InputError",
+    "InvalidQueryError",
+    "Maker",
+    "MalformedResponseError",
+    "Matcher",
+    "Measurement",
+    "ObjectDescription",
+    "OutcomeError",
+    "OutcomeState",
+    "PaymentRequiredError",
+    "PendingSearch",
+    "PluginLoadError",
+    "ProvcheckError",
+    "QueryLike",
+    "QueryNotSupported",
+    "RateLimitedError",
+    "Record",
+    "RecordStatus",
+    "Referral",
+    "ReferralRequired",
+    "RegistriesLike",
+    "Registry",
+    "RegistryError",
+    "RegistryNotFoundError",
+    "RegistryOutcome",
+    "RegistrySettings",
+    "RegistryTimeoutError",
+    "RegistryUnavailableError",
+    "RejectedQueryError",
+    "ReportVerification",
+    "SearchPending",
+    "SearchResult",
+    "Unit",
+    "__version__",
+    "acheck",
+    "check",
+    "installed_registries",
+    "open_registry",
+    "parse_makers",
+    "parse_measurements",
+    "parse_period",
+    "registry_class",
+    "verify_report",
+]

@@ -1,0 +1,53 @@
+"""A register's record judged against the query: a score, a band, and the evidence for both."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from provcheck.record import Record
+
+__all__ = ["Band", "Candidate", "Evidence"]
+
+
+class Band(StrEnum):
+    """How a person should read a score: look now (strong), look (possible), or hardly (weak)."""
+
+    STRONG = "strong"
+    POSSIBLE = "possible"
+    WEAK = "weak"
+
+
+class Evidence(BaseModel):
+    """One field compared: both values as written, how alike they are, and why.
+
+    `similarity` is None when either side said nothing: absence is not disagreement.
+    `weight` is how much this field counts towards the score.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    query_value: str | None
+    record_value: str | None
+    similarity: float | None = Field(ge=0.0, le=1.0)
+    weight: float = Field(ge=0.0)
+    reason: str
+
+
+class Candidate(BaseModel):
+    """A record that may be the object being checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record: Record
+    score: float = Field(ge=0.0, le=1.0)
+    band: Band
+    evidence: tuple[Evidence, ...] = ()
+
+    def top_reasons(self, count: int = 3) -> list[str]:
+        """The reasons of the fields that counted most, strongest first."""
+        informative = [e for e in self.evidence if e.similarity is not None]
+        informative.sort(key=lambda e: e.weight * (e.similarity or 0.0), reverse=True)
+        return [e.reason for e in informative[:count]]

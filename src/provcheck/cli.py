@@ -1,0 +1,281 @@
+"""The `provcheck` command: a thin layer over the library.
+
+Exit codes (DESIGN.md): 0 no match found, 1 possible match, 3 incomplete, 2 usage or input error.
+An expected error prints one line -- what was wrong, where, what to do -- and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from provcheck._version import __version__
+from provcheck.description import ObjectDescription
+from provcheck.engine import DEFAULT_LIMIT, check
+from provcheck.errors import InputError, ProvcheckError
+from provcheck.plugins import installed_registries
+from provcheck.record import Record
+from provcheck.registry import env_var_name
+from provcheck.report import CheckReport, Conclusion, verify_report
+from provcheck.terminal import render_report
+
+__all__ = ["main"]
+
+EXIT_NO_MATCH = 0
+EXIT_POSSIBLE_MATCH = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+_EXIT_FOR = {
+    Conclusion.NO_MATCH_FOUND: EXIT_NO_MATCH,
+    Conclusion.POSSIBLE_MATCH: EXIT_POSSIBLE_MATCH,
+    Conclusion.INCOMPLETE: EXIT_INCOMPLETE,
+}
+
+# Object ID fields as `check` options: option name -> ObjectDescription field.
+_QUERY_OPTIONS = {
+    "title": "title",
+    "maker": "maker",
+    "object_type": "object_type",
+    "materials": "materials",
+    "measurements": "measurements",
+    "period": "period",
+    "inscriptions": "inscriptions",
+    "subject": "subject",
+    "features": "distinguishing_features",
+    "description": "description",
+    "inventory_number": "inventory_number",
+    "place_of_origin": "place_of_origin",
+}
+_SCHEMAS: dict[str, type[BaseModel]] = {
+    "report": CheckReport,
+    "query": ObjectDescription,
+    "record": Record,
+}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load_query(args: argparse.Namespace) -> ObjectDescription:
+    data: dict[str, Any] = {}
+    if args.query:
+        path = Path(args.query)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"--query {path}: cannot read it ({error})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})"
+            ) from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: expected a JSON object of Object ID fields")
+    for option, name in _QUERY_OPTIONS.items():
+        value = getattr(args, option)
+        if value is not None:
+            if name == "maker":  # the option replaces whatever maker the file gave
+                data.pop("makers", None)
+                data.pop("maker_text", None)
+            data[name] = value
+    for image in args.image or []:
+        if not image.startswith(("http://", "https://")) and not Path(image).is_file():
+            raise InputError(f"--image {image}: no such file")
+    if args.image:
+        data["images"] = [*data.get("images", []), *args.image]
+    try:
+        query = ObjectDescription.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "query"
+        source = args.query or "options"
+        raise InputError(f"{source}: field {where}: {first['msg']}") from None
+    if query.is_empty:
+        raise InputError("nothing to check: give --title, --maker, ... or --query FILE.json")
+    return query
+
+
+def _command_check(args: argparse.Namespace) -> int:
+    query = _load_query(args)
+    report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
+    if args.out:
+        _write_atomically(Path(args.out), report.to_json() + "\n")
+    if args.json:
+        print(report.to_json())
+    else:
+        print(render_report(report))
+        if args.out:
+            print(f"Report written to {args.out}")
+    return _EXIT_FOR[report.conclusion]
+
+
+def _command_registries(args: argparse.Namespace) -> int:
+    rows: list[dict[str, Any]] = []
+    for name, entry in installed_registries().items():
+        row: dict[str, Any] = {"name": name, "distribution": entry.distribution}
+        row["version"] = entry.version
+        try:
+            cls = entry.load()
+        except ProvcheckError as error:
+            row |= {"access": None, "title": None, "settings": "broken", "detail": str(error)}
+            rows.append(row)
+            continue
+        row |= {"access": cls.access.value, "title": cls.title, "homepage": cls.homepage}
+        row["environment"] = [env_var_name(name, option) for option in cls.Settings.model_fields]
+        try:
+            cls.Settings.load(name)
+            row |= {"settings": "complete", "detail": None}
+        except ProvcheckError as error:
+            row |= {"settings": "incomplete", "detail": str(error)}
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No registers installed. Install a plugin, e.g. `uv add provcheck-fbi`.")
+        return 0
+    print(f"{'NAME':<10} {'ACCESS':<9} {'SETTINGS':<11} {'VERSION':<9} TITLE")
+    for row in rows:
+        print(
+            f"{row['name']:<10} {row['access'] or '-':<9} {row['settings']:<11} "
+            f"{row['version'] or '-':<9} {row['title'] or ''}"
+        )
+        if row["detail"]:
+            print(f"{'':10} {row['detail']}")
+    return 0
+
+
+def _command_verify(args: argparse.Namespace) -> int:
+    result = verify_report(Path(args.report))
+    if result.ok:
+        print(f"{args.report}: digest verified ({result.recorded})")
+        return 0
+    print(
+        f"{args.report}: digest MISMATCH: the report was changed after it was written "
+        f"(recorded {result.recorded}, computed {result.computed})",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _command_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(_SCHEMAS[args.model].model_json_schema(mode="serialization"), indent=2))
+    return 0
+
+
+def _command_demo(args: argparse.Namespace) -> int:
+    print(
+        "provcheck demo: the bundled sample register and the walk-through arrive with the local\n"
+        "register (issue 3). Meanwhile: `provcheck registries`, `provcheck check --help`,\n"
+        "`provcheck schema`."
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="provcheck",
+        description="Check an object against registers of stolen and missing cultural property.",
+        epilog="Exit codes: 0 no match found, 1 possible match, 3 incomplete, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"provcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run a check on bundled data (no network, no set-up)")
+    demo.set_defaults(run=_command_demo)
+
+    example = (
+        "example:\n  provcheck check --title Acorn --maker Tiffany --period 1906 "
+        "--registry local --out report.json"
+    )
+    check_parser = commands.add_parser(
+        "check",
+        help="check one object against the registers",
+        description="Check one object, described by Object ID fields and photographs.",
+        epilog=example,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fields = check_parser.add_argument_group("the object (Object ID)")
+    for option in _QUERY_OPTIONS:
+        fields.add_argument(f"--{option.replace('_', '-')}", dest=option, metavar="TEXT")
+    fields.add_argument(
+        "--image", action="append", metavar="PATH", help="a photograph (repeatable)"
+    )
+    fields.add_argument("--query", metavar="FILE.json", help="Object ID fields as a JSON object")
+    check_parser.add_argument(
+        "--registry",
+        action="append",
+        metavar="NAME",
+        help="a register to search (repeatable; default: all installed)",
+    )
+    check_parser.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+    )
+    check_parser.add_argument("--timeout", type=float, help="seconds each register may take")
+    check_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
+    check_parser.set_defaults(run=_command_check)
+
+    registries = commands.add_parser(
+        "registries",
+        help="list installed registers and whether their settings are complete",
+        epilog="example:\n  provcheck registries --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    registries.add_argument("--json", action="store_true", help="print as JSON")
+    registries.set_defaults(run=_command_registries)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check that a saved report has not been changed",
+        epilog="example:\n  provcheck verify report.json   (exit 0 verified, 1 changed, 2 unreadable)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("report", metavar="REPORT.json")
+    verify.set_defaults(run=_command_verify)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the report (or of a query or record)",
+        epilog="example:\n  provcheck schema report > report.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument("model", nargs="?", choices=sorted(_SCHEMAS), default="report")
+    schema.set_defaults(run=_command_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ProvcheckError as error:
+        print(f"provcheck: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("provcheck: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The object being checked, described in the categories of the Object ID standard.
+
+Object ID (Getty, 1997; promoted by ICOM, UNESCO and INTERPOL) is what registers and police forces
+ask for to identify a stolen object: photographs, type, measurements, materials and techniques,
+inscriptions and markings, date or period, maker, subject, title, distinguishing features and a
+description. `ObjectDescription` holds those categories for a query and for every register's record.
+
+Free text is accepted where people have free text: `measurements="72 x 60 in"`, `period="c. 1880"`,
+`maker="attributed to Rembrandt"` are parsed once, here, into the structured parts, and the verbatim
+text is kept beside them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from os import PathLike, fspath
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from provcheck.makers import Maker, parse_makers
+from provcheck.measurements import Measurement, parse_measurements
+from provcheck.periods import DatePeriod, parse_period
+
+__all__ = ["ImageLike", "ImageRef", "ObjectDescription"]
+
+
+class ImageRef(BaseModel):
+    """A photograph of the object: a file `path`, a `url`, or the image's bytes as `data`.
+
+    Exactly one of them is set. `variants` holds other sizes a register offers (`{"thumb": url}`).
+    Fingerprints are computed from the image when matching needs them, not stored here.
+    """
+
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    path: str | None = None
+    url: str | None = None
+    data: bytes | None = Field(default=None, repr=False)
+    caption: str | None = None
+    variants: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> ImageRef:
+        given = [name for name in ("path", "url", "data") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"an image needs exactly one of path, url or data; got {given or 'none'}"
+            )
+        return self
+
+    @classmethod
+    def from_value(cls, value: ImageLike) -> ImageRef:
+        """Accept a path, a URL string, raw bytes, or an `ImageRef`."""
+        if isinstance(value, ImageRef):
+            return value
+        if isinstance(value, bytes):
+            return cls(data=value)
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return cls(url=value)
+        return cls(path=fspath(value))
+
+    @property
+    def location(self) -> str:
+        """Where the image is, for people: the path or URL, or a digest of inline bytes."""
+        if self.data is not None:
+            return f"<{len(self.data)} bytes, sha256:{hashlib.sha256(self.data).hexdigest()[:12]}>"
+        return self.path or self.url or ""
+
+
+ImageLike = ImageRef | str | PathLike[str] | bytes
+
+
+class ObjectDescription(BaseModel):
+    """An object described by Object ID's categories; every field is optional.
+
+    Structured parts (`measurements`, `period`, `makers`) keep their verbatim text beside them
+    (`measurements_text`, `period.text`, `maker_text` and each maker's `text`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    images: tuple[ImageRef, ...] = ()  # 1.1 photographs
+    object_type: str | None = None  # 1.2 type, hierarchical: "pottery > portrait head jar"
+    measurements_text: str | None = None  # 1.3 as written
+    measurements: tuple[Measurement, ...] = ()  # 1.3 read
+    materials: str | None = None  # 1.4 materials and techniques
+    inscriptions: str | None = None  # 1.5 inscriptions and markings
+    period: DatePeriod | None = None  # 1.6 date or period
+    maker_text: str | None = None  # 1.7 as written
+    makers: tuple[Maker, ...] = ()  # 1.7 read
+    subject: str | None = None  # 1.8
+    title: str | None = None  # 1.9
+    distinguishing_features: str | None = None  # 1.10 damage, repairs, defects
+    description: str | None = None  # 1.11
+    # Recommended extras of the standard.
+    inventory_number: str | None = None
+    place_of_origin: str | None = None
+    keywords: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_free_text(cls, data: Any) -> Any:
+        """Parse the free-text forms people pass (`maker="..."`, `period="..."`, ...) once."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        maker = data.pop("maker", None)
+        if maker is not None:
+            if "makers" in data or "maker_text" in data:
+                raise ValueError("give either maker (free text) or makers/maker_text, not both")
+            data["maker_text"] = maker
+        if isinstance(data.get("maker_text"), str) and "makers" not in data:
+            data["maker_text"] = data["maker_text"].strip() or None
+            data["makers"] = parse_makers(data["maker_text"])
+        measurements = data.get("measurements")
+        if isinstance(measurements, str):
+            data["measurements_text"] = measurements.strip() or None
+            data["measurements"] = parse_measurements(measurements)
+        elif isinstance(data.get("measurements_text"), str) and "measurements" not in data:
+            data["measurements"] = parse_measurements(data["measurements_text"])
+        if isinstance(data.get("period"), str):
+            data["period"] = parse_period(data["period"])
+        images = data.get("images")
+        if images is not None and not isinstance(images, str | bytes):
+            data["images"] = tuple(
+                image if isinstance(image, dict) else ImageRef.from_value(image) for image in images
+            )
+        keywords = data.get("keywords")
+        if isinstance(keywords, str):
+            data["keywords"] = tuple(k.strip() for k in keywords.split(";") if k.strip())
+        for name, value in list(data.items()):
+            if isinstance(value, str) and not value.strip():
+                data[name] = None  # an empty string says nothing; store it as absent
+        return data
+
+    def given_fields(self) -> frozenset[str]:
+        """The names of the fields that hold something (what a register could search on)."""
+        return frozenset(
+            name for name in type(self).model_fields if getattr(self, name) not in (None, (), "")
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.given_fields()
+
+    def summary(self) -> str:
+        """A one-line description for people: title, maker, period, as far as they are known."""
+        parts = [self.title or self.object_type or "untitled object"]
+        if self.makers:
+            parts.append(", ".join(m.name for m in self.makers))
+        if self.period:
+            parts.append(self.period.text)
+        return " — ".join(parts)

@@ -1,0 +1,276 @@
+"""The check: ask every selected register at once, judge what comes back, write the record.
+
+Each register is searched concurrently under its own timeout. Whatever happens at one register --
+an answer, an error, a hang, a register that cannot answer this query, one that will answer later
+-- becomes that register's outcome; nothing at one register stops the others. The conclusion
+follows the rule in `provcheck.report.conclude`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import platform
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from provcheck._version import __version__
+from provcheck.description import ObjectDescription
+from provcheck.errors import (
+    ConfigurationError,
+    InvalidQueryError,
+    PluginLoadError,
+    ProvcheckError,
+    QueryNotSupported,
+    ReferralRequired,
+    RegistryError,
+    SearchPending,
+)
+from provcheck.matching import Matcher
+from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
+from provcheck.plugins import installed_registries, plugin_version, registry_class
+from provcheck.record import Record
+from provcheck.registry import Access, Registry, SearchResult
+from provcheck.report import CheckReport, conclude
+
+__all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "check"]
+
+DEFAULT_LIMIT = 20
+
+QueryLike = ObjectDescription | Mapping[str, Any]
+RegistriesLike = str | Registry | Sequence[str | Registry] | None
+
+
+def _as_query(query: QueryLike) -> ObjectDescription:
+    if isinstance(query, ObjectDescription):
+        description = query
+    else:
+        try:
+            description = ObjectDescription.model_validate(query)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "query"
+            raise InvalidQueryError(f"query field {where}: {first['msg']}") from None
+    if description.is_empty:
+        raise InvalidQueryError("the query describes nothing: give at least one field or image")
+    return description
+
+
+@dataclass
+class _Selected:
+    """A register chosen for this check, or why it could not even be opened."""
+
+    name: str
+    registry: Registry | None
+    owned: bool  # opened here, so closed here; instances passed in belong to the caller
+    title: str
+    access: Access
+    open_error: ProvcheckError | None = None
+
+
+def _select(registries: RegistriesLike) -> list[_Selected]:
+    if registries is None:
+        chosen: list[str | Registry] = list(installed_registries())
+    elif isinstance(registries, str | Registry):
+        chosen = [registries]
+    else:
+        chosen = list(registries)
+    selected: list[_Selected] = []
+    for item in chosen:
+        choice = (
+            _Selected(item.name, item, False, item.title, item.access)
+            if isinstance(item, Registry)
+            else _open(item)
+        )
+        if any(s.name == choice.name for s in selected):
+            raise InvalidQueryError(f"register {choice.name!r} is selected twice")
+        selected.append(choice)
+    return selected
+
+
+def _open(name: str) -> _Selected:
+    """Open a register by name. Not installed is the caller's mistake and raises; installed but
+    broken or not configured is that register's failure, reported in its outcome."""
+    try:
+        cls = registry_class(name)
+    except PluginLoadError as error:
+        return _Selected(name, None, True, name, Access.API, error)
+    try:
+        return _Selected(name, cls(), True, cls.title, cls.access)
+    except ConfigurationError as error:
+        return _Selected(name, None, True, cls.title, cls.access, error)
+
+
+def _failed(
+    selected: _Selected, started: datetime, duration: float, error: OutcomeError
+) -> RegistryOutcome:
+    return RegistryOutcome(
+        registry=selected.name,
+        title=selected.title,
+        access=selected.access,
+        state=OutcomeState.FAILED,
+        error=error,
+        started_at=started,
+        duration_s=round(duration, 4),
+        plugin_version=plugin_version(selected.registry) if selected.registry else None,
+    )
+
+
+async def _search_one(
+    selected: _Selected,
+    query: ObjectDescription,
+    *,
+    limit: int,
+    timeout: float | None,
+    matcher: Matcher,
+) -> RegistryOutcome:
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    registry = selected.registry
+    if registry is None:
+        error = selected.open_error or ProvcheckError("not opened")
+        return _failed(selected, started, 0.0, OutcomeError(kind=error.kind, message=str(error)))
+
+    def outcome(state: OutcomeState, **fields: Any) -> RegistryOutcome:
+        return RegistryOutcome(
+            registry=selected.name,
+            title=selected.title,
+            access=selected.access,
+            state=state,
+            started_at=started,
+            duration_s=round(time.perf_counter() - clock, 4),
+            plugin_version=plugin_version(registry),
+            **fields,
+        )
+
+    def failure(kind: str, message: str, retry_after: float | None = None) -> RegistryOutcome:
+        text = registry.settings.redact(message)
+        return outcome(
+            OutcomeState.FAILED,
+            error=OutcomeError(kind=kind, message=text, retry_after=retry_after),
+        )
+
+    reason = registry.capabilities.why_unanswerable(query)
+    if reason is not None:
+        return outcome(OutcomeState.SKIPPED, reason=f"{selected.name} {reason}")
+    seconds = timeout if timeout is not None else registry.settings.timeout
+    try:
+        async with asyncio.timeout(seconds):
+            result = await registry.search(query, limit=limit)
+    except TimeoutError as error:
+        if isinstance(error, RegistryError):  # the plugin's own timeout, with its message
+            return failure(error.kind, str(error), error.retry_after)
+        return failure("timeout", f"{selected.name}: no answer within {seconds:g} s")
+    except QueryNotSupported as signal:
+        return outcome(OutcomeState.SKIPPED, reason=registry.settings.redact(str(signal)))
+    except SearchPending as signal:
+        pending = PendingSearch(message=registry.settings.redact(str(signal)), handle=signal.handle)
+        return outcome(OutcomeState.PENDING, pending=pending)
+    except ReferralRequired as signal:
+        referral = Referral(instructions=signal.instructions, request=signal.request)
+        return outcome(OutcomeState.REFERRAL, referral=referral, reason=str(signal))
+    except RegistryError as error:
+        return failure(error.kind, str(error), error.retry_after)
+    except ProvcheckError as error:
+        return failure(error.kind, str(error))
+    except Exception as error:  # a plugin's bug must not end the check for every register
+        return failure(
+            "internal", f"{selected.name}: plugin error: {type(error).__name__}: {error}"
+        )
+
+    records = list(result)
+    strays = [r for r in records if not isinstance(r, Record)]
+    if strays:
+        return failure(
+            "malformed-response",
+            f"{selected.name}: the plugin returned {type(strays[0]).__name__}, not Record",
+        )
+    unique = list({record.key: record for record in records}.values())
+    extras: dict[str, Any] = {}
+    if isinstance(result, SearchResult):
+        extras = {
+            "warnings": tuple(registry.settings.redact(w) for w in result.warnings),
+            "source": result.source,
+            "data_as_of": result.data_as_of,
+            "documents": dict(result.documents),
+        }
+    return outcome(
+        OutcomeState.SEARCHED,
+        candidates=tuple(matcher.rank(query, unique)),
+        records_returned=len(records),
+        **extras,
+    )
+
+
+async def acheck(
+    query: QueryLike,
+    registries: RegistriesLike = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """Check `query` against `registries` (names or `Registry` instances; None: every installed one).
+
+    `limit` caps the records asked of each register; `timeout` (seconds) overrides each
+    register's own timeout setting. Returns the sealed `CheckReport`.
+    """
+    description = _as_query(query)
+    if limit < 1:
+        raise InvalidQueryError(f"limit must be at least 1, not {limit}")
+    matcher = matcher or Matcher()
+    created = datetime.now(UTC)
+    selected = _select(registries)
+    try:
+        outcomes = tuple(
+            await asyncio.gather(
+                *(
+                    _search_one(s, description, limit=limit, timeout=timeout, matcher=matcher)
+                    for s in selected
+                )
+            )
+        )
+    finally:
+        await asyncio.gather(
+            *(s.registry.aclose() for s in selected if s.owned and s.registry is not None),
+            return_exceptions=True,
+        )
+    versions = {"provcheck": __version__, "python": platform.python_version()}
+    for outcome in outcomes:
+        if outcome.plugin_version:
+            versions[outcome.registry] = outcome.plugin_version
+    report = CheckReport(
+        report_id=str(uuid.uuid4()),
+        created_at=created,
+        query=description,
+        conclusion=conclude(outcomes, matcher.match_threshold),
+        match_threshold=matcher.match_threshold,
+        outcomes=outcomes,
+        versions=versions,
+    )
+    return report.sealed()
+
+
+def check(
+    query: QueryLike,
+    registries: RegistriesLike = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """`acheck`, for code that is not async. Works inside a running event loop (a notebook) too."""
+    run = acheck(query, registries, limit=limit, timeout=timeout, matcher=matcher)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run)
+    # A notebook already runs a loop in this thread: run the check on a loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run).result()

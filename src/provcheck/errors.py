@@ -1,0 +1,173 @@
+"""One exception tree for everything provcheck raises.
+
+Every error derives from `ProvcheckError`; where a builtin says the same thing (`TimeoutError`,
+`ConnectionError`, `ValueError`, `PermissionError`, `LookupError`) the error inherits it too, so
+callers can catch either. Each error that can end a register's search has a short `kind` slug: the
+engine writes it into the report as the reason the register failed.
+
+Messages never contain secrets: settings mark secrets, and the engine redacts their values from any
+message a plugin produces before it reaches a report.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "InputError",
+    "InvalidQueryError",
+    "MalformedResponseError",
+    "PaymentRequiredError",
+    "PluginLoadError",
+    "ProvcheckError",
+    "QueryNotSupported",
+    "RateLimitedError",
+    "ReferralRequired",
+    "RegistryError",
+    "RegistryNotFoundError",
+    "RegistryTimeoutError",
+    "RegistryUnavailableError",
+    "RejectedQueryError",
+    "SearchPending",
+]
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import JsonValue
+
+
+class ProvcheckError(Exception):
+    """The root of every error provcheck raises."""
+
+    kind: str = "error"
+
+
+class InvalidQueryError(ProvcheckError, ValueError):
+    """The query cannot be checked as given (empty, or not an object description)."""
+
+    kind = "invalid-query"
+
+
+class InputError(ProvcheckError, ValueError):
+    """A user's file or value is wrong; the message says where and what to do."""
+
+    kind = "input"
+
+
+class ConfigurationError(ProvcheckError, ValueError):
+    """A register's settings are missing or wrong; the message names the setting to fix."""
+
+    kind = "configuration"
+
+
+class RegistryNotFoundError(ProvcheckError, LookupError):
+    """No installed plugin provides a register of that name; the message says what to install."""
+
+    kind = "not-installed"
+
+
+class PluginLoadError(ProvcheckError, ImportError):
+    """A plugin is installed but could not be imported; the message says how to repair it."""
+
+    kind = "plugin-load"
+
+
+class RegistryError(ProvcheckError):
+    """A register could not answer. `registry` names it when known; `status` is the HTTP status
+    when there was one; `retry_after` (seconds) is when the register said to come back."""
+
+    kind = "registry-error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        registry: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.registry = registry
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RegistryUnavailableError(RegistryError, ConnectionError):
+    """The register could not be reached, or answered with a server error."""
+
+    kind = "unavailable"
+
+
+class RegistryTimeoutError(RegistryUnavailableError, TimeoutError):
+    """The register did not answer in time."""
+
+    kind = "timeout"
+
+
+class RateLimitedError(RegistryError):
+    """The register refused because of too many requests (HTTP 429)."""
+
+    kind = "rate-limited"
+
+
+class AuthenticationError(RegistryError, PermissionError):
+    """The register refused the credentials (HTTP 401 or 403)."""
+
+    kind = "authentication"
+
+
+class PaymentRequiredError(RegistryError):
+    """The register requires payment or credit the account does not have (HTTP 402)."""
+
+    kind = "payment-required"
+
+
+class RejectedQueryError(RegistryError, ValueError):
+    """The register rejected the request as invalid (HTTP 400, 404, 422, ...)."""
+
+    kind = "rejected-query"
+
+
+class MalformedResponseError(RegistryError, ValueError):
+    """The register answered, but not in the form its plugin understands."""
+
+    kind = "malformed-response"
+
+
+# Signals rather than failures: a register's search cannot return records now, for a reason that
+# belongs in the report as its own outcome state (skipped, pending, referral).
+
+
+class QueryNotSupported(ProvcheckError):
+    """The register cannot search on anything this query gives; its outcome is `skipped`."""
+
+    kind = "not-supported"
+
+
+class SearchPending(ProvcheckError):
+    """The register accepted the search and will answer later; its outcome is `pending`.
+
+    `handle` is whatever the plugin needs to resume the search without submitting (or paying)
+    again; it is written into the report, so it must not hold secrets.
+    """
+
+    kind = "pending"
+
+    def __init__(self, message: str, *, handle: dict[str, JsonValue]) -> None:
+        super().__init__(message)
+        self.handle = handle
+
+
+class ReferralRequired(ProvcheckError):
+    """The register has no programmatic access; a person must send the prepared request.
+
+    `instructions` says to whom and how; `request` is the prepared text of the request.
+    """
+
+    kind = "referral"
+
+    def __init__(self, message: str, *, instructions: str, request: str) -> None:
+        super().__init__(message)
+        self.instructions = instructions
+        self.request = request

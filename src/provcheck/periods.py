@@ -1,0 +1,209 @@
+"""Dates and periods (Object ID 1.6), read from registers' free text into a range of years.
+
+`1906`, `c. 1880`, `1527-1580`, `1850-70`, `20th Century`, `early 19th century`, `1880s`,
+`late 1800's`, `2nd-3rd Century AD`, `1500 to 500 BC`, `XIXe siècle`, `04/27/1937`. A named period
+(`Ming dynasty`, `Late Bronze Age`) keeps its text and gets no years: provcheck does not invent them.
+Years before the common era are negative (`500 BC` is -500).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["DatePeriod", "parse_period"]
+
+# The latest year a register can mean; later numbers are sizes, ages or typos.
+_LATEST_PLAUSIBLE_YEAR = 2100
+
+
+class DatePeriod(BaseModel):
+    """A date or period: the verbatim `text`, and the years it spans where they can be read.
+
+    `earliest` and `latest` are inclusive; either may be None ("before 1900" has no earliest).
+    `circa` records that the register called the date approximate; it does not widen the range.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    earliest: int | None = None
+    latest: int | None = None
+    circa: bool = False
+
+    @property
+    def is_structured(self) -> bool:
+        return self.earliest is not None or self.latest is not None
+
+
+_ERA = re.compile(
+    r"\b(?P<bc>b\.?\s?c\.?(?:e\.?)?|bce|v\.\s?chr\.?|av\.\s?j\.?-?c\.?)(?!\w)|\b(?P<ad>a\.?\s?d\.?|ce|n\.\s?chr\.?)(?!\w)"
+)
+_CIRCA = re.compile(
+    r"(?:^|\W)(?:c|ca|circa|approx|approximately|about|around|vers|um|cerca)(?:\.|\b)|~"
+)
+_BEFORE = re.compile(r"\b(?:before|prior to|pre|until|avant|vor)\b\W*$")
+_AFTER = re.compile(r"\b(?:after|post|since|après|nach)\b\W*$")
+_CENTURY_WORD = re.compile(
+    r"centur|\bcent\b|jahrhundert|\bjh\b|siècle|siecle|secolo|siglo|\d\s*(?:st|nd|rd|th)\s*c\b"
+)
+_ORDINAL = re.compile(r"(?<!\d)(\d{1,2})\s*(?:st|nd|rd|th|e|ème|eme|er|\.)(?![a-z])")
+_BARE_CENTURY_BEFORE_RANGE = re.compile(r"(?<!\d)(\d{1,2})(?=\s*[-/]\s*\d{1,2}\s*(?:st|nd|rd|th))")
+_ROMAN_CENTURY = re.compile(
+    r"\b(?P<a>[ivx]{1,5})(?:e|ème|eme|er)?\s*(?:siecle|siècle|s\.)"
+    r"|\b(?:secolo|siglo)\s+(?P<b>[ivx]{1,5})\b|\b(?P<c>[ivx]{1,5})\s+(?:secolo|century)\b"
+)
+_DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?'?s\b")
+_FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")
+_NUMBER = re.compile(r"(?<![\d.,])(\d{1,4})(?![\d/]|\s?'?s\b|[.,]\d|\s*(?:st|nd|rd|th)\b)")
+_NOT_A_YEAR_AFTER = re.compile(r"\s*(?:years?|yrs?|in\b|inch|cm|mm|ft|lbs?|kg|x\b|\")")
+_MODIFIERS: tuple[tuple[str, tuple[int, int]], ...] = (
+    (r"first half", (0, 49)),
+    (r"second half", (50, 99)),
+    (r"first quarter", (0, 24)),
+    (r"second quarter", (25, 49)),
+    (r"third quarter", (50, 74)),
+    (r"(?:fourth|last) quarter", (75, 99)),
+    (r"\bearly|beginning|start|début|anfang|inizio", (0, 33)),
+    (r"\bmid|middle|milieu|mitte|metà", (33, 66)),
+    (r"\blate|end\b|fin\b|ende|fine\b", (66, 99)),
+)
+_RANGE_JOIN = re.compile(r"\s*(?:-|to|/|or|and|bis|à|a)\s*")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    # "18th c." is a century, not circa: spell it out before anything looks for "c.".
+    return re.sub(r"(\d\s*(?:st|nd|rd|th))\s*c\b\.?", r"\1 century", text)
+
+
+def _roman(numeral: str) -> int:
+    total = 0
+    for i, char in enumerate(numeral):
+        value = _ROMAN_VALUES[char]
+        following = _ROMAN_VALUES[numeral[i + 1]] if i + 1 < len(numeral) else 0
+        total += -value if value < following else value
+    return total
+
+
+def _eras(text: str) -> list[tuple[int, bool]]:
+    return [(m.start(), m.group("bc") is not None) for m in _ERA.finditer(text)]
+
+
+def _is_bc(position: int, eras: list[tuple[int, bool]]) -> bool:
+    """A number takes the next era marker after it, else the last one before it (else AD)."""
+    after = [bc for start, bc in eras if start > position]
+    if after:
+        return after[0]
+    before = [bc for start, bc in eras if start <= position]
+    return before[-1] if before else False
+
+
+def _modifier(text: str, position: int) -> tuple[int, int] | None:
+    """The part of a century or decade that words just before `position` name ("late 19th")."""
+    window = text[max(0, position - 24) : position]
+    window = re.split(r"\d|\bto\b|-\s*(?=\D*$)", window)[-1] if re.search(r"\d", window) else window
+    found: tuple[int, tuple[int, int]] | None = None
+    for pattern, span in _MODIFIERS:
+        for match in re.finditer(pattern, window):
+            if found is None or match.start() > found[0]:
+                found = (match.start(), span)
+    return None if found is None else found[1]
+
+
+def _century(number: int, bc: bool, part: tuple[int, int] | None) -> tuple[int, int]:
+    start = -number * 100 if bc else (number - 1) * 100
+    low, high = part or (0, 99)
+    return start + low, start + high
+
+
+def parse_period(text: str | None) -> DatePeriod | None:
+    """Read a register's date or period; None for empty text.
+
+    >>> parse_period("early 19th century")
+    DatePeriod(text='early 19th century', earliest=1800, latest=1833, circa=False)
+    """
+    if text is None or not text.strip():
+        return None
+    verbatim = text.strip()
+    s = _normalise(verbatim)
+    eras = _eras(s)
+    spans: list[tuple[int, int]] = []
+
+    def blank(match: re.Match[str]) -> None:
+        nonlocal s
+        s = s[: match.start()] + " " * (match.end() - match.start()) + s[match.end() :]
+
+    # Whole dates first ("04/27/1937"): their day and month must not be read as years.
+    for match in list(_FULL_DATE.finditer(s)):
+        year = match.group(1)
+        if len(year) == 4:
+            spans.append((int(year), int(year)))
+        blank(match)
+
+    if _CENTURY_WORD.search(s):
+        for match in list(_ROMAN_CENTURY.finditer(s)):
+            numeral = match.group("a") or match.group("b") or match.group("c")
+            if numeral:
+                part = _modifier(s, match.start())
+                spans.append(_century(_roman(numeral), _is_bc(match.start(), eras), part))
+                blank(match)
+        for pattern in (_BARE_CENTURY_BEFORE_RANGE, _ORDINAL):
+            for match in list(pattern.finditer(s)):
+                number = int(match.group(1))
+                if 1 <= number <= 21:
+                    part = _modifier(s, match.start())
+                    spans.append(_century(number, _is_bc(match.start(), eras), part))
+                    blank(match)
+
+    for match in list(_DECADE.finditer(s)):
+        head = match.group(1)
+        if len(head) == 3:
+            decade = int(head) * 10
+            part = _modifier(s, match.start())
+            if decade % 100 == 0:  # "1800s" is the century, not the decade
+                low, high = part or (0, 99)
+            else:
+                low, high = (round(part[0] / 10), round(part[1] / 10)) if part else (0, 9)
+            spans.append((decade + low, decade + high))
+        blank(match)
+
+    numbers = [m for m in _NUMBER.finditer(s) if not _NOT_A_YEAR_AFTER.match(s, m.end())]
+    # With only numbers, circa and era words left, a short number is a year ("600", "125-128 A.D.").
+    letters_left = re.sub(r"\b(?:ad|bc|bce|ce|circa|ca|c|a\.d|b\.c)\b|[^a-z]", "", s)
+    previous: int | None = None
+    for index, match in enumerate(numbers):
+        digits = match.group(1)
+        value = int(digits)
+        between = s[numbers[index - 1].end() : match.start()] if index else ""
+        range_end = index > 0 and _RANGE_JOIN.fullmatch(between) is not None
+        if len(digits) <= 2 and range_end and previous is not None and previous >= 100:
+            # "1850-70": the second year keeps the first one's century.
+            value = previous - previous % 100 + value
+        elif (len(digits) < 3 and not eras) or (
+            len(digits) == 3 and eras == [] and letters_left and not range_end
+        ):
+            continue
+        bc = _is_bc(match.start(), eras)
+        year = -value if bc else value
+        if not bc and year > _LATEST_PLAUSIBLE_YEAR:
+            continue
+        spans.append((year, year))
+        previous = value
+
+    circa = _CIRCA.search(_normalise(verbatim)) is not None
+    if not spans:
+        return DatePeriod(text=verbatim, circa=circa)
+    earliest: int | None = min(low for low, _ in spans)
+    latest: int | None = max(high for _, high in spans)
+    first_number = re.search(r"\d", s)
+    head = s[: first_number.start()] if first_number else s
+    if len(spans) == 1 and _BEFORE.search(head):
+        earliest = None
+    elif len(spans) == 1 and _AFTER.search(head):
+        latest = None
+    return DatePeriod(text=verbatim, earliest=earliest, latest=latest, circa=circa)

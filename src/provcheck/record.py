@@ -1,0 +1,46 @@
+"""What a register holds about one object: its common fields, and its own payload kept whole."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from provcheck.description import ObjectDescription
+from provcheck.periods import DatePeriod
+
+__all__ = ["Record", "RecordStatus"]
+
+
+class RecordStatus(StrEnum):
+    STOLEN = "stolen"
+    MISSING = "missing"
+    LOOTED = "looted"  # taken in war or under persecution
+    ILLEGALLY_EXPORTED = "illegally-exported"
+    RECOVERED = "recovered"
+    UNKNOWN = "unknown"
+
+
+class Record(BaseModel):
+    """One register's record of one object.
+
+    `registry` names the register that holds it and `record_id` is that register's own identifier
+    (stable, unique within the register). `raw` is the register's payload exactly as received, so
+    nothing the common model leaves out is lost.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    registry: str
+    record_id: str
+    status: RecordStatus = RecordStatus.UNKNOWN
+    description: ObjectDescription = ObjectDescription()
+    date_of_loss: DatePeriod | None = None
+    place_of_loss: str | None = None
+    url: str | None = None
+    raw: JsonValue = None
+
+    @property
+    def key(self) -> str:
+        """`registry:record_id`, unique across registers."""
+        return f"{self.registry}:{self.record_id}"

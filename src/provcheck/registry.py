@@ -1,0 +1,230 @@
+"""The plugin API: what a register's plugin is, what it declares, and how it is configured.
+
+A plugin is one subclass of `Registry`. It declares who it is (`name`, `title`, `homepage`), how
+the register is reached (`access`), what it can search on (`capabilities`) and its settings (a
+`RegistrySettings` subclass), and implements `search`. It retrieves records; it does not score
+them: the core judges every register's records with the same matcher.
+
+A search that cannot return records now raises one of the signals in `provcheck.errors`:
+`QueryNotSupported` (skipped), `SearchPending` (the register answers later), `ReferralRequired`
+(a person must send the request). Failures raise the `RegistryError` tree.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Self, overload
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
+
+from provcheck.description import ObjectDescription
+from provcheck.errors import ConfigurationError
+from provcheck.record import Record
+
+__all__ = [
+    "Access",
+    "Capabilities",
+    "DataSource",
+    "Registry",
+    "RegistrySettings",
+    "SearchResult",
+    "env_var_name",
+]
+
+_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+class Access(StrEnum):
+    """How a register is reached."""
+
+    API = "api"  # a service provcheck calls
+    LOCAL = "local"  # data held on this machine (own losses, imports, mirrors)
+    REFERRAL = "referral"  # no programmatic access: a person sends a prepared request
+
+
+class DataSource(StrEnum):
+    """Where a search's answer came from, so a report can say how fresh it is."""
+
+    LIVE = "live"
+    CACHE = "cache"
+    MIRROR = "mirror"
+
+
+class Capabilities(BaseModel):
+    """What a register can search on: `ObjectDescription` field names, and whether images."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fields: frozenset[str] = frozenset()
+    images: bool = False
+
+    def model_post_init(self, context: Any, /) -> None:
+        unknown = self.fields - set(ObjectDescription.model_fields)
+        if unknown:
+            raise ValueError(
+                f"capabilities name unknown ObjectDescription fields: {sorted(unknown)}"
+            )
+
+    def why_unanswerable(self, query: ObjectDescription) -> str | None:
+        """Why this register cannot search on anything the query gives, or None if it can."""
+        given = query.given_fields()
+        if given & self.fields or (self.images and query.images):
+            return None
+        searchable = sorted(self.fields) + (["images"] if self.images else [])
+        return (
+            f"searches on {', '.join(searchable) or 'nothing'}; "
+            f"the query gives {', '.join(sorted(given)) or 'nothing'}"
+        )
+
+
+def env_var_name(registry: str, option: str) -> str:
+    """The environment variable of a setting: `PROVCHECK_<NAME>_<OPTION>`."""
+    return f"PROVCHECK_{registry}_{option}".upper().replace("-", "_")
+
+
+class RegistrySettings(BaseModel):
+    """A register's settings: subclass it, add fields, mark secrets with `pydantic.SecretStr`.
+
+    Values come from arguments, then from `PROVCHECK_<NAME>_<OPTION>` environment variables, then
+    the defaults. Unknown settings are refused, so a typo fails loudly. Secret values never appear
+    in a repr, an error message, a log line or a report.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    timeout: float = Field(
+        default=60.0, gt=0, description="seconds a search may take before it counts as failed"
+    )
+
+    @classmethod
+    def load(
+        cls, registry: str, /, *, environ: Mapping[str, str] | None = None, **given: Any
+    ) -> Self:
+        """Settings for `registry` from `given`, then the environment; one clear error if wrong."""
+        environ = os.environ if environ is None else environ
+        unknown = sorted(set(given) - set(cls.model_fields))
+        if unknown:
+            raise ConfigurationError(
+                f"{registry}: unknown setting {unknown[0]!r}; "
+                f"known settings: {', '.join(sorted(cls.model_fields))}"
+            )
+        values = dict(given)
+        for name in cls.model_fields:
+            variable = env_var_name(registry, name)
+            if name not in values and variable in environ:
+                values[name] = environ[variable]
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else "?"
+            raise ConfigurationError(
+                f"{registry}: setting {name!r}: {first['msg'].lower()}; "
+                f"give {name}=... or set {env_var_name(registry, name)}"
+            ) from None
+
+    def secret_values(self) -> list[str]:
+        """The plain values of every secret setting, so messages can be scrubbed of them."""
+        return [
+            value.get_secret_value()
+            for name in type(self).model_fields
+            if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
+        ]
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value of these settings replaced by asterisks."""
+        for secret in self.secret_values():
+            text = text.replace(secret, "**********")
+        return text
+
+
+@dataclass(frozen=True)
+class SearchResult(Sequence[Record]):
+    """Records, with what the report should say about where they came from.
+
+    A plugin may return a plain list of records; it returns a `SearchResult` to add warnings (a
+    malformed item left out), the data's source and freshness (a mirror synced at ...), or
+    documents the register issued (a search certificate), which the report keeps verbatim.
+    """
+
+    records: tuple[Record, ...] = ()
+    warnings: tuple[str, ...] = ()
+    source: DataSource = DataSource.LIVE
+    data_as_of: datetime | None = None
+    documents: Mapping[str, JsonValue] = field(default_factory=dict)
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
+        return self.records[index]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+
+class Registry(abc.ABC):
+    """A register of stolen or missing objects, as provcheck reaches it.
+
+    Subclasses set the class attributes and implement `search` (and `aclose` if they hold
+    connections). Instances are async context managers.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    homepage: ClassVar[str | None] = None
+    access: ClassVar[Access]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    Settings: ClassVar[type[RegistrySettings]] = RegistrySettings
+    version: ClassVar[str | None] = None  # the plugin's version, for the report
+
+    settings: RegistrySettings
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name is not None and not _NAME.fullmatch(name):
+            raise TypeError(
+                f"{cls.__name__}.name {name!r} must be lower case: letters, digits, - _"
+            )
+        access = cls.__dict__.get("access")
+        if access is not None and not isinstance(access, Access):
+            raise TypeError(f"{cls.__name__}.access must be an Access, not {access!r}")
+
+    def __init__(self, settings: RegistrySettings | None = None, /, **options: Any) -> None:
+        if settings is not None and options:
+            raise TypeError("give either a settings object or keyword settings, not both")
+        if settings is not None and not isinstance(settings, self.Settings):
+            raise TypeError(
+                f"{self.name} takes {self.Settings.__name__}, not {type(settings).__name__}"
+            )
+        self.settings = (
+            settings if settings is not None else self.Settings.load(self.name, **options)
+        )
+
+    @abc.abstractmethod
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        """Records that may describe `query`, at most `limit`; nothing found is an empty result."""
+
+    async def aclose(self) -> None:
+        """Release connections and files. Safe to call more than once."""
+        return None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.settings!r}>"

@@ -1,0 +1,144 @@
+"""The due-diligence record of one check, sealed with a SHA-256 digest over its canonical JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from provcheck.candidate import Candidate
+from provcheck.description import ObjectDescription
+from provcheck.errors import InputError
+from provcheck.outcome import OutcomeState, RegistryOutcome
+
+__all__ = [
+    "CAVEAT",
+    "CheckReport",
+    "Conclusion",
+    "ReportVerification",
+    "canonical_json",
+    "conclude",
+    "verify_report",
+]
+
+CAVEAT = (
+    "Absence from the registers searched shows that a search was made; it does not prove that an "
+    "object is free of claims or that its title is good."
+)
+
+
+class Conclusion(StrEnum):
+    POSSIBLE_MATCH = "possible-match"
+    NO_MATCH_FOUND = "no-match-found"
+    INCOMPLETE = "incomplete"
+
+
+def conclude(outcomes: tuple[RegistryOutcome, ...], match_threshold: float) -> Conclusion:
+    """The conclusion rule: a match anywhere wins; "no match found" only when every register searched."""
+    if any(c.score >= match_threshold for o in outcomes for c in o.candidates):
+        return Conclusion.POSSIBLE_MATCH
+    if outcomes and all(o.state is OutcomeState.SEARCHED for o in outcomes):
+        return Conclusion.NO_MATCH_FOUND
+    return Conclusion.INCOMPLETE
+
+
+class CheckReport(BaseModel):
+    """What was asked, of which registers, when, what each answered, and what follows from it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: Literal["1"] = "1"
+    report_id: str
+    created_at: datetime
+    query: ObjectDescription
+    conclusion: Conclusion
+    match_threshold: float
+    outcomes: tuple[RegistryOutcome, ...]
+    versions: dict[str, str]
+    caveat: str = CAVEAT
+    digest: str = ""
+
+    def sealed(self) -> CheckReport:
+        """This report with its digest computed."""
+        return self.model_copy(update={"digest": _digest(self.model_dump(mode="json"))})
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        """Every register's candidates, best first."""
+        found = [c for o in self.outcomes for c in o.candidates]
+        return sorted(found, key=lambda c: c.score, reverse=True)
+
+    def outcome(self, registry: str) -> RegistryOutcome:
+        for outcome in self.outcomes:
+            if outcome.registry == registry:
+                return outcome
+        raise KeyError(registry)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the bytes the digest is computed over."""
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    body = {key: value for key, value in data.items() if key != "digest"}
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+class ReportVerification(BaseModel):
+    """The result of checking a report's digest: `ok`, and both digests when they differ."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    recorded: str
+    computed: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def verify_report(
+    report: CheckReport | Mapping[str, Any] | str | PathLike[str],
+) -> ReportVerification:
+    """Recompute a report's digest from its JSON and compare it with the one it records.
+
+    A path or JSON text is checked as written, field by field, so that any change to the file --
+    even a field provcheck does not know -- is detected.
+    """
+    if isinstance(report, CheckReport):
+        data: Any = report.model_dump(mode="json")
+    elif isinstance(report, Mapping):
+        data = report
+    else:
+        text = report if isinstance(report, str) and report.lstrip().startswith("{") else None
+        if text is None:
+            path = Path(report)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise InputError(f"{path}: cannot read the report: {error}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"report is not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            ) from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("digest"), str):
+        raise InputError("not a provcheck report: it has no 'digest' field")
+    computed = _digest(data)
+    return ReportVerification(
+        ok=computed == data["digest"], recorded=data["digest"], computed=computed
+    )

@@ -1,0 +1,66 @@
+"""A check report as people read it in a terminal: the conclusion first, then each register."""
+
+from __future__ import annotations
+
+from provcheck.outcome import OutcomeState, RegistryOutcome
+from provcheck.report import CheckReport, Conclusion
+
+__all__ = ["render_report"]
+
+_HEADLINES = {
+    Conclusion.POSSIBLE_MATCH: "POSSIBLE MATCH: a register holds a record that may be this object.",
+    Conclusion.NO_MATCH_FOUND: "NO MATCH FOUND in any register searched.",
+    Conclusion.INCOMPLETE: "INCOMPLETE: not every register could be searched; no conclusion.",
+}
+
+
+def _outcome_line(outcome: RegistryOutcome) -> str:
+    head = f"  {outcome.registry:<10} {outcome.state.value:<9}"
+    if outcome.state is OutcomeState.SEARCHED:
+        found = len(outcome.candidates)
+        detail = f"{found} record{'s' if found != 1 else ''} returned"
+        if outcome.source is not None and outcome.data_as_of is not None:
+            detail += (
+                f" ({outcome.source.value} data as of {outcome.data_as_of:%Y-%m-%d %H:%M} UTC)"
+            )
+    elif outcome.state is OutcomeState.FAILED and outcome.error is not None:
+        detail = f"{outcome.error.kind}: {outcome.error.message}"
+    elif outcome.state is OutcomeState.PENDING and outcome.pending is not None:
+        detail = f"{outcome.pending.message} (resume with handle {outcome.pending.handle})"
+    elif outcome.state is OutcomeState.REFERRAL and outcome.referral is not None:
+        detail = outcome.referral.instructions
+    else:
+        detail = outcome.reason or ""
+    lines = [f"{head} {detail}  [{outcome.duration_s:.2f} s]"]
+    lines += [f"{'':13}warning: {warning}" for warning in outcome.warnings]
+    return "\n".join(lines)
+
+
+def render_report(report: CheckReport, *, candidates: int = 5, reasons: int = 3) -> str:
+    """The report as plain text: conclusion, registers, then the best candidates with their reasons."""
+    lines = [
+        _HEADLINES[report.conclusion],
+        "",
+        f"Object: {report.query.summary()}",
+        "",
+        "Registers:",
+    ]
+    lines += [_outcome_line(outcome) for outcome in report.outcomes]
+    best = report.candidates[:candidates]
+    if best:
+        lines += ["", "Candidates:"]
+        for candidate in best:
+            record = candidate.record
+            lines.append(
+                f"  {candidate.score:.2f} {candidate.band.value:<8} {record.key}  "
+                f"{record.description.summary()}  [{record.status.value}]"
+            )
+            if record.url:
+                lines.append(f"{'':16}{record.url}")
+            lines += [f"{'':16}{reason}" for reason in candidate.top_reasons(reasons)]
+    lines += [
+        "",
+        report.caveat,
+        f"Report {report.report_id} at {report.created_at:%Y-%m-%d %H:%M:%S} UTC; {report.digest}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+from provcheck import parse_period
+
+# text -> (earliest, latest, circa)
+CASES: list[tuple[str, tuple[int | None, int | None, bool]]] = [
+    ("1906", (1906, 1906, False)),
+    ("c. 1880", (1880, 1880, True)),
+    ("ca. 1944", (1944, 1944, True)),
+    ("Circa 1910", (1910, 1910, True)),
+    ("1527-1580", (1527, 1580, False)),
+    ("1527–1580", (1527, 1580, False)),
+    ("1850-70", (1850, 1870, False)),
+    ("20th Century", (1900, 1999, False)),
+    ("13TH CENTURY", (1200, 1299, False)),
+    ("early 19th century", (1800, 1833, False)),
+    ("Mid-20th Century", (1933, 1966, False)),
+    ("Late 19th century", (1866, 1899, False)),
+    ("Last quarter of 19th Century", (1875, 1899, False)),
+    ("second half of the 18th century", (1750, 1799, False)),
+    ("18th-19th c.", (1700, 1899, False)),
+    ("18-19th Century", (1700, 1899, False)),
+    ("Late 19th - early 20th century", (1866, 1933, False)),
+    ("1880s", (1880, 1889, False)),
+    ("1950's", (1950, 1959, False)),
+    ("Early 1990s", (1990, 1993, False)),
+    ("late 1800's", (1866, 1899, False)),
+    ("1800s", (1800, 1899, False)),
+    ("1940s-1950s", (1940, 1959, False)),
+    ("2nd-3rd Century AD", (100, 299, False)),
+    ("4th Century BC", (-400, -301, False)),
+    ("1st c. BC to 2nd c. AD", (-100, 199, False)),
+    ("1500 to 500 BC", (-1500, -500, False)),
+    ("125-128 A.D.", (125, 128, False)),
+    ("600", (600, 600, False)),
+    ("Circa A.D. 1250-1375", (1250, 1375, True)),
+    ("XIXe siècle", (1800, 1899, False)),
+    ("04/27/1937", (1937, 1937, False)),
+    ("May 30, 1755", (1755, 1755, False)),
+    ("Prior to 1934", (None, 1934, False)),
+    ("post-1978", (1978, None, False)),
+    ("1950 or 1951", (1950, 1951, False)),
+    ("Copyright 1875", (1875, 1875, False)),
+    # Named periods keep their text and get no invented years.
+    ("Ming dynasty", (None, None, False)),
+    ("Late Bronze Age", (None, None, False)),
+    ("Han Dynasty Period- 2200 years old", (None, None, False)),
+    ("Late 90's", (None, None, False)),
+    ("2/4/06", (None, None, False)),
+    ("48 x 36 in", (None, None, False)),
+    ("Copyright", (None, None, False)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_parses(text: str, expected: tuple[int | None, int | None, bool]) -> None:
+    period = parse_period(text)
+    assert period is not None
+    assert (period.earliest, period.latest, period.circa) == expected
+    assert period.text == text
+
+
+def test_empty_is_none() -> None:
+    assert parse_period("") is None
+    assert parse_period("   ") is None
+    assert parse_period(None) is None
+
+
+def test_roman_centuries() -> None:
+    period = parse_period("New Hispanic Baroque of the XVIII Century")
+    assert period is not None
+    assert (period.earliest, period.latest) == (1700, 1799)
+    italian = parse_period("XV secolo")
+    assert italian is not None
+    assert (italian.earliest, italian.latest) == (1400, 1499)
