@@ -153,7 +153,7 @@ def test_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert code == 1 and "MISMATCH" in err
     target.write_text("garbage", encoding="utf-8")
     code, _, err = run(capsys, "verify", str(target))
-    assert code == 2 and "not JSON" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "not valid JSON" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("model", ["report", "query", "record"])

@@ -62,7 +62,7 @@ def test_formatting_does_not_matter(report: CheckReport, tmp_path: Path) -> None
 
 def test_unreadable_input_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(InputError, match="not JSON"):
+    with pytest.raises(InputError, match=r"bad\.json:1:2: not valid JSON"):
         verify_report(tmp_path / "bad.json")
     (tmp_path / "other.json").write_text('{"a": 1}', encoding="utf-8")
     with pytest.raises(InputError, match="no 'digest'"):

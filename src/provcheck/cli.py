@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from provcheck.record import Record
 from provcheck.registry import env_var_name
 from provcheck.report import CheckReport, Conclusion, verify_report
 from provcheck.terminal import render_report
+from provcheck.userfiles import load_json, read_text, write_atomically
 
 __all__ = ["main"]
 
@@ -61,33 +60,11 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
 }
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _load_query(args: argparse.Namespace) -> ObjectDescription:
     data: dict[str, Any] = {}
     if args.query:
         path = Path(args.query)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"--query {path}: cannot read it ({error})") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg})"
-            ) from None
+        data = load_json(read_text(path, what="query file"), source=str(path))
         if not isinstance(data, dict):
             raise InputError(f"{path}: expected a JSON object of Object ID fields")
     for option, name in _QUERY_OPTIONS.items():
@@ -118,7 +95,7 @@ def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
     report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
     if args.out:
-        _write_atomically(Path(args.out), report.to_json() + "\n")
+        write_atomically(Path(args.out), report.to_json() + "\n")
     if args.json:
         print(report.to_json())
     else:

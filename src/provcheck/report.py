@@ -17,6 +17,7 @@ from provcheck.candidate import Candidate
 from provcheck.description import ObjectDescription
 from provcheck.errors import InputError
 from provcheck.outcome import OutcomeState, RegistryOutcome
+from provcheck.userfiles import load_json, read_text
 
 __all__ = [
     "CAVEAT",
@@ -123,19 +124,11 @@ def verify_report(
     elif isinstance(report, Mapping):
         data = report
     else:
-        text = report if isinstance(report, str) and report.lstrip().startswith("{") else None
-        if text is None:
+        if isinstance(report, str) and report.lstrip().startswith("{"):
+            data = load_json(report, source="report")
+        else:
             path = Path(report)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InputError(f"{path}: cannot read the report: {error}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"report is not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-            ) from None
+            data = load_json(read_text(path, what="report"), source=str(path))
     if not isinstance(data, Mapping) or not isinstance(data.get("digest"), str):
         raise InputError("not a provcheck report: it has no 'digest' field")
     computed = _digest(data)

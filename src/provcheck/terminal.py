@@ -46,6 +46,8 @@ def render_report(report: CheckReport, *, candidates: int = 5, reasons: int = 3)
         "Registers:",
     ]
     lines += [_outcome_line(outcome) for outcome in report.outcomes]
+    if not report.outcomes:
+        lines.append("  none selected: install a register plugin or name one with --registry")
     best = report.candidates[:candidates]
     if best:
         lines += ["", "Candidates:"]
