@@ -29,3 +29,37 @@ def entry_points(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
     install()  # by default: nothing installed, whatever this machine has
     return install
+
+
+@pytest.fixture(autouse=True)
+def private_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """No test ever touches the user's own local store."""
+    path = tmp_path_factory.mktemp("store") / "local.sqlite3"
+    monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(path))
+    return path
+
+
+def image_bytes(
+    size: tuple[int, int] = (64, 48), *, seed: int = 1, format: str = "PNG", **save: object
+) -> bytes:
+    """A small image with structure (not flat colour), different for each seed."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        draw.rectangle(
+            [x, y, x + rng.randrange(4, size[0] // 2), y + rng.randrange(4, size[1] // 2)],
+            fill=colour,
+        )
+    out = io.BytesIO()
+    image.save(out, format=format, **save)
+    return out.getvalue()

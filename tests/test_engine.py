@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import image_bytes
 from pydantic import SecretStr
 from sample_registries import MemoryRegistry
 
@@ -139,7 +140,7 @@ def test_the_register_timeout_setting_applies() -> None:
 
 
 def test_a_query_the_register_cannot_answer_is_skipped() -> None:
-    image_only = {"images": [b"\xff\xd8 not really a jpeg"]}
+    image_only = {"images": [image_bytes()]}
     report = provcheck.check(image_only, [Scripted(lambda: [])])
     outcome = report.outcome("scripted")
     assert outcome.state is OutcomeState.SKIPPED
@@ -306,3 +307,9 @@ async def test_cancelling_a_check_cancels_the_searches() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+def test_an_unreadable_query_image_is_refused_before_any_search() -> None:
+    register = Scripted(raising(AssertionError("must not be searched")))
+    with pytest.raises(provcheck.InputError, match="not a readable image"):
+        provcheck.check({"title": "x", "images": [b"not an image at all"]}, [register])

@@ -74,3 +74,10 @@ def test_anonymous_makers_are_recognised() -> None:
 def test_empty_gives_nothing() -> None:
     assert parse_makers("") == ()
     assert parse_makers(None) == ()
+
+
+def test_a_qualified_second_maker_after_a_comma() -> None:
+    engraver, painter = parse_makers("Philips Galle, after Hans Holbein (II)")
+    assert engraver.name == "Philips Galle"
+    assert (painter.name, painter.qualifier) == ("Hans Holbein", AttributionQualifier.AFTER)
+    assert painter.other_names == ("II",)

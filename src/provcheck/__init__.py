@@ -36,6 +36,8 @@ from provcheck.errors import (
     RejectedQueryError,
     SearchPending,
 )
+from provcheck.importing import CsvMapping, ImportProblem, ImportSummary, import_file, load_mapping
+from provcheck.local import LocalRegistry
 from provcheck.makers import AttributionQualifier, Maker, parse_makers
 from provcheck.matching import Matcher
 from provcheck.measurements import Dimension, Measurement, Unit, parse_measurements
@@ -52,6 +54,7 @@ from provcheck.registry import (
     SearchResult,
 )
 from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
+from provcheck.store import LocalStore
 
 __all__ = [
     "Access",
@@ -63,14 +66,19 @@ __all__ = [
     "CheckReport",
     "Conclusion",
     "ConfigurationError",
+    "CsvMapping",
     "DataSource",
     "DatePeriod",
     "Dimension",
     "Evidence",
     "ImageLike",
     "ImageRef",
+    "ImportProblem",
+    "ImportSummary",
     "InputError",
     "InvalidQueryError",
+    "LocalRegistry",
+    "LocalStore",
     "Maker",
     "MalformedResponseError",
     "Matcher",
@@ -105,7 +113,9 @@ __all__ = [
     "__version__",
     "acheck",
     "check",
+    "import_file",
     "installed_registries",
+    "load_mapping",
     "open_registry",
     "parse_makers",
     "parse_measurements",

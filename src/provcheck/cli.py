@@ -14,17 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from provcheck._version import __version__
+from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
 from provcheck.engine import DEFAULT_LIMIT, check
 from provcheck.errors import InputError, ProvcheckError
+from provcheck.importing import import_file, load_mapping
+from provcheck.local import LocalSettings
 from provcheck.plugins import installed_registries
 from provcheck.record import Record
 from provcheck.registry import env_var_name
 from provcheck.report import CheckReport, Conclusion, verify_report
+from provcheck.store import LocalStore
 from provcheck.terminal import render_report
-from provcheck.userfiles import load_json, read_text, write_atomically
+from provcheck.userfiles import write_atomically
 
 __all__ = ["main"]
 
@@ -63,10 +69,7 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
 def _load_query(args: argparse.Namespace) -> ObjectDescription:
     data: dict[str, Any] = {}
     if args.query:
-        path = Path(args.query)
-        data = load_json(read_text(path, what="query file"), source=str(path))
-        if not isinstance(data, dict):
-            raise InputError(f"{path}: expected a JSON object of Object ID fields")
+        data = ObjectDescription.from_file(args.query).model_dump(exclude_defaults=True)
     for option, name in _QUERY_OPTIONS.items():
         value = getattr(args, option)
         if value is not None:
@@ -84,8 +87,7 @@ def _load_query(args: argparse.Namespace) -> ObjectDescription:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "query"
-        source = args.query or "options"
-        raise InputError(f"{source}: field {where}: {first['msg']}") from None
+        raise InputError(f"--{where.replace('_', '-')}: {first['msg']}") from None
     if query.is_empty:
         raise InputError("nothing to check: give --title, --maker, ... or --query FILE.json")
     return query
@@ -160,11 +162,84 @@ def _command_schema(args: argparse.Namespace) -> int:
 
 
 def _command_demo(args: argparse.Namespace) -> int:
-    print(
-        "provcheck demo: the bundled sample register and the walk-through arrive with the local\n"
-        "register (issue 3). Meanwhile: `provcheck registries`, `provcheck check --help`,\n"
-        "`provcheck schema`."
+    run_demo(Path(args.out))
+    return 0
+
+
+def _store_path(args: argparse.Namespace) -> str | None:
+    """The store `--store` names, else PROVCHECK_LOCAL_PATH, else the per-user default."""
+    return (
+        LocalSettings.load("local", path=args.store).path
+        if args.store
+        else LocalSettings.load("local").path
     )
+
+
+def _command_local_import(args: argparse.Namespace) -> int:
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    console = Console(stderr=True)
+    with (
+        LocalStore(_store_path(args)) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task(f"Reading {Path(args.file).name}", total=None)
+        summary = import_file(
+            store,
+            args.file,
+            mapping=mapping,
+            registry=args.registry,
+            skip_bad=args.skip_bad,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+        location = store.path
+    for problem in summary.skipped:
+        print(f"skipped {problem}", file=sys.stderr)
+    per_register = ", ".join(f"{name}: {count:,}" for name, count in summary.registries.items())
+    print(
+        f"Imported {summary.added + summary.updated:,} records from {args.file} into {location}: "
+        f"{summary.added:,} added, {summary.updated:,} updated, {len(summary.skipped):,} skipped"
+        + (f" ({per_register})" if per_register else "")
+    )
+    return 0
+
+
+def _command_local_stats(args: argparse.Namespace) -> int:
+    with LocalStore(_store_path(args)) as store:
+        stats = store.stats()
+    last = stats.last_import
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "path": str(stats.path),
+                    "size_bytes": stats.size_bytes,
+                    "records": stats.records_by_registry,
+                    "images": stats.images,
+                    "last_import": None if last is None else vars(last),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"Store: {stats.path} ({stats.size_bytes / 1e6:.1f} MB)")
+    if not stats.records_by_registry:
+        print("No records yet: `provcheck local import FILE` adds some.")
+    for registry, count in stats.records_by_registry.items():
+        print(f"  {registry:<12} {count:>8,} records")
+    print(f"  {'images':<12} {stats.images:>8,}")
+    if last is not None:
+        print(
+            f"Last import: {last.source} at {last.finished_at} "
+            f"({last.added:,} added, {last.updated:,} updated, {last.skipped:,} skipped)"
+        )
     return 0
 
 
@@ -177,8 +252,56 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"provcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="run a check on bundled data (no network, no set-up)")
+    demo = commands.add_parser(
+        "demo",
+        help="run sample checks on bundled data (no network, no set-up)",
+        description="Build a sample register in a temporary store and run three sample checks.",
+        epilog="example:\n  provcheck demo --out /tmp/provcheck-demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--out", default="provcheck-demo", metavar="DIR", help="where to write the reports"
+    )
     demo.set_defaults(run=_command_demo)
+
+    local = commands.add_parser("local", help="the local store: import records, show what it holds")
+    local_commands = local.add_subparsers(dest="local_command", required=True, metavar="COMMAND")
+    store_help = "the store file (default: $PROVCHECK_LOCAL_PATH, else the per-user data folder)"
+    importer = local_commands.add_parser(
+        "import",
+        help="import records from JSON Lines or CSV",
+        description=(
+            "Import a .jsonl file (one Record per line; image paths relative to the file) or a .csv"
+            " file with --mapping. All or nothing per file, unless --skip-bad; re-importing a record"
+            " updates it."
+        ),
+        epilog=(
+            "examples:\n  provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf\n"
+            "  provcheck local import our-losses.jsonl --registry local"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importer.add_argument("file", metavar="FILE")
+    importer.add_argument(
+        "--mapping", metavar="NAME|FILE.json", help="CSV columns to Object ID fields"
+    )
+    importer.add_argument(
+        "--registry", metavar="NAME", help="store every record under this register"
+    )
+    importer.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows, list the bad"
+    )
+    importer.add_argument("--store", metavar="PATH", help=store_help)
+    importer.set_defaults(run=_command_local_import)
+    stats = local_commands.add_parser(
+        "stats",
+        help="records per register, images, last import, store size",
+        epilog="example:\n  provcheck local stats --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stats.add_argument("--store", metavar="PATH", help=store_help)
+    stats.add_argument("--json", action="store_true", help="print as JSON")
+    stats.set_defaults(run=_command_local_stats)
 
     example = (
         "example:\n  provcheck check --title Acorn --maker Tiffany --period 1906 "

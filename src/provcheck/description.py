@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import hashlib
 from os import PathLike, fspath
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from provcheck.errors import InputError
 from provcheck.makers import Maker, parse_makers
 from provcheck.measurements import Measurement, parse_measurements
 from provcheck.periods import DatePeriod, parse_period
+from provcheck.userfiles import load_json, read_text
 
 __all__ = ["ImageLike", "ImageRef", "ObjectDescription"]
 
@@ -29,7 +32,8 @@ class ImageRef(BaseModel):
     """A photograph of the object: a file `path`, a `url`, or the image's bytes as `data`.
 
     Exactly one of them is set. `variants` holds other sizes a register offers (`{"thumb": url}`).
-    Fingerprints are computed from the image when matching needs them, not stored here.
+    `sha256` (of the image's bytes) and `fingerprints` (perceptual hashes, by kind) are filled in
+    once, when the image is first read (`provcheck.imaging.fingerprinted`), and travel with it.
     """
 
     model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
@@ -39,6 +43,8 @@ class ImageRef(BaseModel):
     data: bytes | None = Field(default=None, repr=False)
     caption: str | None = None
     variants: dict[str, str] = Field(default_factory=dict)
+    sha256: str | None = None
+    fingerprints: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ImageRef:
@@ -133,6 +139,23 @@ class ObjectDescription(BaseModel):
             if isinstance(value, str) and not value.strip():
                 data[name] = None  # an empty string says nothing; store it as absent
         return data
+
+    @classmethod
+    def from_file(cls, path: str | PathLike[str]) -> ObjectDescription:
+        """A query from a JSON file of Object ID fields; image paths are relative to the file."""
+        file = Path(path)
+        data = load_json(read_text(file, what="query file"), source=str(file))
+        if not isinstance(data, dict):
+            raise InputError(f"{file}: expected a JSON object of Object ID fields")
+        for image in data.get("images") or []:
+            if isinstance(image, dict) and isinstance(image.get("path"), str):
+                image["path"] = str(file.parent / image["path"])
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "query"
+            raise InputError(f"{file}: field {where}: {first['msg']}") from None
 
     def given_fields(self) -> frozenset[str]:
         """The names of the fields that hold something (what a register could search on)."""

@@ -32,6 +32,7 @@ from provcheck.errors import (
     RegistryError,
     SearchPending,
 )
+from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
 from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
 from provcheck.plugins import installed_registries, plugin_version, registry_class
@@ -59,7 +60,11 @@ def _as_query(query: QueryLike) -> ObjectDescription:
             raise InvalidQueryError(f"query field {where}: {first['msg']}") from None
     if description.is_empty:
         raise InvalidQueryError("the query describes nothing: give at least one field or image")
-    return description
+    # Query photographs are decoded and fingerprinted once here, never once per register.
+    images = tuple(
+        image if image.url is not None else fingerprinted(image) for image in description.images
+    )
+    return description.model_copy(update={"images": images})
 
 
 @dataclass

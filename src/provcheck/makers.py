@@ -136,6 +136,11 @@ _COMPANY_WORDS = re.compile(
 _LIFE_DATES = re.compile(
     r"(?:b\.\s*|born\s*)?(\d{3,4})?\s*[-–—]\s*(\d{3,4})?|(?:b\.|born)\s*(\d{3,4})"
 )
+_QUALIFIED_AFTER_COMMA = re.compile(
+    r",\s*(?=(?:after|attributed to|circle of|studio of|workshop of|school of|follower of|"
+    r"manner of|in the manner of|style of|in the style of)\s)",
+    re.IGNORECASE,
+)
 _PARTS = re.compile(r"\s*(?:;|\||\s/\s|/(?=\s*\w)|\n)\s*")
 _AND = re.compile(r"\s+(?:&|and|\+|und|et|e|y)\s+", re.IGNORECASE)
 
@@ -161,6 +166,8 @@ def parse_makers(text: str | None) -> tuple[Maker, ...]:
 
 def _split(text: str) -> list[str]:
     parts: list[str] = []
+    # "Philips Galle, after Hans Holbein": a comma before a qualifier starts another maker.
+    text = _QUALIFIED_AFTER_COMMA.sub("; ", text)
     for piece in _PARTS.split(text):
         piece = piece.strip(" ,")
         if not piece:
@@ -235,6 +242,8 @@ def _read_bracket(
             nationality = piece
         elif lowered in _PLACES:
             nationality = nationality or piece
+        elif re.fullmatch(r"[ivx]{1,4}", lowered):
+            other_names.append(piece)  # "Hans Holbein (II)": the generation, kept as a name form
         elif piece:
             other_names.append(piece)
     return role, nationality, birth, death

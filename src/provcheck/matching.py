@@ -8,8 +8,6 @@ compared, so that one matching field alone cannot make a strong candidate.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,21 +15,20 @@ from rapidfuzz import fuzz
 
 from provcheck.candidate import Band, Candidate, Evidence
 from provcheck.description import ObjectDescription
+from provcheck.imaging import hamming
 from provcheck.measurements import Measurement
+from provcheck.normalise import normalise_text
 from provcheck.periods import DatePeriod
 from provcheck.record import Record
 
-__all__ = ["Matcher", "normalise_text"]
+__all__ = ["Matcher"]
 
 # Years a "circa" date may be off by.
 _CIRCA_YEARS = 10
-
-
-def normalise_text(text: str) -> str:
-    """Lower case, accents folded, punctuation to spaces, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[\W_]+", " ", text).strip()
+# 64-bit perceptual hashes: at or below SAME bits apart two images are the same picture; at NONE
+# and beyond they share nothing (unrelated images sit around 32).
+_IMAGE_DISTANCE_SAME = 6
+_IMAGE_DISTANCE_NONE = 22
 
 
 def _text_similarity(query: str | None, record: str | None) -> float | None:
@@ -99,6 +96,21 @@ def _period_similarity(query: ObjectDescription, record: ObjectDescription) -> f
     return 1.0 if gap <= 0 else max(0.0, 1.0 - gap / 50)
 
 
+def _image_similarity(query: ObjectDescription, record: ObjectDescription) -> float | None:
+    """The closest pair of photographs: near-identical hashes are strong evidence of the object."""
+    ours = [i.fingerprints for i in query.images if i.fingerprints]
+    theirs = [i.fingerprints for i in record.images if i.fingerprints]
+    if not ours or not theirs:
+        return None
+    distance = min(
+        hamming(a[kind], b[kind]) for a in ours for b in theirs for kind in a.keys() & b.keys()
+    )
+    return min(
+        1.0,
+        max(0.0, (_IMAGE_DISTANCE_NONE - distance) / (_IMAGE_DISTANCE_NONE - _IMAGE_DISTANCE_SAME)),
+    )
+
+
 def _field_text(name: str) -> Callable[[ObjectDescription, ObjectDescription], float | None]:
     def compare(query: ObjectDescription, record: ObjectDescription) -> float | None:
         return _text_similarity(getattr(query, name), getattr(record, name))
@@ -117,6 +129,8 @@ def _shown(description: ObjectDescription, name: str) -> str | None:
         )
     if name == "period":
         return description.period.text if description.period else None
+    if name == "images":  # file names are enough for people; the record keeps the full reference
+        return ", ".join(i.location.rsplit("/", 1)[-1] for i in description.images) or None
     value = getattr(description, name)
     return str(value) if value else None
 
@@ -129,6 +143,7 @@ class _Field:
 
 
 _FIELDS: tuple[_Field, ...] = (
+    _Field("images", 5.0, _image_similarity),
     _Field("title", 3.0, _field_text("title")),
     _Field("makers", 3.0, _maker_similarity),
     _Field("measurements", 2.0, _measurement_similarity),

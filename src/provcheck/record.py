@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, JsonValue, field_validator
 
 from provcheck.description import ObjectDescription
-from provcheck.periods import DatePeriod
+from provcheck.periods import DatePeriod, parse_period
 
 __all__ = ["Record", "RecordStatus"]
 
@@ -39,6 +40,11 @@ class Record(BaseModel):
     place_of_loss: str | None = None
     url: str | None = None
     raw: JsonValue = None
+
+    @field_validator("date_of_loss", mode="before")
+    @classmethod
+    def _read_date_of_loss(cls, value: Any) -> Any:
+        return parse_period(value) if isinstance(value, str) else value
 
     @property
     def key(self) -> str:

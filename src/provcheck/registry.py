@@ -51,9 +51,10 @@ class Access(StrEnum):
 class DataSource(StrEnum):
     """Where a search's answer came from, so a report can say how fresh it is."""
 
-    LIVE = "live"
-    CACHE = "cache"
-    MIRROR = "mirror"
+    LIVE = "live"  # asked of the register's service just now
+    CACHE = "cache"  # a saved answer to the same question
+    MIRROR = "mirror"  # a local copy of the register, synced at `data_as_of`
+    LOCAL = "local"  # records held on this machine, last imported at `data_as_of`
 
 
 class Capabilities(BaseModel):

@@ -17,7 +17,7 @@ _HEADLINES = {
 def _outcome_line(outcome: RegistryOutcome) -> str:
     head = f"  {outcome.registry:<10} {outcome.state.value:<9}"
     if outcome.state is OutcomeState.SEARCHED:
-        found = len(outcome.candidates)
+        found = outcome.records_returned
         detail = f"{found} record{'s' if found != 1 else ''} returned"
         if outcome.source is not None and outcome.data_as_of is not None:
             detail += (
@@ -36,7 +36,7 @@ def _outcome_line(outcome: RegistryOutcome) -> str:
     return "\n".join(lines)
 
 
-def render_report(report: CheckReport, *, candidates: int = 5, reasons: int = 3) -> str:
+def render_report(report: CheckReport, *, candidates: int = 3, reasons: int = 3) -> str:
     """The report as plain text: conclusion, registers, then the best candidates with their reasons."""
     lines = [
         _HEADLINES[report.conclusion],
@@ -48,9 +48,17 @@ def render_report(report: CheckReport, *, candidates: int = 5, reasons: int = 3)
     lines += [_outcome_line(outcome) for outcome in report.outcomes]
     if not report.outcomes:
         lines.append("  none selected: install a register plugin or name one with --registry")
-    best = report.candidates[:candidates]
+    # Every candidate at or above the threshold, and the best few below it for context.
+    above = [c for c in report.candidates if c.score >= report.match_threshold]
+    best = (
+        above + [c for c in report.candidates if c not in above][: max(0, candidates - len(above))]
+    )
     if best:
-        lines += ["", "Candidates:"]
+        shown = f"{len(best)} of {len(report.candidates)}"
+        lines += [
+            "",
+            f"Candidates ({shown}, best first; a match needs {report.match_threshold:.2f}):",
+        ]
         for candidate in best:
             record = candidate.record
             lines.append(

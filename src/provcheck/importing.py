@@ -1,0 +1,402 @@
+"""Importing users' files into the local store: JSON Lines of `Record`s, or CSV with a mapping.
+
+An import is all or nothing per file: every row is read and checked first (images decoded and
+fingerprinted, once), and only a file without problems is written, in one transaction. With
+`skip_bad=True` the good rows are written and each bad one is listed. Re-importing a record with the
+same register and id updates it: an import never duplicates.
+
+A problem names the file, the line, the field and what is wrong: `nsaf.csv:212: Measurements: ...`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.resources
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from provcheck.description import ImageRef, ObjectDescription
+from provcheck.errors import InputError
+from provcheck.imaging import compute_fingerprints, image_bytes, load_image, thumbnail_jpeg
+from provcheck.record import Record, RecordStatus
+from provcheck.store import LocalStore
+from provcheck.userfiles import load_json, read_text
+
+__all__ = [
+    "CsvMapping",
+    "IdRule",
+    "ImportProblem",
+    "ImportSummary",
+    "import_file",
+    "load_mapping",
+    "mapping_presets",
+]
+
+Progress = Callable[[int, int], None]
+
+# Record fields a CSV column can fill besides the Object ID fields of the description.
+_RECORD_FIELDS = {"record_id", "status", "date_of_loss", "place_of_loss", "url"}
+_DESCRIPTION_FIELDS = set(ObjectDescription.model_fields) | {"maker"}
+_SPLIT_IMAGES = re.compile(r"\s*[;|\n]\s*")
+
+
+class IdRule(BaseModel):
+    """One way to make a record id from a row; the first rule that gives a value is used.
+
+    `column` (optionally narrowed by a regex `pattern` with one group) or a `template` over columns
+    (`"{Reference Number}-{Title}"`); `slug` makes it lower-case-with-dashes; `url` is a template
+    for the record's address at its register, using `{id}`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str | None = None
+    template: str | None = None
+    pattern: str | None = None
+    slug: bool = False
+    url: str | None = None
+
+    def columns(self) -> list[str]:
+        if self.column:
+            return [self.column]
+        return re.findall(r"{([^{}]+)}", self.template or "")
+
+    def apply(self, row: dict[str, str]) -> str | None:
+        if self.column is not None:
+            value = row.get(self.column) or ""
+        else:
+            value = (self.template or "").format_map({k: v or "" for k, v in row.items()})
+        if self.pattern:
+            match = re.search(self.pattern, value)
+            value = match.group(1) if match else ""
+        if self.slug:
+            value = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+        return value.strip() or None
+
+
+class CsvMapping(BaseModel):
+    """How the columns of a CSV file become records (a JSON file, or a named preset)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str = "local"
+    status: RecordStatus = RecordStatus.UNKNOWN
+    fields: dict[str, str] = Field(description="CSV column -> Object ID field or record field")
+    images: list[str] = Field(default_factory=list, description="columns of image paths or URLs")
+    skip_images_matching: str | None = Field(
+        default=None, description="regex: image values that are placeholders, not photographs"
+    )
+    record_id: list[IdRule] = Field(
+        default_factory=list, description="rules for the record id; default: the column record_id"
+    )
+    duplicate_ids: Literal["error", "number"] = "error"
+
+    def id_rules(self) -> list[IdRule]:
+        if self.record_id or "record_id" in self.fields.values():
+            return self.record_id
+        return [IdRule(column="record_id")]
+
+    def model_post_init(self, context: Any, /) -> None:
+        unknown = sorted(set(self.fields.values()) - _DESCRIPTION_FIELDS - _RECORD_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"mapping names unknown fields {unknown}; "
+                f"fields are: {', '.join(sorted(_DESCRIPTION_FIELDS | _RECORD_FIELDS))}"
+            )
+
+
+def mapping_presets() -> list[str]:
+    folder = importlib.resources.files("provcheck") / "mappings"
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
+
+
+def load_mapping(name_or_path: str) -> CsvMapping:
+    """A mapping from a JSON file, or one of the presets shipped with provcheck (`nsaf`)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        text, source = read_text(path, what="mapping"), str(path)
+    elif name_or_path in mapping_presets():
+        resource = importlib.resources.files("provcheck") / "mappings" / f"{name_or_path}.json"
+        text, source = resource.read_text(encoding="utf-8"), f"preset {name_or_path}"
+    else:
+        raise InputError(
+            f"--mapping {name_or_path}: no such file, and no preset of that name "
+            f"(presets: {', '.join(mapping_presets())})"
+        )
+    try:
+        return CsvMapping.model_validate(load_json(text, source=source))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "mapping"
+        raise InputError(
+            f"{source}: {where}: {first['msg'].removeprefix('Value error, ')}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """A row that cannot be imported: where it is and what is wrong with it."""
+
+    file: str
+    line: int
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    skipped: list[ImportProblem] = field(default_factory=list)
+    registries: dict[str, int] = field(default_factory=dict)
+
+
+class _RowError(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _pydantic_problem(error: ValidationError) -> _RowError:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or None
+    return _RowError(where, first["msg"])
+
+
+class _ImageReader:
+    """Reads, fingerprints and keeps each distinct image of an import once."""
+
+    def __init__(self, store: LocalStore, base: Path) -> None:
+        self.store = store
+        self.base = base
+
+    def prepare(self, ref: ImageRef) -> ImageRef:
+        if ref.url is not None:
+            return ref  # a register's image by URL: kept as a reference, fetched when mirrored
+        if ref.path is not None and not Path(ref.path).is_absolute():
+            ref = ref.model_copy(update={"path": str((self.base / ref.path).resolve())})
+        data = image_bytes(ref)
+        digest = hashlib.sha256(data).hexdigest()
+        fingerprints = self.store.image_fingerprints(digest)
+        if fingerprints is None:
+            image = load_image(data, source=ref.location)
+            fingerprints = compute_fingerprints(image)
+            self.store.put_image(
+                digest, fingerprints, size=image.size, thumbnail=thumbnail_jpeg(image)
+            )
+        return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
+
+
+def _records_from_jsonl(
+    path: Path, text: str, images: _ImageReader, registry: str | None
+) -> Iterator[tuple[int, Record | _RowError]]:
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = load_json(line, source=str(path), line_offset=line_number - 1)
+        except InputError as error:
+            yield line_number, _RowError(None, str(error).split(": ", 2)[-1])
+            continue
+        if not isinstance(data, dict):
+            yield line_number, _RowError(None, "expected a JSON object (one Record per line)")
+            continue
+        if registry is not None or "registry" not in data:
+            data["registry"] = registry or "local"
+        try:
+            record = Record.model_validate(data)
+            prepared = [images.prepare(image) for image in record.description.images]
+        except ValidationError as error:
+            yield line_number, _pydantic_problem(error)
+            continue
+        except InputError as error:
+            yield line_number, _RowError("description.images", str(error))
+            continue
+        description = record.description.model_copy(update={"images": tuple(prepared)})
+        yield line_number, record.model_copy(update={"description": description})
+
+
+def _records_from_csv(
+    path: Path, text: str, images: _ImageReader, mapping: CsvMapping, registry: str | None
+) -> Iterator[tuple[int, Record | _RowError]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    needed = (
+        set(mapping.fields)
+        | set(mapping.images)
+        | {column for rule in mapping.record_id for column in rule.columns()}
+    )
+    missing = sorted(needed - set(header))
+    if missing:
+        raise InputError(
+            f"{path}:1: the mapping needs column {missing[0]!r}, which the header lacks "
+            f"(columns: {', '.join(header)})"
+        )
+    skip_images = re.compile(mapping.skip_images_matching) if mapping.skip_images_matching else None
+    line = 1
+    for row in reader:
+        start, line = line + 1, reader.line_num
+        try:
+            yield start, _record_from_row(row, mapping, images, skip_images, registry)
+        except _RowError as problem:
+            yield start, problem
+
+
+def _record_from_row(
+    row: dict[str, Any],
+    mapping: CsvMapping,
+    images: _ImageReader,
+    skip_images: re.Pattern[str] | None,
+    registry: str | None,
+) -> Record:
+    extra = row.pop(None, None)  # type: ignore[call-overload]
+    if extra:
+        raise _RowError(None, f"the row has {len(extra)} more field(s) than the header")
+    values = {key: value or "" for key, value in row.items()}
+    url: str | None = None
+    record_id: str | None = None
+    for rule in mapping.id_rules():
+        record_id = rule.apply(values)
+        if record_id:
+            url = rule.url.format(id=record_id) if rule.url else None
+            break
+    description: dict[str, Any] = {}
+    record_fields: dict[str, Any] = {"status": mapping.status}
+    for column, target in mapping.fields.items():
+        value = values[column].strip()
+        if not value:
+            continue
+        if target == "record_id":
+            record_id = value
+        elif target in _RECORD_FIELDS:
+            record_fields[target] = value
+        else:
+            description[target] = value
+    if not record_id:
+        raise _RowError("record_id", "no value for the record id (see the mapping's record_id)")
+    refs: list[ImageRef] = []
+    for column in mapping.images:
+        for value in _SPLIT_IMAGES.split(values[column].strip()):
+            if not value or (skip_images and skip_images.search(value)):
+                continue
+            try:
+                refs.append(images.prepare(ImageRef.from_value(value)))
+            except InputError as error:
+                raise _RowError(column, str(error)) from None
+    description["images"] = refs
+    if url and "url" not in record_fields:
+        record_fields["url"] = url
+    try:
+        return Record(
+            registry=registry or mapping.registry,
+            record_id=record_id,
+            description=ObjectDescription.model_validate(description),
+            raw=values,
+            **record_fields,
+        )
+    except ValidationError as error:
+        problem = _pydantic_problem(error)
+        target = (problem.field or "").split(".")[-1]
+        culprit = next((c for c, t in mapping.fields.items() if t == target), problem.field)
+        raise _RowError(culprit, problem.message) from None
+
+
+def import_file(
+    store: LocalStore,
+    path: str | Path,
+    *,
+    mapping: CsvMapping | None = None,
+    registry: str | None = None,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import a `.jsonl` or `.csv` file into `store`; see the module docstring for the rules.
+
+    `registry` stores every record under that register's name (default: the record's own, or
+    the mapping's). Raises `InputError` naming the first bad row, having written nothing, unless
+    `skip_bad`.
+    """
+    path = Path(path)
+    text = read_text(path, what="import file")
+    suffix = path.suffix.lower()
+    images = _ImageReader(store, path.resolve().parent)
+    if suffix in (".jsonl", ".ndjson"):
+        if mapping is not None:
+            raise InputError(f"{path}: a mapping is for CSV files; JSON Lines hold Records already")
+        rows = _records_from_jsonl(path, text, images, registry)
+        total = sum(1 for line in text.splitlines() if line.strip())
+    elif suffix == ".csv":
+        if mapping is None:
+            raise InputError(
+                f"{path}: a CSV file needs --mapping (a mapping file, or a preset: "
+                f"{', '.join(mapping_presets())})"
+            )
+        rows = _records_from_csv(path, text, images, mapping, registry)
+        total = max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
+    else:
+        raise InputError(
+            f"{path}: import takes .jsonl or .csv files, not {suffix or 'no suffix'!r}"
+        )
+
+    summary = ImportSummary(source=str(path))
+    good: dict[tuple[str, str], tuple[int, Record]] = {}
+    numbering: dict[tuple[str, str], int] = {}
+    for done, (line, result) in enumerate(rows, start=1):
+        summary.rows += 1
+        if progress is not None:
+            progress(done, total)
+        if isinstance(result, _RowError):
+            summary.skipped.append(ImportProblem(str(path), line, result.field, result.message))
+            continue
+        key = (result.registry, result.record_id)
+        if key in good:
+            if mapping is not None and mapping.duplicate_ids == "number":
+                numbering[key] = numbering.get(key, 1) + 1
+                result = result.model_copy(
+                    update={"record_id": f"{result.record_id}-{numbering[key]}"}
+                )
+                key = (result.registry, result.record_id)
+            else:
+                first = good[key][0]
+                problem = ImportProblem(
+                    str(path), line, "record_id", f"{result.record_id!r} is already on line {first}"
+                )
+                summary.skipped.append(problem)
+                continue
+        good[key] = (line, result)
+    if summary.skipped and not skip_bad:
+        more = len(summary.skipped) - 1
+        also = f" (and {more} more bad row{'s' if more != 1 else ''})" if more else ""
+        raise InputError(
+            f"{summary.skipped[0]}{also}; nothing was imported: fix the file, or use --skip-bad"
+        )
+    with store.transaction():
+        import_id = store.start_import(str(path.resolve()))
+        for _, record in good.values():
+            if store.put_record(record, import_id=import_id):
+                summary.added += 1
+            else:
+                summary.updated += 1
+            summary.registries[record.registry] = summary.registries.get(record.registry, 0) + 1
+        store.finish_import(
+            import_id, added=summary.added, updated=summary.updated, skipped=len(summary.skipped)
+        )
+    return summary

@@ -1,0 +1,116 @@
+"""The built-in `local` register: the records in this machine's local store.
+
+It is announced through the same `provcheck.registries` entry point as any third-party register
+and uses only the public plugin API. It searches every record in the store -- your own losses,
+imported lists, mirrors of other registers -- by text (FTS5) and by image fingerprints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from provcheck.description import ObjectDescription
+from provcheck.record import Record
+from provcheck.registry import (
+    Access,
+    Capabilities,
+    DataSource,
+    Registry,
+    RegistrySettings,
+    SearchResult,
+)
+from provcheck.store import LocalStore
+
+__all__ = ["LocalRegistry", "LocalSettings"]
+
+# pHash/dHash bits two photographs of the same flat work may differ by and still be retrieved.
+# Retrieval only: the matcher then weighs the distance as evidence.
+IMAGE_RETRIEVAL_DISTANCE = 18
+
+
+class LocalSettings(RegistrySettings):
+    path: str | None = None  # the store file; default: the per-user data folder
+
+
+class LocalRegistry(Registry):
+    name = "local"
+    title = "Local store (your losses, imported lists, mirrors)"
+    access = Access.LOCAL
+    capabilities = Capabilities(
+        fields=frozenset(
+            {
+                "title",
+                "makers",
+                "object_type",
+                "materials",
+                "inscriptions",
+                "period",
+                "subject",
+                "distinguishing_features",
+                "description",
+                "inventory_number",
+                "place_of_origin",
+                "keywords",
+            }
+        ),
+        images=True,
+    )
+    Settings = LocalSettings
+    settings: LocalSettings
+
+    def __init__(
+        self,
+        settings: LocalSettings | None = None,
+        /,
+        *,
+        store: LocalStore | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(settings, **options)
+        self._store = store
+        self._owns_store = store is None
+        self._lock = asyncio.Lock()
+
+    @property
+    def store(self) -> LocalStore:
+        if self._store is None:
+            self._store = LocalStore(self.settings.path)
+        return self._store
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        async with self._lock:  # one SQLite connection: one search at a time
+            return await asyncio.to_thread(self._search, query, limit)
+
+    def _search(self, query: ObjectDescription, limit: int) -> SearchResult:
+        store = self.store
+        fingerprints = [image.fingerprints for image in query.images if image.fingerprints]
+        by_image = store.search_images(
+            fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE
+        )
+        by_text = store.search_text(query, limit=limit)
+        found: dict[str, Record] = {}
+        for record in [r for r, _ in by_image] + by_text:
+            found.setdefault(record.key, record)
+        warnings: list[str] = []
+        stats = store.stats()
+        if not stats.records_by_registry:
+            warnings.append(f"the local store at {store.path} is empty: import records first")
+        if query.images and not fingerprints:
+            warnings.append("the query's images could not be compared (no fingerprints)")
+        last = stats.last_import
+        return SearchResult(
+            records=tuple(list(found.values())[:limit]),
+            warnings=tuple(warnings),
+            source=DataSource.LOCAL,
+            data_as_of=datetime.fromisoformat(last.finished_at)
+            if last and last.finished_at
+            else None,
+        )
+
+    async def aclose(self) -> None:
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None

@@ -1,0 +1,416 @@
+"""The local store: registers' records kept on this machine, in one SQLite file.
+
+It holds records of several registers side by side, each under its register's name (your own
+losses, imported lists, mirrors), with their images' fingerprints and bounded copies, and a log of
+every import. Text search uses SQLite FTS5 over the Object ID text fields; image search compares
+stored fingerprints with numpy, all at once.
+
+Writes of records happen in transactions the caller opens (`with store.transaction():`), so an
+import is all or nothing. Image fingerprints are a cache, committed as they are computed, so an
+interrupted import does not decode the same photographs again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+from provcheck.description import ObjectDescription
+from provcheck.errors import InputError
+from provcheck.normalise import tokens
+from provcheck.record import Record
+
+__all__ = ["ImportLog", "LocalStore", "StoreStats", "default_store_path"]
+
+_SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    registry TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    import_id INTEGER REFERENCES imports(id),
+    updated_at TEXT NOT NULL,
+    removed_at TEXT,
+    UNIQUE (registry, record_id)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS records_text USING fts5(
+    title, makers, object_type, materials, inscriptions, description, period, numbers,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS images (
+    sha256 TEXT PRIMARY KEY,
+    phash INTEGER NOT NULL,
+    dhash INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    thumbnail BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_images (
+    record INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES images(sha256),
+    PRIMARY KEY (record, position)
+);
+CREATE INDEX IF NOT EXISTS record_images_sha256 ON record_images(sha256);
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    added INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0
+);
+"""
+# bm25 weights, in the column order of records_text: a title or a maker says more than a word in
+# a long description.
+_BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
+
+
+def default_store_path() -> Path:
+    """The per-user store: the platform's data folder (platformdirs), `provcheck/local.sqlite3`."""
+    return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "local.sqlite3"
+
+
+@dataclass(frozen=True)
+class ImportLog:
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    added: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    path: Path
+    size_bytes: int
+    records_by_registry: dict[str, int]
+    images: int
+    last_import: ImportLog | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _to_signed(fingerprint: str) -> int:
+    # SQLite integers are signed 64-bit; a 64-bit hash is stored as its two's complement.
+    value = int(fingerprint, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _search_text_columns(description: ObjectDescription) -> tuple[str, ...]:
+    makers = " ".join(
+        [description.maker_text or ""]
+        + [m.name for m in description.makers]
+        + [n for m in description.makers for n in m.other_names]
+    )
+    description_text = " ".join(
+        filter(
+            None,
+            [
+                description.description,
+                description.distinguishing_features,
+                description.subject,
+                description.place_of_origin,
+                " ".join(description.keywords),
+            ],
+        )
+    )
+    return (
+        description.title or "",
+        makers,
+        description.object_type or "",
+        description.materials or "",
+        description.inscriptions or "",
+        description_text,
+        description.period.text if description.period else "",
+        description.inventory_number or "",
+    )
+
+
+class LocalStore:
+    """One SQLite file of records, images and import logs. Open it, use it, `close()` it."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._create_schema()
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"{self.path}: not a provcheck store ({error})") from None
+        except OSError as error:
+            raise InputError(
+                f"{self.path}: cannot open the store ({error.strerror or error})"
+            ) from None
+        self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _create_schema(self) -> None:
+        self._db.executescript(_SCHEMA)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
+        elif row[0] != _SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
+                "upgrade provcheck"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<LocalStore {str(self.path)!r}>"
+
+    # Writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the record writes inside it happen, or none do."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        self._image_index = None
+
+    def start_import(self, source: str) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO imports (source, started_at) VALUES (?, ?)", (source, _now())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_import(self, import_id: int, *, added: int, updated: int, skipped: int) -> None:
+        self._db.execute(
+            "UPDATE imports SET finished_at = ?, added = ?, updated = ?, skipped = ? WHERE id = ?",
+            (_now(), added, updated, skipped, import_id),
+        )
+
+    def put_record(self, record: Record, *, import_id: int | None = None) -> bool:
+        """Store a record, replacing the one with the same register and id. True if it is new."""
+        existing = self._db.execute(
+            "SELECT id FROM records WHERE registry = ? AND record_id = ?",
+            (record.registry, record.record_id),
+        ).fetchone()
+        payload = record.model_dump_json()
+        if existing is None:
+            cursor = self._db.execute(
+                "INSERT INTO records (registry, record_id, record_json, import_id, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (record.registry, record.record_id, payload, import_id, _now()),
+            )
+            row_id = int(cursor.lastrowid or 0)
+        else:
+            row_id = int(existing[0])
+            self._db.execute(
+                "UPDATE records SET record_json = ?, import_id = ?, updated_at = ?, removed_at = NULL"
+                " WHERE id = ?",
+                (payload, import_id, _now(), row_id),
+            )
+            self._db.execute("DELETE FROM records_text WHERE rowid = ?", (row_id,))
+            self._db.execute("DELETE FROM record_images WHERE record = ?", (row_id,))
+        self._db.execute(
+            "INSERT INTO records_text (rowid, title, makers, object_type, materials, inscriptions,"
+            " description, period, numbers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row_id, *_search_text_columns(record.description)),
+        )
+        for position, image in enumerate(record.description.images):
+            if image.sha256 and self.has_image(image.sha256):
+                self._db.execute(
+                    "INSERT INTO record_images (record, position, sha256) VALUES (?, ?, ?)",
+                    (row_id, position, image.sha256),
+                )
+        return existing is None
+
+    def has_image(self, sha256: str) -> bool:
+        return (
+            self._db.execute("SELECT 1 FROM images WHERE sha256 = ?", (sha256,)).fetchone()
+            is not None
+        )
+
+    def image_fingerprints(self, sha256: str) -> dict[str, str] | None:
+        row = self._db.execute(
+            "SELECT phash, dhash FROM images WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"phash": f"{row[0] & (2**64 - 1):016x}", "dhash": f"{row[1] & (2**64 - 1):016x}"}
+
+    def put_image(
+        self, sha256: str, fingerprints: dict[str, str], *, size: tuple[int, int], thumbnail: bytes
+    ) -> None:
+        """Keep an image's fingerprints and a bounded copy; committed at once (it is a cache)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO images (sha256, phash, dhash, width, height, thumbnail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                sha256,
+                _to_signed(fingerprints["phash"]),
+                _to_signed(fingerprints["dhash"]),
+                size[0],
+                size[1],
+                thumbnail,
+            ),
+        )
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT thumbnail FROM images WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def get(self, registry: str, record_id: str) -> Record | None:
+        row = self._db.execute(
+            "SELECT record_json FROM records WHERE registry = ? AND record_id = ?",
+            (registry, record_id),
+        ).fetchone()
+        return None if row is None else Record.model_validate_json(row[0])
+
+    def count(self, registry: str | None = None) -> int:
+        if registry is None:
+            row = self._db.execute(
+                "SELECT count(*) FROM records WHERE removed_at IS NULL"
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT count(*) FROM records WHERE registry = ? AND removed_at IS NULL",
+                (registry,),
+            ).fetchone()
+        return int(row[0])
+
+    def search_text(
+        self, query: ObjectDescription, *, limit: int, registries: Sequence[str] | None = None
+    ) -> list[Record]:
+        """Records sharing identifying words with the query, best first by BM25."""
+        words = sorted(set(_query_words(query)))
+        if not words:
+            return []
+        expression = " OR ".join(f'"{word}"' for word in words)
+        sql = (
+            "SELECT r.record_json FROM records_text t JOIN records r ON r.id = t.rowid"
+            " WHERE records_text MATCH ? AND r.removed_at IS NULL"
+        )
+        parameters: list[object] = [expression]
+        if registries is not None:
+            sql += f" AND r.registry IN ({', '.join('?' * len(registries))})"
+            parameters += list(registries)
+        sql += f" ORDER BY bm25(records_text, {_BM25_WEIGHTS}) LIMIT ?"
+        parameters.append(limit)
+        rows = self._db.execute(sql, parameters).fetchall()
+        return [Record.model_validate_json(row[0]) for row in rows]
+
+    def search_images(
+        self,
+        fingerprints: Sequence[dict[str, str]],
+        *,
+        limit: int,
+        max_distance: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records with an image within `max_distance` bits of any query image, nearest first."""
+        if not fingerprints:
+            return []
+        record_ids, phashes, dhashes = self._images()
+        if record_ids.size == 0:
+            return []
+        best = np.full(record_ids.shape, 64, dtype=np.int64)
+        for query in fingerprints:
+            p = np.bitwise_count(phashes ^ np.uint64(int(query["phash"], 16)))
+            d = np.bitwise_count(dhashes ^ np.uint64(int(query["dhash"], 16)))
+            best = np.minimum(best, np.minimum(p, d).astype(np.int64))
+        order = np.argsort(best, kind="stable")
+        found: dict[int, int] = {}
+        for index in order:
+            distance = int(best[index])
+            if distance > max_distance:
+                break
+            found.setdefault(int(record_ids[index]), distance)
+        results: list[tuple[Record, int]] = []
+        for row_id, distance in found.items():
+            row = self._db.execute(
+                "SELECT record_json, registry FROM records WHERE id = ? AND removed_at IS NULL",
+                (row_id,),
+            ).fetchone()
+            if row is None or (registries is not None and row[1] not in registries):
+                continue
+            results.append((Record.model_validate_json(row[0]), distance))
+            if len(results) >= limit:
+                break
+        return results
+
+    def _images(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        version = self._db.execute("PRAGMA data_version").fetchone()[0] + self._db.total_changes
+        if self._image_index is None or self._image_index[0] != version:
+            rows = self._db.execute(
+                "SELECT ri.record, i.phash, i.dhash FROM record_images ri"
+                " JOIN images i ON i.sha256 = ri.sha256"
+            ).fetchall()
+            record_ids = np.array([r[0] for r in rows], dtype=np.int64)
+            phashes = np.array([r[1] for r in rows], dtype=np.int64).view(np.uint64)
+            dhashes = np.array([r[2] for r in rows], dtype=np.int64).view(np.uint64)
+            self._image_index = (version, record_ids, phashes, dhashes)
+        return self._image_index[1], self._image_index[2], self._image_index[3]
+
+    def imports(self) -> list[ImportLog]:
+        rows = self._db.execute(
+            "SELECT id, source, started_at, finished_at, added, updated, skipped FROM imports"
+            " WHERE finished_at IS NOT NULL ORDER BY id"
+        ).fetchall()
+        return [ImportLog(*row) for row in rows]
+
+    def stats(self) -> StoreStats:
+        counts = dict(
+            self._db.execute(
+                "SELECT registry, count(*) FROM records WHERE removed_at IS NULL"
+                " GROUP BY registry ORDER BY registry"
+            ).fetchall()
+        )
+        images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
+        logs = self.imports()
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return StoreStats(self.path, size, counts, images, logs[-1] if logs else None)
+
+
+def _query_words(query: ObjectDescription) -> list[str]:
+    text = " ".join(column for column in _search_text_columns(query) if column)
+    # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
+    return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and int(w) < 100)]
+
+
+def records_as_json_lines(records: Sequence[Record]) -> str:
+    """Records as JSON Lines, the local import format."""
+    return "".join(
+        json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records
+    )

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+import provcheck
+from provcheck import Conclusion, ObjectDescription, OutcomeState, Registry
+from provcheck.importing import import_file, load_mapping
+from provcheck.local import LocalRegistry
+from provcheck.store import LocalStore
+from provcheck.testing import RegistryConformance
+
+QUERIES = FIXTURES / "queries"
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "store.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, FIXTURES / "sample-register" / "records.jsonl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def nsaf_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("nsaf") / "store.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, FIXTURES / "nsaf" / "nsaf_data.csv", mapping=load_mapping("nsaf"))
+    return path
+
+
+class TestLocalRegistryConformance(RegistryConformance):
+    @pytest.fixture
+    def registry_factory(self, sample_store: Path) -> Callable[[], Registry]:
+        return lambda: LocalRegistry(path=str(sample_store))
+
+    @pytest.fixture
+    def query_with_records(self) -> ObjectDescription:
+        return ObjectDescription(title="The Horsewoman", maker="Bryullov")
+
+    @pytest.fixture
+    def query_without_records(self) -> ObjectDescription:
+        return ObjectDescription(title="Zyzzyva quokka")
+
+    @pytest.fixture
+    def failing_registry(self, tmp_path: Path) -> Registry:
+        (tmp_path / "garbage.sqlite3").write_bytes(b"not a database" * 1000)
+        return LocalRegistry(path=str(tmp_path / "garbage.sqlite3"))
+
+    @pytest.fixture
+    def hanging_registry(self, sample_store: Path) -> Registry:
+        return _StalledDisk(path=str(sample_store))
+
+
+class _StalledDisk(LocalRegistry):
+    """A store on a disk that has stopped answering (a network share gone away)."""
+
+    def _search(self, query: ObjectDescription, limit: int) -> provcheck.SearchResult:
+        time.sleep(1.0)
+        return super()._search(query, limit)
+
+
+def test_text_search_finds_the_record_first(nsaf_store: Path) -> None:
+    report = provcheck.check(
+        {"title": "Hysterical Venus", "maker": "Dali"}, [LocalRegistry(path=str(nsaf_store))]
+    )
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+    assert report.candidates[0].record.record_id == "hysterical-venus"
+    assert report.outcome("local").source is provcheck.DataSource.LOCAL
+    assert report.outcome("local").data_as_of is not None
+
+
+def test_text_search_ignores_accents_and_case(nsaf_store: Path) -> None:
+    with LocalStore(nsaf_store) as store:
+        found = store.search_text(ObjectDescription(title="HYSTÉRICAL vénus"), limit=3)
+    assert found[0].record_id == "hysterical-venus"
+
+
+def test_a_new_photograph_finds_the_registered_painting(sample_store: Path) -> None:
+    query = ObjectDescription.from_file(QUERIES / "dealer-photo.json")
+    report = provcheck.check(query, [LocalRegistry(path=str(sample_store))])
+    best = report.candidates[0]
+    assert best.record.description.title == "The Horsewoman"
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+    images = next(e for e in best.evidence if e.field == "images")
+    assert images.similarity is not None and images.similarity > 0.8
+
+
+def test_image_search_alone_retrieves_by_fingerprint(sample_store: Path) -> None:
+    query = provcheck.imaging.fingerprinted(
+        ObjectDescription.from_file(QUERIES / "dealer-photo.json").images[0]
+    )
+    with LocalStore(sample_store) as store:
+        hits = store.search_images([query.fingerprints], limit=3, max_distance=18)
+    assert hits[0][0].record_id == "LOSS-2020"
+    assert hits[0][1] <= 10
+
+
+def test_an_object_in_no_register_is_no_match_found(sample_store: Path) -> None:
+    query = ObjectDescription.from_file(QUERIES / "not-registered.json")
+    report = provcheck.check(query, [LocalRegistry(path=str(sample_store))])
+    assert report.conclusion is Conclusion.NO_MATCH_FOUND
+    assert all(c.score < report.match_threshold for c in report.candidates)
+
+
+def test_a_reworded_description_finds_the_lamp(sample_store: Path) -> None:
+    query = ObjectDescription.from_file(QUERIES / "reworded.json")
+    report = provcheck.check(query, [LocalRegistry(path=str(sample_store))])
+    assert report.candidates[0].record.key == "fbi:acorn"
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+
+
+def test_an_empty_store_is_searched_with_a_warning(tmp_path: Path) -> None:
+    report = provcheck.check({"title": "x"}, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
+    outcome = report.outcome("local")
+    assert outcome.state is OutcomeState.SEARCHED
+    assert outcome.warnings and "is empty" in outcome.warnings[0]
+
+
+def test_local_is_installed_through_the_entry_point(private_store: Path) -> None:
+    entries = provcheck.installed_registries()
+    assert entries["local"].target == "provcheck.local:LocalRegistry"
+    registry = provcheck.open_registry("local")
+    assert registry.settings.path == str(private_store)  # from PROVCHECK_LOCAL_PATH
+    asyncio.run(registry.aclose())
+    report = provcheck.check({"title": "x"})  # every installed register: local among them
+    assert "local" in [o.registry for o in report.outcomes]
+
+
+def test_the_failing_store_is_a_failed_outcome(tmp_path: Path) -> None:
+    (tmp_path / "bad.sqlite3").write_bytes(b"garbage" * 1000)
+    report = provcheck.check({"title": "x"}, [LocalRegistry(path=str(tmp_path / "bad.sqlite3"))])
+    outcome = report.outcome("local")
+    assert outcome.state is OutcomeState.FAILED
+    assert outcome.error is not None and "not a provcheck store" in outcome.error.message
+    assert report.conclusion is Conclusion.INCOMPLETE
