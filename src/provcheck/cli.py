@@ -21,7 +21,7 @@ from provcheck._version import __version__
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
 from provcheck.engine import DEFAULT_LIMIT, check
-from provcheck.errors import InputError, ProvcheckError
+from provcheck.errors import InputError, ProvcheckError, first_problem
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
 from provcheck.plugins import installed_registries
@@ -85,9 +85,8 @@ def _load_query(args: argparse.Namespace) -> ObjectDescription:
     try:
         query = ObjectDescription.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "query"
-        raise InputError(f"--{where.replace('_', '-')}: {first['msg']}") from None
+        where, problem = first_problem(error)
+        raise InputError(f"--{(where or 'query').replace('_', '-')}: {problem}") from None
     if query.is_empty:
         raise InputError("nothing to check: give --title, --maker, ... or --query FILE.json")
     return query

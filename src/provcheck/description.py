@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from provcheck.errors import InputError
+from provcheck.errors import InputError, first_problem
 from provcheck.makers import Maker, parse_makers
 from provcheck.measurements import Measurement, parse_measurements
 from provcheck.periods import DatePeriod, parse_period
@@ -153,9 +153,8 @@ class ObjectDescription(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "query"
-            raise InputError(f"{file}: field {where}: {first['msg']}") from None
+            where, problem = first_problem(error)
+            raise InputError(f"{file}: field {where or 'query'}: {problem}") from None
 
     def given_fields(self) -> frozenset[str]:
         """The names of the fields that hold something (what a register could search on)."""

@@ -31,6 +31,7 @@ from provcheck.errors import (
     ReferralRequired,
     RegistryError,
     SearchPending,
+    first_problem,
 )
 from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
@@ -55,9 +56,8 @@ def _as_query(query: QueryLike) -> ObjectDescription:
         try:
             description = ObjectDescription.model_validate(query)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "query"
-            raise InvalidQueryError(f"query field {where}: {first['msg']}") from None
+            where, problem = first_problem(error)
+            raise InvalidQueryError(f"query field {where or 'query'}: {problem}") from None
     if description.is_empty:
         raise InvalidQueryError("the query describes nothing: give at least one field or image")
     # Query photographs are decoded and fingerprinted once here, never once per register.
@@ -226,7 +226,8 @@ async def acheck(
     `limit` caps the records asked of each register; `timeout` (seconds) overrides each
     register's own timeout setting. Returns the sealed `CheckReport`.
     """
-    description = _as_query(query)
+    # Decoding photographs is slow work: keep it off the event loop.
+    description = await asyncio.to_thread(_as_query, query)
     if limit < 1:
         raise InvalidQueryError(f"limit must be at least 1, not {limit}")
     matcher = matcher or Matcher()

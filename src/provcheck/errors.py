@@ -29,12 +29,20 @@ __all__ = [
     "RegistryUnavailableError",
     "RejectedQueryError",
     "SearchPending",
+    "first_problem",
 ]
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pydantic import JsonValue
+    from pydantic import JsonValue, ValidationError
+
+
+def first_problem(error: ValidationError) -> tuple[str | None, str]:
+    """Where the first problem of a pydantic error is (`description.title`), and what it is."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or None
+    return where, first["msg"].removeprefix("Value error, ")
 
 
 class ProvcheckError(Exception):

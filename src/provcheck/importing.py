@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provcheck.description import ImageRef, ObjectDescription
-from provcheck.errors import InputError
+from provcheck.errors import InputError, first_problem
 from provcheck.imaging import compute_fingerprints, image_bytes, load_image, thumbnail_jpeg
 from provcheck.record import Record, RecordStatus
 from provcheck.store import LocalStore
@@ -135,11 +135,8 @@ def load_mapping(name_or_path: str) -> CsvMapping:
     try:
         return CsvMapping.model_validate(load_json(text, source=source))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "mapping"
-        raise InputError(
-            f"{source}: {where}: {first['msg'].removeprefix('Value error, ')}"
-        ) from None
+        where, problem = first_problem(error)
+        raise InputError(f"{source}: {where or 'mapping'}: {problem}") from None
 
 
 @dataclass(frozen=True)
@@ -176,9 +173,7 @@ class _RowError(Exception):
 
 
 def _pydantic_problem(error: ValidationError) -> _RowError:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or None
-    return _RowError(where, first["msg"])
+    return _RowError(*first_problem(error))
 
 
 class _ImageReader:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from provcheck.description import ObjectDescription
+from provcheck.errors import InputError, RegistryUnavailableError
 from provcheck.record import Record
 from provcheck.registry import (
     Access,
@@ -77,7 +78,10 @@ class LocalRegistry(Registry):
     @property
     def store(self) -> LocalStore:
         if self._store is None:
-            self._store = LocalStore(self.settings.path)
+            try:
+                self._store = LocalStore(self.settings.path)
+            except InputError as error:  # for a check, a store it cannot open is a failed register
+                raise RegistryUnavailableError(str(error), registry=self.name) from None
         return self._store
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Self, overload
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
 
 from provcheck.description import ObjectDescription
-from provcheck.errors import ConfigurationError
+from provcheck.errors import ConfigurationError, first_problem
 from provcheck.record import Record
 
 __all__ = [
@@ -123,10 +123,10 @@ class RegistrySettings(BaseModel):
         try:
             return cls(**values)
         except ValidationError as error:
-            first = error.errors()[0]
-            name = str(first["loc"][0]) if first["loc"] else "?"
+            where, problem = first_problem(error)
+            name = (where or "?").split(".")[0]
             raise ConfigurationError(
-                f"{registry}: setting {name!r}: {first['msg'].lower()}; "
+                f"{registry}: setting {name!r}: {problem.lower()}; "
                 f"give {name}=... or set {env_var_name(registry, name)}"
             ) from None
 

@@ -12,7 +12,6 @@ interrupted import does not decode the same photographs again.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -407,10 +406,3 @@ def _query_words(query: ObjectDescription) -> list[str]:
     text = " ".join(column for column in _search_text_columns(query) if column)
     # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
     return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and int(w) < 100)]
-
-
-def records_as_json_lines(records: Sequence[Record]) -> str:
-    """Records as JSON Lines, the local import format."""
-    return "".join(
-        json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in records
-    )
