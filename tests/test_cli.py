@@ -68,7 +68,17 @@ def test_check_with_a_failed_register_exits_3_and_says_why(
 def test_check_json_and_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "reports" / "acorn.json"
     code, out, _ = run(
-        capsys, "check", "--title", "Acorn", "--registry", "acorns", "--json", "--out", str(target)
+        capsys,
+        "check",
+        "--title",
+        "Acorn",
+        "--maker",
+        "Tiffany",
+        "--registry",
+        "acorns",
+        "--json",
+        "--out",
+        str(target),
     )
     assert code == 1
     printed = json.loads(out)
@@ -80,7 +90,10 @@ def test_check_json_and_out(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 def test_check_reads_a_query_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     query = tmp_path / "q.json"
-    query.write_text(json.dumps({"title": "Acorn", "measurements": "61 cm"}), encoding="utf-8")
+    query.write_text(
+        json.dumps({"title": "Acorn", "maker": "Tiffany", "measurements": "61 cm"}),
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "check", "--query", str(query), "--registry", "acorns", "--json")
     assert code == 1
     assert json.loads(out)["query"]["measurements_text"] == "61 cm"
@@ -147,7 +160,7 @@ def test_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "verify", str(target))
     assert code == 0 and "digest verified" in out
     data = json.loads(target.read_text(encoding="utf-8"))
-    data["conclusion"] = "no-match-found"
+    data["conclusion"] = "incomplete"
     target.write_text(json.dumps(data), encoding="utf-8")
     code, _, err = run(capsys, "verify", str(target))
     assert code == 1 and "MISMATCH" in err

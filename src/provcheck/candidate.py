@@ -47,7 +47,12 @@ class Candidate(BaseModel):
     evidence: tuple[Evidence, ...] = ()
 
     def top_reasons(self, count: int = 3) -> list[str]:
-        """The reasons of the fields that counted most, strongest first."""
-        informative = [e for e in self.evidence if e.similarity is not None]
-        informative.sort(key=lambda e: e.weight * (e.similarity or 0.0), reverse=True)
-        return [e.reason for e in informative[:count]]
+        """The reasons of the fields that counted most for it, then the strongest against it."""
+        compared = [e for e in self.evidence if e.similarity is not None]
+        supporting = sorted(compared, key=lambda e: e.weight * (e.similarity or 0.0), reverse=True)
+        reasons = [e.reason for e in supporting[:count] if (e.similarity or 0.0) >= 0.3]
+        against = [e for e in compared if (e.similarity or 0.0) < 0.3]
+        if against:
+            worst = max(against, key=lambda e: e.weight * (1.0 - (e.similarity or 0.0)))
+            reasons.append(worst.reason)
+        return reasons

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 __all__ = ["STOPWORDS", "normalise_text", "tokens"]
 
 # Words that identify nothing, in the languages registers write in.
@@ -110,10 +112,17 @@ STOPWORDS = frozenset(
 
 
 def normalise_text(text: str) -> str:
-    """Lower case, accents folded, punctuation to spaces, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("ß", "ss").replace("æ", "ae").replace("œ", "oe").replace("ø", "o")
+    """Lower case, accents folded, other scripts transliterated, punctuation to spaces.
+
+    `Dalí` and `DALI` are `dali`; `Илья Репин` is `ilya repin`; `O'Keeffe` is `okeeffe`;
+    `No. 5`, `#5` and `n° 5` are all `5`; `1,200` is `1200`.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\b[nN]\s*[°º]", "no ", text)  # "n° 5" before ° becomes "deg"
+    text = anyascii(text).lower()
+    text = re.sub(r"(?<=\w)['`](?=\w)", "", text)  # apostrophes inside words join them
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # thousands separators
+    text = re.sub(r"(?:\b(?:no|nr|num|n)\.?|#|n\s*o\.)\s*(?=\d)", " ", text)  # number marks
     return re.sub(r"[\W_]+", " ", text).strip()
 
 

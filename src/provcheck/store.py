@@ -293,6 +293,15 @@ class LocalStore:
         ).fetchone()
         return None if row is None else Record.model_validate_json(row[0])
 
+    def iter_records(self, registry: str | None = None) -> Iterator[Record]:
+        """Every record in the store (of one register, if named), in the order they were added."""
+        sql = "SELECT record_json FROM records WHERE removed_at IS NULL"
+        parameters: tuple[str, ...] = ()
+        if registry is not None:
+            sql, parameters = sql + " AND registry = ?", (registry,)
+        for (payload,) in self._db.execute(sql + " ORDER BY id", parameters).fetchall():
+            yield Record.model_validate_json(payload)
+
     def count(self, registry: str | None = None) -> int:
         if registry is None:
             row = self._db.execute(

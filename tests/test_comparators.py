@@ -1,0 +1,429 @@
+"""Each field comparator on real cases (most from NSAF rows), and the score's ordering rules."""
+
+from __future__ import annotations
+
+import csv
+import random
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+
+from provcheck import Matcher, ObjectDescription, Record
+from provcheck.comparators import (
+    compare_inventory_numbers,
+    compare_makers,
+    compare_markings,
+    compare_materials,
+    compare_measurements,
+    compare_object_types,
+    compare_periods,
+    compare_titles,
+)
+from provcheck.normalise import normalise_text, tokens
+
+
+def d(**fields: Any) -> ObjectDescription:
+    return ObjectDescription.model_validate(fields)
+
+
+def similarity(compare: Any, a: dict[str, Any], b: dict[str, Any]) -> float | None:
+    result = compare(d(**a), d(**b))
+    return None if result is None else result.similarity
+
+
+# --- normalisation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Salvador Dalí", "salvador dali"),
+        ("Илья Репин", "ilya repin"),
+        ("O'Keeffe", "okeeffe"),
+        ("Öl auf Leinwand", "ol auf leinwand"),
+        ("No. 5", "5"),
+        ("n° 5", "5"),
+        ("#61/300", "61 300"),
+        ("1,200 mm", "1200 mm"),
+        ("Straße", "strasse"),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    assert normalise_text(text) == expected
+
+
+def test_tokens_drop_stop_words_in_six_languages() -> None:
+    assert tokens("Portrait of the Artist") == ["portrait", "artist"]
+    assert tokens("Portrait de la femme") == ["portrait", "femme"]
+    assert tokens("Bildnis einer Frau mit Hut") == ["bildnis", "frau", "hut"]
+    assert tokens("Ritratto di una donna") == ["ritratto", "donna"]
+    assert tokens("Retrato de una mujer y el niño") == ["retrato", "mujer", "nino"]
+    assert tokens("Portret van een vrouw") == ["portret", "vrouw"]
+
+
+# --- titles -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("Hysterical Venus", "Hysterical Venus", 1.0, 1.0),
+        ("Venus Hysterical", "Hysterical Venus", 1.0, 1.0),  # word order
+        ("Venus hysterique", "Hysterical Venus", 0.7, 0.95),  # one stem, two languages
+        ("Hysterical Venis", "Hysterical Venus", 0.75, 0.99),  # a typo
+        ("Acorn", "Tiffany Studios Acorn table lamp", 0.95, 1.0),  # a partial title
+        ("Portrait of a Woman", "Portrait de femme", 0.95, 1.0),  # a generic title, translated
+        ("Portrait of a Woman", "Bildnis einer Frau", 0.95, 1.0),
+        ("Still life with flowers", "Nature morte aux fleurs", 0.95, 1.0),
+        ("Venus hysterique", "Venus de Milo", 0.0, 0.35),  # both keep words of their own
+        ("Two Balconies", "Hysterical Venus", 0.0, 0.0),
+        ("Water Lily Pond", "Gond", 0.0, 0.0),  # a changed letter in a short word is another word
+    ],
+)
+def test_titles(a: str, b: str, low: float, high: float) -> None:
+    value = similarity(compare_titles, {"title": a}, {"title": b})
+    assert value is not None and low <= value <= high
+
+
+def test_generic_titles_count_for_less() -> None:
+    generic = compare_titles(d(title="Portrait of a Woman"), d(title="Portrait de femme"))
+    distinctive = compare_titles(d(title="Hysterical Venus"), d(title="Hysterical Venus"))
+    assert generic is not None and distinctive is not None
+    assert generic.weight_factor < distinctive.weight_factor
+
+
+def test_letters_and_numbers_in_titles_still_tell_works_apart() -> None:
+    a = similarity(
+        compare_titles,
+        {"title": 'Letter "A" (Alphabet Series)'},
+        {"title": 'Letter "Y" (Alphabet Series)'},
+    )
+    same = similarity(
+        compare_titles,
+        {"title": 'Letter "A" (Alphabet Series)'},
+        {"title": 'Letter "A" (Alphabet Series)'},
+    )
+    assert a is not None and same == 1.0 and a < 1.0
+    three = similarity(
+        compare_titles,
+        {"title": "Stations of the Cross - 3"},
+        {"title": "Stations of the Cross - 9"},
+    )
+    assert three is not None and three < 0.9
+
+
+def test_no_title_is_no_information() -> None:
+    assert compare_titles(d(title="Acorn"), d(maker="Tiffany")) is None
+
+
+# --- makers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("Rembrandt van Rijn", "Rijn, Rembrandt van", 1.0, 1.0),
+        ("Rembrandt", "Rembrandt van Rijn", 0.85, 1.0),
+        ("S. Dalí", "Salvador Dali", 0.9, 1.0),  # initial, diacritics
+        ("Vincent Van Gogh", "Vincent van Gogh", 1.0, 1.0),  # particles
+        ("Dali", "Salvador Dali", 0.85, 1.0),
+        ("Alexnder Calder", "Alexander Calder", 0.75, 1.0),  # a typo
+        ("Илья Репин", "Ilya Repin", 1.0, 1.0),  # transliteration
+        ("Gloria Klar", "Henry Klar", 0.3, 0.5),  # one family, two people
+        ("circle of Rembrandt", "Rembrandt", 0.6, 0.85),  # a qualifier weakens, not erases
+        ("after Vermeer", "Johannes Vermeer", 0.5, 0.7),
+        ("Pablo Picasso", "Salvador Dali", 0.0, 0.0),
+    ],
+)
+def test_makers(a: str, b: str, low: float, high: float) -> None:
+    value = similarity(compare_makers, {"maker": a}, {"maker": b})
+    assert value is not None and low <= value <= high, value
+
+
+def test_several_makers_in_one_field() -> None:
+    assert (
+        similarity(compare_makers, {"maker": "Gloria Klar"}, {"maker": "Henry Klar; Gloria Klar"})
+        == 1.0
+    )
+
+
+def test_anonymous_makers_say_nothing() -> None:
+    assert compare_makers(d(maker="Unknown"), d(maker="Salvador Dali")) is None
+    assert compare_makers(d(maker="Anonymous"), d(maker="Anonymous")) is None
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("35.5 x 17.8 cm", "14 x 7 in", 0.95, 1.0),  # units
+        ("17.8 x 35.5 cm", "14 x 7 in", 0.95, 1.0),  # height and width swapped
+        ("61 cm high", "24 in", 0.95, 1.0),
+        ("100 x 80 cm", "101.5 x 80 cm", 0.95, 1.0),  # within 2%
+        ("30 x 20 cm", "30.9 x 20 cm", 0.95, 1.0),  # within 1 cm
+        ("60 x 50 cm", "54 x 45 cm", 0.5, 0.8),  # 10% off
+        ("72 x 60 in", "36 x 30 in", 0.0, 0.0),  # half: a contradiction
+        ("30 x 40 in (framed)", "24 x 32 in", 0.55, 0.65),  # framed against unframed
+        ("24 in", "24 x 18 in", 0.95, 1.0),  # one dimension against two
+        ("3 lb 4 oz", "1.47 kg", 0.95, 1.0),  # weights
+        ("3 lb", "2 kg", 0.0, 0.3),
+    ],
+)
+def test_measurements(a: str, b: str, low: float, high: float) -> None:
+    value = similarity(compare_measurements, {"measurements": a}, {"measurements": b})
+    assert value is not None and low <= value <= high, value
+
+
+def test_sizes_without_numbers_say_nothing() -> None:
+    assert compare_measurements(d(measurements="Height"), d(measurements="24 in")) is None
+
+
+def test_the_image_size_is_compared_when_a_register_gives_both() -> None:
+    value = similarity(
+        compare_measurements,
+        {"measurements": "21 x 16 in"},
+        {"measurements": "21 x 16 inches (image); 33 x 26 inches (framed)"},
+    )
+    assert value is not None and value >= 0.95
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("1906", "1906", 1.0, 1.0),
+        ("c. 1880", "1875-1885", 0.95, 1.0),
+        ("c. 1880", "19th century", 0.95, 1.0),
+        ("1983", "20th Century", 0.95, 1.0),
+        ("1906", "1920", 0.4, 0.7),
+        ("1983", "1906", 0.0, 0.0),
+        ("Ming dynasty", "Ming Dynasty", 1.0, 1.0),
+    ],
+)
+def test_periods(a: str, b: str, low: float, high: float) -> None:
+    value = similarity(compare_periods, {"period": a}, {"period": b})
+    assert value is not None and low <= value <= high, value
+
+
+def test_a_century_says_less_than_a_year() -> None:
+    year = compare_periods(d(period="1906"), d(period="1906"))
+    century = compare_periods(d(period="1906"), d(period="20th century"))
+    assert year is not None and century is not None and century.weight_factor < year.weight_factor
+
+
+# --- materials and object types -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "other", ["oil/canvas", "huile sur toile", "Öl auf Leinwand", "olio su tela", "Oil on Canvas"]
+)
+def test_materials_across_wording_and_languages(other: str) -> None:
+    assert (
+        similarity(compare_materials, {"materials": "oil on canvas"}, {"materials": other}) == 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "low", "high"),
+    [
+        ("oil on canvas", "oil on panel", 0.4, 0.6),
+        ("Metal; copper; stained glass", "leaded glass and copper", 0.5, 1.0),
+        ("Silkscreen on paper", "serigraph", 0.7, 0.8),
+        ("Bronze", "oil on canvas", 0.0, 0.0),
+    ],
+)
+def test_materials_partial_and_contradicting(a: str, b: str, low: float, high: float) -> None:
+    value = similarity(compare_materials, {"materials": a}, {"materials": b})
+    assert value is not None and low <= value <= high, value
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("painting > portrait", "Paintings", 1.0),
+        ("Brooches and Pins", "Jewelry - Rings", 1.0),
+        ("clock,timepiece", "Timepieces - Clock", 1.0),
+        ("drawing,watercolour", "Print", 0.5),
+        ("Paintings", "Coins and Paper Money", 0.0),
+        ("Other - Arts and Antiques", "Paintings", None),
+        ("detail of object", "Clothing and Costumes", None),
+    ],
+)
+def test_object_types(a: str, b: str, expected: float | None) -> None:
+    assert similarity(compare_object_types, {"object_type": a}, {"object_type": b}) == expected
+
+
+# --- markings and numbers -----------------------------------------------------------------------
+
+
+def test_a_shared_rare_mark_counts_strongly() -> None:
+    result = compare_markings(
+        d(inscriptions="LCT on the base"),
+        d(description='lamp; green; Signed "LCT" on the base; signed "Tiffany Studios, New York"'),
+    )
+    assert result is not None and result.similarity == 1.0 and result.weight_factor > 1.0
+    assert "lct" in result.detail
+
+
+def test_editions() -> None:
+    same = compare_markings(
+        d(inscriptions="#61/300, signed Dali"),
+        d(description="sculpture; venus; #61/300, signed Dali"),
+    )
+    other_copy = compare_markings(
+        d(inscriptions="edition 31/99"), d(description="signed and dated; edition 30/99")
+    )
+    assert same is not None and same.similarity == 1.0
+    assert (
+        other_copy is not None
+        and other_copy.similarity == 0.0
+        and "another copy" in other_copy.detail
+    )
+
+
+def test_serial_numbers() -> None:
+    result = compare_markings(
+        d(description="serial number 7164.65/25625412"),
+        d(
+            description="1885 Morgan dollar, silver in color, slabbed, serial number 7164.65/25625412, ms65"
+        ),
+    )
+    assert result is not None and result.similarity == 1.0
+
+
+def test_common_words_barely_count() -> None:
+    result = compare_markings(
+        d(description="a green lamp with a base"), d(description="lamp; green; base")
+    )
+    assert result is not None and result.weight_factor <= 0.4
+
+
+def test_inventory_numbers() -> None:
+    assert (
+        similarity(
+            compare_inventory_numbers,
+            {"inventory_number": "INV 1987.44"},
+            {"inventory_number": "inv1987.44"},
+        )
+        == 1.0
+    )
+    # Owners and registers number differently: another number is no contradiction.
+    assert compare_inventory_numbers(d(inventory_number="A-1"), d(inventory_number="B-7")) is None
+
+
+# --- the score ----------------------------------------------------------------------------------
+
+
+def _records(count: int) -> list[Record]:
+    with (FIXTURES / "nsaf" / "nsaf_data.csv").open(encoding="utf-8", newline="") as file:
+        rows = [
+            r
+            for r in csv.DictReader(file)
+            if r["Title"] and r["Maker/Artist"] and r["Measurements"]
+        ]
+    sample = random.Random(3).sample(rows, count)
+    return [
+        Record(
+            registry="fbi",
+            record_id=str(i),
+            description=d(
+                title=r["Title"],
+                maker=r["Maker/Artist"],
+                materials=r["Materials"],
+                measurements=r["Measurements"],
+                period=r["Time Period"],
+                object_type=r["Category"],
+            ),
+        )
+        for i, r in enumerate(sample)
+    ]
+
+
+FIELDS = ["title", "maker", "materials", "measurements", "period", "object_type"]
+
+
+def _as_query(record: Record, fields: list[str]) -> dict[str, Any]:
+    desc = record.description
+    values = {
+        "title": desc.title,
+        "maker": desc.maker_text,
+        "materials": desc.materials,
+        "measurements": desc.measurements_text,
+        "period": desc.period.text if desc.period else None,
+        "object_type": desc.object_type,
+    }
+    return {f: values[f] for f in fields if values[f]}
+
+
+def test_more_agreeing_evidence_never_lowers_the_score() -> None:
+    matcher = Matcher()
+    for record in _records(60):
+        given = ["title"]
+        score = matcher.judge(d(**_as_query(record, given)), record).score
+        for extra in FIELDS[1:]:
+            given.append(extra)
+            new = matcher.judge(d(**_as_query(record, given)), record).score
+            assert new >= score - 1e-9, (record.description.title, extra)
+            score = new
+
+
+def test_a_contradiction_never_raises_the_score() -> None:
+    matcher = Matcher()
+    for record in _records(60):
+        query = _as_query(record, ["title", "maker"])
+        before = matcher.judge(d(**query), record).score
+        for contradiction in (
+            {"measurements": "500 x 400 cm"},
+            {"period": "3rd century BC"},
+            {"materials": "jade"},
+            {"object_type": "coin"},
+        ):
+            candidate = matcher.judge(d(**query, **contradiction), record)
+            field = "makers" if "maker" in contradiction else next(iter(contradiction))
+            evidence = next(e for e in candidate.evidence if e.field == field)
+            if evidence.similarity is not None and evidence.similarity < 0.3:  # it does contradict
+                assert candidate.score <= before + 1e-9, (record.description.title, contradiction)
+
+
+def test_a_closer_field_never_lowers_the_score() -> None:
+    matcher = Matcher()
+    record = Record(
+        registry="x",
+        record_id="1",
+        description=d(title="Hysterical Venus", maker="Salvador Dali", measurements="14 x 7 in"),
+    )
+    scores = [
+        matcher.judge(
+            d(title="Hysterical Venus", maker="Salvador Dali", measurements=size), record
+        ).score
+        for size in ("28 x 14 in", "18 x 9 in", "15 x 7.5 in", "14 x 7 in")
+    ]
+    assert scores == sorted(scores)
+
+
+def test_the_same_maker_alone_is_not_a_match() -> None:
+    matcher = Matcher()
+    record = Record(
+        registry="x",
+        record_id="1",
+        description=d(title="Two Balconies", maker="Salvador Dali", period="1929"),
+    )
+    candidate = matcher.judge(d(title="Hysterical Venus", maker="S. Dalí", period="1983"), record)
+    assert candidate.score < matcher.match_threshold
+    assert any("≠" in reason for reason in candidate.top_reasons())
+
+
+def test_evidence_is_in_plain_words() -> None:
+    record = Record(
+        registry="x",
+        record_id="1",
+        description=d(title="Hysterical Venus", maker="Rijn, Rembrandt van"),
+    )
+    candidate = Matcher().judge(d(title="Hysterical Venus", maker="Rembrandt"), record)
+    reasons = candidate.top_reasons()
+    assert any(r.startswith("makers: 'Rembrandt' ≈ 'Rijn, Rembrandt van' (0.9") for r in reasons)
