@@ -109,3 +109,75 @@ def test_fingerprinting_is_idempotent() -> None:
     ref = fingerprinted(ImageRef(data=image_bytes()))
     assert fingerprinted(ref) is ref
     assert set(ref.fingerprints) == {"phash", "dhash"}
+
+
+@pytest.mark.parametrize("format", ["HEIF", "AVIF", "WEBP", "TIFF", "GIF"])
+def test_phone_and_web_formats_open(format: str) -> None:
+    image = load_image(image_bytes((64, 48), format=format), source=f"x.{format.lower()}")
+    assert image.size == (64, 48) and image.mode == "RGB"
+
+
+def _picture(seed: int = 5, size: tuple[int, int] = (300, 220)) -> Image.Image:
+    return Image.open(io.BytesIO(image_bytes(size, seed=seed, format="PNG"))).convert("RGB")
+
+
+def test_uniform_borders_are_trimmed() -> None:
+    from provcheck.imaging import trim_borders
+
+    picture = _picture()
+    padded = Image.new(
+        "RGB", (int(picture.width * 1.5), int(picture.height * 1.5)), (255, 255, 255)
+    )
+    padded.paste(picture, (picture.width // 4, picture.height // 4))
+    trimmed = trim_borders(padded)
+    assert abs(trimmed.width - picture.width) <= 4 and abs(trimmed.height - picture.height) <= 4
+
+
+def test_a_picture_that_is_mostly_background_is_not_trimmed_away() -> None:
+    from provcheck.imaging import trim_borders
+
+    blank = Image.new("RGB", (200, 200), (250, 250, 250))
+    blank.paste(Image.new("RGB", (60, 60), (0, 0, 0)), (70, 70))
+    assert trim_borders(blank).size == (200, 200)
+
+
+def _encoded(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Image.Transpose.ROTATE_90,
+        Image.Transpose.ROTATE_180,
+        Image.Transpose.ROTATE_270,
+        Image.Transpose.FLIP_LEFT_RIGHT,
+    ],
+)
+def test_a_turned_or_mirrored_photograph_keeps_a_close_variant(turn: Image.Transpose) -> None:
+    from provcheck import ObjectDescription
+    from provcheck.comparators import compare_images
+
+    stored = fingerprinted(ImageRef(data=_encoded(_picture())))
+    query = fingerprinted(ImageRef(data=_encoded(_picture().transpose(turn))), variants=True)
+    assert "@" not in "".join(stored.fingerprints)  # registers store the image as it is
+    result = compare_images(ObjectDescription(images=[query]), ObjectDescription(images=[stored]))
+    assert result is not None and result.similarity >= 0.9, result
+    assert "query" in result.detail  # says which turn matched
+
+
+def test_padding_does_not_hide_a_picture() -> None:
+    from provcheck import ObjectDescription
+    from provcheck.comparators import compare_images
+
+    picture = _picture(seed=9)
+    padded = Image.new(
+        "RGB", (int(picture.width * 1.5), int(picture.height * 1.5)), (255, 255, 255)
+    )
+    padded.paste(picture, (picture.width // 4, picture.height // 4))
+    stored = fingerprinted(ImageRef(data=_encoded(picture)))
+    query = fingerprinted(ImageRef(data=_encoded(padded)), variants=True)
+    result = compare_images(ObjectDescription(images=[query]), ObjectDescription(images=[stored]))
+    assert result is not None and result.similarity >= 0.9

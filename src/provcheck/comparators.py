@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from provcheck.description import ObjectDescription
-from provcheck.imaging import hamming
+from provcheck.imaging import fingerprint_kind, hamming
 from provcheck.makers import AttributionQualifier, Maker
 from provcheck.measurements import Measurement
 from provcheck.normalise import STOPWORDS, normalise_text
@@ -469,14 +469,24 @@ _IMAGE_DISTANCE_NONE = 22
 
 
 def compare_images(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
-    """The closest pair of photographs by perceptual hash."""
+    """The closest pair of photographs by perceptual hash, the query turned and mirrored too."""
     ours = [i.fingerprints for i in query.images if i.fingerprints]
     theirs = [i.fingerprints for i in record.images if i.fingerprints]
     if not ours or not theirs:
         return None
-    distance = min(
-        hamming(a[kind], b[kind]) for a in ours for b in theirs for kind in a.keys() & b.keys()
-    )
+    best: tuple[int, str, str | None] | None = None
+    for a in ours:
+        for key, value in a.items():
+            kind, variant = fingerprint_kind(key)
+            for b in theirs:
+                if kind in b:
+                    distance = hamming(value, b[kind])
+                    if best is None or distance < best[0]:
+                        best = (distance, kind, variant)
+    if best is None:
+        return None
+    distance, kind, variant = best
     span = _IMAGE_DISTANCE_NONE - _IMAGE_DISTANCE_SAME
     similarity = min(1.0, max(0.0, (_IMAGE_DISTANCE_NONE - distance) / span))
-    return Comparison(similarity, detail=f"{distance} of 64 bits apart")
+    turned = f", query {variant}" if variant else ""
+    return Comparison(similarity, detail=f"{kind} {distance} of 64 bits apart{turned}")

@@ -62,7 +62,8 @@ def _as_query(query: QueryLike) -> ObjectDescription:
         raise InvalidQueryError("the query describes nothing: give at least one field or image")
     # Query photographs are decoded and fingerprinted once here, never once per register.
     images = tuple(
-        image if image.url is not None else fingerprinted(image) for image in description.images
+        image if image.url is not None else fingerprinted(image, variants=True)
+        for image in description.images
     )
     return description.model_copy(update={"images": images})
 

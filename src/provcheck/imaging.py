@@ -3,10 +3,14 @@
 Photographs come from sellers, registers and users' folders: any of them can be huge, truncated,
 a decompression bomb, or not an image at all under a `.jpg` name. `load_image` refuses all of
 those with one clear `InputError` and hands back an upright RGB image (EXIF orientation applied,
-transparency flattened onto white, CMYK and 16-bit converted).
+transparency flattened onto white, CMYK and 16-bit converted). Phone photographs in HEIC and AVIF
+open like any other.
 
-Fingerprints are perceptual hashes (64-bit pHash and dHash); they are computed once per image and
-travel with its `ImageRef`.
+Fingerprints are perceptual hashes (64-bit pHash and dHash) of the image with its uniform borders
+trimmed (a scan's margin, a seller's padding). They are computed once per image and travel with its
+`ImageRef`. A register stores them as they are; a query also carries them for the image turned by
+90, 180 and 270 degrees and mirrored (`phash@rot90`, `dhash@mirror-rot180`, ...), so that a
+photograph taken on its side still meets its record.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import warnings
 from pathlib import Path
 
 import imagehash
-from PIL import Image, ImageOps, UnidentifiedImageError
+import pillow_heif
+from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from provcheck.description import ImageRef
 from provcheck.errors import InputError
@@ -26,12 +31,16 @@ __all__ = [
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
     "compute_fingerprints",
+    "fingerprint_kind",
     "fingerprinted",
     "hamming",
     "image_bytes",
     "load_image",
     "thumbnail_jpeg",
+    "trim_borders",
 ]
+
+pillow_heif.register_heif_opener()  # HEIC from phones; AVIF is built into Pillow
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS = 80_000_000  # a 100-megapixel camera's raw frame is the most a photo needs
@@ -119,9 +128,86 @@ def _as_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-def compute_fingerprints(image: Image.Image) -> dict[str, str]:
-    """Perceptual hashes of an image, as hex strings."""
-    return {"phash": str(imagehash.phash(image)), "dhash": str(imagehash.dhash(image))}
+def trim_borders(image: Image.Image, *, tolerance: int = 24) -> Image.Image:
+    """The image without uniform margins, trimmed until none is left (a mat inside a margin)."""
+    for _ in range(3):
+        trimmed = _trim_once(image, tolerance)
+        if trimmed is image:
+            break
+        image = trimmed
+    return image
+
+
+def _trim_once(image: Image.Image, tolerance: int) -> Image.Image:
+    """One uniform margin off (a scan's border, a seller's padding, a mat).
+
+    The border colour is read from the corners; nothing is trimmed when less than a quarter of the
+    image would remain, since then the "border" is more likely the picture's own ground. The
+    same trim applies to a register's image and to a query, so a picture on a plain ground is cut
+    alike on both sides.
+    """
+    small = image.copy()
+    small.thumbnail((256, 256))
+    width, height = small.size
+    corners = [
+        small.getpixel(p)
+        for p in ((0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1))
+    ]
+    background = tuple(sorted(channel)[1] for channel in zip(*corners, strict=True))
+    difference = ImageChops.difference(small, Image.new("RGB", small.size, background)).convert("L")
+    box = difference.point(lambda v: 255 if v > tolerance else 0).getbbox()
+    if box is None or (box[2] - box[0]) * (box[3] - box[1]) < 0.25 * width * height:
+        return image
+    scale_x, scale_y = image.width / width, image.height / height
+    full = (
+        int(box[0] * scale_x),
+        int(box[1] * scale_y),
+        min(image.width, round(box[2] * scale_x)),
+        min(image.height, round(box[3] * scale_y)),
+    )
+    return image.crop(full) if full != (0, 0, image.width, image.height) else image
+
+
+def _hashes(image: Image.Image, suffix: str = "") -> dict[str, str]:
+    return {
+        f"phash{suffix}": str(imagehash.phash(image)),
+        f"dhash{suffix}": str(imagehash.dhash(image)),
+    }
+
+
+# The turns and mirror images a photograph can come in: (name, transposition).
+_VARIANTS: tuple[tuple[str, Image.Transpose | None, Image.Transpose | None], ...] = (
+    ("rot90", Image.Transpose.ROTATE_90, None),
+    ("rot180", Image.Transpose.ROTATE_180, None),
+    ("rot270", Image.Transpose.ROTATE_270, None),
+    ("mirror", None, Image.Transpose.FLIP_LEFT_RIGHT),
+    ("mirror-rot90", Image.Transpose.ROTATE_90, Image.Transpose.FLIP_LEFT_RIGHT),
+    ("mirror-rot180", Image.Transpose.ROTATE_180, Image.Transpose.FLIP_LEFT_RIGHT),
+    ("mirror-rot270", Image.Transpose.ROTATE_270, Image.Transpose.FLIP_LEFT_RIGHT),
+)
+
+
+def compute_fingerprints(image: Image.Image, *, variants: bool = False) -> dict[str, str]:
+    """Perceptual hashes of the image, borders trimmed, as hex strings by kind.
+
+    With `variants`, also of its rotations and mirror images (keys `kind@variant`): for queries.
+    """
+    trimmed = trim_borders(image)
+    fingerprints = _hashes(trimmed)
+    if variants:
+        small = trimmed.copy()
+        small.thumbnail((256, 256))  # the hashes look at 32 px: turning a small copy is enough
+        for name, turn, flip in _VARIANTS:
+            turned = small.transpose(flip) if flip is not None else small
+            turned = turned.transpose(turn) if turn is not None else turned
+            fingerprints |= _hashes(turned, f"@{name}")
+    return fingerprints
+
+
+def fingerprint_kind(key: str) -> tuple[str, str | None]:
+    """`"phash@rot90"` -> (`"phash"`, `"rot90"`); `"phash"` -> (`"phash"`, None)."""
+    kind, _, variant = key.partition("@")
+    return kind, variant or None
 
 
 def hamming(a: str, b: str) -> int:
@@ -138,26 +224,35 @@ def thumbnail_jpeg(image: Image.Image, *, max_side: int = 768, quality: int = 85
     return out.getvalue()
 
 
-def fingerprinted(ref: ImageRef, *, base: Path | None = None) -> ImageRef:
-    """`ref` with its content digest and fingerprints, computed once per distinct image."""
-    if ref.fingerprints and ref.sha256:
+def fingerprinted(ref: ImageRef, *, variants: bool = False, base: Path | None = None) -> ImageRef:
+    """`ref` with its content digest and fingerprints, computed once per distinct image.
+
+    `variants` adds the hashes of its rotations and mirror images, as a query needs.
+    """
+    if (
+        ref.sha256
+        and ref.fingerprints
+        and (not variants or any("@" in k for k in ref.fingerprints))
+    ):
         return ref
     data = image_bytes(ref, base=base)
     digest = hashlib.sha256(data).hexdigest()
-    fingerprints = dict(_fingerprints_of(digest, data, ref.location))
+    fingerprints = dict(_fingerprints_of(digest, data, ref.location, variants))
     return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
 
 
 # Fingerprints by content digest: the same photograph is decoded once per process.
-_CACHE: dict[str, tuple[tuple[str, str], ...]] = {}
+_CACHE: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {}
 
 
-def _fingerprints_of(digest: str, data: bytes, source: str) -> tuple[tuple[str, str], ...]:
-    cached = _CACHE.get(digest)
+def _fingerprints_of(
+    digest: str, data: bytes, source: str, variants: bool
+) -> tuple[tuple[str, str], ...]:
+    cached = _CACHE.get((digest, variants))
     if cached is None:
         image = load_image(data, source=source, max_side=_HASH_DECODE_SIDE)
-        cached = tuple(compute_fingerprints(image).items())
+        cached = tuple(compute_fingerprints(image, variants=variants).items())
         if len(_CACHE) > 4096:
             _CACHE.clear()
-        _CACHE[digest] = cached
+        _CACHE[(digest, variants)] = cached
     return cached

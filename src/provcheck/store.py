@@ -349,11 +349,14 @@ class LocalStore:
         record_ids, phashes, dhashes = self._images()
         if record_ids.size == 0:
             return []
+        stored = {"phash": phashes, "dhash": dhashes}
         best = np.full(record_ids.shape, 64, dtype=np.int64)
         for query in fingerprints:
-            p = np.bitwise_count(phashes ^ np.uint64(int(query["phash"], 16)))
-            d = np.bitwise_count(dhashes ^ np.uint64(int(query["dhash"], 16)))
-            best = np.minimum(best, np.minimum(p, d).astype(np.int64))
+            for key, value in query.items():
+                column = stored.get(key.partition("@")[0])  # "phash@rot90" against "phash"
+                if column is not None:
+                    distances = np.bitwise_count(column ^ np.uint64(int(value, 16)))
+                    best = np.minimum(best, distances.astype(np.int64))
         order = np.argsort(best, kind="stable")
         found: dict[int, int] = {}
         for index in order:
