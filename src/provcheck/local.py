@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from provcheck.description import ObjectDescription
+from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import InputError, RegistryUnavailableError
 from provcheck.record import Record
 from provcheck.registry import (
@@ -113,6 +113,13 @@ class LocalRegistry(Registry):
             if last and last.finished_at
             else None,
         )
+
+    async def image_bytes(self, image: ImageRef) -> bytes | None:
+        """The store's copy of a record image (kept at import), whatever became of the original."""
+        if image.sha256 is None:
+            return image.data
+        async with self._lock:
+            return await asyncio.to_thread(self.store.thumbnail, image.sha256)
 
     async def aclose(self) -> None:
         if self._owns_store and self._store is not None:

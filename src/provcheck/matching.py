@@ -17,7 +17,7 @@ the same maker and period cannot make a match of two different works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from provcheck.candidate import Band, Candidate, Evidence
@@ -35,6 +35,7 @@ from provcheck.comparators import (
 )
 from provcheck.description import ObjectDescription
 from provcheck.record import Record
+from provcheck.verification import GeometricMatch
 
 __all__ = ["Matcher"]
 
@@ -107,8 +108,12 @@ class Matcher:
             return Band.POSSIBLE
         return Band.WEAK
 
-    def judge(self, query: ObjectDescription, record: Record) -> Candidate:
-        evidence = [self._evidence(field, query, record.description) for field in _FIELDS]
+    def judge(
+        self, query: ObjectDescription, record: Record, geometry: GeometricMatch | None = None
+    ) -> Candidate:
+        """Score one record; `geometry` is the verified mapping of the query's photograph onto
+        the record's, when it was computed."""
+        evidence = [self._evidence(field, query, record.description, geometry) for field in _FIELDS]
         compared = [e for e in evidence if e.similarity is not None]
         total = sum(e.weight * (e.similarity or 0.0) for e in compared)
         score = total / (sum(e.weight for e in compared) + self.evidence_needed)
@@ -121,9 +126,16 @@ class Matcher:
         )
 
     @staticmethod
-    def _evidence(field: _Field, query: ObjectDescription, record: ObjectDescription) -> Evidence:
+    def _evidence(
+        field: _Field,
+        query: ObjectDescription,
+        record: ObjectDescription,
+        geometry: GeometricMatch | None,
+    ) -> Evidence:
         ours, theirs = field.shown(query), field.shown(record)
         comparison = field.compare(query, record)
+        if field.name == "images" and geometry is not None:
+            comparison = _with_geometry(comparison, geometry)
         if comparison is None:
             return Evidence(
                 field=field.name,
@@ -145,7 +157,33 @@ class Matcher:
             reason=f"{field.name}: {ours!r} {sign} {theirs!r} ({similarity:.2f}{detail})",
         )
 
-    def rank(self, query: ObjectDescription, records: Iterable[Record]) -> list[Candidate]:
-        """Candidates for every record, best first."""
-        candidates = [self.judge(query, record) for record in records]
+    def rank(
+        self,
+        query: ObjectDescription,
+        records: Iterable[Record],
+        geometry: Mapping[str, GeometricMatch] | None = None,
+    ) -> list[Candidate]:
+        """Candidates for every record, best first; `geometry` by record key, where verified."""
+        geometry = geometry or {}
+        candidates = [self.judge(query, r, geometry.get(r.key)) for r in records]
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+# Too few feature matches to judge by: low-texture images (a monochrome, a flat print).
+_INCONCLUSIVE_MATCHES = 12
+
+
+def _with_geometry(hashes: Comparison | None, geometry: GeometricMatch) -> Comparison | None:
+    """Hash similarity, confirmed or overruled by the geometry of local features."""
+    detail = geometry.describe()
+    if geometry.matches < _INCONCLUSIVE_MATCHES:
+        return hashes  # nothing to say either way: the hashes stand alone
+    hash_similarity = hashes.similarity if hashes else 0.0
+    hash_detail = f"{hashes.detail}; " if hashes and hashes.detail else ""
+    if geometry.confirmed:
+        # Many matches on one mapping: this photograph shows that object, however reframed.
+        similarity = max(hash_similarity, 0.85 + 0.15 * min(1.0, geometry.inliers / 80))
+    else:
+        # Features enough, but no consistent mapping: a look-alike, not the object.
+        similarity = min(hash_similarity, 0.25)
+    return Comparison(similarity, detail=hash_detail + detail)

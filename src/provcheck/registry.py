@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Self, overload
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
 
-from provcheck.description import ObjectDescription
+from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import ConfigurationError, first_problem
 from provcheck.record import Record
 
@@ -216,6 +216,15 @@ class Registry(abc.ABC):
     @abc.abstractmethod
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         """Records that may describe `query`, at most `limit`; nothing found is an empty result."""
+
+    async def image_bytes(self, image: ImageRef) -> bytes | None:
+        """The pixels of one of this register's record images, for geometric verification.
+
+        The default gives inline bytes only; a plugin that can fetch its images (a stored copy, a
+        URL of its service) overrides this. None means "not available": the image is then judged
+        by its fingerprints alone.
+        """
+        return image.data
 
     async def aclose(self) -> None:
         """Release connections and files. Safe to call more than once."""

@@ -1,0 +1,144 @@
+"""Geometric verification on the sample register's real artworks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FIXTURES
+from PIL import Image, ImageFilter
+
+import provcheck
+from provcheck import Conclusion, ObjectDescription
+from provcheck.importing import import_file
+from provcheck.local import LocalRegistry
+from provcheck.store import LocalStore
+from provcheck.verification import local_features, match_geometry
+
+IMAGES = FIXTURES / "sample-register" / "images"
+HORSEWOMAN = IMAGES / "imgdata-the-horsewoman.jpg"
+
+
+def photographed(path: Path, *, angle: float = 6.0, warp: float = 0.12) -> Image.Image:
+    """A phone-style photograph: the picture in a dark frame, on a textured wall, at an angle,
+    under uneven light, with sensor noise."""
+    picture = Image.open(path).convert("RGB")
+    framed = Image.new("RGB", (picture.width + 40, picture.height + 40), (60, 40, 20))
+    framed.paste(picture, (20, 20))
+    rng = np.random.default_rng(1)
+    wall = (
+        (rng.normal(200, 12, (framed.height * 2, framed.width * 2, 3)))
+        .clip(0, 255)
+        .astype(np.uint8)
+    )
+    canvas = Image.fromarray(wall).filter(ImageFilter.GaussianBlur(1))
+    canvas.paste(framed, (framed.width // 2, framed.height // 2))
+    w, h = canvas.size
+    inset = warp * w / 2
+    # Perspective: the far side of the picture smaller, as from a step to the left.
+    coefficients = _perspective(
+        [(0, 0), (w, 0), (w, h), (0, h)],
+        [(0, inset), (w - inset, 0), (w, h), (inset * 0.5, h - inset)],
+    )
+    canvas = canvas.transform(
+        canvas.size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC
+    )
+    canvas = canvas.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=(190, 190, 190))
+    light = Image.linear_gradient("L").resize(canvas.size).point(lambda v: 170 + v // 3)
+    canvas = Image.composite(canvas, Image.new("RGB", canvas.size, (0, 0, 0)), light)
+    noisy = np.asarray(canvas, dtype=np.int16) + rng.normal(
+        0, 6, (canvas.height, canvas.width, 3)
+    ).astype(np.int16)
+    return Image.fromarray(noisy.clip(0, 255).astype(np.uint8))
+
+
+def _perspective(
+    source: list[tuple[float, float]], target: list[tuple[float, float]]
+) -> list[float]:
+    rows = []
+    for (x, y), (u, v) in zip(target, source, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    solution = np.linalg.solve(
+        np.array(rows, dtype=float), np.array(source, dtype=float).reshape(8)
+    )
+    return [float(c) for c in solution]
+
+
+def test_a_new_photograph_is_confirmed_by_geometry() -> None:
+    ours = local_features(photographed(HORSEWOMAN))
+    theirs = local_features(Image.open(HORSEWOMAN))
+    match = match_geometry(ours, theirs)
+    assert match.confirmed, match
+    assert match.coverage > 0.5
+
+
+def test_another_painting_is_not_confirmed() -> None:
+    ours = local_features(photographed(HORSEWOMAN))
+    for other in sorted(IMAGES.iterdir())[:12]:
+        if other.name == HORSEWOMAN.name:
+            continue
+        match = match_geometry(ours, local_features(Image.open(other)))
+        assert not match.confirmed, (other.name, match)
+
+
+def test_images_without_features_match_nothing() -> None:
+    blank = local_features(Image.new("RGB", (300, 200), (128, 128, 128)))
+    assert len(blank.descriptors) == 0
+    assert match_geometry(blank, local_features(Image.open(HORSEWOMAN))).inliers == 0
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("verify") / "store.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, FIXTURES / "sample-register" / "records.jsonl")
+    return path
+
+
+def test_the_dealer_photograph_is_verified_in_the_evidence(sample_store: Path) -> None:
+    query = ObjectDescription.from_file(FIXTURES / "queries" / "dealer-photo.json")
+    report = provcheck.check(query, [LocalRegistry(path=str(sample_store))])
+    best = report.candidates[0]
+    images = next(e for e in best.evidence if e.field == "images")
+    assert "feature matches agree" in images.reason and "confirmed" in images.reason
+    assert best.record.record_id == "LOSS-2020"
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+    # The record evidence is written into the report as it was measured.
+    assert (
+        "covered"
+        in json.loads(report.to_json())["outcomes"][0]["candidates"][0]["evidence"][0]["reason"]
+    )
+
+
+def test_a_look_alike_by_hash_is_overruled_by_geometry(sample_store: Path) -> None:
+    # A registered painting's photograph, a different painting's record: give the matcher the
+    # first one's fingerprints on the second record and let geometry decide.
+    with LocalStore(sample_store) as store:
+        horsewoman = store.get("local", "LOSS-2020")
+        other = store.get("local", "LOSS-2025")
+    assert horsewoman is not None and other is not None
+    stolen_fingerprints = horsewoman.description.images[0].fingerprints
+    disguised = tuple(
+        image.model_copy(update={"fingerprints": stolen_fingerprints})
+        for image in other.description.images
+    )
+    impostor = other.model_copy(
+        update={"description": other.description.model_copy(update={"images": disguised})}
+    )
+    out = io.BytesIO()
+    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
+    query = ObjectDescription(images=[out.getvalue()])
+
+    class Impostor(LocalRegistry):
+        async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
+            return [impostor]
+
+    report = provcheck.check(query, [Impostor(path=str(sample_store))])
+    evidence = next(e for e in report.candidates[0].evidence if e.field == "images")
+    assert "not confirmed" in evidence.reason
+    assert evidence.similarity is not None and evidence.similarity <= 0.25
+    assert report.conclusion is Conclusion.NO_MATCH_FOUND
