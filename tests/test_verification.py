@@ -142,3 +142,47 @@ def test_a_look_alike_by_hash_is_overruled_by_geometry(sample_store: Path) -> No
     assert "not confirmed" in evidence.reason
     assert evidence.similarity is not None and evidence.similarity <= 0.25
     assert report.conclusion is Conclusion.NO_MATCH_FOUND
+
+
+def test_cli_finds_a_phone_photograph_and_nothing_for_another_work(
+    sample_store: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from provcheck.cli import main
+
+    monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(sample_store))
+    photo = tmp_path / "phone.jpg"
+    photographed(IMAGES / "imgdata-troika.jpg", angle=-8, warp=0.18).save(photo, quality=80)
+    assert main(["check", "--image", str(photo), "--registry", "local"]) == 1
+    out = capsys.readouterr().out
+    assert "local:LOSS-2025  Troika" in out and "confirmed" in out
+
+    other = tmp_path / "other.jpg"
+    Image.open(FIXTURES / "queries" / "not-registered.jpg").save(other)
+    assert main(["check", "--image", str(other), "--registry", "local"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"\xff\xd8\xff\xe0 this is not the rest of a jpeg",
+            "photo.jpg: damaged or truncated image",
+        ),
+        (None, "too large to open"),
+    ],
+)
+def test_cli_bad_images_get_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None, message: str
+) -> None:
+    from test_imaging import _png_claiming
+
+    from provcheck.cli import main
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(content if content is not None else _png_claiming(50_000, 50_000))
+    assert main(["check", "--image", str(path), "--registry", "local"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -34,14 +34,20 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
-from provcheck.imaging import fingerprinted, image_bytes, load_image
+from provcheck.imaging import fingerprinted, load_image
 from provcheck.matching import Matcher
 from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
 from provcheck.plugins import installed_registries, plugin_version, registry_class
 from provcheck.record import Record
 from provcheck.registry import Access, Registry, SearchResult
 from provcheck.report import CheckReport, conclude
-from provcheck.verification import GeometricMatch, LocalFeatures, local_features, match_geometry
+from provcheck.verification import (
+    GeometricMatch,
+    LocalFeatures,
+    features_for,
+    local_features,
+    match_geometry,
+)
 
 __all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "check"]
 
@@ -230,7 +236,7 @@ def _features_of(data: bytes, source: str) -> LocalFeatures:
 
 def _query_features(query: ObjectDescription) -> list[LocalFeatures]:
     """Local features of the query's photographs, once per check."""
-    return [_features_of(image_bytes(i), i.location) for i in query.images if i.url is None]
+    return [f for image in query.images if (f := features_for(image)) is not None]
 
 
 async def _verify(

@@ -28,6 +28,7 @@ from provcheck.imaging import compute_fingerprints, image_bytes, load_image, thu
 from provcheck.record import Record, RecordStatus
 from provcheck.store import LocalStore
 from provcheck.userfiles import load_json, read_text
+from provcheck.verification import index_descriptors
 
 __all__ = [
     "CsvMapping",
@@ -195,7 +196,11 @@ class _ImageReader:
             image = load_image(data, source=ref.location)
             fingerprints = compute_fingerprints(image)
             self.store.put_image(
-                digest, fingerprints, size=image.size, thumbnail=thumbnail_jpeg(image)
+                digest,
+                fingerprints,
+                size=image.size,
+                thumbnail=thumbnail_jpeg(image),
+                descriptors=index_descriptors(image),
             )
         return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
 

@@ -24,12 +24,16 @@ from provcheck.registry import (
     SearchResult,
 )
 from provcheck.store import LocalStore
+from provcheck.verification import features_for
 
 __all__ = ["LocalRegistry", "LocalSettings"]
 
 # pHash/dHash bits two photographs of the same flat work may differ by and still be retrieved.
 # Retrieval only: the matcher then weighs the distance as evidence.
 IMAGE_RETRIEVAL_DISTANCE = 18
+# Query keypoints that must meet a stored image's again for it to be a candidate at all; the
+# engine's geometric verification then decides.
+FEATURE_RETRIEVAL_VOTES = 8
 
 
 class LocalSettings(RegistrySettings):
@@ -94,9 +98,13 @@ class LocalRegistry(Registry):
         by_image = store.search_images(
             fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE
         )
+        features = [f.descriptors for i in query.images if (f := features_for(i)) is not None]
+        by_features = store.search_by_features(
+            features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES
+        )
         by_text = store.search_text(query, limit=limit)
         found: dict[str, Record] = {}
-        for record in [r for r, _ in by_image] + by_text:
+        for record in [r for r, _ in by_image] + [r for r, _ in by_features] + by_text:
             found.setdefault(record.key, record)
         warnings: list[str] = []
         stats = store.stats()

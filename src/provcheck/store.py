@@ -24,6 +24,7 @@ import numpy as np
 import platformdirs
 
 from provcheck.description import ObjectDescription
+from provcheck.descriptor_index import DescriptorIndex
 from provcheck.errors import InputError
 from provcheck.normalise import tokens
 from provcheck.record import Record
@@ -54,6 +55,10 @@ CREATE TABLE IF NOT EXISTS images (
     width INTEGER NOT NULL,
     height INTEGER NOT NULL,
     thumbnail BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_descriptors (
+    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
+    descriptors BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS record_images (
     record INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
@@ -161,6 +166,7 @@ class LocalStore:
                 f"{self.path}: cannot open the store ({error.strerror or error})"
             ) from None
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._features_index: tuple[int, DescriptorIndex, np.ndarray] | None = None
 
     def _create_schema(self) -> None:
         self._db.executescript(_SCHEMA)
@@ -198,6 +204,7 @@ class LocalStore:
             raise
         self._db.execute("COMMIT")
         self._image_index = None
+        self._features_index = None
 
     def start_import(self, source: str) -> int:
         cursor = self._db.execute(
@@ -262,9 +269,16 @@ class LocalStore:
         return {"phash": f"{row[0] & (2**64 - 1):016x}", "dhash": f"{row[1] & (2**64 - 1):016x}"}
 
     def put_image(
-        self, sha256: str, fingerprints: dict[str, str], *, size: tuple[int, int], thumbnail: bytes
+        self,
+        sha256: str,
+        fingerprints: dict[str, str],
+        *,
+        size: tuple[int, int],
+        thumbnail: bytes,
+        descriptors: np.ndarray | None = None,
     ) -> None:
-        """Keep an image's fingerprints and a bounded copy; committed at once (it is a cache)."""
+        """Keep an image's fingerprints, local descriptors and a bounded copy; committed at once
+        (it is a cache)."""
         self._db.execute(
             "INSERT OR IGNORE INTO images (sha256, phash, dhash, width, height, thumbnail)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -277,6 +291,11 @@ class LocalStore:
                 thumbnail,
             ),
         )
+        if descriptors is not None and len(descriptors):
+            self._db.execute(
+                "INSERT OR IGNORE INTO image_descriptors (sha256, descriptors) VALUES (?, ?)",
+                (sha256, np.ascontiguousarray(descriptors, dtype=np.uint8).tobytes()),
+            )
 
     def thumbnail(self, sha256: str) -> bytes | None:
         row = self._db.execute(
@@ -377,8 +396,57 @@ class LocalStore:
                 break
         return results
 
+    def search_by_features(
+        self,
+        descriptors: Sequence[np.ndarray],
+        *,
+        limit: int,
+        min_votes: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records whose images share many local features with a query image, most first."""
+        index, record_ids = self._descriptor_index()
+        votes: dict[int, int] = {}
+        for query in descriptors:
+            for owner, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
+                row_id = int(record_ids[owner])
+                votes[row_id] = max(votes.get(row_id, 0), count)
+        results: list[tuple[Record, int]] = []
+        for row_id, count in sorted(votes.items(), key=lambda item: -item[1]):
+            row = self._db.execute(
+                "SELECT record_json, registry FROM records WHERE id = ? AND removed_at IS NULL",
+                (row_id,),
+            ).fetchone()
+            if row is None or (registries is not None and row[1] not in registries):
+                continue
+            results.append((Record.model_validate_json(row[0]), count))
+            if len(results) >= limit:
+                break
+        return results
+
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
+
+    def _descriptor_index(self) -> tuple[DescriptorIndex, np.ndarray]:
+        version = self._version()
+        if self._features_index is None or self._features_index[0] != version:
+            rows = self._db.execute(
+                "SELECT ri.record, d.descriptors FROM record_images ri"
+                " JOIN image_descriptors d ON d.sha256 = ri.sha256 ORDER BY ri.record"
+            ).fetchall()
+            arrays = [np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32) for _, blob in rows]
+            descriptors = np.concatenate(arrays) if arrays else np.zeros((0, 32), np.uint8)
+            owners = (
+                np.repeat(np.arange(len(rows)), [len(a) for a in arrays])
+                if arrays
+                else np.zeros(0, np.int64)
+            )
+            record_ids = np.array([r[0] for r in rows], dtype=np.int64)
+            self._features_index = (version, DescriptorIndex(descriptors, owners), record_ids)
+        return self._features_index[1], self._features_index[2]
+
     def _images(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        version = self._db.execute("PRAGMA data_version").fetchone()[0] + self._db.total_changes
+        version = self._version()
         if self._image_index is None or self._image_index[0] != version:
             rows = self._db.execute(
                 "SELECT ri.record, i.phash, i.dhash FROM record_images ri"

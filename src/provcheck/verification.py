@@ -9,13 +9,24 @@ frames, rotation and perspective.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from PIL import Image
 
-__all__ = ["GeometricMatch", "LocalFeatures", "local_features", "match_geometry"]
+from provcheck.description import ImageRef
+from provcheck.imaging import image_bytes, load_image
+
+__all__ = [
+    "GeometricMatch",
+    "LocalFeatures",
+    "features_for",
+    "index_descriptors",
+    "local_features",
+    "match_geometry",
+]
 
 # Work size: enough detail for ORB on a painting, small enough to stay fast.
 _SIDE = 768
@@ -63,6 +74,38 @@ def local_features(image: Image.Image) -> LocalFeatures:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
     points = np.array([k.pt for k in keypoints], dtype=np.float32)
     return LocalFeatures(points, descriptors, small.width, small.height)
+
+
+def index_descriptors(image: Image.Image, *, count: int = 200) -> np.ndarray:
+    """The strongest descriptors of an image, as a register keeps them for retrieval."""
+    small = image.convert("L")
+    small.thumbnail((640, 640))
+    orb = cv2.ORB.create(nfeatures=count * 2)
+    keypoints, descriptors = orb.detectAndCompute(np.asarray(small, dtype=np.uint8), None)
+    if descriptors is None or not keypoints:
+        return np.zeros((0, 32), np.uint8)
+    strongest = np.argsort([-k.response for k in keypoints], kind="stable")[:count]
+    return np.ascontiguousarray(descriptors[strongest])
+
+
+# Query features by image digest: a photograph is decoded and described once per process, however
+# many registers and candidates it is compared with.
+_QUERY_FEATURES: dict[str, LocalFeatures] = {}
+
+
+def features_for(ref: ImageRef) -> LocalFeatures | None:
+    """Local features of a query image given by path or bytes (None for a URL)."""
+    if ref.url is not None:
+        return None
+    data = image_bytes(ref)
+    digest = ref.sha256 or hashlib.sha256(data).hexdigest()
+    features = _QUERY_FEATURES.get(digest)
+    if features is None:
+        features = local_features(load_image(data, source=ref.location))
+        if len(_QUERY_FEATURES) > 256:
+            _QUERY_FEATURES.clear()
+        _QUERY_FEATURES[digest] = features
+    return features
 
 
 def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
