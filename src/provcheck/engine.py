@@ -220,7 +220,13 @@ async def _search_one(
         }
     ranked = matcher.rank(query, unique)
     if features:
-        geometry = await _verify(registry, features, ranked[:VERIFIED_CANDIDATES])
+        # The best by score so far, and the register's own first answers (a photograph found by
+        # its local features may not look alike as a whole, so it scores nothing yet).
+        first = {c.record.key: c for c in ranked[:VERIFIED_CANDIDATES]}
+        by_key = {c.record.key: c for c in ranked}
+        for record in unique[:VERIFIED_CANDIDATES]:
+            first.setdefault(record.key, by_key[record.key])
+        geometry = await _verify(registry, features, list(first.values()))
         ranked = matcher.rank(query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
@@ -235,8 +241,8 @@ def _features_of(data: bytes, source: str) -> LocalFeatures:
 
 
 def _query_features(query: ObjectDescription) -> list[LocalFeatures]:
-    """Local features of the query's photographs, once per check."""
-    return [f for image in query.images if (f := features_for(image)) is not None]
+    """Local features of the query's photographs (and their mirror images), once per check."""
+    return [f for image in query.images for f in features_for(image) or []]
 
 
 async def _verify(
@@ -262,6 +268,8 @@ async def _verify(
                 match = await asyncio.to_thread(match_geometry, ours, theirs)
                 if best is None or _stronger(match, best):
                     best = match
+                if best.confirmed:
+                    break  # the mirror image need not be tried once the photograph is confirmed
         if best is not None:
             found[candidate.record.key] = best
     return found

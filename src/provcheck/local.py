@@ -33,7 +33,7 @@ __all__ = ["LocalRegistry", "LocalSettings"]
 IMAGE_RETRIEVAL_DISTANCE = 18
 # Query keypoints that must meet a stored image's again for it to be a candidate at all; the
 # engine's geometric verification then decides.
-FEATURE_RETRIEVAL_VOTES = 8
+FEATURE_RETRIEVAL_VOTES = 5
 
 
 class LocalSettings(RegistrySettings):
@@ -98,13 +98,14 @@ class LocalRegistry(Registry):
         by_image = store.search_images(
             fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE
         )
-        features = [f.descriptors for i in query.images if (f := features_for(i)) is not None]
+        features = [f.descriptors for i in query.images for f in features_for(i) or []]
         by_features = store.search_by_features(
             features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES
         )
         by_text = store.search_text(query, limit=limit)
         found: dict[str, Record] = {}
-        for record in [r for r, _ in by_image] + [r for r, _ in by_features] + by_text:
+        # Most reliable first: shared local features, then look-alike hashes, then words.
+        for record in [r for r, _ in by_features] + [r for r, _ in by_image] + by_text:
             found.setdefault(record.key, record)
         warnings: list[str] = []
         stats = store.stats()

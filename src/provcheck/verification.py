@@ -76,7 +76,7 @@ def local_features(image: Image.Image) -> LocalFeatures:
     return LocalFeatures(points, descriptors, small.width, small.height)
 
 
-def index_descriptors(image: Image.Image, *, count: int = 200) -> np.ndarray:
+def index_descriptors(image: Image.Image, *, count: int = 400) -> np.ndarray:
     """The strongest descriptors of an image, as a register keeps them for retrieval."""
     small = image.convert("L")
     small.thumbnail((640, 640))
@@ -90,18 +90,24 @@ def index_descriptors(image: Image.Image, *, count: int = 200) -> np.ndarray:
 
 # Query features by image digest: a photograph is decoded and described once per process, however
 # many registers and candidates it is compared with.
-_QUERY_FEATURES: dict[str, LocalFeatures] = {}
+_QUERY_FEATURES: dict[str, list[LocalFeatures]] = {}
 
 
-def features_for(ref: ImageRef) -> LocalFeatures | None:
-    """Local features of a query image given by path or bytes (None for a URL)."""
+def features_for(ref: ImageRef) -> list[LocalFeatures] | None:
+    """Local features of a query image given by path or bytes (None for a URL): the image's own,
+    then its mirror image's (local features are not mirror-invariant, and a photograph printed
+    reversed still shows the work)."""
     if ref.url is not None:
         return None
     data = image_bytes(ref)
     digest = ref.sha256 or hashlib.sha256(data).hexdigest()
     features = _QUERY_FEATURES.get(digest)
     if features is None:
-        features = local_features(load_image(data, source=ref.location))
+        image = load_image(data, source=ref.location)
+        features = [
+            local_features(image),
+            local_features(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+        ]
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
         _QUERY_FEATURES[digest] = features
