@@ -55,6 +55,7 @@ DEFAULT_LIMIT = 20
 # Candidates per register whose photographs are verified by local features (the rest are far
 # below them already; verification costs tens of milliseconds per image).
 VERIFIED_CANDIDATES = 5
+VERIFIED_BY_SCORE = 3
 
 QueryLike = ObjectDescription | Mapping[str, Any]
 RegistriesLike = str | Registry | Sequence[str | Registry] | None
@@ -222,7 +223,7 @@ async def _search_one(
     if features:
         # The best by score so far, and the register's own first answers (a photograph found by
         # its local features may not look alike as a whole, so it scores nothing yet).
-        first = {c.record.key: c for c in ranked[:VERIFIED_CANDIDATES]}
+        first = {c.record.key: c for c in ranked[:VERIFIED_BY_SCORE]}
         by_key = {c.record.key: c for c in ranked}
         for record in unique[:VERIFIED_CANDIDATES]:
             first.setdefault(record.key, by_key[record.key])

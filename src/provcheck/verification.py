@@ -30,7 +30,7 @@ __all__ = [
 
 # Work size: enough detail for ORB on a painting, small enough to stay fast.
 _SIDE = 768
-_FEATURES = 1500
+_FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
 # Below these a mapping is chance: a few random matches always agree on some homography.
@@ -56,7 +56,12 @@ class GeometricMatch:
 
     @property
     def confirmed(self) -> bool:
-        return self.inliers >= CONFIRMING_INLIERS and self.coverage >= CONFIRMING_COVERAGE
+        # Many agreeing matches, or (in a small image) fewer that are most of all matches found:
+        # chance matches agree with a mapping at a low rate, never most of them.
+        consistent = self.inliers >= CONFIRMING_INLIERS or (
+            self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= 0.5 * self.matches
+        )
+        return consistent and self.coverage >= CONFIRMING_COVERAGE
 
     def describe(self) -> str:
         verdict = "confirmed" if self.confirmed else "not confirmed"
