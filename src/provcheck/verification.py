@@ -104,6 +104,8 @@ def features_for(ref: ImageRef) -> list[LocalFeatures] | None:
     reversed still shows the work)."""
     if ref.url is not None:
         return None
+    if ref.sha256 is not None and ref.sha256 in _QUERY_FEATURES:
+        return _QUERY_FEATURES[ref.sha256]
     data = image_bytes(ref)
     digest = ref.sha256 or hashlib.sha256(data).hexdigest()
     features = _QUERY_FEATURES.get(digest)
