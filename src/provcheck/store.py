@@ -383,18 +383,7 @@ class LocalStore:
             if distance > max_distance:
                 break
             found.setdefault(int(record_ids[index]), distance)
-        results: list[tuple[Record, int]] = []
-        for row_id, distance in found.items():
-            row = self._db.execute(
-                "SELECT record_json, registry FROM records WHERE id = ? AND removed_at IS NULL",
-                (row_id,),
-            ).fetchone()
-            if row is None or (registries is not None and row[1] not in registries):
-                continue
-            results.append((Record.model_validate_json(row[0]), distance))
-            if len(results) >= limit:
-                break
-        return results
+        return self._ranked_records(list(found.items()), limit, registries)
 
     def search_by_features(
         self,
@@ -411,15 +400,22 @@ class LocalStore:
             for owner, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
                 row_id = int(record_ids[owner])
                 votes[row_id] = max(votes.get(row_id, 0), count)
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        return self._ranked_records(ranked, limit, registries)
+
+    def _ranked_records(
+        self, ranked: list[tuple[int, int]], limit: int, registries: Sequence[str] | None
+    ) -> list[tuple[Record, int]]:
+        """The records of (row id, measure) pairs, in that order, of the named registers only."""
         results: list[tuple[Record, int]] = []
-        for row_id, count in sorted(votes.items(), key=lambda item: -item[1]):
+        for row_id, measure in ranked:
             row = self._db.execute(
                 "SELECT record_json, registry FROM records WHERE id = ? AND removed_at IS NULL",
                 (row_id,),
             ).fetchone()
             if row is None or (registries is not None and row[1] not in registries):
                 continue
-            results.append((Record.model_validate_json(row[0]), count))
+            results.append((Record.model_validate_json(row[0]), measure))
             if len(results) >= limit:
                 break
         return results
