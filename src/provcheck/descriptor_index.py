@@ -16,8 +16,8 @@ import numpy as np
 
 __all__ = ["DescriptorIndex"]
 
-_TABLES = 8
-_KEY_BITS = 16
+_TABLES = 10
+_KEY_BITS = 20
 _MATCH_DISTANCE = 48  # of 256 bits: the same patch seen again, not a similar one
 _SEED = 20261125
 
@@ -42,7 +42,9 @@ class DescriptorIndex:
     """Stored ORB descriptors (N x 32 bytes), each owned by an image id."""
 
     def __init__(self, descriptors: np.ndarray, owners: np.ndarray) -> None:
-        self.descriptors = descriptors
+        self.descriptors = np.ascontiguousarray(descriptors, dtype=np.uint8)
+        # Four 64-bit words per descriptor: a Hamming distance is four popcounts, not 32.
+        self._words = self.descriptors.view(np.uint64).reshape(-1, 4)
         self.owners = owners
         rng = np.random.default_rng(_SEED)
         self._tables = []
@@ -76,12 +78,16 @@ class DescriptorIndex:
             return []
         stored = np.concatenate(candidates)
         asked = np.concatenate(queries)
-        distances = np.bitwise_count(self.descriptors[stored] ^ query[asked]).sum(axis=1)
+        query_words = np.ascontiguousarray(query, dtype=np.uint8).view(np.uint64).reshape(-1, 4)
+        distances = np.bitwise_count(self._words[stored] ^ query_words[asked]).sum(axis=1)
         close = distances <= _MATCH_DISTANCE
         # One vote per query descriptor per image, however many tables found the pair.
-        pairs = np.unique(np.stack([asked[close], self.owners[stored[close]]], axis=1), axis=0)
+        owners_close = self.owners[stored[close]].astype(np.int64)
+        pairs = np.unique(
+            asked[close].astype(np.int64) * (int(self.owners.max()) + 1) + owners_close
+        )
         if len(pairs) == 0:
             return []
-        owners, counts = np.unique(pairs[:, 1], return_counts=True)
+        owners, counts = np.unique(pairs % (int(self.owners.max()) + 1), return_counts=True)
         best = np.argsort(-counts, kind="stable")[:limit]
         return [(int(owners[i]), int(counts[i])) for i in best if counts[i] >= min_votes]
