@@ -46,6 +46,8 @@ class DescriptorIndex:
         # Four 64-bit words per descriptor: a Hamming distance is four popcounts, not 32.
         self._words = self.descriptors.view(np.uint64).reshape(-1, 4)
         self.owners = owners
+        # Crowded: many times the size a bucket would have if descriptors were spread evenly.
+        self._crowded = max(64, 32 * len(self.descriptors) // (1 << _KEY_BITS))
         rng = np.random.default_rng(_SEED)
         self._tables = []
         for _ in range(_TABLES):
@@ -68,6 +70,9 @@ class DescriptorIndex:
             starts = np.searchsorted(table.keys, keys, side="left")
             ends = np.searchsorted(table.keys, keys, side="right")
             sizes = ends - starts
+            # A crowded bucket holds a pattern half the paintings share (plain sky, canvas weave):
+            # like a stop word, it identifies nothing and costs the most. Leave it out.
+            sizes[sizes > self._crowded] = 0
             if not sizes.any():
                 continue
             which = np.repeat(np.arange(len(query)), sizes)

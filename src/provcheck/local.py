@@ -98,7 +98,11 @@ class LocalRegistry(Registry):
         by_image = store.search_images(
             fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE
         )
-        features = [f.descriptors for i in query.images for f in features_for(i) or []]
+        # Each photograph's own features (its mirror image is for verification only: a mirrored
+        # copy of a registered image is already found by its turned and mirrored hashes).
+        features = [
+            described[0].descriptors for i in query.images if (described := features_for(i))
+        ]
         by_features = store.search_by_features(
             features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES
         )
