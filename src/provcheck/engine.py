@@ -242,7 +242,8 @@ def _features_of(data: bytes, source: str) -> LocalFeatures:
 
 
 def _query_features(query: ObjectDescription) -> list[LocalFeatures]:
-    """Local features of the query's photographs (and their mirror images), once per check."""
+    """Local features of the query's photographs, once per check: for each, its own and then its
+    mirror image's (so `features[::2]` are the photographs as taken)."""
     return [f for image in query.images for f in features_for(image) or []]
 
 
@@ -256,6 +257,9 @@ async def _verify(
     """
     found: dict[str, GeometricMatch] = {}
     for candidate in candidates:
+        # Once one record is confirmed, the others are only checked the way up it was found:
+        # trying their mirror images too would double the work for no new find.
+        tried = features[::2] if any(m.confirmed for m in found.values()) else features
         best: GeometricMatch | None = None
         for image in candidate.record.description.images:
             try:
@@ -265,7 +269,7 @@ async def _verify(
                 theirs = await asyncio.to_thread(_features_of, data, image.location)
             except (ProvcheckError, OSError):
                 continue
-            for ours in features:
+            for ours in tried:
                 match = await asyncio.to_thread(match_geometry, ours, theirs)
                 if best is None or _stronger(match, best):
                     best = match
