@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from provcheck.record import Record
 
-__all__ = ["Band", "Candidate", "Evidence"]
+__all__ = ["CONTRADICTION", "Band", "Candidate", "Evidence"]
+
+# Below this similarity a field's evidence reads, and counts, as a contradiction.
+CONTRADICTION = 0.3
 
 
 class Band(StrEnum):
@@ -50,8 +53,8 @@ class Candidate(BaseModel):
         """The reasons of the fields that counted most for it, then the strongest against it."""
         compared = [e for e in self.evidence if e.similarity is not None]
         supporting = sorted(compared, key=lambda e: e.weight * (e.similarity or 0.0), reverse=True)
-        reasons = [e.reason for e in supporting[:count] if (e.similarity or 0.0) >= 0.3]
-        against = [e for e in compared if (e.similarity or 0.0) < 0.3]
+        reasons = [e.reason for e in supporting[:count] if (e.similarity or 0.0) >= CONTRADICTION]
+        against = [e for e in compared if (e.similarity or 0.0) < CONTRADICTION]
         if against:
             worst = max(against, key=lambda e: e.weight * (1.0 - (e.similarity or 0.0)))
             reasons.append(worst.reason)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import platform
 import time
 import uuid
@@ -34,7 +35,7 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
-from provcheck.imaging import fingerprinted, load_image
+from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
 from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
 from provcheck.plugins import installed_registries, plugin_version, registry_class
@@ -45,7 +46,7 @@ from provcheck.verification import (
     GeometricMatch,
     LocalFeatures,
     features_for,
-    local_features,
+    features_of_bytes,
     match_geometry,
 )
 
@@ -237,10 +238,6 @@ async def _search_one(
     )
 
 
-def _features_of(data: bytes, source: str) -> LocalFeatures:
-    return local_features(load_image(data, source=source))
-
-
 def _query_features(query: ObjectDescription) -> list[LocalFeatures]:
     """Local features of the query's photographs, once per check: for each, its own and then its
     mirror image's (so `features[::2]` are the photographs as taken)."""
@@ -266,7 +263,9 @@ async def _verify(
                 data = await registry.image_bytes(image)
                 if data is None:
                     continue
-                theirs = await asyncio.to_thread(_features_of, data, image.location)
+                theirs = await asyncio.to_thread(
+                    functools.partial(features_of_bytes, data, source=image.location)
+                )
             except (ProvcheckError, OSError):
                 continue
             for ours in tried:

@@ -11,7 +11,7 @@ never lowers it and one agreeing field alone cannot make a strong candidate. Wei
 identifying a field is: a photograph or a shared inscription more than a title, a title more than
 a century. A contradiction in an identifying field (two distinct titles, a size a third off, a
 painting against a coin) does more than fail to add: each multiplies the score by a penalty that
-grows with the field's weight and with how far below `_CONTRADICTION` its similarity is, so that
+grows with the field's weight and with how far below `CONTRADICTION` its similarity is, so that
 the same maker and period cannot make a match of two different works.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from provcheck.candidate import Band, Candidate, Evidence
+from provcheck.candidate import CONTRADICTION, Band, Candidate, Evidence
 from provcheck.comparators import (
     Comparison,
     compare_images,
@@ -38,9 +38,6 @@ from provcheck.record import Record
 from provcheck.verification import GeometricMatch
 
 __all__ = ["Matcher"]
-
-# Below this similarity a comparison reads as a contradiction ("≠") in the evidence.
-_CONTRADICTION = 0.3
 
 
 @dataclass(frozen=True)
@@ -118,7 +115,7 @@ class Matcher:
         total = sum(e.weight * (e.similarity or 0.0) for e in compared)
         score = total / (sum(e.weight for e in compared) + self.evidence_needed)
         for e in compared:
-            shortfall = max(0.0, _CONTRADICTION - (e.similarity or 0.0)) / _CONTRADICTION
+            shortfall = max(0.0, CONTRADICTION - (e.similarity or 0.0)) / CONTRADICTION
             score *= 1.0 - self.contradiction_penalty * min(1.0, e.weight / 3.0) * shortfall
         score = round(score, 6)
         return Candidate(
@@ -146,7 +143,7 @@ class Matcher:
                 reason=f"{field.name}: not compared ({'no value' if not ours else 'none in record'})",
             )
         similarity = round(min(1.0, max(0.0, comparison.similarity)), 3)
-        sign = "≠" if similarity < _CONTRADICTION else "≈"
+        sign = "≠" if similarity < CONTRADICTION else "≈"
         detail = f"; {comparison.detail}" if comparison.detail else ""
         return Evidence(
             field=field.name,

@@ -23,6 +23,7 @@ __all__ = [
     "GeometricMatch",
     "LocalFeatures",
     "features_for",
+    "features_of_bytes",
     "index_descriptors",
     "local_features",
     "match_geometry",
@@ -104,13 +105,11 @@ def features_for(ref: ImageRef) -> list[LocalFeatures] | None:
     reversed still shows the work)."""
     if ref.url is not None:
         return None
-    if ref.sha256 is not None and ref.sha256 in _QUERY_FEATURES:
-        return _QUERY_FEATURES[ref.sha256]
-    data = image_bytes(ref)
-    digest = ref.sha256 or hashlib.sha256(data).hexdigest()
+    data = None if ref.sha256 else image_bytes(ref)
+    digest = ref.sha256 or hashlib.sha256(data or b"").hexdigest()
     features = _QUERY_FEATURES.get(digest)
     if features is None:
-        image = load_image(data, source=ref.location)
+        image = load_image(data or image_bytes(ref), source=ref.location)
         features = [
             local_features(image),
             local_features(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
@@ -119,6 +118,11 @@ def features_for(ref: ImageRef) -> list[LocalFeatures] | None:
             _QUERY_FEATURES.clear()
         _QUERY_FEATURES[digest] = features
     return features
+
+
+def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:
+    """Local features of untrusted image bytes (a register's record image)."""
+    return local_features(load_image(data, source=source))
 
 
 def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
