@@ -185,6 +185,7 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=40, help="images kept out, queried")
     parser.add_argument("--pad", type=int, default=0, help="pad the register to this many images")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--keep-false", type=Path, help="save false-match queries in this folder")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -251,8 +252,13 @@ def main() -> None:
                     base_found += nearest == target.stem and bits <= BASELINE_BITS
                 for distractor in kept_out:
                     query = transform(Image.open(distractor).convert("RGB"), rng)
-                    _, score, (_, bits) = run(query)
-                    false += score >= matcher.match_threshold
+                    wrong, score, (_, bits) = run(query)
+                    if score >= matcher.match_threshold:
+                        false += 1
+                        print(f"  false match: {distractor.stem} -> {wrong}", file=sys.stderr)
+                        if args.keep_false:
+                            args.keep_false.mkdir(parents=True, exist_ok=True)
+                            query.save(args.keep_false / f"{distractor.stem}-{wrong}.png")
                     base_false += bits <= BASELINE_BITS
                 rows.append(
                     (

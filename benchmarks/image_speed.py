@@ -1,36 +1,50 @@
 """Image speed: fingerprinting throughput, and retrieval latency as the register grows.
 
     uv run python benchmarks/image_speed.py [--corpus PATH] [--sizes 10000,100000,1000000]
+                                            [--check-sizes 10000,100000]
 
 1. Fingerprinting 2, 6 and 12 MP JPEGs: provcheck's query fingerprints (draft decode, borders
    trimmed, 8 turns and mirrors, pHash and dHash), what an import computes per image (fingerprints,
-   ORB descriptors, a stored copy), against naive `imagehash.phash(Image.open(path))`.
-2. Retrieval against registers of synthetic fingerprints (random 64-bit hashes; the scan does not
-   care what they are): hash retrieval at each size, and the local-feature index (400 stored
-   descriptors per image) at the sizes that fit in memory here.
-3. Memory per stored image.
+   local features, a stored copy), against naive `imagehash.phash(Image.open(path))`.
+2. Hash retrieval alone against registers of synthetic fingerprints (random 64-bit hashes; the
+   scan does not care what they are).
+3. The whole check of a new photograph (`provcheck.check` on the local register: query
+   fingerprints and features, hash and feature retrieval, geometric verification, scoring) against
+   a store of the corpus's real images padded to each size with synthetic images. A synthetic
+   image's features are real ORB descriptors drawn at random from the corpus's images (so the
+   index meets their real crowding), lightly perturbed, at random positions (so that none of them
+   verifies by chance geometry it would not have).
+4. Memory and disk per stored image.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import imagehash
 import numpy as np
+from image_matching import NEW_PHOTOGRAPH  # the same new photographs as the recall benchmark
 from PIL import Image
 
-from provcheck.descriptor_index import DescriptorIndex
+import provcheck
+from provcheck.descriptor_index import INDEXED_DESCRIPTORS
 from provcheck.imaging import compute_fingerprints, load_image, thumbnail_jpeg
-from provcheck.verification import index_descriptors, local_features
+from provcheck.importing import import_file
+from provcheck.local import LocalRegistry
+from provcheck.store import LocalStore
+from provcheck.verification import LocalFeatures, features_to_bytes, local_features
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = ROOT.parent / "shared" / "data" / "corpus"
 FIXTURE_IMAGES = ROOT / "fixtures" / "sample-register" / "images"
-DESCRIPTORS_PER_IMAGE = 400
 
 
 def _megapixel_jpegs(source: Path, folder: Path) -> dict[int, Path]:
@@ -63,7 +77,7 @@ def query_fingerprints(path: Path) -> None:
 def import_work(path: Path) -> None:
     image = load_image(path.read_bytes(), source=str(path))
     compute_fingerprints(image)
-    index_descriptors(image)
+    local_features(image)
     thumbnail_jpeg(image)
 
 
@@ -78,6 +92,99 @@ def hash_scan(stored: np.ndarray, queries: list[int]) -> None:
     np.argpartition(best, 20)[:20]
 
 
+def padded_store(folder: Path, images: list[Path], size: int, seed: int) -> LocalStore:
+    """A store of `images` imported for real, padded with synthetic images up to `size`."""
+    records = [
+        {"record_id": path.stem, "description": {"images": [{"path": str(path)}]}}
+        for path in images
+    ]
+    (folder / "register.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    store = LocalStore(folder / f"register-{size}.sqlite3")
+    import_file(store, folder / "register.jsonl")
+    pool = np.concatenate(
+        [
+            features.descriptors
+            for (sha256,) in store._db.execute("SELECT sha256 FROM images").fetchall()
+            if (features := store.image_features(sha256)) is not None
+        ]
+    )
+    rng = np.random.default_rng(seed)
+    width = height = 768
+    for start in range(len(images), size, 1000):
+        with store.transaction():
+            for number in range(start, min(size, start + 1000)):
+                descriptors = pool[rng.integers(0, len(pool), 1000)]
+                flips = rng.random((1000, 32, 8)) < 0.03
+                descriptors = descriptors ^ np.packbits(flips, axis=-1).reshape(1000, 32)
+                points = rng.uniform(0, width, (1000, 2)).astype(np.float32)
+                sha256 = f"{number:064x}"
+                fingerprints = {
+                    kind: f"{int(v):016x}"
+                    for kind, v in zip(("phash", "dhash"), rng.integers(0, 2**63, 2), strict=True)
+                }
+                store.put_image(
+                    sha256,
+                    fingerprints,
+                    size=(width, height),
+                    thumbnail=b"",
+                    features=LocalFeatures(points, descriptors, width, height),
+                )
+                store.put_record(
+                    provcheck.Record(
+                        registry="local",
+                        record_id=f"synthetic-{number}",
+                        description=provcheck.ObjectDescription(
+                            images=[
+                                provcheck.ImageRef(
+                                    url=f"https://example.org/{number}.jpg",
+                                    sha256=sha256,
+                                    fingerprints=fingerprints,
+                                )
+                            ]
+                        ),
+                    )
+                )
+            print(f"\r  padding {number + 1:,}/{size:,}", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return store
+
+
+def check_latency(images: list[Path], size: int, queries: int, seed: int) -> tuple[str, ...]:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as folder_name:
+        store = padded_store(Path(folder_name), images, size, seed)
+        registry = LocalRegistry(store=store)
+        started = time.perf_counter()
+        provcheck.check({"title": "warm up"}, [registry])  # opens (builds) the feature index
+        build = time.perf_counter() - started
+        store._features_index = None  # the next command's view: the saved index, memory-mapped
+        started = time.perf_counter()
+        provcheck.check({"title": "warm up"}, [registry])
+        reopen = time.perf_counter() - started
+        timings, found = [], 0
+        transforms = list(NEW_PHOTOGRAPH.items())
+        for number in range(queries):
+            target = rng.choice(images)
+            _, transform = transforms[number % len(transforms)]
+            out = io.BytesIO()
+            transform(Image.open(target).convert("RGB"), rng).save(out, format="JPEG", quality=90)
+            started = time.perf_counter()
+            report = provcheck.check({"images": [out.getvalue()]}, [registry])
+            timings.append(time.perf_counter() - started)
+            best = report.candidates[0] if report.candidates else None
+            found += best is not None and best.record.record_id == target.stem
+        stored = store.stats().size_bytes
+        store.close()
+    timings.sort()
+    return (
+        f"{1000 * statistics.median(timings):.0f} ms",
+        f"{1000 * timings[int(0.95 * (len(timings) - 1))]:.0f} ms",
+        f"{found}/{queries}",
+        f"{build:.1f} s / {1000 * reopen:.0f} ms",
+        f"{stored / size / 1024:.0f} KB",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -87,60 +194,55 @@ def main() -> None:
         "--sizes", default="10000,100000,1000000", help="register sizes for hash retrieval"
     )
     parser.add_argument(
-        "--feature-sizes", default="10000,30000", help="register sizes for the feature index"
+        "--check-sizes", default="10000,100000", help="register sizes for the whole check"
     )
+    parser.add_argument("--queries", type=int, default=42, help="photographs per size")
+    parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    source = sorted(args.corpus.rglob("*.jpg"))[0]
+    images = sorted(args.corpus.rglob("*.jpg"))
     rng = np.random.default_rng(1)
 
     print("1. fingerprinting, images per second (one core)")
     print(f"{'image':<8} {'query prints':>13} {'import work':>12} {'naive phash':>12}")
     with tempfile.TemporaryDirectory() as folder:
-        for megapixels, path in _megapixel_jpegs(source, Path(folder)).items():
+        for megapixels, path in _megapixel_jpegs(images[0], Path(folder)).items():
             query_fingerprints(path)  # warm the libraries
             print(
                 f"{megapixels:>2} MP    {_rate(query_fingerprints, path):>13.1f} {_rate(import_work, path):>12.1f} "
                 f"{_rate(naive_phash, path):>12.1f}"
             )
 
-    print("\n2. retrieval latency, median of 20 queries")
-    print(f"{'register':>10} {'hash retrieval':>15} {'feature index':>14} {'index build':>12}")
-    query_hashes = [int(v) for v in rng.integers(0, 2**63, 16, dtype=np.int64)]  # 8 turns x 2 kinds
-    query_features = local_features(Image.open(source).convert("RGB")).descriptors
-    feature_sizes = {int(s) for s in args.feature_sizes.split(",") if s}
-    for size in sorted({int(s) for s in args.sizes.split(",")} | feature_sizes):
+    print("\n2. hash retrieval alone, median of 20 queries (16 hashes: 8 turns x pHash, dHash)")
+    query_hashes = [int(v) for v in rng.integers(0, 2**63, 16, dtype=np.int64)]
+    for size in sorted(int(s) for s in args.sizes.split(",") if s):
         stored = rng.integers(0, 2**63, size, dtype=np.int64).view(np.uint64)
         timings = []
         for _ in range(20):
             started = time.perf_counter()
             hash_scan(stored, query_hashes)
             timings.append(time.perf_counter() - started)
-        hash_ms = f"{1000 * statistics.median(timings):.1f} ms"
-        feature_ms = build = "-"
-        if size in feature_sizes:
-            descriptors = rng.integers(0, 256, (size * DESCRIPTORS_PER_IMAGE, 32), dtype=np.uint8)
-            owners = np.repeat(np.arange(size), DESCRIPTORS_PER_IMAGE)
-            started = time.perf_counter()
-            index = DescriptorIndex(descriptors, owners)
-            build = f"{time.perf_counter() - started:.1f} s"
-            timings = []
-            for _ in range(20):
-                started = time.perf_counter()
-                index.votes(query_features, limit=20, min_votes=5)
-                timings.append(time.perf_counter() - started)
-            feature_ms = f"{1000 * statistics.median(timings):.0f} ms"
-            del index, descriptors, owners
-        print(f"{size:>10,} {hash_ms:>15} {feature_ms:>14} {build:>12}")
+        print(f"{size:>10,} images   {1000 * statistics.median(timings):>6.1f} ms")
 
-    print("\n3. memory per stored image")
     print(
-        f"  fingerprints in memory: 16 bytes; local descriptors: {DESCRIPTORS_PER_IMAGE * 32:,} bytes"
+        f"\n3. check of a new photograph (verification included), {args.queries} queries per size"
     )
     print(
-        f"  feature index in memory: {DESCRIPTORS_PER_IMAGE * (32 + 8 + 8 * (4 + 8)):,} bytes (descriptors, owners, 8 tables)"
+        f"{'register':>10} {'median':>8} {'p95':>8} {'found':>7} {'index build / reopen':>21} {'store per image':>16}"
     )
-    image = load_image(source.read_bytes(), source=str(source))
-    print(f"  stored copy on disk: {len(thumbnail_jpeg(image)):,} bytes (768 px JPEG)")
+    for size in sorted(int(s) for s in args.check_sizes.split(",") if s):
+        row = check_latency(images, size, args.queries, args.seed)
+        print(f"{size:>10,} {row[0]:>8} {row[1]:>8} {row[2]:>7} {row[3]:>21} {row[4]:>16}")
+
+    print("\n4. memory per stored image")
+    print(
+        f"  hash retrieval: 16 bytes; feature index: {INDEXED_DESCRIPTORS * 32:,} bytes of"
+        f" descriptors and {INDEXED_DESCRIPTORS * 4 * 8:,} of bucket tables (memory-mapped)"
+    )
+    image = load_image(images[0].read_bytes(), source=str(images[0]))
+    print(
+        f"  kept on disk: {len(thumbnail_jpeg(image)):,} bytes of stored copy (768 px JPEG),"
+        f" {len(features_to_bytes(local_features(image))):,} of local features"
+    )
 
 
 if __name__ == "__main__":

@@ -184,9 +184,13 @@ def test_report_schema_names_the_contract_fields(capsys: pytest.CaptureFixture[s
     )
 
 
-def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo writes its reports under ./provcheck-demo
     code, out, _ = run(capsys, "demo")
     assert code == 0 and out
+    assert (tmp_path / "provcheck-demo" / "dealer-photo.json").is_file()
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

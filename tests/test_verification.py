@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from conftest import FIXTURES
@@ -16,7 +18,13 @@ from provcheck import Conclusion, ObjectDescription
 from provcheck.importing import import_file
 from provcheck.local import LocalRegistry
 from provcheck.store import LocalStore
-from provcheck.verification import local_features, match_geometry
+from provcheck.verification import (
+    _index_order,
+    features_from_bytes,
+    features_to_bytes,
+    local_features,
+    match_geometry,
+)
 
 IMAGES = FIXTURES / "sample-register" / "images"
 HORSEWOMAN = IMAGES / "imgdata-the-horsewoman.jpg"
@@ -186,3 +194,57 @@ def test_cli_bad_images_get_one_line_and_exit_2(
     assert main(["check", "--image", str(path), "--registry", "local"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_mapping_no_camera_could_make_is_not_a_match() -> None:
+    from provcheck.verification import _plausible
+
+    centre = np.array([300.0, 200.0])
+    turned = cv2.getRotationMatrix2D((300, 200), 8, 0.7)
+    assert _plausible(np.vstack([turned, [0, 0, 1]]), centre)  # a photograph, turned, smaller
+    mirrored = np.array([[-1.0, 0, 600], [0, 1, 0], [0, 0, 1]])
+    assert not _plausible(mirrored, centre)  # a camera keeps a picture's handedness
+    squashed = np.array([[0.55, 0.3, 0], [0.05, 0.09, 0], [0, 0, 1]])
+    assert not _plausible(squashed, centre)  # 6:1, as chance matches make
+
+
+def test_features_survive_storage_and_put_the_index_set_first() -> None:
+    features = local_features(Image.open(HORSEWOMAN))
+    again = features_from_bytes(features_to_bytes(features))
+    assert np.array_equal(again.descriptors, features.descriptors)
+    assert np.abs(again.keypoints - features.keypoints).max() < 0.5  # half precision, in pixels
+    assert (again.width, again.height) == (features.width, features.height)
+    # The first features (what an index keeps) come from every scale, not only the finest.
+    small = Image.open(HORSEWOMAN).convert("L")
+    small.thumbnail((768, 768))
+    keypoints = cv2.ORB.create(nfeatures=1000).detect(np.asarray(small), None)
+    first_octaves = {keypoints[i].octave for i in _index_order(keypoints)[:16]}
+    assert len(first_octaves) >= 6
+
+
+def test_stored_features_spare_verification_the_image(sample_store: Path) -> None:
+    store = LocalStore(sample_store)
+    registry = LocalRegistry(store=store)
+    record = store.get("local", "LOSS-2020")
+    assert record is not None
+    image = record.description.images[0]
+    kept = asyncio.run(registry.image_features(image))
+    assert kept is not None and len(kept.descriptors) > 100
+    photo = io.BytesIO()
+    photographed(HORSEWOMAN).save(photo, format="JPEG")
+    assert match_geometry(local_features(Image.open(photo)), kept).confirmed
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "name", ["imgdata-the-horsewoman.jpg", *sorted(p.name for p in IMAGES.glob("*.jpg"))[:6]]
+)
+def test_a_mirrored_copy_is_found_and_confirmed(sample_store: Path, name: str) -> None:
+    # A reversed copy collects weak feature votes from many images; its exact mirrored hash must
+    # still bring it in, and verification must try the photograph's mirror image.
+    out = io.BytesIO()
+    Image.open(IMAGES / name).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(out, format="JPEG")
+    report = provcheck.check({"images": [out.getvalue()]}, [LocalRegistry(path=str(sample_store))])
+    best = report.candidates[0]
+    assert best.record.description.images[0].location.endswith(name)
+    assert "confirmed" in next(e for e in best.evidence if e.field == "images").reason

@@ -55,6 +55,7 @@ from provcheck.registry import (
 )
 from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
 from provcheck.store import LocalStore
+from provcheck.verification import LocalFeatures, local_features
 
 __all__ = [
     "Access",
@@ -77,6 +78,7 @@ __all__ = [
     "ImportSummary",
     "InputError",
     "InvalidQueryError",
+    "LocalFeatures",
     "LocalRegistry",
     "LocalStore",
     "Maker",
@@ -116,6 +118,7 @@ __all__ = [
     "import_file",
     "installed_registries",
     "load_mapping",
+    "local_features",
     "open_registry",
     "parse_makers",
     "parse_measurements",

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from provcheck._version import __version__
 from provcheck.candidate import Candidate
-from provcheck.description import ObjectDescription
+from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import (
     ConfigurationError,
     InvalidQueryError,
@@ -144,7 +144,7 @@ def _failed(
 async def _search_one(
     selected: _Selected,
     query: ObjectDescription,
-    features: list[LocalFeatures],
+    photographs: list[ImageRef],
     *,
     limit: int,
     timeout: float | None,
@@ -221,14 +221,14 @@ async def _search_one(
             "documents": dict(result.documents),
         }
     ranked = matcher.rank(query, unique)
-    if features:
+    if photographs:
         # The best by score so far, and the register's own first answers (a photograph found by
         # its local features may not look alike as a whole, so it scores nothing yet).
         first = {c.record.key: c for c in ranked[:VERIFIED_BY_SCORE]}
         by_key = {c.record.key: c for c in ranked}
         for record in unique[:VERIFIED_CANDIDATES]:
             first.setdefault(record.key, by_key[record.key])
-        geometry = await _verify(registry, features, list(first.values()))
+        geometry = await _verify(registry, photographs, list(first.values()))
         ranked = matcher.rank(query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
@@ -238,37 +238,38 @@ async def _search_one(
     )
 
 
-def _query_features(query: ObjectDescription) -> list[LocalFeatures]:
-    """Local features of the query's photographs, once per check: for each, its own and then its
-    mirror image's (so `features[::2]` are the photographs as taken)."""
-    return [f for image in query.images for f in features_for(image) or []]
+def _photographs(query: ObjectDescription) -> list[ImageRef]:
+    """The query's images that can be verified (a file or bytes, not a URL), with their local
+    features computed now, once per check, off the event loop."""
+    return [image for image in query.images if features_for(image) is not None]
 
 
 async def _verify(
-    registry: Registry, features: list[LocalFeatures], candidates: Sequence[Candidate]
+    registry: Registry, photographs: list[ImageRef], candidates: Sequence[Candidate]
 ) -> dict[str, GeometricMatch]:
     """Map the query's photographs onto each candidate's, for the best few candidates.
 
     A record image the register cannot supply, or one that will not decode, is left to its
     fingerprints: verification adds evidence, it never fails a search.
     """
+    # Each photograph as taken, then its mirror image (described only if it is needed).
+    ways = [(photo, mirrored) for photo in photographs for mirrored in (False, True)]
     found: dict[str, GeometricMatch] = {}
     for candidate in candidates:
         # Once one record is confirmed, the others are only checked the way up it was found:
         # trying their mirror images too would double the work for no new find.
-        tried = features[::2] if any(m.confirmed for m in found.values()) else features
+        tried = ways[::2] if any(m.confirmed for m in found.values()) else ways
         best: GeometricMatch | None = None
         for image in candidate.record.description.images:
-            try:
-                data = await registry.image_bytes(image)
-                if data is None:
-                    continue
-                theirs = await asyncio.to_thread(
-                    functools.partial(features_of_bytes, data, source=image.location)
-                )
-            except (ProvcheckError, OSError):
+            theirs = await _record_features(registry, image)
+            if theirs is None:
                 continue
-            for ours in tried:
+            for photo, mirrored in tried:
+                ours = await asyncio.to_thread(
+                    functools.partial(features_for, photo, mirrored=mirrored)
+                )
+                if ours is None:
+                    continue
                 match = await asyncio.to_thread(match_geometry, ours, theirs)
                 if best is None or _stronger(match, best):
                     best = match
@@ -277,6 +278,22 @@ async def _verify(
         if best is not None:
             found[candidate.record.key] = best
     return found
+
+
+async def _record_features(registry: Registry, image: ImageRef) -> LocalFeatures | None:
+    """A record image's local features: as the register keeps them, else from its pixels."""
+    try:
+        kept = await registry.image_features(image)
+        if kept is not None:
+            return kept
+        data = await registry.image_bytes(image)
+        if data is None:
+            return None
+        return await asyncio.to_thread(
+            functools.partial(features_of_bytes, data, source=image.location)
+        )
+    except (ProvcheckError, OSError):
+        return None
 
 
 def _stronger(match: GeometricMatch, than: GeometricMatch) -> bool:
@@ -298,7 +315,7 @@ async def acheck(
     """
     # Decoding photographs is slow work: keep it off the event loop.
     description = await asyncio.to_thread(_as_query, query)
-    features = await asyncio.to_thread(_query_features, description)
+    photographs = await asyncio.to_thread(_photographs, description)
     if limit < 1:
         raise InvalidQueryError(f"limit must be at least 1, not {limit}")
     matcher = matcher or Matcher()
@@ -309,7 +326,7 @@ async def acheck(
             await asyncio.gather(
                 *(
                     _search_one(
-                        s, description, features, limit=limit, timeout=timeout, matcher=matcher
+                        s, description, photographs, limit=limit, timeout=timeout, matcher=matcher
                     )
                     for s in selected
                 )

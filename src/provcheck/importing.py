@@ -28,7 +28,7 @@ from provcheck.imaging import compute_fingerprints, image_bytes, load_image, thu
 from provcheck.record import Record, RecordStatus
 from provcheck.store import LocalStore
 from provcheck.userfiles import load_json, read_text
-from provcheck.verification import index_descriptors
+from provcheck.verification import local_features
 
 __all__ = [
     "CsvMapping",
@@ -200,7 +200,7 @@ class _ImageReader:
                 fingerprints,
                 size=image.size,
                 thumbnail=thumbnail_jpeg(image),
-                descriptors=index_descriptors(image),
+                features=local_features(image),
             )
         return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
 

@@ -24,7 +24,7 @@ from provcheck.registry import (
     SearchResult,
 )
 from provcheck.store import LocalStore
-from provcheck.verification import features_for
+from provcheck.verification import LocalFeatures, features_for
 
 __all__ = ["LocalRegistry", "LocalSettings"]
 
@@ -100,17 +100,20 @@ class LocalRegistry(Registry):
         )
         # Each photograph's own features (its mirror image is for verification only: a mirrored
         # copy of a registered image is already found by its turned and mirrored hashes).
-        features = [
-            described[0].descriptors for i in query.images if (described := features_for(i))
-        ]
+        features = [described.descriptors for i in query.images if (described := features_for(i))]
         by_features = store.search_by_features(
             features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES
         )
         by_text = store.search_text(query, limit=limit)
         found: dict[str, Record] = {}
-        # Most reliable first: shared local features, then look-alike hashes, then words.
-        for record in [r for r, _ in by_features] + [r for r, _ in by_image] + by_text:
-            found.setdefault(record.key, record)
+        # The best of each way in turn -- shared local features, look-alike hashes, words -- so
+        # that many weak feature votes (a mirrored photograph collects them everywhere) cannot
+        # push an exact hash hit out of the answer.
+        ways = [[r for r, _ in by_features], [r for r, _ in by_image], by_text]
+        for rank in range(max(map(len, ways))):
+            for way in ways:
+                if rank < len(way):
+                    found.setdefault(way[rank].key, way[rank])
         warnings: list[str] = []
         stats = store.stats()
         if not stats.records_by_registry:
@@ -133,6 +136,13 @@ class LocalRegistry(Registry):
             return image.data
         async with self._lock:
             return await asyncio.to_thread(self.store.thumbnail, image.sha256)
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        """The local features kept with a record image at import."""
+        if image.sha256 is None:
+            return None
+        async with self._lock:
+            return await asyncio.to_thread(self.store.image_features, image.sha256)
 
     async def aclose(self) -> None:
         if self._owns_store and self._store is not None:

@@ -19,13 +19,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
 
 from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import ConfigurationError, first_problem
 from provcheck.record import Record
+
+if TYPE_CHECKING:
+    from provcheck.verification import LocalFeatures
 
 __all__ = [
     "Access",
@@ -225,6 +228,13 @@ class Registry(abc.ABC):
         by its fingerprints alone.
         """
         return image.data
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        """Local features this register keeps for one of its record images (as the local store
+        does from import on), so that verification need not fetch, decode and describe the image
+        again. The default: None, and `image_bytes` is asked instead.
+        """
+        return None
 
     async def aclose(self) -> None:
         """Release connections and files. Safe to call more than once."""

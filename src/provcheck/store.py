@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +24,11 @@ import numpy as np
 import platformdirs
 
 from provcheck.description import ObjectDescription
-from provcheck.descriptor_index import DescriptorIndex
+from provcheck.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex
 from provcheck.errors import InputError
 from provcheck.normalise import tokens
 from provcheck.record import Record
+from provcheck.verification import LocalFeatures, features_from_bytes, features_to_bytes
 
 __all__ = ["ImportLog", "LocalStore", "StoreStats", "default_store_path"]
 
@@ -59,6 +60,10 @@ CREATE TABLE IF NOT EXISTS images (
 CREATE TABLE IF NOT EXISTS image_descriptors (
     sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
     descriptors BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_features (
+    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
+    features BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS record_images (
     record INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
@@ -166,7 +171,7 @@ class LocalStore:
                 f"{self.path}: cannot open the store ({error.strerror or error})"
             ) from None
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._features_index: tuple[int, DescriptorIndex, np.ndarray] | None = None
+        self._features_index: tuple[int, DescriptorIndex] | None = None
 
     def _create_schema(self) -> None:
         self._db.executescript(_SCHEMA)
@@ -275,10 +280,11 @@ class LocalStore:
         *,
         size: tuple[int, int],
         thumbnail: bytes,
-        descriptors: np.ndarray | None = None,
+        features: LocalFeatures | None = None,
     ) -> None:
-        """Keep an image's fingerprints, local descriptors and a bounded copy; committed at once
-        (it is a cache)."""
+        """Keep an image's fingerprints, local features and a bounded copy; committed at once
+        (it is a cache). The strongest features go into the retrieval index; all of them are kept
+        for verification, so that a check need not decode and describe the image again."""
         self._db.execute(
             "INSERT OR IGNORE INTO images (sha256, phash, dhash, width, height, thumbnail)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -291,11 +297,24 @@ class LocalStore:
                 thumbnail,
             ),
         )
-        if descriptors is not None and len(descriptors):
+        if features is not None and len(features.descriptors):
+            indexed = features.descriptors[:INDEXED_DESCRIPTORS]
             self._db.execute(
                 "INSERT OR IGNORE INTO image_descriptors (sha256, descriptors) VALUES (?, ?)",
-                (sha256, np.ascontiguousarray(descriptors, dtype=np.uint8).tobytes()),
+                (sha256, np.ascontiguousarray(indexed, dtype=np.uint8).tobytes()),
             )
+            self._db.execute(
+                "INSERT OR IGNORE INTO image_features (sha256, features) VALUES (?, ?)",
+                (sha256, features_to_bytes(features)),
+            )
+
+    def image_features(self, sha256: str) -> LocalFeatures | None:
+        """The local features kept for an image at import (None for images stored before they
+        were kept, or without any)."""
+        row = self._db.execute(
+            "SELECT features FROM image_features WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return None if row is None else features_from_bytes(bytes(row[0]))
 
     def thumbnail(self, sha256: str) -> bytes | None:
         row = self._db.execute(
@@ -394,11 +413,10 @@ class LocalStore:
         registries: Sequence[str] | None = None,
     ) -> list[tuple[Record, int]]:
         """Records whose images share many local features with a query image, most first."""
-        index, record_ids = self._descriptor_index()
+        index = self._descriptor_index()
         votes: dict[int, int] = {}
         for query in descriptors:
-            for owner, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
-                row_id = int(record_ids[owner])
+            for row_id, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
                 votes[row_id] = max(votes.get(row_id, 0), count)
         ranked = sorted(votes.items(), key=lambda item: -item[1])
         return self._ranked_records(ranked, limit, registries)
@@ -423,23 +441,38 @@ class LocalStore:
     def _version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
 
-    def _descriptor_index(self) -> tuple[DescriptorIndex, np.ndarray]:
+    def _descriptor_index(self) -> DescriptorIndex:
+        """The retrieval index of every stored record image's descriptors, each owned by its
+        record's row id. Saved beside the store and memory-mapped, so that a large register is not
+        re-indexed by every command; rebuilt when the records or images have changed."""
         version = self._version()
         if self._features_index is None or self._features_index[0] != version:
-            rows = self._db.execute(
-                "SELECT ri.record, d.descriptors FROM record_images ri"
-                " JOIN image_descriptors d ON d.sha256 = ri.sha256 ORDER BY ri.record"
-            ).fetchall()
-            arrays = [np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32) for _, blob in rows]
-            descriptors = np.concatenate(arrays) if arrays else np.zeros((0, 32), np.uint8)
-            owners = (
-                np.repeat(np.arange(len(rows)), [len(a) for a in arrays])
-                if arrays
-                else np.zeros(0, np.int64)
-            )
-            record_ids = np.array([r[0] for r in rows], dtype=np.int64)
-            self._features_index = (version, DescriptorIndex(descriptors, owners), record_ids)
-        return self._features_index[1], self._features_index[2]
+            records, last, images = self._db.execute(
+                "SELECT count(*), coalesce(max(rowid), 0),"
+                " (SELECT count(*) FROM image_descriptors) FROM record_images"
+            ).fetchone()
+            tag = f"{records}:{last}:{images}"
+            folder = Path(f"{self.path}.index")
+            index = DescriptorIndex.open(folder, tag=tag)
+            if index is None:
+                index = self._build_descriptor_index()
+                with suppress(OSError):  # a read-only folder: keep it in memory only
+                    index.save(folder, tag=tag)
+            self._features_index = (version, index)
+        return self._features_index[1]
+
+    def _build_descriptor_index(self) -> DescriptorIndex:
+        rows = self._db.execute(
+            "SELECT ri.record, d.descriptors FROM record_images ri"
+            " JOIN image_descriptors d ON d.sha256 = ri.sha256"
+        ).fetchall()
+        arrays = [np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32) for _, blob in rows]
+        descriptors = np.concatenate(arrays) if arrays else np.zeros((0, 32), np.uint8)
+        owners = np.repeat(
+            np.array([row_id for row_id, _ in rows], dtype=np.uint32),
+            [len(a) for a in arrays],
+        )
+        return DescriptorIndex.build(descriptors, owners)
 
     def _images(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         version = self._version()

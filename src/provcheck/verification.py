@@ -10,6 +10,7 @@ frames, rotation and perspective.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -23,8 +24,9 @@ __all__ = [
     "GeometricMatch",
     "LocalFeatures",
     "features_for",
+    "features_from_bytes",
     "features_of_bytes",
-    "index_descriptors",
+    "features_to_bytes",
     "local_features",
     "match_geometry",
 ]
@@ -34,6 +36,7 @@ _SIDE = 768
 _FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
+_MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
 # Below these a mapping is chance: a few random matches always agree on some homography.
 CONFIRMING_INLIERS = 20
 CONFIRMING_COVERAGE = 0.15
@@ -70,7 +73,8 @@ class GeometricMatch:
 
 
 def local_features(image: Image.Image) -> LocalFeatures:
-    """ORB keypoints and descriptors of an image, at a bounded working size."""
+    """ORB keypoints and descriptors of an image, at a bounded working size, in the order a
+    register's index should keep them (see `_index_order`)."""
     small = image.convert("L")
     small.thumbnail((_SIDE, _SIDE))
     pixels = np.asarray(small, dtype=np.uint8)
@@ -78,45 +82,67 @@ def local_features(image: Image.Image) -> LocalFeatures:
     keypoints, descriptors = orb.detectAndCompute(pixels, None)
     if descriptors is None or not keypoints:
         return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
-    points = np.array([k.pt for k in keypoints], dtype=np.float32)
-    return LocalFeatures(points, descriptors, small.width, small.height)
+    order = _index_order(keypoints)
+    points = np.array([k.pt for k in keypoints], dtype=np.float32)[order]
+    return LocalFeatures(points, np.ascontiguousarray(descriptors[order]), *small.size)
 
 
-def index_descriptors(image: Image.Image, *, count: int = 400) -> np.ndarray:
-    """The strongest descriptors of an image, as a register keeps them for retrieval."""
-    small = image.convert("L")
-    small.thumbnail((640, 640))
-    orb = cv2.ORB.create(nfeatures=count * 2)
-    keypoints, descriptors = orb.detectAndCompute(np.asarray(small, dtype=np.uint8), None)
-    if descriptors is None or not keypoints:
-        return np.zeros((0, 32), np.uint8)
-    strongest = np.argsort([-k.response for k in keypoints], kind="stable")[:count]
-    return np.ascontiguousarray(descriptors[strongest])
+def _index_order(keypoints: Sequence[cv2.KeyPoint]) -> np.ndarray:
+    """Strongest first within each scale, the scales taken in turn.
+
+    A register's index keeps only the first few hundred features of an image. The strongest
+    overall are mostly fine detail, which a photograph taken from further away (a painting on a
+    wall) no longer shows; taking each pyramid level in turn keeps features at every scale, so a
+    photograph at any distance meets some of them again.
+    """
+    octaves = np.array([k.octave for k in keypoints])
+    responses = np.array([k.response for k in keypoints])
+    # Rank of each feature within its own octave, by response.
+    by_strength = np.lexsort((-responses, octaves))
+    rank = np.empty(len(keypoints), dtype=np.int64)
+    for octave in np.unique(octaves):
+        members = by_strength[octaves[by_strength] == octave]
+        rank[members] = np.arange(len(members))
+    return np.lexsort((octaves, rank))
 
 
-# Query features by image digest: a photograph is decoded and described once per process, however
-# many registers and candidates it is compared with.
-_QUERY_FEATURES: dict[str, list[LocalFeatures]] = {}
+def features_to_bytes(features: LocalFeatures) -> bytes:
+    """A compact form to keep with a stored image: half-precision keypoints (to a fraction of a
+    pixel at this working size), then the descriptors."""
+    head = np.array([features.width, features.height, len(features.descriptors)], dtype="<u4")
+    points = features.keypoints.astype("<f2")
+    return head.tobytes() + points.tobytes() + features.descriptors.tobytes()
 
 
-def features_for(ref: ImageRef) -> list[LocalFeatures] | None:
-    """Local features of a query image given by path or bytes (None for a URL): the image's own,
-    then its mirror image's (local features are not mirror-invariant, and a photograph printed
-    reversed still shows the work)."""
+def features_from_bytes(data: bytes) -> LocalFeatures:
+    width, height, count = (int(v) for v in np.frombuffer(data[:12], dtype="<u4"))
+    points = np.frombuffer(data, dtype="<f2", count=count * 2, offset=12).astype(np.float32)
+    descriptors = np.frombuffer(data, dtype=np.uint8, count=count * 32, offset=12 + count * 4)
+    return LocalFeatures(points.reshape(-1, 2), descriptors.reshape(-1, 32), width, height)
+
+
+# Query features by image digest and orientation: a photograph is decoded and described once per
+# process, however many registers and candidates it is compared with.
+_QUERY_FEATURES: dict[tuple[str, bool], LocalFeatures] = {}
+
+
+def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | None:
+    """Local features of a query image given by path or bytes (None for a URL), or of its mirror
+    image (local features are not mirror-invariant, and a photograph printed reversed still shows
+    the work): computed when first asked for, then kept."""
     if ref.url is not None:
         return None
     data = None if ref.sha256 else image_bytes(ref)
-    digest = ref.sha256 or hashlib.sha256(data or b"").hexdigest()
-    features = _QUERY_FEATURES.get(digest)
+    key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored)
+    features = _QUERY_FEATURES.get(key)
     if features is None:
         image = load_image(data or image_bytes(ref), source=ref.location)
-        features = [
-            local_features(image),
-            local_features(image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
-        ]
+        if mirrored:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        features = local_features(image)
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
-        _QUERY_FEATURES[digest] = features
+        _QUERY_FEATURES[key] = features
     return features
 
 
@@ -140,7 +166,27 @@ def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatc
     if homography is None or mask is None:
         return GeometricMatch(0, len(good), 0.0)
     inliers = int(mask.sum())
+    if inliers == 0:
+        return GeometricMatch(0, len(good), 0.0)
+    centre = source[mask.ravel() == 1].reshape(-1, 2).mean(axis=0)
+    if not _plausible(homography, centre):
+        return GeometricMatch(inliers, len(good), 0.0)
     return GeometricMatch(inliers, len(good), _coverage(homography, query, record))
+
+
+def _plausible(homography: np.ndarray, centre: np.ndarray) -> bool:
+    """Could this mapping be a photograph of a flat object? Around the matched area it must keep
+    the picture's handedness and squash it no more than a view from about 70 degrees off-axis
+    does (3:1). A few chance matches always agree on *some* homography; it is seldom one a camera
+    could have made."""
+    points = (centre + np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(points, homography.astype(np.float64)).reshape(-1, 2)
+    # How a pixel's two sides come out: the mapping's local linear part (its Jacobian).
+    jacobian = np.stack([mapped[1] - mapped[0], mapped[2] - mapped[0]], axis=1)
+    if not np.all(np.isfinite(jacobian)) or np.linalg.det(jacobian) <= 0:
+        return False
+    largest, smallest = np.linalg.svd(jacobian, compute_uv=False)
+    return bool(smallest > 0 and largest / smallest <= _MAX_SQUASH)
 
 
 def _coverage(homography: np.ndarray, query: LocalFeatures, record: LocalFeatures) -> float:

@@ -1,0 +1,88 @@
+"""The local-feature index: votes for the right image, saved and reopened, never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from conftest import FIXTURES
+from PIL import Image
+
+from provcheck.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex, key_bits_for
+from provcheck.verification import local_features
+
+IMAGES = sorted((FIXTURES / "sample-register" / "images").glob("*.jpg"))[:8]
+
+
+def _index() -> DescriptorIndex:
+    stored = [local_features(Image.open(path)).descriptors[:INDEXED_DESCRIPTORS] for path in IMAGES]
+    owners = np.repeat(np.arange(len(stored)) + 100, [len(d) for d in stored])
+    return DescriptorIndex.build(np.concatenate(stored), owners)
+
+
+def _a_detail_of(path: Path) -> np.ndarray:
+    image = Image.open(path).convert("RGB")
+    w, h = image.size
+    detail = image.crop((w // 5, h // 6, w - w // 6, h - h // 5)).rotate(7, expand=True)
+    return local_features(detail).descriptors
+
+
+def test_a_detail_of_a_stored_image_collects_the_most_votes() -> None:
+    index = _index()
+    for number, path in enumerate(IMAGES):
+        votes = index.votes(_a_detail_of(path), limit=3, min_votes=5)
+        assert votes and votes[0][0] == 100 + number, (path.name, votes)
+
+
+def test_a_saved_index_reopens_with_the_same_answers(tmp_path: Path) -> None:
+    index = _index()
+    index.save(tmp_path / "index", tag="3:3:3")
+    reopened = DescriptorIndex.open(tmp_path / "index", tag="3:3:3")
+    assert reopened is not None and len(reopened) == len(index)
+    query = _a_detail_of(IMAGES[2])
+    assert reopened.votes(query, limit=5, min_votes=1) == index.votes(query, limit=5, min_votes=1)
+
+
+def test_a_stale_or_damaged_index_is_not_used(tmp_path: Path) -> None:
+    _index().save(tmp_path / "index", tag="3:3:3")
+    assert DescriptorIndex.open(tmp_path / "index", tag="4:4:4") is None
+    (tmp_path / "index" / "ids-0.npy").write_bytes(b"not an array")
+    assert DescriptorIndex.open(tmp_path / "index", tag="3:3:3") is None
+    assert DescriptorIndex.open(tmp_path / "nowhere", tag="3:3:3") is None
+
+
+def test_keys_grow_with_the_register() -> None:
+    assert key_bits_for(2_000_000) == 20  # 10,000 images
+    assert key_bits_for(20_000_000) == 22  # 100,000 images: capped
+    assert key_bits_for(1000) == 16
+
+
+def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
+    tmp_path: Path,
+) -> None:
+    import provcheck
+    from provcheck.importing import import_file
+
+    folder = tmp_path / "register"
+    folder.mkdir()
+    lines = [
+        f'{{"record_id": "{path.stem}", "description": {{"images": [{{"path": "{path}"}}]}}}}'
+        for path in IMAGES
+    ]
+    (folder / "first.jsonl").write_text("\n".join(lines[:4]) + "\n")
+    (folder / "second.jsonl").write_text("\n".join(lines[4:]) + "\n")
+    store = provcheck.LocalStore(tmp_path / "store.sqlite3")
+    import_file(store, folder / "first.jsonl")
+    query = _a_detail_of(IMAGES[6])
+    assert store.search_by_features([query], limit=3, min_votes=5) == []
+    assert (tmp_path / "store.sqlite3.index" / "index.json").is_file()
+    import_file(store, folder / "second.jsonl")
+    found = store.search_by_features([query], limit=3, min_votes=5)
+    assert found and found[0][0].record_id == IMAGES[6].stem
+    store.close()
+    # Another process opens the saved index rather than rebuilding it.
+    again = provcheck.LocalStore(tmp_path / "store.sqlite3")
+    before = (tmp_path / "store.sqlite3.index" / "index.json").stat().st_mtime_ns
+    assert again.search_by_features([query], limit=3, min_votes=5)[0][0].record_id == IMAGES[6].stem
+    assert (tmp_path / "store.sqlite3.index" / "index.json").stat().st_mtime_ns == before
+    again.close()
