@@ -189,7 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    images = sorted(p for p in args.corpus.rglob("*.jpg"))
+    images = sorted(args.corpus.resolve().rglob("*.jpg"))
     rng.shuffle(images)
     kept_out = images[: args.distractors]
     registered = images[args.distractors :]

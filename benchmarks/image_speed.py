@@ -113,9 +113,12 @@ def padded_store(folder: Path, images: list[Path], size: int, seed: int) -> Loca
     for start in range(len(images), size, 1000):
         with store.transaction():
             for number in range(start, min(size, start + 1000)):
-                descriptors = pool[rng.integers(0, len(pool), 1000)]
-                flips = rng.random((1000, 32, 8)) < 0.03
-                descriptors = descriptors ^ np.packbits(flips, axis=-1).reshape(1000, 32)
+                # Each bit flipped with probability 1/8: about 32 of 256 bits from its source, so
+                # the synthetic images are neither copies of the real ones nor of each other.
+                flips = rng.integers(0, 256, (3, 1000, 32), dtype=np.uint8)
+                descriptors = pool[rng.integers(0, len(pool), 1000)] ^ (
+                    flips[0] & flips[1] & flips[2]
+                )
                 points = rng.uniform(0, width, (1000, 2)).astype(np.float32)
                 sha256 = f"{number:064x}"
                 fingerprints = {
@@ -199,7 +202,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=42, help="photographs per size")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
-    images = sorted(args.corpus.rglob("*.jpg"))
+    images = sorted(args.corpus.resolve().rglob("*.jpg"))
     rng = np.random.default_rng(1)
 
     print("1. fingerprinting, images per second (one core)")

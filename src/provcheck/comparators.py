@@ -468,14 +468,14 @@ _IMAGE_DISTANCE_SAME = 6
 _IMAGE_DISTANCE_NONE = 22
 
 
-def compare_images(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
-    """The closest pair of photographs by perceptual hash, the query turned and mirrored too."""
-    ours = [i.fingerprints for i in query.images if i.fingerprints]
+def closest_fingerprints(
+    query: ObjectDescription, record: ObjectDescription
+) -> tuple[int, str, str | None] | None:
+    """(bits apart, hash kind, query variant) of the closest pair of photographs by perceptual
+    hash, the query turned and mirrored too; None if either side has no fingerprints."""
     theirs = [i.fingerprints for i in record.images if i.fingerprints]
-    if not ours or not theirs:
-        return None
     best: tuple[int, str, str | None] | None = None
-    for a in ours:
+    for a in (i.fingerprints for i in query.images if i.fingerprints):
         for key, value in a.items():
             kind, variant = fingerprint_kind(key)
             for b in theirs:
@@ -483,6 +483,20 @@ def compare_images(query: ObjectDescription, record: ObjectDescription) -> Compa
                     distance = hamming(value, b[kind])
                     if best is None or distance < best[0]:
                         best = (distance, kind, variant)
+    return best
+
+
+def looks_mirrored(query: ObjectDescription, record: ObjectDescription) -> bool:
+    """Is the query's closest likeness to the record its mirror image, and a good likeness (at
+    most halfway from "the same picture" to "nothing shared")?"""
+    best = closest_fingerprints(query, record)
+    halfway = (_IMAGE_DISTANCE_SAME + _IMAGE_DISTANCE_NONE) // 2
+    return best is not None and "mirror" in (best[2] or "") and best[0] <= halfway
+
+
+def compare_images(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
+    """The closest pair of photographs by perceptual hash, the query turned and mirrored too."""
+    best = closest_fingerprints(query, record)
     if best is None:
         return None
     distance, kind, variant = best

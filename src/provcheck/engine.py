@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from provcheck._version import __version__
 from provcheck.candidate import Candidate
+from provcheck.comparators import looks_mirrored
 from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import (
     ConfigurationError,
@@ -228,7 +229,7 @@ async def _search_one(
         by_key = {c.record.key: c for c in ranked}
         for record in unique[:VERIFIED_CANDIDATES]:
             first.setdefault(record.key, by_key[record.key])
-        geometry = await _verify(registry, photographs, list(first.values()))
+        geometry = await _verify(registry, query, photographs, list(first.values()))
         ranked = matcher.rank(query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
@@ -245,28 +246,32 @@ def _photographs(query: ObjectDescription) -> list[ImageRef]:
 
 
 async def _verify(
-    registry: Registry, photographs: list[ImageRef], candidates: Sequence[Candidate]
+    registry: Registry,
+    query: ObjectDescription,
+    photographs: list[ImageRef],
+    candidates: Sequence[Candidate],
 ) -> dict[str, GeometricMatch]:
     """Map the query's photographs onto each candidate's, for the best few candidates.
 
     A record image the register cannot supply, or one that will not decode, is left to its
     fingerprints: verification adds evidence, it never fails a search.
     """
-    # Each photograph as taken, then its mirror image (described only if it is needed).
-    ways = [(photo, mirrored) for photo in photographs for mirrored in (False, True)]
     found: dict[str, GeometricMatch] = {}
     for candidate in candidates:
-        # Once one record is confirmed, the others are only checked the way up it was found:
-        # trying their mirror images too would double the work for no new find.
-        tried = ways[::2] if any(m.confirmed for m in found.values()) else ways
+        # Each photograph as taken; its mirror image too (described only then) when the record's
+        # picture looks like a reversed copy of it -- unless another record is confirmed already.
+        mirrored = looks_mirrored(query, candidate.record.description) and not any(
+            m.confirmed for m in found.values()
+        )
+        ways = [(photo, flip) for photo in photographs for flip in (False, True)[: 1 + mirrored]]
         best: GeometricMatch | None = None
         for image in candidate.record.description.images:
             theirs = await _record_features(registry, image)
             if theirs is None:
                 continue
-            for photo, mirrored in tried:
+            for photo, flip in ways:
                 ours = await asyncio.to_thread(
-                    functools.partial(features_for, photo, mirrored=mirrored)
+                    functools.partial(features_for, photo, mirrored=flip)
                 )
                 if ours is None:
                     continue
