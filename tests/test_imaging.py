@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 from conftest import image_bytes
 from PIL import Image
+from test_verification import HORSEWOMAN, photographed
 
 from provcheck import ImageRef, InputError
-from provcheck.imaging import fingerprinted, hamming, load_image
+from provcheck.imaging import (
+    compute_fingerprints,
+    find_artwork,
+    fingerprinted,
+    hamming,
+    load_image,
+)
 
 
 def test_loads_an_image_as_rgb() -> None:
@@ -181,3 +188,22 @@ def test_padding_does_not_hide_a_picture() -> None:
     query = fingerprinted(ImageRef(data=_encoded(padded)), variants=True)
     result = compare_images(ObjectDescription(images=[query]), ObjectDescription(images=[stored]))
     assert result is not None and result.similarity >= 0.9
+
+
+def test_the_artwork_is_found_inside_a_photograph_and_hashes_like_the_register_image() -> None:
+    registered = compute_fingerprints(Image.open(HORSEWOMAN).convert("RGB"))
+    photo = photographed(HORSEWOMAN, angle=8.0, warp=0.2)
+    whole = compute_fingerprints(photo)
+    artwork = find_artwork(photo)
+    assert artwork is not None
+    rectified = compute_fingerprints(artwork)
+    assert hamming(whole["phash"], registered["phash"]) > 16  # the photograph as a whole: lost
+    assert hamming(rectified["phash"], registered["phash"]) <= 8  # the picture found in it
+    # A query's variants carry the rectified picture's hashes.
+    variants = compute_fingerprints(photo, variants=True)
+    assert variants["phash@artwork"] == rectified["phash"]
+
+
+def test_a_picture_filling_the_photograph_has_no_artwork_inside() -> None:
+    assert find_artwork(Image.open(HORSEWOMAN).convert("RGB")) is None
+    assert find_artwork(Image.new("RGB", (400, 300), (90, 90, 90))) is None

@@ -20,7 +20,9 @@ import io
 import warnings
 from pathlib import Path
 
+import cv2
 import imagehash
+import numpy as np
 import pillow_heif
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
 
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
     "compute_fingerprints",
+    "find_artwork",
     "fingerprint_kind",
     "fingerprinted",
     "hamming",
@@ -190,19 +193,87 @@ _VARIANTS: tuple[tuple[str, Image.Transpose | None, Image.Transpose | None], ...
 def compute_fingerprints(image: Image.Image, *, variants: bool = False) -> dict[str, str]:
     """Perceptual hashes of the image, borders trimmed, as hex strings by kind.
 
-    With `variants`, also of its rotations and mirror images (keys `kind@variant`): for queries.
+    With `variants`, also of its rotations and mirror images (keys `kind@variant`), and of the
+    artwork found inside it, rectified (`kind@artwork`, `kind@artwork-rot90`, ...): for queries.
     """
+    fingerprints = _oriented_hashes(image, "", variants=variants)
+    if variants and (artwork := find_artwork(image)) is not None:
+        fingerprints |= _oriented_hashes(artwork, "artwork", variants=True)
+    return fingerprints
+
+
+def _oriented_hashes(image: Image.Image, prefix: str, *, variants: bool) -> dict[str, str]:
     # The hashes look at 32 px (pHash) and 9 px (dHash): a 256 px copy gives the same answer at a
     # fraction of the cost, and the same copy serves every turn and mirror image.
     small = trim_borders(image).copy()
     small.thumbnail((256, 256), Image.Resampling.LANCZOS)
-    fingerprints = _hashes(small)
+    fingerprints = _hashes(small, f"@{prefix}" if prefix else "")
     if variants:
         for name, turn, flip in _VARIANTS:
             turned = small.transpose(flip) if flip is not None else small
             turned = turned.transpose(turn) if turn is not None else turned
-            fingerprints |= _hashes(turned, f"@{name}")
+            fingerprints |= _hashes(turned, f"@{prefix}-{name}" if prefix else f"@{name}")
     return fingerprints
+
+
+def find_artwork(image: Image.Image) -> Image.Image | None:
+    """The picture inside a photograph of it, its perspective undone; None if none stands out.
+
+    A seller photographs a painting on a wall, in its frame, from a step to the side: the whole
+    photograph no longer hashes like the register's image, but the painting (or its frame) is
+    still the largest convex four-sided outline in it. That outline is mapped back to a rectangle;
+    a uniform frame left around the picture is trimmed by the hashing, as any border is.
+    """
+    small = image.convert("L")
+    small.thumbnail((512, 512))
+    pixels = np.asarray(small, dtype=np.uint8)
+    height, width = pixels.shape
+    edges = cv2.dilate(
+        cv2.Canny(cv2.GaussianBlur(pixels, (5, 5), 0), 30, 90), np.ones((3, 3), np.uint8)
+    )
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    best: tuple[float, np.ndarray] | None = None
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        outline = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
+        area = cv2.contourArea(outline)
+        # Four corners, and neither a speck nor the photograph's own edge.
+        is_candidate = len(outline) == 4 and 0.1 < area / (width * height) < 0.9
+        if is_candidate and (best is None or area > best[0]):
+            best = (area, outline)
+    if best is None:
+        return None
+    corners = _clockwise(best[1]) * (image.width / width)
+    top_left, top_right, bottom_right, bottom_left = corners
+    out_width = int(
+        max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    )
+    out_height = int(
+        max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    )
+    if min(out_width, out_height) < 16:
+        return None
+    target = np.array(
+        [[0, 0], [out_width, 0], [out_width, out_height], [0, out_height]], dtype=np.float32
+    )
+    mapping = cv2.getPerspectiveTransform(corners, target)
+    pixels_rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return Image.fromarray(cv2.warpPerspective(pixels_rgb, mapping, (out_width, out_height)))
+
+
+def _clockwise(outline: np.ndarray) -> np.ndarray:
+    """Four corners as top-left, top-right, bottom-right, bottom-left."""
+    points = outline.reshape(4, 2).astype(np.float32)
+    sums, differences = points.sum(axis=1), np.diff(points, axis=1).ravel()
+    return np.array(
+        [
+            points[np.argmin(sums)],
+            points[np.argmin(differences)],
+            points[np.argmax(sums)],
+            points[np.argmax(differences)],
+        ],
+        dtype=np.float32,
+    )
 
 
 def fingerprint_kind(key: str) -> tuple[str, str | None]:
