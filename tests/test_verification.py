@@ -248,3 +248,17 @@ def test_a_mirrored_copy_is_found_and_confirmed(sample_store: Path, name: str) -
     best = report.candidates[0]
     assert best.record.description.images[0].location.endswith(name)
     assert "confirmed" in next(e for e in best.evidence if e.field == "images").reason
+
+
+def test_few_matches_between_textured_pictures_overrule_a_hash_look_alike() -> None:
+    from provcheck.comparators import Comparison
+    from provcheck.matching import _with_geometry
+    from provcheck.verification import GeometricMatch
+
+    look_alike = Comparison(0.9, detail="dhash 8 of 64 bits apart")
+    # A thousand features each and hardly any in common: not the same picture.
+    textured = _with_geometry(look_alike, GeometricMatch(7, 11, 0.0, features=1000))
+    assert textured is not None and textured.similarity <= 0.25
+    # A flat print with a few dozen features: geometry cannot say; the hashes stand.
+    flat = _with_geometry(look_alike, GeometricMatch(3, 5, 0.0, features=40))
+    assert flat is look_alike

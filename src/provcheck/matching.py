@@ -166,14 +166,16 @@ class Matcher:
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-# Too few feature matches to judge by: low-texture images (a monochrome, a flat print).
+# Too few feature matches to judge by, when one image has little texture to match (a monochrome,
+# a flat print). Two well-textured pictures of the same thing always share more.
 _INCONCLUSIVE_MATCHES = 12
+_TEXTURED = 200
 
 
 def _with_geometry(hashes: Comparison | None, geometry: GeometricMatch) -> Comparison | None:
     """Hash similarity, confirmed or overruled by the geometry of local features."""
     detail = geometry.describe()
-    if geometry.matches < _INCONCLUSIVE_MATCHES:
+    if geometry.matches < _INCONCLUSIVE_MATCHES and geometry.features < _TEXTURED:
         return hashes  # nothing to say either way: the hashes stand alone
     hash_similarity = hashes.similarity if hashes else 0.0
     hash_detail = f"{hashes.detail}; " if hashes and hashes.detail else ""

@@ -30,7 +30,7 @@ from provcheck.normalise import tokens
 from provcheck.record import Record
 from provcheck.verification import LocalFeatures, features_from_bytes, features_to_bytes
 
-__all__ = ["ImportLog", "LocalStore", "StoreStats", "default_store_path"]
+__all__ = ["ImportLog", "LocalStore", "StoreStats", "default_store_path", "nearest_images"]
 
 _SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -387,21 +387,12 @@ class LocalStore:
         record_ids, phashes, dhashes = self._images()
         if record_ids.size == 0:
             return []
-        stored = {"phash": phashes, "dhash": dhashes}
-        best = np.full(record_ids.shape, 64, dtype=np.int64)
-        for query in fingerprints:
-            for key, value in query.items():
-                column = stored.get(key.partition("@")[0])  # "phash@rot90" against "phash"
-                if column is not None:
-                    distances = np.bitwise_count(column ^ np.uint64(int(value, 16)))
-                    best = np.minimum(best, distances.astype(np.int64))
-        order = np.argsort(best, kind="stable")
+        indices, distances = nearest_images(
+            {"phash": phashes, "dhash": dhashes}, fingerprints, max_distance
+        )
         found: dict[int, int] = {}
-        for index in order:
-            distance = int(best[index])
-            if distance > max_distance:
-                break
-            found.setdefault(int(record_ids[index]), distance)
+        for index, distance in zip(indices.tolist(), distances.tolist(), strict=True):
+            found.setdefault(int(record_ids[index]), int(distance))
         return self._ranked_records(list(found.items()), limit, registries)
 
     def search_by_features(
@@ -509,6 +500,46 @@ class LocalStore:
             if p.exists()
         )
         return StoreStats(self.path, size, counts, images, logs[-1] if logs else None)
+
+
+_SCAN_BLOCK = 1 << 15  # stored hashes per block: 256 KB of them, a core's cache
+
+
+def nearest_images(
+    stored: dict[str, np.ndarray], fingerprints: Sequence[dict[str, str]], max_distance: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the stored hashes (uint64 arrays by kind) within `max_distance` bits of any of
+    the query's fingerprints (`kind` or `kind@variant`), nearest first, and their distances.
+
+    One pass of XOR and popcount per query hash over all stored images, in bytes; only the few
+    within reach are sorted.
+    """
+    size = len(next(iter(stored.values()))) if stored else 0
+    queries = [
+        (column, np.uint64(int(value, 16)))
+        for query in fingerprints
+        for key, value in query.items()
+        if (column := stored.get(key.partition("@")[0])) is not None  # "phash@rot90": "phash"
+    ]
+    best = np.full(size, 64, dtype=np.uint8)
+    # A block of stored hashes at a time, every query hash against it while it is in the cache;
+    # scratch arrays reused, since at a million images allocation costs as much as the work.
+    differences = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint64)
+    bits = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint8)
+    for start in range(0, size, _SCAN_BLOCK):
+        end = min(size, start + _SCAN_BLOCK)
+        block_best, scratch, counts = (
+            best[start:end],
+            differences[: end - start],
+            bits[: end - start],
+        )
+        for column, value in queries:
+            np.bitwise_xor(column[start:end], value, out=scratch)
+            np.bitwise_count(scratch, out=counts)
+            np.minimum(block_best, counts, out=block_best)
+    close = np.flatnonzero(best <= max_distance)
+    order = close[np.argsort(best[close], kind="stable")]
+    return order, best[order]
 
 
 def _query_words(query: ObjectDescription) -> list[str]:
