@@ -52,6 +52,7 @@ _TOO_LARGE = (
 )
 # Hashing looks at a few dozen pixels: decoding a JPEG at reduced scale costs nothing in quality.
 _HASH_DECODE_SIDE = 512
+_OUTLINE_SUPPORT = 0.85  # share of an artwork's outline that must lie on an edge
 
 
 def image_bytes(ref: ImageRef, *, base: Path | None = None) -> bytes:
@@ -239,7 +240,7 @@ def find_artwork(image: Image.Image) -> Image.Image | None:
         area = cv2.contourArea(outline)
         # Four corners, and neither a speck nor the photograph's own edge.
         is_candidate = len(outline) == 4 and 0.1 < area / (width * height) < 0.9
-        if is_candidate and (best is None or area > best[0]):
+        if is_candidate and (best is None or area > best[0]) and _outlined(edges, outline):
             best = (area, outline)
     if best is None:
         return None
@@ -259,6 +260,21 @@ def find_artwork(image: Image.Image) -> Image.Image | None:
     mapping = cv2.getPerspectiveTransform(corners, target)
     pixels_rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
     return Image.fromarray(cv2.warpPerspective(pixels_rgb, mapping, (out_width, out_height)))
+
+
+def _outlined(edges: np.ndarray, outline: np.ndarray) -> bool:
+    """Is the outline an edge nearly all the way round, as a picture's border or a frame is? The
+    hull of some shape inside a painting (a horizon, a tree line) bridges across open ground."""
+    corners = outline.reshape(4, 2).astype(np.float64)
+    on_edge = total = 0
+    for start, end in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        steps = max(2, int(np.linalg.norm(end - start)))
+        points = start + np.linspace(0.0, 1.0, steps)[:, None] * (end - start)
+        xs = np.clip(points[:, 0].round().astype(int), 0, edges.shape[1] - 1)
+        ys = np.clip(points[:, 1].round().astype(int), 0, edges.shape[0] - 1)
+        on_edge += int(np.count_nonzero(edges[ys, xs]))
+        total += steps
+    return on_edge >= _OUTLINE_SUPPORT * total
 
 
 def _clockwise(outline: np.ndarray) -> np.ndarray:
