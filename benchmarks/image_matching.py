@@ -4,7 +4,8 @@
 
 The register (a temporary local store) holds most of the corpus's images -- by default
 `../shared/data/corpus`, else the sample register's images in fixtures/ -- plus, with `--pad N`,
-pseudo-artworks cut from tiles of corpus images until it holds N images. Images kept out of it are
+pseudo-artworks cut from tiles of registered images that are not queried, until it holds N images.
+Images kept out of it are
 the distractors. Each query is a transform of one image:
 
 - (a) re-used image: resize, JPEG recompression, crop, border, rotation by 90/180/270, mirror,
@@ -197,8 +198,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
+        targets = rng.sample(registered, min(args.sample, len(registered)))
+        # Padding is cut from registered works that are not queried: a tile of a target would be
+        # a detail of the very picture sought, and one of a distractor a copy of it.
+        sources = [path for path in registered if path not in targets] or registered
         padding = (
-            pseudo_artworks(registered, max(0, args.pad - len(registered)), folder, rng)
+            pseudo_artworks(sources, max(0, args.pad - len(registered)), folder, rng)
             if args.pad
             else []
         )
@@ -237,7 +242,6 @@ def main() -> None:
             nearest = min(stored_phash.items(), key=lambda item: item[1] - query_hash)
             return ours[0], ours[1], (nearest[0], nearest[1] - query_hash)
 
-        targets = rng.sample(registered, min(args.sample, len(registered)))
         rows: list[tuple[str, str, float, float, float, float, int]] = []
         latencies: list[float] = []
         for group, transforms in (("(a) re-used", REUSED), ("(b) new photo", NEW_PHOTOGRAPH)):

@@ -257,8 +257,11 @@ def test_few_matches_between_textured_pictures_overrule_a_hash_look_alike() -> N
 
     look_alike = Comparison(0.9, detail="dhash 8 of 64 bits apart")
     # A thousand features each and hardly any in common: not the same picture.
-    textured = _with_geometry(look_alike, GeometricMatch(7, 11, 0.0, features=1000))
+    textured = _with_geometry(look_alike, GeometricMatch(7, 11, 0.0, 1000, 1000))
     assert textured is not None and textured.similarity <= 0.25
+    # A detailed photograph against a blank-looking picture (no features at all): not a copy.
+    blank = _with_geometry(look_alike, GeometricMatch(0, 0, 0.0, 1000, 0))
+    assert blank is not None and blank.similarity <= 0.25
     # A flat print with a few dozen features: geometry cannot say; the hashes stand.
-    flat = _with_geometry(look_alike, GeometricMatch(3, 5, 0.0, features=40))
+    flat = _with_geometry(look_alike, GeometricMatch(3, 5, 0.0, 1000, 40))
     assert flat is look_alike

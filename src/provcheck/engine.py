@@ -259,10 +259,8 @@ async def _verify(
     found: dict[str, GeometricMatch] = {}
     for candidate in candidates:
         # Each photograph as taken; its mirror image too (described only then) when the record's
-        # picture looks like a reversed copy of it -- unless another record is confirmed already.
-        mirrored = looks_mirrored(query, candidate.record.description) and not any(
-            m.confirmed for m in found.values()
-        )
+        # picture looks like a reversed copy of it.
+        mirrored = looks_mirrored(query, candidate.record.description)
         ways = [(photo, flip) for photo in photographs for flip in (False, True)[: 1 + mirrored]]
         best: GeometricMatch | None = None
         for image in candidate.record.description.images:

@@ -58,7 +58,9 @@ class GeometricMatch:
     inliers: int
     matches: int
     coverage: float  # share of the register's image that the query's outline covers
-    features: int = 0  # features of the image with fewer: how much texture there was to match
+    # How much texture each side had to match: two textured pictures of one thing share features.
+    query_features: int = 0
+    record_features: int = 0
 
     @property
     def confirmed(self) -> bool:
@@ -155,28 +157,28 @@ def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:
 
 def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
     """Match the query's features to the record's and fit one homography with RANSAC."""
-    features = min(len(query.descriptors), len(record.descriptors))
-    if features < 8:
-        return GeometricMatch(0, 0, 0.0, features)
+    features = (len(query.descriptors), len(record.descriptors))
+    if min(features) < 8:
+        return GeometricMatch(0, 0, 0.0, *features)
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     pairs = matcher.knnMatch(query.descriptors, record.descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < _RATIO * p[1].distance]
     if len(good) < 8:
-        return GeometricMatch(0, len(good), 0.0, features)
+        return GeometricMatch(0, len(good), 0.0, *features)
     source = query.keypoints[[m.queryIdx for m in good]].reshape(-1, 1, 2)
     target = record.keypoints[[m.trainIdx for m in good]].reshape(-1, 1, 2)
     homography, mask = cv2.findHomography(
         source, target, cv2.RANSAC, _RANSAC_PIXELS, maxIters=_ransac_iterations(len(good))
     )
     if homography is None or mask is None:
-        return GeometricMatch(0, len(good), 0.0, features)
+        return GeometricMatch(0, len(good), 0.0, *features)
     inliers = int(mask.sum())
     if inliers == 0:
-        return GeometricMatch(0, len(good), 0.0, features)
+        return GeometricMatch(0, len(good), 0.0, *features)
     centre = source[mask.ravel() == 1].reshape(-1, 2).mean(axis=0)
     if not _plausible(homography, centre):
-        return GeometricMatch(inliers, len(good), 0.0, features)
-    return GeometricMatch(inliers, len(good), _coverage(homography, query, record), features)
+        return GeometricMatch(inliers, len(good), 0.0, *features)
+    return GeometricMatch(inliers, len(good), _coverage(homography, query, record), *features)
 
 
 def _ransac_iterations(matches: int) -> int:
