@@ -4,9 +4,8 @@
 
 The register (a temporary local store) holds most of the corpus's images -- by default
 `../shared/data/corpus`, else the sample register's images in fixtures/ -- plus, with `--pad N`,
-pseudo-artworks cut from tiles of registered images that are not queried, until it holds N images.
-Images kept out of it are
-the distractors. Each query is a transform of one image:
+pseudo-artworks cut from tiles of registered images that are not queried, until it holds N
+images. Images kept out of it are the distractors. Each query is a transform of one image:
 
 - (a) re-used image: resize, JPEG recompression, crop, border, rotation by 90/180/270, mirror,
   grayscale, colour and brightness shifts;
