@@ -86,3 +86,32 @@ def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
     assert again.search_by_features([query], limit=3, min_votes=5)[0][0].record_id == IMAGES[6].stem
     assert (tmp_path / "store.sqlite3.index" / "index.json").stat().st_mtime_ns == before
     again.close()
+
+
+def test_a_new_store_at_the_same_path_does_not_take_the_old_index(tmp_path: Path) -> None:
+    import provcheck
+    from provcheck.importing import import_file
+
+    def register(paths: list[Path], name: str) -> Path:
+        lines = [
+            f'{{"record_id": "r{n}", "description": {{"images": [{{"path": "{path}"}}]}}}}'
+            for n, path in enumerate(paths)
+        ]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+        return tmp_path / name
+
+    store_path = tmp_path / "store.sqlite3"
+    store = provcheck.LocalStore(store_path)
+    import_file(store, register(IMAGES[:3], "first.jsonl"))
+    query = _a_detail_of(IMAGES[4])
+    store.search_by_features([query], limit=3, min_votes=5)  # builds and saves the index
+    store.close()
+    for leftover in tmp_path.glob("store.sqlite3*"):
+        if leftover.is_file():
+            leftover.unlink()  # the index folder stays behind
+    # Same number of records and images, other pictures: the old index must not answer.
+    store = provcheck.LocalStore(store_path)
+    import_file(store, register(IMAGES[3:6], "second.jsonl"))
+    found = store.search_by_features([query], limit=3, min_votes=5)
+    assert found and found[0][0].record_id == "r1" and found[0][1] >= 20
+    store.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -183,6 +184,8 @@ class LocalStore:
                 f"{self.path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
                 "upgrade provcheck"
             )
+        # Which store this is, whatever its path: a saved index is never taken for another's.
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
 
     def close(self) -> None:
         self._db.close()
@@ -438,11 +441,14 @@ class LocalStore:
         re-indexed by every command; rebuilt when the records or images have changed."""
         version = self._version()
         if self._features_index is None or self._features_index[0] != version:
-            records, last, images = self._db.execute(
-                "SELECT count(*), coalesce(max(rowid), 0),"
-                " (SELECT count(*) FROM image_descriptors) FROM record_images"
-            ).fetchone()
-            tag = f"{records}:{last}:{images}"
+            tag = ":".join(
+                str(value)
+                for value in self._db.execute(
+                    "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
+                    " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
+                    " FROM record_images"
+                ).fetchone()
+            )
             folder = Path(f"{self.path}.index")
             index = DescriptorIndex.open(folder, tag=tag)
             if index is None:
