@@ -115,3 +115,10 @@ def test_a_new_store_at_the_same_path_does_not_take_the_old_index(tmp_path: Path
     found = store.search_by_features([query], limit=3, min_votes=5)
     assert found and found[0][0].record_id == "r1" and found[0][1] >= 20
     store.close()
+
+
+def test_an_index_whose_arrays_disagree_is_not_used(tmp_path: Path) -> None:
+    index = _index()
+    index.save(tmp_path / "index", tag="t")
+    np.save(tmp_path / "index" / "ids-3.npy", np.zeros(5, dtype=np.uint32))  # wrong length
+    assert DescriptorIndex.open(tmp_path / "index", tag="t") is None

@@ -265,3 +265,23 @@ def test_few_matches_between_textured_pictures_overrule_a_hash_look_alike() -> N
     # A flat print with a few dozen features: geometry cannot say; the hashes stand.
     flat = _with_geometry(look_alike, GeometricMatch(3, 5, 0.0, 1000, 40))
     assert flat is look_alike
+
+
+def test_unreadable_kept_features_fall_back_to_the_picture(sample_store: Path) -> None:
+    class Damaged(LocalRegistry):
+        async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
+            raise ValueError("not a local-features record")
+
+    query = ObjectDescription.from_file(FIXTURES / "queries" / "dealer-photo.json")
+    report = provcheck.check(query, [Damaged(path=str(sample_store))])
+    assert report.outcomes[0].state.value == "searched"
+    images = next(e for e in report.candidates[0].evidence if e.field == "images")
+    assert "confirmed" in images.reason  # verified from the stored copy instead
+
+
+def test_a_damaged_features_record_is_refused() -> None:
+    kept = features_to_bytes(local_features(Image.open(HORSEWOMAN)))
+    with pytest.raises(ValueError, match="not a local-features record"):
+        features_from_bytes(kept[:-5])
+    with pytest.raises(ValueError, match="not a local-features record"):
+        features_from_bytes(b"")

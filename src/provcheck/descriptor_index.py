@@ -130,13 +130,21 @@ class DescriptorIndex:
                 array: np.ndarray = np.load(folder / name, mmap_mode="r", allow_pickle=False)
                 return array
 
+            key_bits = int(manifest["key_bits"])
+            descriptors, owners = load("descriptors.npy"), load("owners.npy")
             tables = [(load(f"starts-{n}.npy"), load(f"ids-{n}.npy")) for n in range(_TABLES)]
-            return cls(
-                load("descriptors.npy"),
-                load("owners.npy"),
-                tables=tables,
-                key_bits=int(manifest["key_bits"]),
+            shapes_agree = (
+                descriptors.ndim == 2
+                and descriptors.shape[1] == 32
+                and owners.shape == (len(descriptors),)
+                and all(
+                    starts.shape == ((1 << key_bits) + 1,) and ids.shape == (len(descriptors),)
+                    for starts, ids in tables
+                )
             )
+            if not shapes_agree:
+                return None
+            return cls(descriptors, owners, tables=tables, key_bits=key_bits)
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a cache: rebuild it
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import platform
 import time
@@ -284,18 +285,21 @@ async def _verify(
 
 
 async def _record_features(registry: Registry, image: ImageRef) -> LocalFeatures | None:
-    """A record image's local features: as the register keeps them, else from its pixels."""
-    try:
+    """A record image's local features: as the register keeps them, else from its pixels. None
+    when neither can be had -- whatever the reason, even a plugin's bug: verification adds
+    evidence, it never fails a search."""
+    with contextlib.suppress(Exception):  # kept features unreadable: describe the pixels
         kept = await registry.image_features(image)
         if kept is not None:
             return kept
+    try:
         data = await registry.image_bytes(image)
         if data is None:
             return None
         return await asyncio.to_thread(
             functools.partial(features_of_bytes, data, source=image.location)
         )
-    except (ProvcheckError, OSError):
+    except Exception:
         return None
 
 

@@ -119,7 +119,12 @@ def features_to_bytes(features: LocalFeatures) -> bytes:
 
 
 def features_from_bytes(data: bytes) -> LocalFeatures:
+    """The features `features_to_bytes` wrote; ValueError if the bytes are not such a record."""
+    if len(data) < 12:
+        raise ValueError("not a local-features record")
     width, height, count = (int(v) for v in np.frombuffer(data[:12], dtype="<u4"))
+    if len(data) != 12 + count * 36:
+        raise ValueError("not a local-features record")
     points = np.frombuffer(data, dtype="<f2", count=count * 2, offset=12).astype(np.float32)
     descriptors = np.frombuffer(data, dtype=np.uint8, count=count * 32, offset=12 + count * 4)
     return LocalFeatures(points.reshape(-1, 2), descriptors.reshape(-1, 32), width, height)
