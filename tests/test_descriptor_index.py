@@ -74,8 +74,12 @@ def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
     store = provcheck.LocalStore(tmp_path / "store.sqlite3")
     import_file(store, folder / "first.jsonl")
     query = _a_detail_of(IMAGES[6])
+    before = store.stats().size_bytes
     assert store.search_by_features([query], limit=3, min_votes=5) == []
     assert (tmp_path / "store.sqlite3.index" / "index.json").is_file()
+    # The store's size, as `provcheck local stats` shows it, counts the saved index too.
+    saved = sum(f.stat().st_size for f in (tmp_path / "store.sqlite3.index").iterdir())
+    assert store.stats().size_bytes >= before + saved
     import_file(store, folder / "second.jsonl")
     found = store.search_by_features([query], limit=3, min_votes=5)
     assert found and found[0][0].record_id == IMAGES[6].stem

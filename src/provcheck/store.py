@@ -500,11 +500,10 @@ class LocalStore:
         )
         images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
         logs = self.imports()
-        size = sum(
-            p.stat().st_size
-            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
-            if p.exists()
-        )
+        index = Path(f"{self.path}.index")
+        files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
+        files += list(index.iterdir()) if index.is_dir() else []  # the saved feature index
+        size = sum(p.stat().st_size for p in files if p.is_file())
         return StoreStats(self.path, size, counts, images, logs[-1] if logs else None)
 
 
