@@ -36,7 +36,7 @@ from PIL import Image
 
 import provcheck
 from provcheck.descriptor_index import INDEXED_DESCRIPTORS
-from provcheck.imaging import compute_fingerprints, load_image, thumbnail_jpeg
+from provcheck.imaging import WORKING_SIDE, compute_fingerprints, load_image, thumbnail_jpeg
 from provcheck.importing import import_file
 from provcheck.local import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
 from provcheck.store import LocalStore, nearest_images
@@ -75,7 +75,7 @@ def query_fingerprints(path: Path) -> None:
 
 
 def import_work(path: Path) -> None:
-    image = load_image(path.read_bytes(), source=str(path))
+    image = load_image(path.read_bytes(), source=str(path), max_side=WORKING_SIDE)
     compute_fingerprints(image)
     local_features(image)
     thumbnail_jpeg(image)

@@ -24,7 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import InputError, first_problem
-from provcheck.imaging import compute_fingerprints, image_bytes, load_image, thumbnail_jpeg
+from provcheck.imaging import (
+    WORKING_SIDE,
+    compute_fingerprints,
+    image_bytes,
+    load_image,
+    thumbnail_jpeg,
+)
 from provcheck.record import Record, RecordStatus
 from provcheck.store import LocalStore
 from provcheck.userfiles import load_json, read_text
@@ -193,7 +199,7 @@ class _ImageReader:
         digest = hashlib.sha256(data).hexdigest()
         fingerprints = self.store.image_fingerprints(digest)
         if fingerprints is None:
-            image = load_image(data, source=ref.location)
+            image = load_image(data, source=ref.location, max_side=WORKING_SIDE)
             fingerprints = compute_fingerprints(image)
             self.store.put_image(
                 digest,

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from provcheck.description import ImageRef
-from provcheck.imaging import image_bytes, load_image
+from provcheck.imaging import WORKING_SIDE, image_bytes, load_image
 
 __all__ = [
     "GeometricMatch",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 # Work size: enough detail for ORB on a painting, small enough to stay fast.
-_SIDE = 768
+_SIDE = WORKING_SIDE
 _FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
@@ -145,7 +145,7 @@ def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | No
     key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        image = load_image(data or image_bytes(ref), source=ref.location)
+        image = load_image(data or image_bytes(ref), source=ref.location, max_side=_SIDE)
         if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         features = local_features(image)
@@ -157,7 +157,7 @@ def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | No
 
 def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:
     """Local features of untrusted image bytes (a register's record image)."""
-    return local_features(load_image(data, source=source))
+    return local_features(load_image(data, source=source, max_side=_SIDE))
 
 
 def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
