@@ -242,6 +242,24 @@ def _command_local_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    *examples: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A command whose --help ends with how to use it: every command has an example."""
+    heading = "example:" if len(examples) == 1 else "examples:"
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog="\n  ".join([heading, *examples]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provcheck",
@@ -251,12 +269,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"provcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser(
+    demo = _command(
+        commands,
         "demo",
-        help="run sample checks on bundled data (no network, no set-up)",
+        "run sample checks on bundled data (no network, no set-up)",
+        "provcheck demo --out /tmp/provcheck-demo",
         description="Build a sample register in a temporary store and run three sample checks.",
-        epilog="example:\n  provcheck demo --out /tmp/provcheck-demo",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument(
         "--out", default="provcheck-demo", metavar="DIR", help="where to write the reports"
@@ -266,19 +284,17 @@ def _parser() -> argparse.ArgumentParser:
     local = commands.add_parser("local", help="the local store: import records, show what it holds")
     local_commands = local.add_subparsers(dest="local_command", required=True, metavar="COMMAND")
     store_help = "the store file (default: $PROVCHECK_LOCAL_PATH, else the per-user data folder)"
-    importer = local_commands.add_parser(
+    importer = _command(
+        local_commands,
         "import",
-        help="import records from JSON Lines or CSV",
+        "import records from JSON Lines or CSV",
+        "provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf",
+        "provcheck local import our-losses.jsonl --registry local",
         description=(
             "Import a .jsonl file (one Record per line; image paths relative to the file) or a .csv"
             " file with --mapping. All or nothing per file, unless --skip-bad; re-importing a record"
             " updates it."
         ),
-        epilog=(
-            "examples:\n  provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf\n"
-            "  provcheck local import our-losses.jsonl --registry local"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     importer.add_argument("file", metavar="FILE")
     importer.add_argument(
@@ -292,26 +308,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--store", metavar="PATH", help=store_help)
     importer.set_defaults(run=_command_local_import)
-    stats = local_commands.add_parser(
+    stats = _command(
+        local_commands,
         "stats",
-        help="records per register, images, last import, store size",
-        epilog="example:\n  provcheck local stats --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "records per register, images, last import, store size",
+        "provcheck local stats --json",
     )
     stats.add_argument("--store", metavar="PATH", help=store_help)
     stats.add_argument("--json", action="store_true", help="print as JSON")
     stats.set_defaults(run=_command_local_stats)
 
-    example = (
-        "example:\n  provcheck check --title Acorn --maker Tiffany --period 1906 "
-        "--registry local --out report.json"
-    )
-    check_parser = commands.add_parser(
+    check_parser = _command(
+        commands,
         "check",
-        help="check one object against the registers",
+        "check one object against the registers",
+        "provcheck check --title Acorn --maker Tiffany --period 1906 --registry local"
+        " --out report.json",
         description="Check one object, described by Object ID fields and photographs.",
-        epilog=example,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     fields = check_parser.add_argument_group("the object (Object ID)")
     for option in _QUERY_OPTIONS:
@@ -334,29 +347,29 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
     check_parser.set_defaults(run=_command_check)
 
-    registries = commands.add_parser(
+    registries = _command(
+        commands,
         "registries",
-        help="list installed registers and whether their settings are complete",
-        epilog="example:\n  provcheck registries --json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "list installed registers and whether their settings are complete",
+        "provcheck registries --json",
     )
     registries.add_argument("--json", action="store_true", help="print as JSON")
     registries.set_defaults(run=_command_registries)
 
-    verify = commands.add_parser(
+    verify = _command(
+        commands,
         "verify",
-        help="check that a saved report has not been changed",
-        epilog="example:\n  provcheck verify report.json   (exit 0 verified, 1 changed, 2 unreadable)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "check that a saved report has not been changed",
+        "provcheck verify report.json   (exit 0 verified, 1 changed, 2 unreadable)",
     )
     verify.add_argument("report", metavar="REPORT.json")
     verify.set_defaults(run=_command_verify)
 
-    schema = commands.add_parser(
+    schema = _command(
+        commands,
         "schema",
-        help="print the JSON Schema of the report (or of a query or record)",
-        epilog="example:\n  provcheck schema report > report.schema.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "print the JSON Schema of the report (or of a query or record)",
+        "provcheck schema report > report.schema.json",
     )
     schema.add_argument("model", nargs="?", choices=sorted(_SCHEMAS), default="report")
     schema.set_defaults(run=_command_schema)
