@@ -166,24 +166,10 @@ class Matcher:
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
-# Too few feature matches to judge by, when an image has little texture to match (a monochrome,
-# a flat print). Two well-textured pictures of the same thing always share more; and a photograph
-# full of detail is not a copy of a picture with none at all (a blank, a blur).
-_INCONCLUSIVE_MATCHES = 12
-_TEXTURED = 200
-_BLANK = 8
-
-
 def _with_geometry(hashes: Comparison | None, geometry: GeometricMatch) -> Comparison | None:
     """Hash similarity, confirmed or overruled by the geometry of local features."""
     detail = geometry.describe()
-    textures = (geometry.query_features, geometry.record_features)
-    detail_against_blank = max(textures) >= _TEXTURED and min(textures) < _BLANK
-    if (
-        geometry.matches < _INCONCLUSIVE_MATCHES
-        and min(textures) < _TEXTURED
-        and not detail_against_blank
-    ):
+    if not geometry.conclusive:
         return hashes  # nothing to say either way: the hashes stand alone
     hash_similarity = hashes.similarity if hashes else 0.0
     hash_detail = f"{hashes.detail}; " if hashes and hashes.detail else ""

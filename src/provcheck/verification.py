@@ -41,6 +41,10 @@ _MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
 # Below these a mapping is chance: a few random matches always agree on some homography.
 CONFIRMING_INLIERS = 20
 CONFIRMING_COVERAGE = 0.15
+# Texture and matches below which the geometry cannot say either way (see `conclusive`).
+_INCONCLUSIVE_MATCHES = 12
+_TEXTURED = 200
+_BLANK = 8
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,17 @@ class GeometricMatch:
             self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= 0.5 * self.matches
         )
         return consistent and self.coverage >= CONFIRMING_COVERAGE
+
+    @property
+    def conclusive(self) -> bool:
+        """Does the geometry say anything, confirmed or not? Few matches settle nothing when an
+        image has little texture to match (a monochrome, a flat print); but two well-textured
+        pictures of one thing always share more, and a photograph full of detail is not a copy of
+        a picture with none at all (a blank, a blur)."""
+        textures = (self.query_features, self.record_features)
+        if max(textures) >= _TEXTURED and min(textures) < _BLANK:
+            return True
+        return self.matches >= _INCONCLUSIVE_MATCHES or min(textures) >= _TEXTURED
 
     def describe(self) -> str:
         verdict = "confirmed" if self.confirmed else "not confirmed"
