@@ -38,6 +38,10 @@ CASES: list[tuple[str, tuple[int | None, int | None, bool]]] = [
     ("Circa A.D. 1250-1375", (1250, 1375, True)),
     ("XIXe siècle", (1800, 1899, False)),
     ("04/27/1937", (1937, 1937, False)),
+    # ISO dates as services give them; a year and month is not a range back in time.
+    ("2015-07-14", (2015, 2015, False)),
+    ("2015-07", (2015, 2015, False)),
+    ("1908-12", (1908, 1912, False)),
     ("May 30, 1755", (1755, 1755, False)),
     ("Prior to 1934", (None, 1934, False)),
     ("post-1978", (1978, None, False)),

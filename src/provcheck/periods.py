@@ -57,6 +57,9 @@ _ROMAN_CENTURY = re.compile(
 )
 _DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?'?s\b")
 _FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")
+# ISO dates ("2015-07-14", "2015-07"), as services give them. A year and month is told from a
+# range ("1850-60") by reading backwards as a range: 2015-07 cannot mean 2015 to 2007.
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,4})(?![\d/]|\s?'?s\b|[.,]\d|\s*(?:st|nd|rd|th)\b)")
 _NOT_A_YEAR_AFTER = re.compile(r"\s*(?:years?|yrs?|in\b|inch|cm|mm|ft|lbs?|kg|x\b|\")")
 _MODIFIERS: tuple[tuple[str, tuple[int, int]], ...] = (
@@ -139,6 +142,11 @@ def parse_period(text: str | None) -> DatePeriod | None:
         s = s[: match.start()] + " " * (match.end() - match.start()) + s[match.end() :]
 
     # Whole dates first ("04/27/1937"): their day and month must not be read as years.
+    for match in list(_ISO_DATE.finditer(s)):
+        year, month, day = match.group(1), int(match.group(2)), match.group(3)
+        if 1 <= month <= 12 and (day is not None or month < int(year[2:])):
+            spans.append((int(year), int(year)))
+            blank(match)
     for match in list(_FULL_DATE.finditer(s)):
         year = match.group(1)
         if len(year) == 4:
