@@ -16,7 +16,7 @@ clean.
 from provcheck._version import __version__
 from provcheck.candidate import Band, Candidate, Evidence
 from provcheck.description import ImageLike, ImageRef, ObjectDescription
-from provcheck.engine import QueryLike, RegistriesLike, acheck, check
+from provcheck.engine import QueryLike, RegistriesLike, acheck, aresume, check, resume
 from provcheck.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -36,6 +36,7 @@ from provcheck.errors import (
     RejectedQueryError,
     SearchPending,
 )
+from provcheck.imaging import fingerprinted
 from provcheck.importing import CsvMapping, ImportProblem, ImportSummary, import_file, load_mapping
 from provcheck.local import LocalRegistry
 from provcheck.makers import AttributionQualifier, Maker, parse_makers
@@ -114,7 +115,9 @@ __all__ = [
     "Unit",
     "__version__",
     "acheck",
+    "aresume",
     "check",
+    "fingerprinted",
     "import_file",
     "installed_registries",
     "load_mapping",
@@ -124,5 +127,6 @@ __all__ = [
     "parse_measurements",
     "parse_period",
     "registry_class",
+    "resume",
     "verify_report",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,10 +21,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from provcheck._version import __version__
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
-from provcheck.engine import DEFAULT_LIMIT, check
+from provcheck.engine import DEFAULT_LIMIT, check, resume
 from provcheck.errors import InputError, ProvcheckError, first_problem
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
+from provcheck.mocks import Faults, installed_mocks, load_mock, serve
 from provcheck.plugins import installed_registries
 from provcheck.record import Record
 from provcheck.registry import env_var_name
@@ -100,10 +102,56 @@ def _command_check(args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json())
     else:
-        print(render_report(report))
+        print(render_report(report, saved_as=args.out))
         if args.out:
             print(f"Report written to {args.out}")
     return _EXIT_FOR[report.conclusion]
+
+
+def _command_resume(args: argparse.Namespace) -> int:
+    report = resume(args.report, reply=args.reply, limit=args.limit, timeout=args.timeout)
+    out = args.out or args.report
+    write_atomically(Path(out), report.to_json() + "\n")
+    if args.json:
+        print(report.to_json())
+    else:
+        print(render_report(report, saved_as=out))
+        print(f"Report written to {out} (it resumes the report with digest {report.resumes})")
+    return _EXIT_FOR[report.conclusion]
+
+
+def _mock_values(items: Sequence[str] | None, option: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"{option} {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _command_mock_serve(args: argparse.Namespace) -> int:
+    faults = Faults.parse(args.fault or [])
+    mock = load_mock(args.name)(faults, _mock_values(args.set, "--set"))
+    address = f"http://{args.host}:{args.port}"
+    print(mock.about)
+    if faults != Faults():
+        print(f"Faults: {faults.model_dump(exclude_defaults=True)}")
+    print("Point provcheck (or your collections software) at it:")
+    for option, value in {**mock.client_settings, "base_url": address}.items():
+        print(f"  export {env_var_name(args.name, option)}={shlex.quote(str(value))}")
+    print(f"  provcheck check --title ... --registry {args.name}\n")
+    serve(mock.app, host=args.host, port=args.port)
+    return 0
+
+
+def _command_mock_list(args: argparse.Namespace) -> int:
+    mocks = installed_mocks()
+    if not mocks:
+        print("No mock services installed: the register plugins that ship one provide them.")
+    for name, target in mocks.items():
+        print(f"{name:<10} {target}")
+    return 0
 
 
 def _command_registries(args: argparse.Namespace) -> int:
@@ -346,6 +394,62 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument("--json", action="store_true", help="print the report as JSON")
     check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
     check_parser.set_defaults(run=_command_check)
+
+    resume_parser = _command(
+        commands,
+        "resume",
+        "take up a report's pending searches (without paying or submitting again)",
+        "provcheck resume report.json",
+        'provcheck resume report.json --reply "66 x 45 cm; a dealer\'s label on the back"',
+        description=(
+            "Ask each register the report left pending for its answer, and write the new report"
+            " (it names the earlier one's digest). --reply answers a register's question."
+        ),
+    )
+    resume_parser.add_argument("report", metavar="REPORT.json")
+    resume_parser.add_argument(
+        "--reply", metavar="TEXT", help="the answer to a register's question"
+    )
+    resume_parser.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+    )
+    resume_parser.add_argument("--timeout", type=float, help="seconds each register may take")
+    resume_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    resume_parser.add_argument(
+        "--out", metavar="FILE", help="write the new report here (default: over REPORT.json)"
+    )
+    resume_parser.set_defaults(run=_command_resume)
+
+    mock = commands.add_parser("mock", help="mock register services, for testing an integration")
+    mock_commands = mock.add_subparsers(dest="mock_command", required=True, metavar="COMMAND")
+    serve_parser = _command(
+        mock_commands,
+        "serve",
+        "run a register's mock service as a real HTTP server",
+        "provcheck mock serve alr --port 8081",
+        "provcheck mock serve lsad --port 8082 --set review_seconds=30 --fault rate_limited=3",
+        description=(
+            "Serve the mock of a register's service, with its seed records, on HOST:PORT until"
+            " interrupted; print the settings that point provcheck at it."
+        ),
+    )
+    serve_parser.add_argument("name", metavar="NAME", help="the register (see `mock list`)")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8081)
+    serve_parser.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME=VALUE",
+        help=f"inject a fault (repeatable): {', '.join(Faults.model_fields)}",
+    )
+    serve_parser.add_argument(
+        "--set", action="append", metavar="NAME=VALUE", help="a mock setting (repeatable)"
+    )
+    serve_parser.set_defaults(run=_command_mock_serve)
+    mock_list = _command(
+        mock_commands, "list", "list the installed mock services", "provcheck mock list"
+    )
+    mock_list.set_defaults(run=_command_mock_list)
 
     registries = _command(
         commands,

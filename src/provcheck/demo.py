@@ -2,11 +2,13 @@
 
 It builds the sample register in a temporary store (never the user's own), runs the sample checks
 -- a dealer's new photograph of a registered painting, a registered lamp described in other words,
-an object in no register -- prints each report, writes each as JSON, and says what to try next.
+an object in no register -- against it and against the mock services of the installed register
+plugins (in-process), prints each report, writes each as JSON, and says what to try next.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 import tempfile
 from collections.abc import Callable
@@ -14,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provcheck.description import ObjectDescription
-from provcheck.engine import check
-from provcheck.errors import InputError
+from provcheck.engine import acheck
+from provcheck.errors import InputError, ProvcheckError
 from provcheck.importing import import_file
 from provcheck.local import LocalRegistry
+from provcheck.mocks import Faults, in_process, installed_mocks, load_mock
+from provcheck.plugins import registry_class
+from provcheck.registry import Registry
 from provcheck.report import CheckReport
 from provcheck.store import LocalStore
 from provcheck.terminal import render_report
@@ -54,7 +59,6 @@ def demo_data_dir() -> Path:
 def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckReport]:
     """Run the demo, writing one JSON report per check into `out`; returns the reports."""
     data = demo_data_dir()
-    reports: list[CheckReport] = []
     with tempfile.TemporaryDirectory(prefix="provcheck-demo-") as folder:
         store = LocalStore(Path(folder) / "demo.sqlite3")
         try:
@@ -63,18 +67,9 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
             counts = ", ".join(f"{n} from {r}" for r, n in stats.records_by_registry.items())
             echo(
                 f"Sample register: {summary.added} records ({counts}), {stats.images} photographs,"
-                " in a temporary store.\n"
+                " in a temporary store."
             )
-            register = LocalRegistry(store=store)
-            for number, demo in enumerate(DEMO_CHECKS, start=1):
-                query = ObjectDescription.from_file(data / "queries" / f"{demo.name}.json")
-                report = check(query, [register])
-                reports.append(report)
-                target = out / f"{demo.name}.json"
-                write_atomically(target, report.to_json() + "\n")
-                echo(f"━━ Check {number} of {len(DEMO_CHECKS)}: {demo.heading} ━━")
-                echo(render_report(report))
-                echo(f"Saved: {target}\n")
+            reports = asyncio.run(_run_checks(data, LocalRegistry(store=store), out, echo))
         finally:
             store.close()
     echo("Summary:")
@@ -89,6 +84,44 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
         "  provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf   # 4,523 FBI records\n"
         '  provcheck check --title "Hysterical Venus" --maker Dali --registry local\n'
         "  provcheck check --image photo.jpg --title ... --out report.json\n"
+        "  provcheck mock serve alr --port 8081  # a register's mock service, over real HTTP\n"
         "  provcheck registries                  # what is installed, and its settings"
     )
     return reports
+
+
+async def _run_checks(
+    data: Path, local: Registry, out: Path, echo: Callable[[str], None]
+) -> list[CheckReport]:
+    mocks = _mock_registers(echo)
+    reports: list[CheckReport] = []
+    try:
+        for number, demo in enumerate(DEMO_CHECKS, start=1):
+            query = ObjectDescription.from_file(data / "queries" / f"{demo.name}.json")
+            report = await acheck(query, [local, *mocks])
+            reports.append(report)
+            target = out / f"{demo.name}.json"
+            write_atomically(target, report.to_json() + "\n")
+            echo(f"━━ Check {number} of {len(DEMO_CHECKS)}: {demo.heading} ━━")
+            echo(render_report(report))
+            echo(f"Saved: {target}\n")
+    finally:
+        await asyncio.gather(*(registry.aclose() for registry in mocks))
+    return reports
+
+
+def _mock_registers(echo: Callable[[str], None]) -> list[Registry]:
+    """Every installed register that ships a mock of its service, connected to that mock in
+    this process: the demo meets their real workflow (submission, review, answer) offline."""
+    registers: list[Registry] = []
+    for name in installed_mocks():
+        try:
+            mock = load_mock(name)(Faults(), {})
+            register = registry_class(name)(transport=in_process(mock.app), **mock.client_settings)
+        except ProvcheckError as error:
+            echo(f"(the {name} mock is left out: {error})")
+            continue
+        echo(f"Mock service, in-process: {mock.about}")
+        registers.append(register)
+    echo("")
+    return registers

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from provcheck.canonical import sha256_digest
 from provcheck.errors import InputError, first_problem
 from provcheck.makers import Maker, parse_makers
 from provcheck.measurements import Measurement, parse_measurements
@@ -66,6 +67,18 @@ class ImageRef(BaseModel):
             return cls(url=value)
         return cls(path=fspath(value))
 
+    def read(self) -> bytes:
+        """The image's bytes: the inline data, or the file's contents (one clear `InputError` if
+        it cannot be read). An image by URL is its register's to fetch."""
+        if self.data is not None:
+            return self.data
+        if self.path is None:
+            raise InputError(f"{self.url}: an image by URL is fetched by its register")
+        try:
+            return Path(self.path).read_bytes()
+        except OSError as error:
+            raise InputError(f"{self.path}: cannot read the image: {error.strerror}") from None
+
     @property
     def location(self) -> str:
         """Where the image is, for people: the path or URL, or a digest of inline bytes."""
@@ -103,6 +116,9 @@ class ObjectDescription(BaseModel):
     inventory_number: str | None = None
     place_of_origin: str | None = None
     keywords: tuple[str, ...] = ()
+    # Not an Object ID category, but what a register asks before it certifies a search: the
+    # ownership history as known, with years ("1921 bought by ...; 1938-1962 ...; 1962 ...").
+    provenance: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -161,6 +177,37 @@ class ObjectDescription(BaseModel):
         return frozenset(
             name for name in type(self).model_fields if getattr(self, name) not in (None, (), "")
         )
+
+    def text_fields(self) -> dict[str, str]:
+        """The description as text, field by field, as a person would fill in a register's form
+        (`maker`, `measurements`, `period` as written): what a plugin sends a service, and what
+        `ObjectDescription.model_validate` reads back."""
+        fields = {
+            "title": self.title,
+            "maker": self.maker_text or ", ".join(m.text for m in self.makers) or None,
+            "object_type": self.object_type,
+            "materials": self.materials,
+            "measurements": self.measurements_text
+            or "; ".join(m.text for m in self.measurements)
+            or None,
+            "period": self.period.text if self.period else None,
+            "inscriptions": self.inscriptions,
+            "subject": self.subject,
+            "distinguishing_features": self.distinguishing_features,
+            "description": self.description,
+            "inventory_number": self.inventory_number,
+            "place_of_origin": self.place_of_origin,
+            "keywords": "; ".join(self.keywords) or None,
+            "provenance": self.provenance,
+        }
+        return {name: value for name, value in fields.items() if value}
+
+    def digest(self) -> str:
+        """`sha256:...` of this description, photographs by their content where known: the same
+        object described the same way gives the same digest (an idempotency key's basis)."""
+        data = self.model_dump(mode="json", exclude={"images"})
+        data["images"] = [image.sha256 or image.location for image in self.images]
+        return sha256_digest(data)
 
     @property
     def is_empty(self) -> bool:

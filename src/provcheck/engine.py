@@ -15,9 +15,11 @@ import functools
 import platform
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,6 +30,7 @@ from provcheck.comparators import looks_mirrored
 from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import (
     ConfigurationError,
+    InputError,
     InvalidQueryError,
     PluginLoadError,
     ProvcheckError,
@@ -43,7 +46,8 @@ from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referra
 from provcheck.plugins import installed_registries, plugin_version, registry_class
 from provcheck.record import Record
 from provcheck.registry import Access, Registry, SearchResult
-from provcheck.report import CheckReport, conclude
+from provcheck.report import CheckReport, conclude, verify_report
+from provcheck.userfiles import read_text
 from provcheck.verification import (
     GeometricMatch,
     LocalFeatures,
@@ -52,7 +56,7 @@ from provcheck.verification import (
     match_geometry,
 )
 
-__all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "check"]
+__all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "aresume", "check", "resume"]
 
 DEFAULT_LIMIT = 20
 # Candidates per register whose photographs are verified by local features (the rest are far
@@ -151,7 +155,11 @@ async def _search_one(
     limit: int,
     timeout: float | None,
     matcher: Matcher,
+    pending: PendingSearch | None = None,
+    reply: str | None = None,
 ) -> RegistryOutcome:
+    """Search one register -- or, given the `pending` search it left, resume it -- and judge
+    what it returns."""
     started = datetime.now(UTC)
     clock = time.perf_counter()
     registry = selected.registry
@@ -178,13 +186,17 @@ async def _search_one(
             error=OutcomeError(kind=kind, message=text, retry_after=retry_after),
         )
 
-    reason = registry.capabilities.why_unanswerable(query)
-    if reason is not None:
-        return outcome(OutcomeState.SKIPPED, reason=f"{selected.name} {reason}")
+    if pending is None:
+        reason = registry.capabilities.why_unanswerable(query)
+        if reason is not None:
+            return outcome(OutcomeState.SKIPPED, reason=f"{selected.name} {reason}")
     seconds = timeout if timeout is not None else registry.settings.timeout
     try:
         async with asyncio.timeout(seconds):
-            result = await registry.search(query, limit=limit)
+            if pending is None:
+                result = await registry.search(query, limit=limit)
+            else:
+                result = await registry.resume(pending.handle, limit=limit, reply=reply)
     except TimeoutError as error:
         if isinstance(error, RegistryError):  # the plugin's own timeout, with its message
             return failure(error.kind, str(error), error.retry_after)
@@ -192,8 +204,12 @@ async def _search_one(
     except QueryNotSupported as signal:
         return outcome(OutcomeState.SKIPPED, reason=registry.settings.redact(str(signal)))
     except SearchPending as signal:
-        pending = PendingSearch(message=registry.settings.redact(str(signal)), handle=signal.handle)
-        return outcome(OutcomeState.PENDING, pending=pending)
+        waiting = PendingSearch(
+            message=registry.settings.redact(str(signal)),
+            handle=signal.handle,
+            question=signal.question,
+        )
+        return outcome(OutcomeState.PENDING, pending=waiting)
     except ReferralRequired as signal:
         referral = Referral(instructions=signal.instructions, request=signal.request)
         return outcome(OutcomeState.REFERRAL, referral=referral, reason=str(signal))
@@ -242,8 +258,14 @@ async def _search_one(
 
 def _photographs(query: ObjectDescription) -> list[ImageRef]:
     """The query's images that can be verified (a file or bytes, not a URL), with their local
-    features computed now, once per check, off the event loop."""
-    return [image for image in query.images if features_for(image) is not None]
+    features computed now, once per check, off the event loop. A photograph no longer where a
+    resumed report says it was is left to its fingerprints."""
+    found = []
+    for image in query.images:
+        with contextlib.suppress(InputError):
+            if features_for(image) is not None:
+                found.append(image)
+    return found
 
 
 async def _verify(
@@ -344,6 +366,16 @@ async def acheck(
             *(s.registry.aclose() for s in selected if s.owned and s.registry is not None),
             return_exceptions=True,
         )
+    return _report(description, outcomes, matcher, created)
+
+
+def _report(
+    query: ObjectDescription,
+    outcomes: tuple[RegistryOutcome, ...],
+    matcher: Matcher,
+    created: datetime,
+    resumes: str | None = None,
+) -> CheckReport:
     versions = {"provcheck": __version__, "python": platform.python_version()}
     for outcome in outcomes:
         if outcome.plugin_version:
@@ -351,13 +383,89 @@ async def acheck(
     report = CheckReport(
         report_id=str(uuid.uuid4()),
         created_at=created,
-        query=description,
+        query=query,
         conclusion=conclude(outcomes, matcher.match_threshold),
         match_threshold=matcher.match_threshold,
         outcomes=outcomes,
         versions=versions,
+        resumes=resumes,
     )
     return report.sealed()
+
+
+def _load_report(report: CheckReport | str | PathLike[str]) -> CheckReport:
+    if isinstance(report, CheckReport):
+        loaded = report
+    else:
+        path = Path(report)
+        try:
+            loaded = CheckReport.model_validate_json(read_text(path, what="report"))
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            raise InputError(f"{path}: not a provcheck report ({where}: {problem})") from None
+    if not verify_report(loaded):
+        raise InputError(
+            f"report {loaded.report_id} was changed after it was written (its digest does not "
+            "match); only an intact report can be resumed"
+        )
+    return loaded
+
+
+async def aresume(
+    report: CheckReport | str | PathLike[str],
+    registries: Sequence[Registry] = (),
+    *,
+    reply: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """Take up the pending searches of an earlier report, without submitting or paying again.
+
+    Each pending register is asked for its answer (`Registry.resume`); `reply` answers a
+    register that asked a question. Every other outcome is kept as it was. Returns a new sealed
+    report that names the earlier one's digest (`resumes`). `registries` gives instances to use
+    instead of opening the registers by name (a test's mock, a configured client).
+    """
+    earlier = _load_report(report)
+    matcher = matcher or Matcher(match_threshold=earlier.match_threshold)
+    photographs = await asyncio.to_thread(_photographs, earlier.query)
+    given = {registry.name: registry for registry in registries}
+    created = datetime.now(UTC)
+    selected = {
+        o.registry: (
+            _Selected(o.registry, given[o.registry], False, o.title, o.access)
+            if o.registry in given
+            else _open(o.registry)
+        )
+        for o in earlier.outcomes
+        if o.state is OutcomeState.PENDING
+    }
+    if not selected:
+        raise InputError(f"report {earlier.report_id} has no pending searches to resume")
+
+    async def resumed(outcome: RegistryOutcome) -> RegistryOutcome:
+        if outcome.registry not in selected:
+            return outcome
+        return await _search_one(
+            selected[outcome.registry],
+            earlier.query,
+            photographs,
+            limit=limit,
+            timeout=timeout,
+            matcher=matcher,
+            pending=outcome.pending,
+            reply=reply,
+        )
+
+    try:
+        outcomes = tuple(await asyncio.gather(*(resumed(o) for o in earlier.outcomes)))
+    finally:
+        await asyncio.gather(
+            *(s.registry.aclose() for s in selected.values() if s.owned and s.registry),
+            return_exceptions=True,
+        )
+    return _report(earlier.query, outcomes, matcher, created, resumes=earlier.digest)
 
 
 def check(
@@ -369,11 +477,28 @@ def check(
     matcher: Matcher | None = None,
 ) -> CheckReport:
     """`acheck`, for code that is not async. Works inside a running event loop (a notebook) too."""
-    run = acheck(query, registries, limit=limit, timeout=timeout, matcher=matcher)
+    return _run(acheck(query, registries, limit=limit, timeout=timeout, matcher=matcher))
+
+
+def resume(
+    report: CheckReport | str | PathLike[str],
+    registries: Sequence[Registry] = (),
+    *,
+    reply: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """`aresume`, for code that is not async."""
+    run = aresume(report, registries, reply=reply, limit=limit, timeout=timeout, matcher=matcher)
+    return _run(run)
+
+
+def _run(work: Coroutine[Any, Any, CheckReport]) -> CheckReport:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run)
-    # A notebook already runs a loop in this thread: run the check on a loop of its own.
+        return asyncio.run(work)
+    # A notebook already runs a loop in this thread: run the work on a loop of its own.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run).result()
+        return pool.submit(asyncio.run, work).result()

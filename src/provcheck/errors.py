@@ -157,14 +157,19 @@ class SearchPending(ProvcheckError):
     """The register accepted the search and will answer later; its outcome is `pending`.
 
     `handle` is whatever the plugin needs to resume the search without submitting (or paying)
-    again; it is written into the report, so it must not hold secrets.
+    again; it is written into the report, so it must not hold secrets. `question` is set when the
+    register waits for the requester (an officer asking for more information): the answer goes
+    to `Registry.resume` as its `reply`.
     """
 
     kind = "pending"
 
-    def __init__(self, message: str, *, handle: dict[str, JsonValue]) -> None:
+    def __init__(
+        self, message: str, *, handle: dict[str, JsonValue], question: str | None = None
+    ) -> None:
         super().__init__(message)
         self.handle = handle
+        self.question = question
 
 
 class ReferralRequired(ProvcheckError):

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
@@ -43,7 +43,10 @@ __all__ = [
     "create_client",
     "error_for_status",
     "parse_retry_after",
+    "poll",
 ]
+
+T = TypeVar("T")
 
 USER_AGENT = f"provcheck/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -100,7 +103,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 def _where(request: httpx.Request) -> str:
     # Query strings can carry keys and the user's query: name only the method and the path.
     url = request.url
-    return f"{request.method} {url.scheme}://{url.host}{url.path}"
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
 
 
 def error_for_status(
@@ -199,6 +203,30 @@ def create_client(
         transport=transport,
         follow_redirects=True,
     )
+
+
+async def poll(
+    fetch: Callable[[], Awaitable[T]],
+    finished: Callable[[T], bool],
+    *,
+    interval: float,
+    deadline: float,
+    max_interval: float = 30.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Ask a service for an answer it gives later: call `fetch` until `finished(answer)` or until
+    `deadline` seconds have passed, and return the last answer either way. Waits grow by half
+    each time, from `interval` up to `max_interval`, and never run past the deadline."""
+    end = clock() + deadline
+    wait = interval
+    while True:
+        answer = await fetch()
+        left = end - clock()
+        if finished(answer) or left <= 0:
+            return answer
+        await sleep(min(wait, left))
+        wait = min(max_interval, wait * 1.5)
 
 
 class HttpSession:

@@ -41,12 +41,14 @@ class Referral(BaseModel):
 
 
 class PendingSearch(BaseModel):
-    """A search the register accepted and will answer later; `handle` resumes it without resubmitting."""
+    """A search the register accepted and will answer later; `handle` resumes it without
+    resubmitting. `question` is what the register asks of the requester before it goes on."""
 
     model_config = ConfigDict(frozen=True)
 
     message: str
     handle: dict[str, JsonValue]
+    question: str | None = None
 
 
 class RegistryOutcome(BaseModel):

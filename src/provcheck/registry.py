@@ -21,10 +21,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
 
 from provcheck.description import ImageRef, ObjectDescription
-from provcheck.errors import ConfigurationError, first_problem
+from provcheck.errors import ConfigurationError, QueryNotSupported, first_problem
 from provcheck.record import Record
 
 if TYPE_CHECKING:
@@ -193,6 +194,9 @@ class Registry(abc.ABC):
     version: ClassVar[str | None] = None  # the plugin's version, for the report
 
     settings: RegistrySettings
+    # Where the plugin's HTTP requests go instead of the network: an in-process mock service
+    # (`provcheck.mocks.in_process`) in tests and the demo; None in real use.
+    transport: httpx.AsyncBaseTransport | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -205,7 +209,14 @@ class Registry(abc.ABC):
         if access is not None and not isinstance(access, Access):
             raise TypeError(f"{cls.__name__}.access must be an Access, not {access!r}")
 
-    def __init__(self, settings: RegistrySettings | None = None, /, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: RegistrySettings | None = None,
+        /,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **options: Any,
+    ) -> None:
         if settings is not None and options:
             raise TypeError("give either a settings object or keyword settings, not both")
         if settings is not None and not isinstance(settings, self.Settings):
@@ -215,10 +226,21 @@ class Registry(abc.ABC):
         self.settings = (
             settings if settings is not None else self.Settings.load(self.name, **options)
         )
+        self.transport = transport
 
     @abc.abstractmethod
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         """Records that may describe `query`, at most `limit`; nothing found is an empty result."""
+
+    async def resume(
+        self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
+    ) -> Sequence[Record]:
+        """Take up a search this register left pending (`SearchPending.handle`) without submitting
+        or paying again: its records, or `SearchPending` again if it is still not answered.
+        `reply` answers the register's question, when it asked one. Registers that never leave a
+        search pending need not implement it.
+        """
+        raise QueryNotSupported(f"{self.name} has no pending searches to resume")
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         """The pixels of one of this register's record images, for geometric verification.

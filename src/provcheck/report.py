@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -14,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from provcheck.candidate import Candidate
+from provcheck.canonical import sha256_digest
 from provcheck.description import ObjectDescription
 from provcheck.errors import InputError
 from provcheck.outcome import OutcomeState, RegistryOutcome
@@ -24,7 +23,6 @@ __all__ = [
     "CheckReport",
     "Conclusion",
     "ReportVerification",
-    "canonical_json",
     "conclude",
     "verify_report",
 ]
@@ -64,6 +62,8 @@ class CheckReport(BaseModel):
     outcomes: tuple[RegistryOutcome, ...]
     versions: dict[str, str]
     caveat: str = CAVEAT
+    # The digest of the report this one resumed (its pending searches answered since).
+    resumes: str | None = None
     digest: str = ""
 
     def sealed(self) -> CheckReport:
@@ -86,16 +86,8 @@ class CheckReport(BaseModel):
         return self.model_dump_json(indent=indent)
 
 
-def canonical_json(data: Any) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the bytes the digest is computed over."""
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
 def _digest(data: Mapping[str, Any]) -> str:
-    body = {key: value for key, value in data.items() if key != "digest"}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    return sha256_digest({key: value for key, value in data.items() if key != "digest"})
 
 
 class ReportVerification(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import JsonValue
+
 from provcheck.outcome import OutcomeState, RegistryOutcome
 from provcheck.report import CheckReport, Conclusion
 
@@ -26,18 +28,44 @@ def _outcome_line(outcome: RegistryOutcome) -> str:
     elif outcome.state is OutcomeState.FAILED and outcome.error is not None:
         detail = f"{outcome.error.kind}: {outcome.error.message}"
     elif outcome.state is OutcomeState.PENDING and outcome.pending is not None:
-        detail = f"{outcome.pending.message} (resume with handle {outcome.pending.handle})"
+        detail = outcome.pending.message
     elif outcome.state is OutcomeState.REFERRAL and outcome.referral is not None:
         detail = outcome.referral.instructions
     else:
         detail = outcome.reason or ""
     lines = [f"{head} {detail}  [{outcome.duration_s:.2f} s]"]
+    if outcome.pending is not None and outcome.pending.question:
+        lines.append(f"{'':13}question: {outcome.pending.question}")
     lines += [f"{'':13}warning: {warning}" for warning in outcome.warnings]
+    for name, document in outcome.documents.items():
+        lines += _document_lines(name, document)
     return "\n".join(lines)
 
 
-def render_report(report: CheckReport, *, candidates: int = 3, reasons: int = 3) -> str:
-    """The report as plain text: conclusion, registers, then the best candidates with their reasons."""
+def _document_lines(name: str, document: JsonValue) -> list[str]:
+    """A document a register issued (a certificate, a statement): short fields on one line, long
+    text quoted below it, verbatim."""
+    if not isinstance(document, dict):
+        return [f"{'':13}{name}: {document}"]
+    short = [f"{key} {value}" for key, value in document.items() if _short(value)]
+    lines = [f"{'':13}{name}: {'; '.join(short)}"]
+    lines += [
+        f'{"":15}"{value}"'
+        for value in document.values()
+        if isinstance(value, str) and not _short(value)
+    ]
+    return lines
+
+
+def _short(value: JsonValue) -> bool:
+    return value is not None and not isinstance(value, dict | list) and len(str(value)) <= 60
+
+
+def render_report(
+    report: CheckReport, *, candidates: int = 3, reasons: int = 3, saved_as: str | None = None
+) -> str:
+    """The report as plain text: conclusion, registers, then the best candidates with their
+    reasons; how to take up pending searches, with `saved_as` the file the report is saved in."""
     lines = [
         _HEADLINES[report.conclusion],
         "",
@@ -68,6 +96,14 @@ def render_report(report: CheckReport, *, candidates: int = 3, reasons: int = 3)
             if record.url:
                 lines.append(f"{'':16}{record.url}")
             lines += [f"{'':16}{reason}" for reason in candidate.top_reasons(reasons)]
+    if any(o.state is OutcomeState.PENDING for o in report.outcomes):
+        lines += [
+            "",
+            f"Pending: provcheck resume {saved_as} (--reply TEXT answers a question)"
+            if saved_as
+            else "Pending: save the report (--out FILE) to resume it later with `provcheck resume"
+            " FILE`; the same check run again also takes up the same searches, unpaid.",
+        ]
     lines += [
         "",
         report.caveat,

@@ -1,0 +1,313 @@
+"""The `alr` register: a client for an Art Loss Register-style search service.
+
+A search is a paid request that the register's staff answer later. The client submits the object's
+description, photographs and provenance once -- with an idempotency key derived from the request,
+so that a retry, a second run of the same check or a resumed report never pays twice -- then polls
+with growing waits up to `deadline` seconds. The answer becomes the outcome:
+
+- possible matches: records, which provcheck scores like any register's;
+- a search certificate: no records, and the certificate kept verbatim in the report;
+- a refusal: a failed outcome, with the register's reason;
+- still in review at the deadline (or the service unreachable while polling): `pending`, with the
+  search id, so that `provcheck resume` takes it up later without paying again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
+
+from provcheck import (
+    Access,
+    AuthenticationError,
+    Capabilities,
+    ImageRef,
+    MalformedResponseError,
+    ObjectDescription,
+    PaymentRequiredError,
+    RateLimitedError,
+    Record,
+    RecordStatus,
+    Registry,
+    RegistrySettings,
+    RegistryUnavailableError,
+    RejectedQueryError,
+    SearchPending,
+    SearchResult,
+)
+from provcheck.errors import first_problem
+from provcheck.http import HttpSession, RetryPolicy, poll
+
+__all__ = ["AlrRegistry", "AlrSettings"]
+
+FINAL = frozenset({"completed", "certified", "refused"})
+WAITING = frozenset({"queued", "in_review"})
+
+
+class AlrSettings(RegistrySettings):
+    base_url: str = Field(description="the search service, e.g. https://api.example.org")
+    api_key: SecretStr = Field(description="the account's API key (sent as X-API-Key)")
+    current_owner: str | None = Field(
+        default=None, description="who owns the object now (required by the register)"
+    )
+    collection_type: str | None = Field(
+        default=None,
+        description="the type of collection: private, dealer stock, museum, ... (required)",
+    )
+    poll_interval: float = Field(default=2.0, gt=0, description="first wait between polls, s")
+    deadline: float = Field(
+        default=45.0, ge=0, description="seconds to wait for staff before the search is pending"
+    )
+    timeout: float = Field(default=90.0, gt=0)
+
+
+class _Fee(BaseModel):
+    amount: str
+    currency: str
+
+
+class _Image(BaseModel):
+    url: str
+
+
+class _Loss(BaseModel):
+    date: str | None = None
+    place: str | None = None
+
+
+class _RegisterRecord(BaseModel):
+    """One match's record, as the service gives it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    status: str = "unknown"
+    object: dict[str, str]
+    images: list[_Image] = []
+    loss: _Loss = _Loss()
+
+
+class _Search(BaseModel):
+    """A search as the service reports it. Unknown fields are ignored (services add fields);
+    missing or renamed ones the client relies on are a malformed answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    status: Literal["queued", "in_review", "completed", "certified", "refused"]
+    fee: _Fee | None = None
+    submitted_at: str | None = None
+    matches: list[dict[str, JsonValue]] = []
+    certificate: dict[str, JsonValue] | None = None
+    refusal: dict[str, JsonValue] | None = None
+
+
+class AlrRegistry(Registry):
+    """The Art Loss Register, through its search service (paid per search)."""
+
+    name: ClassVar[str] = "alr"
+    title: ClassVar[str] = "Art Loss Register"
+    homepage: ClassVar[str | None] = "https://www.artloss.com"
+    access: ClassVar[Access] = Access.API
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        fields=frozenset(
+            {
+                "title",
+                "makers",
+                "object_type",
+                "materials",
+                "measurements",
+                "period",
+                "inscriptions",
+                "subject",
+                "distinguishing_features",
+                "description",
+                "inventory_number",
+            }
+        ),
+        images=True,
+    )
+    Settings: ClassVar[type[RegistrySettings]] = AlrSettings
+    settings: AlrSettings
+
+    def __init__(self, settings: AlrSettings | None = None, /, **options: Any) -> None:
+        super().__init__(settings, **options)
+        key = self.settings.api_key.get_secret_value()
+        self._base = self.settings.base_url.rstrip("/")
+        self._http = HttpSession(
+            registry=self.name,
+            base_url=self._base,
+            headers={"X-API-Key": key, "Accept": "application/json"},
+            retry=RetryPolicy(attempts=5, max_wait=30.0),
+            transport=self.transport,
+            secrets=[key],
+        )
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        body = await asyncio.to_thread(self._request_body, query)
+        try:
+            response = await self._http.request(
+                "POST",
+                "/v1/searches",
+                json=body,
+                headers={"Idempotency-Key": self._idempotency_key(query)},
+                idempotent=True,  # the key makes a repeated submission the same search, unpaid
+            )
+        except AuthenticationError as error:
+            error.args = (f"{error}: the API key was refused; check PROVCHECK_ALR_API_KEY",)
+            raise
+        except PaymentRequiredError as error:
+            error.args = (f"{error}: the account has no search credit left; top it up",)
+            raise
+        submitted = self._parse(response.content)
+        return await self._wait_for(submitted.id, limit=limit)
+
+    async def resume(
+        self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
+    ) -> Sequence[Record]:
+        search_id = handle.get("search_id")
+        if not isinstance(search_id, str) or not search_id:
+            raise RejectedQueryError("alr: the pending search's handle has no search_id")
+        return await self._wait_for(search_id, limit=limit)
+
+    async def image_bytes(self, image: ImageRef) -> bytes | None:
+        # Only the service's own images: the API key must never go to another host.
+        if image.url is None or not image.url.startswith(self._base + "/"):
+            return image.data
+        response = await self._http.request("GET", image.url.removeprefix(self._base))
+        return response.content
+
+    def _image_url(self, url: str) -> str | None:
+        """A record image's address: the service's own paths made absolute, other web
+        addresses kept as they are (never fetched with the credentials), anything else left out."""
+        if url.startswith("/") and not url.startswith("//"):
+            return self._base + url
+        return url if url.startswith(("https://", "http://")) else None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the workflow ---------------------------------------------------------------------
+
+    async def _wait_for(self, search_id: str, *, limit: int) -> SearchResult:
+        path = f"/v1/searches/{search_id}"
+
+        async def fetch() -> _Search:
+            response = await self._http.request("GET", path)
+            return self._parse(response.content)
+
+        try:
+            search = await poll(
+                fetch,
+                lambda s: s.status in FINAL,
+                interval=self.settings.poll_interval,
+                deadline=self.settings.deadline,
+            )
+        except (RegistryUnavailableError, RateLimitedError) as error:
+            # The search was accepted (and paid for); the service is out of reach for now.
+            raise SearchPending(
+                f"alr: search {search_id} was submitted, but its answer could not be fetched "
+                f"({error}); resume it later",
+                handle={"search_id": search_id},
+            ) from error
+        if search.status in WAITING:
+            raise SearchPending(
+                f"alr: search {search_id} is {search.status.replace('_', ' ')} with the "
+                f"register's staff after {self.settings.deadline:g} s; resume it later",
+                handle={"search_id": search_id},
+            )
+        return self._result(search, limit=limit)
+
+    def _result(self, search: _Search, *, limit: int) -> SearchResult:
+        documents: dict[str, JsonValue] = {
+            "search": {
+                "id": search.id,
+                "status": search.status,
+                "submitted_at": search.submitted_at,
+                "fee": search.fee.model_dump() if search.fee else None,
+            }
+        }
+        if search.status == "refused":
+            refusal = search.refusal or {}
+            raise RejectedQueryError(
+                f"alr: the register refused search {search.id}: "
+                f"{refusal.get('message') or refusal.get('reason') or 'no reason given'}"
+            )
+        if search.status == "certified":
+            if not search.certificate:
+                raise MalformedResponseError(
+                    f"alr: search {search.id} is certified but carries no certificate"
+                )
+            documents["certificate"] = search.certificate
+            return SearchResult(documents=documents)
+        records, warnings = [], []
+        for number, match in enumerate(search.matches[:limit], start=1):
+            try:
+                records.append(self._record(match))
+            except ValidationError as error:
+                where, problem = first_problem(error)
+                warnings.append(
+                    f"match {number} of search {search.id} left out: {where}: {problem}"
+                )
+        return SearchResult(tuple(records), warnings=tuple(warnings), documents=documents)
+
+    def _record(self, match: Mapping[str, JsonValue]) -> Record:
+        """A match as a `Record`, the service's payload kept whole in `raw`."""
+        found = _RegisterRecord.model_validate(match.get("record"))
+        images = [
+            ImageRef(url=url) for image in found.images if (url := self._image_url(image.url))
+        ]
+        status = found.status if found.status in set(RecordStatus) else RecordStatus.UNKNOWN
+        return Record(
+            registry=self.name,
+            record_id=found.id,
+            status=RecordStatus(status),
+            description=ObjectDescription.model_validate({**found.object, "images": images}),
+            date_of_loss=found.loss.date,  # parsed by the model
+            place_of_loss=found.loss.place,
+            raw=dict(match),
+        )
+
+    def _parse(self, content: bytes) -> _Search:
+        try:
+            return _Search.model_validate_json(content)
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            raise MalformedResponseError(
+                f"alr: the service's answer is not in the expected form ({where}: {problem})",
+                registry=self.name,
+            ) from None
+
+    def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
+        photographs = [
+            {"url": image.url}
+            if image.url is not None
+            else {"data": base64.b64encode(image.read()).decode("ascii")}
+            for image in query.images
+        ]
+        return {
+            "object": query.text_fields(),
+            "photographs": photographs,
+            "provenance": {
+                "current_owner": self.settings.current_owner,
+                "collection_type": self.settings.collection_type,
+                "history": query.provenance,
+            },
+            "reference": query.inventory_number,
+        }
+
+    def _idempotency_key(self, query: ObjectDescription) -> str:
+        # The same object, described the same way, from the same account and owner, is the same
+        # search: a retry after a dropped answer, a second run of the check, a batch run twice.
+        parts = [
+            hashlib.sha256(self.settings.api_key.get_secret_value().encode()).hexdigest(),
+            query.digest(),
+            self.settings.current_owner or "",
+            self.settings.collection_type or "",
+        ]
+        return "provcheck-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]

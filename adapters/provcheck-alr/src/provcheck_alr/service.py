@@ -1,0 +1,408 @@
+"""A mock of an Art Loss Register-style search service, faithful to how the register works.
+
+The ALR has no public API; this mock follows its real workflow so that the client, the tests, the
+demo and anyone integrating provcheck meet what they would meet for real:
+
+- every request carries the account's API key (`X-API-Key`);
+- `POST /v1/searches` describes the object (Object ID fields, photographs uploaded inline or by
+  URL) and its provenance, with an `Idempotency-Key`; it answers 202 with the search's id and the
+  fee charged -- a fee is due for every search, whatever its result. The same key with the same
+  request answers the same search again, free; with a different request, 409. No credit left: 402;
+- staff then compare the request with the database: `GET /v1/searches/{id}` moves from `queued`
+  to `in_review`, then to `completed` (possible matches, each with the register's record, its
+  images, status, date and place of loss, and whom to contact), `certified` (a search certificate:
+  its number, issue time, wording -- the item "is not registered on the database at the time of
+  the search" -- and validity) or `refused` (the reason: the current ownership and the type of
+  collection are required; a provenance with a gap in 1933-1945 is not certified);
+- polling a search faster than `min_poll_interval` answers 429 with `Retry-After`;
+- `GET /v1/images/{record_id}/{n}` serves a record's photographs; `GET /v1/account` the credit.
+
+The staff's comparison is provcheck's own matcher over the seed records (`provcheck.mocks`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import importlib.resources
+import itertools
+import math
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from provcheck import ImageRef, InputError, ObjectDescription, Record
+from provcheck.errors import first_problem
+from provcheck.mocks import FaultInjection, Faults, MockService, SeedRecords
+
+__all__ = ["AlrMockOptions", "AlrService", "create_mock", "default_seed"]
+
+CERTIFICATE_WORDING = (
+    "This is to certify that a search of the Art Loss Register's database of stolen, missing and "
+    "looted art was made for the item described, and that the item is not registered on the "
+    "database at the time of the search. This certificate does not guarantee title, and is valid "
+    "only for the item described and at the time of the search."
+)
+MAX_BODY_BYTES = 40 * 1024 * 1024
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+_RANGE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\s*(?:-|–|to|until)\s*(1[5-9]\d\d|20\d\d)\b")
+_WAR_YEARS = (1933, 1945)
+
+
+def default_seed() -> Path:
+    """The seed register: inside an installed wheel, or a source checkout's fixtures/alr."""
+    packaged = Path(str(importlib.resources.files("provcheck_alr"))) / "seed"
+    checkout = Path(__file__).resolve().parents[4] / "fixtures" / "alr"
+    for folder in (packaged, checkout):
+        if (folder / "records.jsonl").is_file():
+            return folder / "records.jsonl"
+    raise InputError("the ALR mock's seed records are missing; reinstall provcheck-alr")
+
+
+class AlrMockOptions(BaseModel):
+    """The mock's own settings (`provcheck mock serve alr --set credit=3`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_key: str = "alr-demo-key"
+    credit: int = Field(default=100, ge=0, description="searches the account can pay for")
+    fee: str = "25.00"
+    currency: str = "GBP"
+    review_seconds: float = Field(default=1.0, ge=0, description="time staff take to answer")
+    min_poll_interval: float = Field(default=0.2, ge=0, description="faster polling gets 429")
+    certificate_days: int = Field(default=90, ge=1, description="a certificate's validity")
+    seed: Path | None = None
+
+
+@dataclass
+class _Search:
+    id: str
+    request_digest: str
+    submitted: float  # the service's clock
+    submitted_at: datetime
+    reference: str | None
+    outcome: dict[str, Any]  # decided when submitted, revealed when review is over
+    last_poll: float = -math.inf
+
+
+@dataclass
+class AlrService:
+    """The service's state: the account, its searches, and the register they are compared with."""
+
+    seed: SeedRecords
+    options: AlrMockOptions
+    clock: Callable[[], float] = time.monotonic
+    credit: int = 0
+    searches: dict[str, _Search] = field(default_factory=dict)
+    by_key: dict[str, str] = field(default_factory=dict)
+    charged: int = 0  # searches paid for, for tests: a retry must never add one
+    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _certificates: itertools.count[int] = field(default_factory=lambda: itertools.count(123001))
+
+    def __post_init__(self) -> None:
+        self.credit = self.options.credit
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/searches", self.submit, methods=["POST"]),
+                Route("/v1/searches/{search_id}", self.status, methods=["GET"]),
+                Route("/v1/images/{record_id}/{index:int}.jpg", self.image, methods=["GET"]),
+                Route("/v1/account", self.account, methods=["GET"]),
+            ]
+        )
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    async def submit(self, request: Request) -> Response:
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 200:
+            return _error(400, "idempotency_key_required", "send an Idempotency-Key header")
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "too_large", f"a search request may be {MAX_BODY_BYTES:,} bytes")
+        digest = hashlib.sha256(body).hexdigest()
+        if key in self.by_key:
+            search = self.searches[self.by_key[key]]
+            if search.request_digest != digest:
+                return _error(409, "idempotency_key_reused", "that key sent a different search")
+            return JSONResponse(self._accepted(search), status_code=200)
+        try:
+            submitted = _SearchRequest.model_validate_json(body)
+            description, photographs = submitted.description()
+        except (ValidationError, ValueError) as error:
+            return _error(422, "invalid_request", _first_line(error))
+        if self.credit <= 0:
+            return _error(
+                402, "insufficient_credit", "the account has no search credit left; top it up"
+            )
+        try:
+            outcome = await asyncio.to_thread(self._review, submitted, description, photographs)
+        except InputError as error:
+            return _error(422, "unreadable_photograph", str(error))
+        self.credit -= 1
+        self.charged += 1
+        now = datetime.now(UTC)
+        search = _Search(
+            id=f"S-{now:%Y}-{next(self._numbers):06d}",
+            request_digest=digest,
+            submitted=self.clock(),
+            submitted_at=now,
+            reference=submitted.reference,
+            outcome=outcome,
+        )
+        self.searches[search.id] = search
+        self.by_key[key] = search.id
+        return JSONResponse(
+            self._accepted(search),
+            status_code=202,
+            headers={"Location": f"/v1/searches/{search.id}"},
+        )
+
+    async def status(self, request: Request) -> Response:
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
+        search = self.searches.get(request.path_params["search_id"])
+        if search is None:
+            return _error(404, "not_found", "no search with that id on this account")
+        now = self.clock()
+        since_last = now - search.last_poll
+        if since_last < self.options.min_poll_interval:
+            wait = max(1, math.ceil(self.options.min_poll_interval - since_last))
+            return _error(429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)})
+        search.last_poll = now
+        elapsed = now - search.submitted
+        review = self.options.review_seconds
+        body = self._accepted(search)
+        if elapsed < review * 0.25:
+            body["status"] = "queued"
+        elif elapsed < review:
+            body["status"] = "in_review"
+        else:
+            body |= search.outcome
+        return JSONResponse(body)
+
+    async def image(self, request: Request) -> Response:
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
+        record = self.seed.by_id(request.path_params["record_id"])
+        file = self.seed.image_file(record, request.path_params["index"]) if record else None
+        if file is None or not file.is_file():
+            return _error(404, "not_found", "no such image")
+        return Response(file.read_bytes(), media_type="image/jpeg")
+
+    async def account(self, request: Request) -> Response:
+        if (refused := self._unauthorised(request)) is not None:
+            return refused
+        return JSONResponse(
+            {
+                "credit": self.credit,
+                "fee": {"amount": self.options.fee, "currency": self.options.currency},
+                "searches": len(self.searches),
+            }
+        )
+
+    # -- the register's work ----------------------------------------------------------------
+
+    def _review(
+        self, submitted: _SearchRequest, description: ObjectDescription, photographs: list[bytes]
+    ) -> dict[str, Any]:
+        """What staff will answer: decided now, revealed when the review time is over."""
+        owner = submitted.provenance.current_owner
+        collection = submitted.provenance.collection_type
+        if not (owner and collection):
+            return _refusal(
+                "insufficient_provenance",
+                "The current ownership and the type of collection are required before a search "
+                "can be certified.",
+            )
+        if _war_gap(description, submitted.provenance.history):
+            return _refusal(
+                "provenance_gap",
+                "The provenance has a gap in the years 1933-1945; the register does not certify "
+                "items whose ownership in those years is not accounted for.",
+            )
+        query = description.model_copy(
+            update={"images": tuple(ImageRef(data=data) for data in photographs)}
+        )
+        found = self.seed.compare(query)
+        if found:
+            return {
+                "status": "completed",
+                "completed_at": datetime.now(UTC).isoformat(),
+                "matches": [
+                    {"record": self._record(c.record), "reviewer_note": _note(c.score)}
+                    for c in found
+                ],
+            }
+        issued = datetime.now(UTC)
+        return {
+            "status": "certified",
+            "certificate": {
+                "number": f"S{next(self._certificates):08d}",
+                "issued_at": issued.isoformat(),
+                "valid_until": (issued + timedelta(days=self.options.certificate_days)).isoformat(),
+                "wording": CERTIFICATE_WORDING,
+                "item": description.summary(),
+                "current_owner": owner,
+                "collection_type": collection,
+            },
+        }
+
+    def _record(self, record: Record) -> dict[str, Any]:
+        raw = record.raw if isinstance(record.raw, dict) else {}
+        return {
+            "id": record.record_id,
+            "status": record.status.value,
+            "object": record.description.text_fields(),
+            "images": [
+                {"url": f"/v1/images/{record.record_id}/{n}.jpg"}
+                for n, _ in enumerate(record.description.images)
+            ],
+            "loss": {
+                "date": record.date_of_loss.text if record.date_of_loss else None,
+                "place": record.place_of_loss,
+                "circumstances": raw.get("circumstances"),
+            },
+            "registered": raw.get("registered"),
+            "contact": raw.get("contact"),
+        }
+
+    def _accepted(self, search: _Search) -> dict[str, Any]:
+        return {
+            "id": search.id,
+            "status": "queued",
+            "submitted_at": search.submitted_at.isoformat(),
+            "reference": search.reference,
+            "fee": {"amount": self.options.fee, "currency": self.options.currency},
+        }
+
+    def _unauthorised(self, request: Request) -> Response | None:
+        given = request.headers.get("X-API-Key", "")
+        if given != self.options.api_key:
+            return _error(401, "invalid_api_key", "the API key is missing or not valid")
+        return None
+
+
+class _Provenance(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    current_owner: str | None = None
+    collection_type: str | None = None
+    history: str | None = None
+
+
+class _Photograph(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    data: str | None = None  # base64
+    url: str | None = None
+    filename: str | None = None
+
+
+class _SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object: dict[str, str]
+    photographs: list[_Photograph] = []
+    provenance: _Provenance = _Provenance()
+    reference: str | None = None
+
+    def description(self) -> tuple[ObjectDescription, list[bytes]]:
+        """The object as described, and the photographs uploaded (those by URL are not fetched:
+        the mock has no network)."""
+        photographs = []
+        for number, photograph in enumerate(self.photographs, start=1):
+            if photograph.data is not None:
+                try:
+                    photographs.append(base64.b64decode(photograph.data, validate=True))
+                except binascii.Error:
+                    raise ValueError(f"photographs[{number}]: data is not base64") from None
+        description = ObjectDescription.model_validate(self.object)
+        if description.is_empty and not photographs:
+            raise ValueError("object: describe the object, or upload a photograph")
+        return description, photographs
+
+
+def _war_gap(description: ObjectDescription, history: str | None) -> bool:
+    """A provenance that names years but none in 1933-1945, for an object made before 1945."""
+    if not history or description.period is None or description.period.earliest is None:
+        return False
+    if description.period.earliest > _WAR_YEARS[1]:
+        return False
+    years = [int(y) for y in _YEAR.findall(history)]
+    if not years:
+        return False
+    covered = any(_WAR_YEARS[0] <= y <= _WAR_YEARS[1] for y in years) or any(
+        int(a) <= _WAR_YEARS[1] and int(b) >= _WAR_YEARS[0] for a, b in _RANGE.findall(history)
+    )
+    return not covered
+
+
+def _refusal(reason: str, message: str) -> dict[str, Any]:
+    return {"status": "refused", "refusal": {"reason": reason, "message": message}}
+
+
+def _note(score: float) -> str:
+    return "strong resemblance" if score >= 0.7 else "possible match: compare in person"
+
+
+def _first_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        where, problem = first_problem(error)
+        return f"{where}: {problem}"
+    return str(error).splitlines()[0]
+
+
+def _error(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def create_mock(
+    faults: Faults | None = None,
+    options: Mapping[str, str] | AlrMockOptions | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> MockService:
+    """The mock service with its seed register, `options` and `faults` (the `provcheck.mocks`
+    entry point)."""
+    if not isinstance(options, AlrMockOptions):
+        try:
+            options = AlrMockOptions.model_validate(dict(options or {}))
+        except ValidationError as error:
+            raise InputError(f"alr mock: {_first_line(error)}") from None
+    seed = SeedRecords.load(options.seed or default_seed())
+    service = AlrService(seed, options, clock)
+    app = FaultInjection(service.app(), faults or Faults())
+    return MockService(
+        app=app,
+        client_settings={
+            "base_url": "http://alr.mock",
+            "api_key": options.api_key,
+            "current_owner": "Demo Gallery Ltd",
+            "collection_type": "dealer stock",
+            "poll_interval": 0.5,
+        },
+        about=(
+            f"ALR mock: {len(seed.records)} records; API key {options.api_key!r}; credit "
+            f"{options.credit} searches at {options.currency} {options.fee}; staff answer after "
+            f"{options.review_seconds:g} s"
+        ),
+        state=service,
+    )

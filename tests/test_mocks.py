@@ -1,0 +1,136 @@
+"""The faults every mock service can inject, and `provcheck mock`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from provcheck import InputError
+from provcheck import cli as cli_module
+from provcheck.cli import main
+from provcheck.mocks import FaultInjection, Faults, in_process, installed_mocks
+
+pytestmark = pytest.mark.anyio
+
+
+class Counter:
+    """A tiny JSON service that counts the requests it acted on."""
+
+    def __init__(self) -> None:
+        self.acted = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.acted += 1
+        body = json.dumps({"status": "queued", "id": self.acted}).encode()
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def client(faults: Faults) -> tuple[httpx.AsyncClient, Counter]:
+    app = Counter()
+    transport = in_process(FaultInjection(app, faults))
+    return httpx.AsyncClient(transport=transport, base_url="http://mock"), app
+
+
+async def test_refusals_are_answered_at_the_door_and_counted_down() -> None:
+    http, app = client(Faults(rate_limited=2, retry_after=7))
+    async with http:
+        answers = [await http.get("/") for _ in range(3)]
+    assert [a.status_code for a in answers] == [429, 429, 200]
+    assert answers[0].headers["Retry-After"] == "7"
+    assert app.acted == 1
+
+
+async def test_faults_can_be_kept_to_one_method() -> None:
+    http, app = client(Faults(server_error=5, method="POST"))
+    async with http:
+        assert (await http.get("/")).status_code == 200
+        assert (await http.post("/")).status_code == 500
+    assert app.acted == 1
+
+
+async def test_a_dropped_connection_comes_after_the_service_acted() -> None:
+    http, app = client(Faults(dropped=1))
+    async with http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post("/")
+        assert (await http.post("/")).json()["id"] == 2
+    assert app.acted == 2
+
+
+async def test_a_malformed_answer_is_cut_off() -> None:
+    http, _ = client(Faults(malformed=1))
+    async with http:
+        broken = await http.get("/")
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(broken.content)
+        assert (await http.get("/")).json()["status"] == "queued"
+
+
+@pytest.mark.parametrize(
+    ("drift", "keys"),
+    [
+        ("unknown-field", {"status", "id", "x_introduced_in_v2"}),
+        ("renamed-field", {"status_v2", "id"}),
+        ("missing-field", {"id"}),
+    ],
+)
+async def test_schema_drift_changes_every_answer(drift: str, keys: set[str]) -> None:
+    http, _ = client(Faults.model_validate({"drift": drift}))
+    async with http:
+        for _ in range(2):
+            assert set((await http.get("/")).json()) == keys
+
+
+def test_faults_parse_from_the_command_line() -> None:
+    faults = Faults.parse(["rate-limited=5", "latency=0.5", "drift=renamed-field"])
+    assert (faults.rate_limited, faults.latency, faults.drift) == (5, 0.5, "renamed-field")
+    with pytest.raises(InputError, match="expected NAME=VALUE with NAME one of latency"):
+        Faults.parse(["storms=5"])
+    with pytest.raises(InputError, match="--fault rate_limited: "):
+        Faults.parse(["rate_limited=many"])
+
+
+def test_mock_list_names_the_installed_mocks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mock", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in installed_mocks():
+        assert name in out
+    assert {"alr", "lsad"} <= set(installed_mocks())  # this repository's plugins
+
+
+def test_mock_serve_prints_how_to_point_provcheck_at_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(
+        cli_module, "serve", lambda app, host, port: served.update(app=app, port=port)
+    )
+    args = ["mock", "serve", "alr", "--port", "9099", "--fault", "rate_limited=3"]
+    assert main([*args, "--set", "credit=2"]) == 0
+    out = capsys.readouterr().out
+    assert "export PROVCHECK_ALR_BASE_URL=http://127.0.0.1:9099" in out
+    assert "export PROVCHECK_ALR_API_KEY=alr-demo-key" in out
+    assert "credit 2 searches" in out and "'rate_limited': 3" in out
+    assert isinstance(served["app"], FaultInjection) and served["port"] == 9099
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mock", "serve", "nope"], "no mock service named 'nope' is installed"),
+        (["mock", "serve", "alr", "--fault", "storm"], "--fault 'storm': expected NAME=VALUE"),
+        (["mock", "serve", "alr", "--set", "credit=lots"], "alr mock: credit: "),
+        (["mock", "serve", "alr", "--set", "colour=red"], "alr mock: colour: "),
+    ],
+)
+def test_mock_serve_refuses_bad_input_in_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
