@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import respx
+from pydantic import BaseModel
 
 from provcheck import (
     AuthenticationError,
@@ -17,7 +18,15 @@ from provcheck import (
     RegistryUnavailableError,
     RejectedQueryError,
 )
-from provcheck.http import USER_AGENT, HttpSession, RetryPolicy, Throttle, parse_retry_after
+from provcheck.http import (
+    USER_AGENT,
+    HttpSession,
+    RetryPolicy,
+    Throttle,
+    parse_retry_after,
+    poll,
+    search_budget_end,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -294,3 +303,91 @@ def _http_date(timestamp: float) -> str:
     from email.utils import formatdate
 
     return formatdate(timestamp, usegmt=True)
+
+
+class FakeTime:
+    """A clock that the recorded waits move forward."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(round(seconds, 3))
+        self.now += seconds
+
+
+async def test_poll_waits_longer_each_time_until_the_answer() -> None:
+    time = FakeTime()
+    answers = iter(["queued", "in_review", "in_review", "done"])
+
+    async def fetch() -> str:
+        return next(answers)
+
+    last = await poll(
+        fetch, lambda a: a == "done", interval=1.0, deadline=60, sleep=time.sleep, clock=time
+    )
+    assert last == "done"
+    assert time.waits == [1.0, 1.5, 2.25]
+
+
+async def test_poll_gives_up_at_the_deadline_with_the_last_answer() -> None:
+    time = FakeTime()
+
+    async def fetch() -> str:
+        return "in_review"
+
+    last = await poll(
+        fetch, lambda a: a == "done", interval=1.0, deadline=3, sleep=time.sleep, clock=time
+    )
+    assert last == "in_review"
+    assert sum(time.waits) == pytest.approx(3.0)
+
+
+async def test_poll_keeps_within_the_time_the_check_gives_the_search() -> None:
+    time = FakeTime()
+
+    async def fetch() -> str:
+        return "in_review"
+
+    token = search_budget_end.set(time.now + 10)
+    try:
+        await poll(
+            fetch, lambda a: a == "done", interval=1.0, deadline=60, sleep=time.sleep, clock=time
+        )
+    finally:
+        search_budget_end.reset(token)
+    assert sum(time.waits) == pytest.approx(9.0)  # 10 s less a tenth to answer in
+
+
+def test_addresses_a_service_gives_are_resolved_and_only_its_own_are_trusted() -> None:
+    http = HttpSession(registry="reg", base_url=BASE, secrets=[SECRET])
+    assert http.resolve("/images/1.jpg") == f"{BASE}/images/1.jpg"
+    assert http.resolve("https://cdn.example.net/1.jpg") == "https://cdn.example.net/1.jpg"
+    for hostile in ("javascript:alert(1)", "//evil.example/1.jpg", "file:///etc/passwd", "1.jpg"):
+        assert http.resolve(hostile) is None
+    assert http.owns(f"{BASE}/images/1.jpg")
+    assert not http.owns("https://register.example.org.evil.example/1.jpg")
+    assert not http.owns("http://register.example.org/images/1.jpg")  # not over https
+
+
+class Answer(BaseModel):
+    id: str
+    status: str
+
+
+async def test_an_answer_of_another_shape_is_malformed_and_says_where() -> None:
+    http = HttpSession(registry="reg", base_url=BASE)
+    request = httpx.Request("GET", f"{BASE}/searches/1?key={SECRET}")
+    good = httpx.Response(200, json={"id": "1", "status": "queued", "new": 1}, request=request)
+    assert http.parse_model(Answer, good).status == "queued"
+    for body in (b'{"id": "1"}', b"<html>502 Bad Gateway</html>"):
+        with pytest.raises(MalformedResponseError) as raised:
+            http.parse_model(Answer, httpx.Response(200, content=body, request=request))
+        assert "reg: the answer from GET https://register.example.org/searches/1" in str(
+            raised.value
+        )
+        assert SECRET not in str(raised.value)

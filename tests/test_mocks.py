@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import httpx
@@ -11,7 +12,16 @@ import pytest
 from provcheck import InputError
 from provcheck import cli as cli_module
 from provcheck.cli import main
-from provcheck.mocks import FaultInjection, Faults, in_process, installed_mocks
+from provcheck.mocks import (
+    FaultInjection,
+    Faults,
+    IdempotencyConflict,
+    IdempotencyKeys,
+    PollPacing,
+    in_process,
+    installed_mocks,
+    serve,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -134,3 +144,27 @@ def test_mock_serve_refuses_bad_input_in_one_line(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_serving_on_a_port_in_use_is_one_clear_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=f"cannot serve on 127.0.0.1:{port}: .*another --port"):
+            serve(Counter(), host="127.0.0.1", port=port)
+
+
+def test_an_idempotency_key_names_one_request() -> None:
+    keys = IdempotencyKeys()
+    assert keys.known("k1", b'{"a": 1}') is None
+    keys.remember("k1", b'{"a": 1}', "S-1")
+    assert keys.known("k1", b'{"a": 1}') == "S-1"
+    with pytest.raises(IdempotencyConflict):
+        keys.known("k1", b'{"a": 2}')
+
+
+def test_polling_too_soon_is_told_how_long_to_wait() -> None:
+    pacing = PollPacing(min_interval=2.5)
+    assert pacing.too_soon("S-1", now=10.0) is None
+    assert pacing.too_soon("S-1", now=10.5) == 2  # Retry-After: whole seconds, at least 1
+    assert pacing.too_soon("S-2", now=10.5) is None  # each search has its own pace
+    assert pacing.too_soon("S-1", now=12.6) is None

@@ -308,6 +308,15 @@ def _command(
     )
 
 
+def _search_options(parser: argparse.ArgumentParser) -> None:
+    """What every command that searches registers takes."""
+    parser.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+    )
+    parser.add_argument("--timeout", type=float, help="seconds each register may take")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="provcheck",
@@ -387,11 +396,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a register to search (repeatable; default: all installed)",
     )
-    check_parser.add_argument(
-        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
-    )
-    check_parser.add_argument("--timeout", type=float, help="seconds each register may take")
-    check_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    _search_options(check_parser)
     check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
     check_parser.set_defaults(run=_command_check)
 
@@ -410,11 +415,7 @@ def _parser() -> argparse.ArgumentParser:
     resume_parser.add_argument(
         "--reply", metavar="TEXT", help="the answer to a register's question"
     )
-    resume_parser.add_argument(
-        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
-    )
-    resume_parser.add_argument("--timeout", type=float, help="seconds each register may take")
-    resume_parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    _search_options(resume_parser)
     resume_parser.add_argument(
         "--out", metavar="FILE", help="write the new report here (default: over REPORT.json)"
     )

@@ -40,6 +40,7 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
+from provcheck.http import search_budget_end
 from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
 from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
@@ -47,7 +48,7 @@ from provcheck.plugins import installed_registries, plugin_version, registry_cla
 from provcheck.record import Record
 from provcheck.registry import Access, Registry, SearchResult
 from provcheck.report import CheckReport, conclude, verify_report
-from provcheck.userfiles import read_text
+from provcheck.userfiles import load_json, read_text
 from provcheck.verification import (
     GeometricMatch,
     LocalFeatures,
@@ -191,6 +192,7 @@ async def _search_one(
         if reason is not None:
             return outcome(OutcomeState.SKIPPED, reason=f"{selected.name} {reason}")
     seconds = timeout if timeout is not None else registry.settings.timeout
+    search_budget_end.set(time.monotonic() + seconds)  # this task's own context
     try:
         async with asyncio.timeout(seconds):
             if pending is None:
@@ -398,11 +400,12 @@ def _load_report(report: CheckReport | str | PathLike[str]) -> CheckReport:
         loaded = report
     else:
         path = Path(report)
+        data = load_json(read_text(path, what="report"), source=str(path))
         try:
-            loaded = CheckReport.model_validate_json(read_text(path, what="report"))
+            loaded = CheckReport.model_validate(data)
         except ValidationError as error:
             where, problem = first_problem(error)
-            raise InputError(f"{path}: not a provcheck report ({where}: {problem})") from None
+            raise InputError(f"{path}: not a provcheck report: field {where}: {problem}") from None
     if not verify_report(loaded):
         raise InputError(
             f"report {loaded.report_id} was changed after it was written (its digest does not "

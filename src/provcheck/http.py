@@ -13,14 +13,17 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from provcheck._version import __version__
@@ -33,6 +36,7 @@ from provcheck.errors import (
     RegistryTimeoutError,
     RegistryUnavailableError,
     RejectedQueryError,
+    first_problem,
 )
 
 __all__ = [
@@ -44,9 +48,11 @@ __all__ = [
     "error_for_status",
     "parse_retry_after",
     "poll",
+    "search_budget_end",
 ]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = f"provcheck/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -205,6 +211,22 @@ def create_client(
     )
 
 
+# When the search running in this task must have returned (time.monotonic()), set by the engine
+# from the register's timeout: a service that answers later is polled only until shortly before,
+# so that a submitted -- perhaps paid -- search comes back pending, with its handle, instead of
+# being cancelled with nothing to show for it.
+search_budget_end: ContextVar[float | None] = ContextVar("search_budget_end", default=None)
+
+
+def _budget_left(clock: Callable[[], float]) -> float:
+    """Seconds left of this search's time budget, less a margin to answer in; inf if none."""
+    end = search_budget_end.get()
+    if end is None:
+        return math.inf
+    left = end - clock()
+    return max(0.0, left - min(5.0, 0.1 * max(0.0, left)))
+
+
 async def poll(
     fetch: Callable[[], Awaitable[T]],
     finished: Callable[[T], bool],
@@ -217,8 +239,9 @@ async def poll(
 ) -> T:
     """Ask a service for an answer it gives later: call `fetch` until `finished(answer)` or until
     `deadline` seconds have passed, and return the last answer either way. Waits grow by half
-    each time, from `interval` up to `max_interval`, and never run past the deadline."""
-    end = clock() + deadline
+    each time, from `interval` up to `max_interval`, and never run past the deadline -- nor past
+    the time the check gives this search (`search_budget_end`)."""
+    end = clock() + min(deadline, _budget_left(clock))
     wait = interval
     while True:
         answer = await fetch()
@@ -299,6 +322,33 @@ class HttpSession:
         headers = {"Accept": "application/json", **kwargs.pop("headers", {})}
         response = await self.request("GET", url, headers=headers, **kwargs)
         return self.parse_json(response)
+
+    def parse_model(self, model: type[M], response: httpx.Response) -> M:
+        """The response's JSON body read as `model` (a pydantic model of the service's answer);
+        a body that is not JSON, or not of that form, is a `MalformedResponseError` that says
+        where."""
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            raise MalformedResponseError(
+                f"{self.registry}: the answer from {_where(response.request)} is not in the "
+                f"expected form ({where or 'body'}: {problem})",
+                registry=self.registry,
+            ) from None
+
+    def resolve(self, url: str) -> str | None:
+        """An address a service gave (a record's image): its own paths made absolute, other web
+        addresses kept as they are, anything else (`javascript:`, `file:`) None."""
+        if url.startswith("/") and not url.startswith("//"):
+            return str(self._client.base_url.join(url))
+        return url if url.startswith(("https://", "http://")) else None
+
+    def owns(self, url: str) -> bool:
+        """Whether `url` is on this session's service: only there may its credentials go."""
+        base = self._client.base_url
+        target = httpx.URL(url)
+        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
     def parse_json(self, response: httpx.Response) -> Any:
         try:

@@ -15,12 +15,18 @@ has in common, so that each plugin writes only its own service:
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import hashlib
 import importlib.metadata
+import importlib.resources
 import json
+import math
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,12 +51,18 @@ __all__ = [
     "ConnectionDropped",
     "FaultInjection",
     "Faults",
+    "IdempotencyConflict",
+    "IdempotencyKeys",
     "MockFactory",
     "MockService",
+    "PollPacing",
     "SeedRecords",
+    "decode_photographs",
+    "find_seed",
     "in_process",
     "installed_mocks",
     "load_mock",
+    "parse_options",
     "serve",
 ]
 
@@ -62,6 +74,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+Options = TypeVar("Options", bound=BaseModel)
 Drift = Literal["unknown-field", "renamed-field", "missing-field"]
 
 
@@ -321,6 +334,88 @@ class SeedRecords:
 _SEED_FEATURES: dict[tuple[str, int], list[tuple[Record, LocalFeatures]]] = {}
 
 
+class IdempotencyConflict(Exception):
+    """An idempotency key sent again with a different request (HTTP 409)."""
+
+
+@dataclass
+class IdempotencyKeys:
+    """A service's memory of idempotency keys: a key sent again with the same request body names
+    what it named the first time (a search, a request), which is answered again, not acted on
+    twice; with another body it is a conflict."""
+
+    _seen: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def known(self, key: str, body: bytes) -> str | None:
+        """What `key` named, or None for a new key; `IdempotencyConflict` for another body."""
+        seen = self._seen.get(key)
+        if seen is None:
+            return None
+        if seen[0] != hashlib.sha256(body).hexdigest():
+            raise IdempotencyConflict(key)
+        return seen[1]
+
+    def remember(self, key: str, body: bytes, named: str) -> None:
+        self._seen[key] = (hashlib.sha256(body).hexdigest(), named)
+
+
+@dataclass
+class PollPacing:
+    """How often a client may ask after one thing; asking sooner is answered 429."""
+
+    min_interval: float
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def too_soon(self, name: str, now: float) -> int | None:
+        """The seconds to wait (`Retry-After`) if `name` was asked after less than
+        `min_interval` ago; else None, and this time is remembered."""
+        since = now - self._last.get(name, -math.inf)
+        if since < self.min_interval:
+            return max(1, math.ceil(self.min_interval - since))
+        self._last[name] = now
+        return None
+
+
+def find_seed(package: str, name: str) -> Path:
+    """A mock's seed records: `seed/records.jsonl` inside the installed `package` (a wheel), else
+    `fixtures/<name>/records.jsonl` of the source checkout it lives in."""
+    root = Path(str(importlib.resources.files(package)))
+    candidates = [root / "seed", *(parent / "fixtures" / name for parent in root.parents)]
+    for folder in candidates:
+        if (folder / "records.jsonl").is_file():
+            return folder / "records.jsonl"
+    raise InputError(f"the {name} mock's seed records are missing; reinstall its plugin")
+
+
+def parse_options(
+    model: type[Options], options: Mapping[str, str] | Options | None, register: str
+) -> Options:
+    """A mock's own settings (`--set NAME=VALUE` as text), validated by `model`; one clear
+    error if wrong."""
+    if isinstance(options, model):
+        return options
+    try:
+        return model.model_validate(dict(options or {}))
+    except ValidationError as error:
+        where, problem = first_problem(error)
+        raise InputError(f"{register} mock: {where}: {problem}") from None
+
+
+def decode_photographs(photographs: Iterable[Mapping[str, Any]]) -> list[bytes]:
+    """The photographs a request uploaded (`{"data": base64}`); those given by `url` are not
+    fetched -- a mock has no network. A `ValueError` names the one that is not base64."""
+    found = []
+    for number, photograph in enumerate(photographs, start=1):
+        data = photograph.get("data")
+        if data is None:
+            continue
+        try:
+            found.append(base64.b64decode(str(data), validate=True))
+        except binascii.Error:
+            raise ValueError(f"photographs[{number}]: data is not base64") from None
+    return found
+
+
 def installed_mocks() -> dict[str, str]:
     """Mock services installed plugins ship, by register name -> "module:factory"."""
     found: dict[str, str] = {}
@@ -348,4 +443,12 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 8081) -> None:
             "serving a mock needs uvicorn, which the register plugins depend on: "
             "`uv sync --all-packages`"
         ) from None
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # Say plainly that the port is taken before uvicorn starts and logs it its own way.
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise InputError(
+            f"cannot serve on {host}:{port}: {error.strerror or error}; choose another --port"
+        ) from None
+    uvicorn.run(app, host=host, port=port, log_level="info", ws="none")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import pytest
 from pydantic import SecretStr
@@ -36,10 +37,21 @@ from provcheck.errors import ProvcheckError
 from provcheck.record import Record
 from provcheck.registry import Access, Capabilities, Registry, RegistrySettings
 
-__all__ = ["RegistryConformance"]
+__all__ = ["ManualClock", "RegistryConformance"]
 
 # How long the suite lets a hanging search run before it cancels it.
 _CANCEL_AFTER_S = 0.2
+
+
+@dataclass
+class ManualClock:
+    """A clock the test moves (`clock.now = 601`), for a mock service that answers after a time:
+    give it to the mock as its `clock`."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class RegistryConformance:

@@ -18,29 +18,22 @@ from provcheck_alr.service import AlrService, create_mock
 from provcheck import verify_report
 from provcheck.cli import main
 from provcheck.mocks import Faults
+from provcheck.testing import ManualClock
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 KEY = "alr-http-key-93b1d0"
 
 
 @dataclass
-class Clock:
-    now: float = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Served:
     url: str
     service: AlrService
-    clock: Clock
+    clock: ManualClock
 
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    clock = Clock()
+    clock = ManualClock()
     mock = create_mock(
         Faults(), {"api_key": KEY, "review_seconds": "30", "min_poll_interval": "0"}, clock=clock
     )

@@ -26,6 +26,7 @@ from provcheck import (
     aresume,
 )
 from provcheck.mocks import Faults, in_process
+from provcheck.testing import ManualClock
 
 pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -39,25 +40,15 @@ def anyio_backend() -> str:
 
 
 @dataclass
-class Clock:
-    """The mock service's clock, moved by the test."""
-
-    now: float = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Setup:
     faults: dict[str, Any] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def open_alr(setup: Setup, clock: Clock | None = None) -> tuple[AlrRegistry, AlrService]:
+def open_alr(setup: Setup, clock: ManualClock | None = None) -> tuple[AlrRegistry, AlrService]:
     options = {"review_seconds": "0", "min_poll_interval": "0", "api_key": KEY, **setup.options}
-    mock = create_mock(Faults(**setup.faults), options, clock=clock or Clock())
+    mock = create_mock(Faults(**setup.faults), options, clock=clock or ManualClock())
     settings = {
         **mock.client_settings,
         **OWNER,
@@ -191,7 +182,7 @@ async def test_a_refusal_for_a_provenance_gap_names_the_years() -> None:
 
 
 async def test_a_pending_search_is_resumed_without_paying_again() -> None:
-    clock = Clock()
+    clock = ManualClock()
     setup = Setup(options={"review_seconds": "600"}, settings={"deadline": 0.05})
     registry, service = open_alr(setup, clock)
     async with registry:
@@ -286,3 +277,17 @@ async def test_hostile_matches_are_contained(respx_mock: respx.MockRouter) -> No
     assert [i.url for i in record.description.images] == ["https://evil.example/steal.jpg"]
     assert not evil.called, "a record image on another host was fetched with the API key"
     assert outcome.warnings == ("match 2 of search S-9 left out: object: Field required",)
+
+
+async def test_a_check_timeout_shorter_than_the_deadline_leaves_the_search_pending() -> None:
+    """The check's own timeout (`--timeout`) ends the polling in time: the paid search comes back
+    pending, with its id, instead of being cancelled with nothing to show for it."""
+    registry, service = open_alr(
+        Setup(options={"review_seconds": "3600"}, settings={"deadline": 45})
+    )
+    async with registry:
+        report = await acheck(not_registered(), [registry], timeout=4.0)
+    outcome = report.outcome("alr")
+    assert outcome.state is OutcomeState.PENDING, outcome.error
+    assert outcome.duration_s < 4.0
+    assert service.charged == 1

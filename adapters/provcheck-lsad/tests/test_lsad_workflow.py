@@ -17,6 +17,7 @@ from provcheck_lsad.service import MORE_INFORMATION, NO_TRACE, LsadService, crea
 
 from provcheck import CheckReport, Conclusion, ObjectDescription, OutcomeState, acheck, aresume
 from provcheck.mocks import Faults, in_process
+from provcheck.testing import ManualClock
 
 pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -29,28 +30,20 @@ def anyio_backend() -> str:
 
 
 @dataclass
-class Clock:
-    now: float = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Setup:
     faults: dict[str, Any] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def open_lsad(setup: Setup, clock: Clock | None = None) -> tuple[LsadRegistry, LsadService]:
+def open_lsad(setup: Setup, clock: ManualClock | None = None) -> tuple[LsadRegistry, LsadService]:
     options = {
         "review_seconds": "0",
         "min_poll_interval": "0",
         "client_secret": SECRET,
         **setup.options,
     }
-    mock = create_mock(Faults(**setup.faults), options, clock=clock or Clock())
+    mock = create_mock(Faults(**setup.faults), options, clock=clock or ManualClock())
     settings = {**mock.client_settings, "poll_interval": 0.01, "deadline": 2.0, **setup.settings}
     assert isinstance(mock.state, LsadService)
     return LsadRegistry(transport=in_process(mock.app), **settings), mock.state
@@ -152,7 +145,7 @@ async def test_the_officers_question_is_surfaced_and_a_reply_continues_the_reque
 
 
 async def test_a_pending_request_is_resumed_without_opening_another() -> None:
-    clock = Clock()
+    clock = ManualClock()
     registry, service = open_lsad(
         Setup(options={"review_seconds": "600"}, settings={"deadline": 0.05}), clock
     )

@@ -138,10 +138,9 @@ class AlrRegistry(Registry):
     def __init__(self, settings: AlrSettings | None = None, /, **options: Any) -> None:
         super().__init__(settings, **options)
         key = self.settings.api_key.get_secret_value()
-        self._base = self.settings.base_url.rstrip("/")
         self._http = HttpSession(
             registry=self.name,
-            base_url=self._base,
+            base_url=self.settings.base_url,
             headers={"X-API-Key": key, "Accept": "application/json"},
             retry=RetryPolicy(attempts=5, max_wait=30.0),
             transport=self.transport,
@@ -164,7 +163,7 @@ class AlrRegistry(Registry):
         except PaymentRequiredError as error:
             error.args = (f"{error}: the account has no search credit left; top it up",)
             raise
-        submitted = self._parse(response.content)
+        submitted = self._http.parse_model(_Search, response)
         return await self._wait_for(submitted.id, limit=limit)
 
     async def resume(
@@ -177,17 +176,10 @@ class AlrRegistry(Registry):
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         # Only the service's own images: the API key must never go to another host.
-        if image.url is None or not image.url.startswith(self._base + "/"):
+        if image.url is None or not self._http.owns(image.url):
             return image.data
-        response = await self._http.request("GET", image.url.removeprefix(self._base))
+        response = await self._http.request("GET", image.url)
         return response.content
-
-    def _image_url(self, url: str) -> str | None:
-        """A record image's address: the service's own paths made absolute, other web
-        addresses kept as they are (never fetched with the credentials), anything else left out."""
-        if url.startswith("/") and not url.startswith("//"):
-            return self._base + url
-        return url if url.startswith(("https://", "http://")) else None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -199,7 +191,7 @@ class AlrRegistry(Registry):
 
         async def fetch() -> _Search:
             response = await self._http.request("GET", path)
-            return self._parse(response.content)
+            return self._http.parse_model(_Search, response)
 
         try:
             search = await poll(
@@ -229,7 +221,7 @@ class AlrRegistry(Registry):
                 "id": search.id,
                 "status": search.status,
                 "submitted_at": search.submitted_at,
-                "fee": search.fee.model_dump() if search.fee else None,
+                "fee": f"{search.fee.currency} {search.fee.amount}" if search.fee else None,
             }
         }
         if search.status == "refused":
@@ -260,7 +252,7 @@ class AlrRegistry(Registry):
         """A match as a `Record`, the service's payload kept whole in `raw`."""
         found = _RegisterRecord.model_validate(match.get("record"))
         images = [
-            ImageRef(url=url) for image in found.images if (url := self._image_url(image.url))
+            ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
         ]
         status = found.status if found.status in set(RecordStatus) else RecordStatus.UNKNOWN
         return Record(
@@ -272,16 +264,6 @@ class AlrRegistry(Registry):
             place_of_loss=found.loss.place,
             raw=dict(match),
         )
-
-    def _parse(self, content: bytes) -> _Search:
-        try:
-            return _Search.model_validate_json(content)
-        except ValidationError as error:
-            where, problem = first_problem(error)
-            raise MalformedResponseError(
-                f"alr: the service's answer is not in the expected form ({where}: {problem})",
-                registry=self.name,
-            ) from None
 
     def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
         photographs = [

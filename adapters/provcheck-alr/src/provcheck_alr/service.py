@@ -23,12 +23,7 @@ The staff's comparison is provcheck's own matcher over the seed records (`provch
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import importlib.resources
 import itertools
-import math
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -45,9 +40,20 @@ from starlette.routing import Route
 
 from provcheck import ImageRef, InputError, ObjectDescription, Record
 from provcheck.errors import first_problem
-from provcheck.mocks import FaultInjection, Faults, MockService, SeedRecords
+from provcheck.mocks import (
+    FaultInjection,
+    Faults,
+    IdempotencyConflict,
+    IdempotencyKeys,
+    MockService,
+    PollPacing,
+    SeedRecords,
+    decode_photographs,
+    find_seed,
+    parse_options,
+)
 
-__all__ = ["AlrMockOptions", "AlrService", "create_mock", "default_seed"]
+__all__ = ["AlrMockOptions", "AlrService", "create_mock"]
 
 CERTIFICATE_WORDING = (
     "This is to certify that a search of the Art Loss Register's database of stolen, missing and "
@@ -59,16 +65,6 @@ MAX_BODY_BYTES = 40 * 1024 * 1024
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _RANGE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\s*(?:-|–|to|until)\s*(1[5-9]\d\d|20\d\d)\b")
 _WAR_YEARS = (1933, 1945)
-
-
-def default_seed() -> Path:
-    """The seed register: inside an installed wheel, or a source checkout's fixtures/alr."""
-    packaged = Path(str(importlib.resources.files("provcheck_alr"))) / "seed"
-    checkout = Path(__file__).resolve().parents[4] / "fixtures" / "alr"
-    for folder in (packaged, checkout):
-        if (folder / "records.jsonl").is_file():
-            return folder / "records.jsonl"
-    raise InputError("the ALR mock's seed records are missing; reinstall provcheck-alr")
 
 
 class AlrMockOptions(BaseModel):
@@ -89,12 +85,10 @@ class AlrMockOptions(BaseModel):
 @dataclass
 class _Search:
     id: str
-    request_digest: str
     submitted: float  # the service's clock
     submitted_at: datetime
     reference: str | None
     outcome: dict[str, Any]  # decided when submitted, revealed when review is over
-    last_poll: float = -math.inf
 
 
 @dataclass
@@ -106,13 +100,14 @@ class AlrService:
     clock: Callable[[], float] = time.monotonic
     credit: int = 0
     searches: dict[str, _Search] = field(default_factory=dict)
-    by_key: dict[str, str] = field(default_factory=dict)
+    keys: IdempotencyKeys = field(default_factory=IdempotencyKeys)
     charged: int = 0  # searches paid for, for tests: a retry must never add one
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _certificates: itertools.count[int] = field(default_factory=lambda: itertools.count(123001))
 
     def __post_init__(self) -> None:
         self.credit = self.options.credit
+        self.pacing = PollPacing(self.options.min_poll_interval)
 
     def app(self) -> Starlette:
         return Starlette(
@@ -135,17 +130,20 @@ class AlrService:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "too_large", f"a search request may be {MAX_BODY_BYTES:,} bytes")
-        digest = hashlib.sha256(body).hexdigest()
-        if key in self.by_key:
-            search = self.searches[self.by_key[key]]
-            if search.request_digest != digest:
-                return _error(409, "idempotency_key_reused", "that key sent a different search")
-            return JSONResponse(self._accepted(search), status_code=200)
+        try:
+            known = self.keys.known(key, body)
+        except IdempotencyConflict:
+            return _error(409, "idempotency_key_reused", "that key sent a different search")
+        if known is not None:
+            return JSONResponse(self._accepted(self.searches[known]), status_code=200)
         try:
             submitted = _SearchRequest.model_validate_json(body)
             description, photographs = submitted.description()
-        except (ValidationError, ValueError) as error:
-            return _error(422, "invalid_request", _first_line(error))
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            return _error(422, "invalid_request", f"{where}: {problem}")
+        except ValueError as error:
+            return _error(422, "invalid_request", str(error))
         if self.credit <= 0:
             return _error(
                 402, "insufficient_credit", "the account has no search credit left; top it up"
@@ -159,14 +157,13 @@ class AlrService:
         now = datetime.now(UTC)
         search = _Search(
             id=f"S-{now:%Y}-{next(self._numbers):06d}",
-            request_digest=digest,
             submitted=self.clock(),
             submitted_at=now,
             reference=submitted.reference,
             outcome=outcome,
         )
         self.searches[search.id] = search
-        self.by_key[key] = search.id
+        self.keys.remember(key, body, search.id)
         return JSONResponse(
             self._accepted(search),
             status_code=202,
@@ -180,11 +177,8 @@ class AlrService:
         if search is None:
             return _error(404, "not_found", "no search with that id on this account")
         now = self.clock()
-        since_last = now - search.last_poll
-        if since_last < self.options.min_poll_interval:
-            wait = max(1, math.ceil(self.options.min_poll_interval - since_last))
+        if (wait := self.pacing.too_soon(search.id, now)) is not None:
             return _error(429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)})
-        search.last_poll = now
         elapsed = now - search.submitted
         review = self.options.review_seconds
         body = self._accepted(search)
@@ -306,32 +300,18 @@ class _Provenance(BaseModel):
     history: str | None = None
 
 
-class _Photograph(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: str | None = None  # base64
-    url: str | None = None
-    filename: str | None = None
-
-
 class _SearchRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     object: dict[str, str]
-    photographs: list[_Photograph] = []
+    photographs: list[dict[str, str]] = []
     provenance: _Provenance = _Provenance()
     reference: str | None = None
 
     def description(self) -> tuple[ObjectDescription, list[bytes]]:
         """The object as described, and the photographs uploaded (those by URL are not fetched:
         the mock has no network)."""
-        photographs = []
-        for number, photograph in enumerate(self.photographs, start=1):
-            if photograph.data is not None:
-                try:
-                    photographs.append(base64.b64decode(photograph.data, validate=True))
-                except binascii.Error:
-                    raise ValueError(f"photographs[{number}]: data is not base64") from None
+        photographs = decode_photographs(self.photographs)
         description = ObjectDescription.model_validate(self.object)
         if description.is_empty and not photographs:
             raise ValueError("object: describe the object, or upload a photograph")
@@ -361,13 +341,6 @@ def _note(score: float) -> str:
     return "strong resemblance" if score >= 0.7 else "possible match: compare in person"
 
 
-def _first_line(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        where, problem = first_problem(error)
-        return f"{where}: {problem}"
-    return str(error).splitlines()[0]
-
-
 def _error(
     status: int, code: str, message: str, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -382,12 +355,8 @@ def create_mock(
 ) -> MockService:
     """The mock service with its seed register, `options` and `faults` (the `provcheck.mocks`
     entry point)."""
-    if not isinstance(options, AlrMockOptions):
-        try:
-            options = AlrMockOptions.model_validate(dict(options or {}))
-        except ValidationError as error:
-            raise InputError(f"alr mock: {_first_line(error)}") from None
-    seed = SeedRecords.load(options.seed or default_seed())
+    options = parse_options(AlrMockOptions, options, "alr")
+    seed = SeedRecords.load(options.seed or find_seed("provcheck_alr", "alr"))
     service = AlrService(seed, options, clock)
     app = FaultInjection(service.app(), faults or Faults())
     return MockService(

@@ -21,7 +21,7 @@ import base64
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
@@ -31,7 +31,6 @@ from provcheck import (
     AuthenticationError,
     Capabilities,
     ImageRef,
-    MalformedResponseError,
     ObjectDescription,
     RateLimitedError,
     Record,
@@ -48,7 +47,6 @@ from provcheck.http import HttpSession, RetryPolicy, poll
 
 __all__ = ["LsadRegistry", "LsadSettings"]
 
-M = TypeVar("M", bound=BaseModel)
 # Renew a token this long before the service says it expires.
 TOKEN_MARGIN_S = 30.0
 
@@ -138,10 +136,9 @@ class LsadRegistry(Registry):
 
     def __init__(self, settings: LsadSettings | None = None, /, **options: Any) -> None:
         super().__init__(settings, **options)
-        self._base = self.settings.base_url.rstrip("/")
         self._http = HttpSession(
             registry=self.name,
-            base_url=self._base,
+            base_url=self.settings.base_url,
             headers={"Accept": "application/json"},
             retry=RetryPolicy(attempts=5, max_wait=30.0),
             transport=self.transport,
@@ -160,7 +157,7 @@ class LsadRegistry(Registry):
             headers={"Idempotency-Key": self._idempotency_key("request", query.digest())},
             idempotent=True,  # the key makes a repeated request the same request
         )
-        opened = self._parse(_Request, response.content)
+        opened = self._http.parse_model(_Request, response)
         return await self._wait_for(opened.reference, limit=limit)
 
     async def resume(
@@ -181,17 +178,10 @@ class LsadRegistry(Registry):
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         # Only the service's own images: the token must never go to another host.
-        if image.url is None or not image.url.startswith(self._base + "/"):
+        if image.url is None or not self._http.owns(image.url):
             return image.data
-        response = await self._authorised("GET", image.url.removeprefix(self._base))
+        response = await self._authorised("GET", image.url)
         return response.content
-
-    def _image_url(self, url: str) -> str | None:
-        """A record image's address: the service's own paths made absolute, other web
-        addresses kept as they are (never fetched with the credentials), anything else left out."""
-        if url.startswith("/") and not url.startswith("//"):
-            return self._base + url
-        return url if url.startswith(("https://", "http://")) else None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -201,7 +191,7 @@ class LsadRegistry(Registry):
     async def _wait_for(self, reference: str, *, limit: int) -> SearchResult:
         async def fetch() -> _Request:
             response = await self._authorised("GET", f"/requests/{reference}")
-            return self._parse(_Request, response.content)
+            return self._http.parse_model(_Request, response)
 
         try:
             request = await poll(
@@ -256,7 +246,7 @@ class LsadRegistry(Registry):
         """A possible match as a `Record`, the unit's payload kept whole in `raw`."""
         found = _DatabaseRecord.model_validate(match)
         images = [
-            ImageRef(url=url) for image in found.images if (url := self._image_url(image.url))
+            ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
         ]
         status = found.status if found.status in set(RecordStatus) else RecordStatus.UNKNOWN
         return Record(
@@ -268,16 +258,6 @@ class LsadRegistry(Registry):
             place_of_loss=found.stolen.place,
             raw=dict(match),
         )
-
-    def _parse(self, model: type[M], content: bytes) -> M:
-        try:
-            return model.model_validate_json(content)
-        except ValidationError as error:
-            where, problem = first_problem(error)
-            raise MalformedResponseError(
-                f"lsad: the service's answer is not in the expected form ({where}: {problem})",
-                registry=self.name,
-            ) from None
 
     # -- authorisation --------------------------------------------------------------------
 
@@ -300,7 +280,7 @@ class LsadRegistry(Registry):
         async with self._token_lock:
             if renew or self._token is None or time.monotonic() >= self._token_expires:
                 response = await self._token_request()
-                token = self._parse(_Token, response.content)
+                token = self._http.parse_model(_Token, response)
                 self._token = token.access_token
                 self._token_expires = time.monotonic() + token.expires_in - TOKEN_MARGIN_S
             return self._token

@@ -23,12 +23,7 @@ The officer's search is provcheck's own matcher over the seed records (`provchec
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import hashlib
-import importlib.resources
 import itertools
-import math
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -44,11 +39,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from provcheck import ImageRef, InputError, ObjectDescription, Record
+from provcheck import ImageRef, ObjectDescription, Record
 from provcheck.errors import first_problem
-from provcheck.mocks import FaultInjection, Faults, MockService, SeedRecords
+from provcheck.mocks import (
+    FaultInjection,
+    Faults,
+    IdempotencyConflict,
+    IdempotencyKeys,
+    MockService,
+    PollPacing,
+    SeedRecords,
+    decode_photographs,
+    find_seed,
+    parse_options,
+)
 
-__all__ = ["LsadMockOptions", "LsadService", "create_mock", "default_seed"]
+__all__ = ["LsadMockOptions", "LsadService", "create_mock"]
 
 NO_TRACE = (
     "A search of the London Stolen Arts Database has been made for the object described in this "
@@ -63,16 +69,6 @@ MORE_INFORMATION = (
 )
 MAX_BODY_BYTES = 40 * 1024 * 1024
 OFFICERS = ("DC A. Morgan", "DC R. Patel", "DS J. Whitfield")
-
-
-def default_seed() -> Path:
-    """The seed register: inside an installed wheel, or a source checkout's fixtures/lsad."""
-    packaged = Path(str(importlib.resources.files("provcheck_lsad"))) / "seed"
-    checkout = Path(__file__).resolve().parents[4] / "fixtures" / "lsad"
-    for folder in (packaged, checkout):
-        if (folder / "records.jsonl").is_file():
-            return folder / "records.jsonl"
-    raise InputError("the LSAD mock's seed records are missing; reinstall provcheck-lsad")
 
 
 class LsadMockOptions(BaseModel):
@@ -97,7 +93,6 @@ class _Token:
 @dataclass
 class _Request:
     reference: str
-    request_digest: str
     received_at: datetime
     officer: str
     description: ObjectDescription
@@ -106,7 +101,6 @@ class _Request:
     answer: dict[str, Any] | None = None  # decided when the review time is over
     question: str | None = None
     supplements: list[str] = field(default_factory=list)
-    last_poll: float = -math.inf
 
 
 @dataclass
@@ -119,10 +113,13 @@ class LsadService:
     clock: Callable[[], float] = time.monotonic
     tokens: dict[str, _Token] = field(default_factory=dict)
     requests: dict[str, _Request] = field(default_factory=dict)
-    by_key: dict[str, str] = field(default_factory=dict)
-    supplements_by_key: dict[str, str] = field(default_factory=dict)
+    keys: IdempotencyKeys = field(default_factory=IdempotencyKeys)
+    supplement_keys: IdempotencyKeys = field(default_factory=IdempotencyKeys)
     received: int = 0  # requests opened, for tests: a retry must never open a second
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.pacing = PollPacing(self.options.min_poll_interval)
 
     def app(self) -> Starlette:
         return Starlette(
@@ -171,23 +168,25 @@ class LsadService:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "too_large", f"a request may be {MAX_BODY_BYTES:,} bytes")
-        digest = hashlib.sha256(body).hexdigest()
-        if key in self.by_key:
-            known = self.requests[self.by_key[key]]
-            if known.request_digest != digest:
-                return _error(409, "idempotency_key_reused", "that key sent a different request")
-            return JSONResponse(self._view(known), status_code=200)
+        try:
+            known = self.keys.known(key, body)
+        except IdempotencyConflict:
+            return _error(409, "idempotency_key_reused", "that key sent a different request")
+        if known is not None:
+            return JSONResponse(self._view(self.requests[known]), status_code=200)
         try:
             submitted = _SearchRequest.model_validate_json(body)
-            photographs = _photographs(submitted.photographs)
+            photographs = decode_photographs(submitted.photographs)
             description = ObjectDescription.model_validate(submitted.object)
-        except (ValidationError, ValueError) as error:
-            return _error(422, "invalid_request", _first_line(error))
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            return _error(422, "invalid_request", f"{where}: {problem}")
+        except ValueError as error:
+            return _error(422, "invalid_request", str(error))
         now = datetime.now(UTC)
         number = next(self._numbers)
         entry = _Request(
             reference=f"AAU/{now:%Y}/{number:06d}",
-            request_digest=digest,
             received_at=now,
             officer=OFFICERS[number % len(OFFICERS)],
             description=description,
@@ -195,7 +194,7 @@ class LsadService:
             started=self.clock(),
         )
         self.requests[entry.reference] = entry
-        self.by_key[key] = entry.reference
+        self.keys.remember(key, body, entry.reference)
         self.received += 1
         return JSONResponse(self._view(entry), status_code=201)
 
@@ -206,11 +205,8 @@ class LsadService:
         if entry is None:
             return _error(404, "not_found", "no request with that reference")
         now = self.clock()
-        since_last = now - entry.last_poll
-        if since_last < self.options.min_poll_interval:
-            wait = max(1, math.ceil(self.options.min_poll_interval - since_last))
+        if (wait := self.pacing.too_soon(entry.reference, now)) is not None:
             return _error(429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)})
-        entry.last_poll = now
         review_over = now - entry.started >= self.options.review_seconds
         if entry.answer is None and entry.question is None and review_over:
             await asyncio.to_thread(self._search, entry)
@@ -223,15 +219,22 @@ class LsadService:
         if entry is None:
             return _error(404, "not_found", "no request with that reference")
         key = request.headers.get("Idempotency-Key", "").strip()
-        if key and self.supplements_by_key.get(key) == entry.reference:
-            return JSONResponse(self._view(entry), status_code=202)  # the same answer again
+        body = await request.body()
+        try:
+            if key and self.supplement_keys.known(key, body) == entry.reference:
+                return JSONResponse(self._view(entry), status_code=202)  # the same answer again
+        except IdempotencyConflict:
+            return _error(409, "idempotency_key_reused", "that key sent a different answer")
         if entry.question is None:
             return _error(409, "no_question", "the officer has not asked for more information")
         try:
-            given = _Supplement.model_validate_json(await request.body())
-            photographs = _photographs(given.photographs)
-        except (ValidationError, ValueError) as error:
-            return _error(422, "invalid_request", _first_line(error))
+            given = _Supplement.model_validate_json(body)
+            photographs = decode_photographs(given.photographs)
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            return _error(422, "invalid_request", f"{where}: {problem}")
+        except ValueError as error:
+            return _error(422, "invalid_request", str(error))
         entry.supplements.append(given.text)
         entry.photographs += photographs
         extra = " ".join(part for part in (entry.description.description, given.text) if part)
@@ -239,7 +242,7 @@ class LsadService:
         entry.question = None
         entry.started = self.clock()
         if key:
-            self.supplements_by_key[key] = entry.reference
+            self.supplement_keys.remember(key, body, entry.reference)
         return JSONResponse(self._view(entry), status_code=202)
 
     async def image(self, request: Request) -> Response:
@@ -337,13 +340,6 @@ class LsadService:
         return None
 
 
-class _Photograph(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    data: str | None = None  # base64
-    url: str | None = None
-
-
 class _Requester(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -358,33 +354,14 @@ class _SearchRequest(BaseModel):
     requester: _Requester
     purpose: str = Field(min_length=1)
     object: dict[str, str]
-    photographs: list[_Photograph] = []
+    photographs: list[dict[str, str]] = []
 
 
 class _Supplement(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     text: str = Field(min_length=1)
-    photographs: list[_Photograph] = []
-
-
-def _photographs(given: list[_Photograph]) -> list[bytes]:
-    """Uploaded photographs (those by URL are not fetched: the mock has no network)."""
-    found = []
-    for number, photograph in enumerate(given, start=1):
-        if photograph.data is not None:
-            try:
-                found.append(base64.b64decode(photograph.data, validate=True))
-            except binascii.Error:
-                raise ValueError(f"photographs[{number}]: data is not base64") from None
-    return found
-
-
-def _first_line(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        where, problem = first_problem(error)
-        return f"{where}: {problem}"
-    return str(error).splitlines()[0]
+    photographs: list[dict[str, str]] = []
 
 
 def _error(
@@ -401,13 +378,9 @@ def create_mock(
 ) -> MockService:
     """The mock service with its seed register, `options` and `faults` (the `provcheck.mocks`
     entry point)."""
-    if not isinstance(options, LsadMockOptions):
-        try:
-            options = LsadMockOptions.model_validate(dict(options or {}))
-        except ValidationError as error:
-            raise InputError(f"lsad mock: {_first_line(error)}") from None
+    options = parse_options(LsadMockOptions, options, "lsad")
     faults = faults or Faults()
-    seed = SeedRecords.load(options.seed or default_seed())
+    seed = SeedRecords.load(options.seed or find_seed("provcheck_lsad", "lsad"))
     service = LsadService(seed, options, faults, clock)
     return MockService(
         app=FaultInjection(service.app(), faults),
