@@ -26,7 +26,9 @@ from provcheck.measurements import Measurement, parse_measurements
 from provcheck.periods import DatePeriod, parse_period
 from provcheck.userfiles import load_json, read_text
 
-__all__ = ["ImageLike", "ImageRef", "ObjectDescription"]
+__all__ = ["MAX_IMAGE_BYTES", "ImageLike", "ImageRef", "ObjectDescription"]
+
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # the largest image file provcheck reads
 
 
 class ImageRef(BaseModel):
@@ -67,17 +69,40 @@ class ImageRef(BaseModel):
             return cls(url=value)
         return cls(path=fspath(value))
 
-    def read(self) -> bytes:
-        """The image's bytes: the inline data, or the file's contents (one clear `InputError` if
-        it cannot be read). An image by URL is its register's to fetch."""
+    def read(self, *, base: Path | None = None) -> bytes:
+        """The image's bytes: the inline data, or the file's contents (a relative path from
+        `base`). One clear `InputError` if it cannot be read, is empty or is too large; an image
+        by URL is its register's to fetch."""
         if self.data is not None:
-            return self.data
-        if self.path is None:
-            raise InputError(f"{self.url}: an image by URL is fetched by its register")
-        try:
-            return Path(self.path).read_bytes()
-        except OSError as error:
-            raise InputError(f"{self.path}: cannot read the image: {error.strerror}") from None
+            data = self.data
+        elif self.path is not None:
+            path = Path(self.path)
+            if base is not None and not path.is_absolute():
+                path = base / path
+            try:
+                size = path.stat().st_size
+                if size > MAX_IMAGE_BYTES:
+                    raise InputError(
+                        f"{path}: image is {size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
+                    )
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise InputError(f"{path}: no such image file") from None
+            except IsADirectoryError:
+                raise InputError(f"{path}: is a folder, not an image") from None
+            except OSError as error:
+                raise InputError(
+                    f"{path}: cannot read the image: {error.strerror or error}"
+                ) from None
+        else:
+            raise InputError(f"{self.url}: images by URL are fetched by a register, not read here")
+        if len(data) > MAX_IMAGE_BYTES:
+            raise InputError(
+                f"{self.location}: image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
+            )
+        if not data:
+            raise InputError(f"{self.location}: the image file is empty")
+        return data
 
     @property
     def location(self) -> str:

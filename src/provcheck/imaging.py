@@ -30,7 +30,6 @@ from provcheck.description import ImageRef
 from provcheck.errors import InputError
 
 __all__ = [
-    "MAX_IMAGE_BYTES",
     "MAX_IMAGE_PIXELS",
     "WORKING_SIDE",
     "compute_fingerprints",
@@ -38,7 +37,6 @@ __all__ = [
     "fingerprint_kind",
     "fingerprinted",
     "hamming",
-    "image_bytes",
     "load_image",
     "thumbnail_jpeg",
     "trim_borders",
@@ -46,7 +44,6 @@ __all__ = [
 
 pillow_heif.register_heif_opener()  # HEIC from phones; AVIF is built into Pillow
 
-MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS = 80_000_000  # a 100-megapixel camera's raw frame is the most a photo needs
 _TOO_LARGE = (
     f"the limit is {MAX_IMAGE_PIXELS:,} pixels (a decompression bomb, or far larger than needed)"
@@ -57,38 +54,6 @@ _HASH_DECODE_SIDE = 512
 # JPEGs are decoded at a reduced scale, which is several times faster for a phone's 12 MP.
 WORKING_SIDE = 768
 _OUTLINE_SUPPORT = 0.85  # share of an artwork's outline that must lie on an edge
-
-
-def image_bytes(ref: ImageRef, *, base: Path | None = None) -> bytes:
-    """The bytes of an image given by path or inline data (URLs are fetched by their register)."""
-    if ref.data is not None:
-        data = ref.data
-    elif ref.path is not None:
-        path = Path(ref.path)
-        if base is not None and not path.is_absolute():
-            path = base / path
-        try:
-            size = path.stat().st_size
-            if size > MAX_IMAGE_BYTES:
-                raise InputError(
-                    f"{path}: image is {size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
-                )
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such image file") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a folder, not an image") from None
-        except OSError as error:
-            raise InputError(f"{path}: cannot read the image: {error.strerror or error}") from None
-    else:
-        raise InputError(f"{ref.url}: images by URL are fetched by a register, not read here")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise InputError(
-            f"{ref.location}: image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
-        )
-    if not data:
-        raise InputError(f"{ref.location}: the image file is empty")
-    return data
 
 
 def load_image(data: bytes, *, source: str, max_side: int | None = None) -> Image.Image:
@@ -327,7 +292,7 @@ def fingerprinted(ref: ImageRef, *, variants: bool = False, base: Path | None = 
         and (not variants or any("@" in k for k in ref.fingerprints))
     ):
         return ref
-    data = image_bytes(ref, base=base)
+    data = ref.read(base=base)
     digest = hashlib.sha256(data).hexdigest()
     fingerprints = dict(_fingerprints_of(digest, data, ref.location, variants))
     return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})

@@ -27,7 +27,6 @@ from provcheck.errors import InputError, first_problem
 from provcheck.imaging import (
     WORKING_SIDE,
     compute_fingerprints,
-    image_bytes,
     load_image,
     thumbnail_jpeg,
 )
@@ -195,7 +194,7 @@ class _ImageReader:
             return ref  # a register's image by URL: kept as a reference, fetched when mirrored
         if ref.path is not None and not Path(ref.path).is_absolute():
             ref = ref.model_copy(update={"path": str((self.base / ref.path).resolve())})
-        data = image_bytes(ref)
+        data = ref.read()
         digest = hashlib.sha256(data).hexdigest()
         fingerprints = self.store.image_fingerprints(digest)
         if fingerprints is None:

@@ -8,8 +8,11 @@ has in common, so that each plugin writes only its own service:
 
 - `Faults` and `FaultInjection`: switchable faults (latency, 429 storms, 500/503, malformed JSON,
   schema drift, dropped connections, expired tokens) in front of any ASGI app;
-- `SeedRecords`: the mock's register -- records read from a JSON Lines file -- and the staff who
-  compare a request with it.
+- `SeedRecords`: the mock's register -- records read from a JSON Lines file (`find_seed`) -- and
+  the staff who compare a request with it;
+- what services that answer later share: `IdempotencyKeys` (a request sent twice is acted on
+  once), `PollPacing` (429 for polling too fast), `decode_photographs` (uploads), and
+  `parse_options` (the mock's own settings, `--set NAME=VALUE`).
 """
 
 from __future__ import annotations

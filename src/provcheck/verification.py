@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from provcheck.description import ImageRef
-from provcheck.imaging import WORKING_SIDE, image_bytes, load_image
+from provcheck.imaging import WORKING_SIDE, load_image
 
 __all__ = [
     "GeometricMatch",
@@ -156,11 +156,11 @@ def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | No
     the work): computed when first asked for, then kept."""
     if ref.url is not None:
         return None
-    data = None if ref.sha256 else image_bytes(ref)
+    data = None if ref.sha256 else ref.read()
     key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        image = load_image(data or image_bytes(ref), source=ref.location, max_side=_SIDE)
+        image = load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
         if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         features = local_features(image)

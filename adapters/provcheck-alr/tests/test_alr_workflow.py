@@ -291,3 +291,34 @@ async def test_a_check_timeout_shorter_than_the_deadline_leaves_the_search_pendi
     assert outcome.state is OutcomeState.PENDING, outcome.error
     assert outcome.duration_s < 4.0
     assert service.charged == 1
+
+
+async def test_a_forged_handle_never_reaches_a_url() -> None:
+    """A report edited to point its pending search elsewhere (and sealed again) is refused."""
+    setup = Setup(options={"review_seconds": "600"}, settings={"deadline": 0.05})
+    registry, _ = open_alr(setup)
+    async with registry:
+        first = await acheck(not_registered(), [registry])
+        outcome = first.outcome("alr")
+        assert outcome.pending is not None
+        forged_pending = outcome.pending.model_copy(update={"handle": {"search_id": "../account"}})
+        forged = first.model_copy(
+            update={"outcomes": (outcome.model_copy(update={"pending": forged_pending}),)}
+        ).sealed()
+        resumed = await aresume(forged, [registry])
+    failed = resumed.outcome("alr")
+    assert failed.state is OutcomeState.FAILED
+    assert failed.error is not None and failed.error.kind == "rejected-query"
+    assert "no valid search_id ('../account')" in failed.error.message
+
+
+async def test_matches_are_reported_whatever_the_provenance_but_a_certificate_needs_it() -> None:
+    unknown_owner = Setup(settings={"current_owner": None, "collection_type": None})
+    lamp = ObjectDescription.from_file(FIXTURES / "queries" / "reworded.json")
+    matched, _ = await run(unknown_owner, lamp)
+    assert matched.conclusion is Conclusion.POSSIBLE_MATCH
+    refused, _ = await run(unknown_owner)
+    error = refused.outcome("alr").error
+    assert error is not None and error.kind == "rejected-query"
+    assert "current ownership and the type of collection are required" in error.message
+    assert "PROVCHECK_ALR_CURRENT_OWNER" in error.message and "GBP 25.00 charged" in error.message

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
@@ -46,6 +47,8 @@ from provcheck.http import HttpSession, RetryPolicy, poll
 __all__ = ["AlrRegistry", "AlrSettings"]
 
 FINAL = frozenset({"completed", "certified", "refused"})
+# A search id as it may appear in a URL path: no slashes, no dot segments, nothing to escape.
+_SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 WAITING = frozenset({"queued", "in_review"})
 
 
@@ -98,7 +101,7 @@ class _Search(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
+    id: str = Field(pattern=_SEARCH_ID.pattern)  # it goes into the URL of every poll
     status: Literal["queued", "in_review", "completed", "certified", "refused"]
     fee: _Fee | None = None
     submitted_at: str | None = None
@@ -170,8 +173,10 @@ class AlrRegistry(Registry):
         self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
     ) -> Sequence[Record]:
         search_id = handle.get("search_id")
-        if not isinstance(search_id, str) or not search_id:
-            raise RejectedQueryError("alr: the pending search's handle has no search_id")
+        if not isinstance(search_id, str) or not _SEARCH_ID.fullmatch(search_id):
+            raise RejectedQueryError(
+                f"alr: the pending search's handle has no valid search_id ({search_id!r})"
+            )
         return await self._wait_for(search_id, limit=limit)
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
@@ -226,9 +231,16 @@ class AlrRegistry(Registry):
         }
         if search.status == "refused":
             refusal = search.refusal or {}
+            fee = f" (fee {search.fee.currency} {search.fee.amount} charged)" if search.fee else ""
+            hint = (
+                "; give current_owner and collection_type (PROVCHECK_ALR_CURRENT_OWNER, "
+                "PROVCHECK_ALR_COLLECTION_TYPE) and search again"
+                if refusal.get("reason") == "insufficient_provenance"
+                else ""
+            )
             raise RejectedQueryError(
-                f"alr: the register refused search {search.id}: "
-                f"{refusal.get('message') or refusal.get('reason') or 'no reason given'}"
+                f"alr: the register refused search {search.id}{fee}: "
+                f"{refusal.get('message') or refusal.get('reason') or 'no reason given'}{hint}"
             )
         if search.status == "certified":
             if not search.certificate:

@@ -215,21 +215,10 @@ class AlrService:
     def _review(
         self, submitted: _SearchRequest, description: ObjectDescription, photographs: list[bytes]
     ) -> dict[str, Any]:
-        """What staff will answer: decided now, revealed when the review time is over."""
-        owner = submitted.provenance.current_owner
-        collection = submitted.provenance.collection_type
-        if not (owner and collection):
-            return _refusal(
-                "insufficient_provenance",
-                "The current ownership and the type of collection are required before a search "
-                "can be certified.",
-            )
-        if _war_gap(description, submitted.provenance.history):
-            return _refusal(
-                "provenance_gap",
-                "The provenance has a gap in the years 1933-1945; the register does not certify "
-                "items whose ownership in those years is not accounted for.",
-            )
+        """What staff will answer: decided now, revealed when the review time is over. Possible
+        matches are reported whatever the provenance; a certificate is issued only for an object
+        whose current ownership and type of collection are known, and whose provenance does not
+        leave 1933-1945 unaccounted for."""
         query = description.model_copy(
             update={"images": tuple(ImageRef(data=data) for data in photographs)}
         )
@@ -243,6 +232,20 @@ class AlrService:
                     for c in found
                 ],
             }
+        owner = submitted.provenance.current_owner
+        collection = submitted.provenance.collection_type
+        if not (owner and collection):
+            return _refusal(
+                "insufficient_provenance",
+                "The current ownership and the type of collection are required before a search "
+                "certificate can be issued.",
+            )
+        if _war_gap(description, submitted.provenance.history):
+            return _refusal(
+                "provenance_gap",
+                "The provenance has a gap in the years 1933-1945; the register does not certify "
+                "items whose ownership in those years is not accounted for.",
+            )
         issued = datetime.now(UTC)
         return {
             "status": "certified",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
@@ -47,6 +48,9 @@ from provcheck.http import HttpSession, RetryPolicy, poll
 
 __all__ = ["LsadRegistry", "LsadSettings"]
 
+# A reference number as it may appear in a URL path ("AAU/2026/000123"): segments of letters,
+# digits, - and _, none of them a dot segment, nothing to escape.
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*){0,5}")
 # Renew a token this long before the service says it expires.
 TOKEN_MARGIN_S = 30.0
 
@@ -101,7 +105,7 @@ class _Request(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    reference: str = Field(min_length=1)
+    reference: str = Field(pattern=_REFERENCE.pattern)  # it goes into the URL of every poll
     status: Literal["received", "assigned", "information_requested", "answered"]
     officer: str | None = None
     question: str | None = None
@@ -164,8 +168,10 @@ class LsadRegistry(Registry):
         self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
     ) -> Sequence[Record]:
         reference = handle.get("reference")
-        if not isinstance(reference, str) or not reference:
-            raise RejectedQueryError("lsad: the pending request's handle has no reference")
+        if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
+            raise RejectedQueryError(
+                f"lsad: the pending request's handle has no valid reference ({reference!r})"
+            )
         if reply:
             await self._authorised(
                 "POST",
