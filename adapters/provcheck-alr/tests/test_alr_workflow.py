@@ -322,3 +322,46 @@ async def test_matches_are_reported_whatever_the_provenance_but_a_certificate_ne
     assert error is not None and error.kind == "rejected-query"
     assert "current ownership and the type of collection are required" in error.message
     assert "PROVCHECK_ALR_CURRENT_OWNER" in error.message and "GBP 25.00 charged" in error.message
+
+
+ACCEPTED = httpx.Response(202, json={"id": "S-1", "status": "queued"})
+CERTIFIED = httpx.Response(
+    200, json={"id": "S-1", "status": "certified", "certificate": {"number": "S00000001"}}
+)
+IN_REVIEW = httpx.Response(200, json={"id": "S-1", "status": "in_review"})
+HTML = httpx.Response(200, html="<html><body>502 Bad Gateway <script>x()</script></body></html>")
+
+# Transport-level faults, recorded with respx: (submission answers, poll answers, state, kind).
+RECORDED = [
+    ("refused connection, then accepted", [httpx.ConnectError("refused"), ACCEPTED], [CERTIFIED], OutcomeState.SEARCHED, None),
+    ("timeout on submission, then accepted", [httpx.ReadTimeout("slow"), ACCEPTED], [CERTIFIED], OutcomeState.SEARCHED, None),
+    ("dropped on submission, then accepted", [httpx.RemoteProtocolError("dropped"), ACCEPTED], [CERTIFIED], OutcomeState.SEARCHED, None),
+    ("an HTML page for JSON", [HTML], [], OutcomeState.FAILED, "malformed-response"),
+    ("an HTML page while polling", [ACCEPTED], [HTML], OutcomeState.FAILED, "malformed-response"),
+    ("timeouts while polling", [ACCEPTED], [IN_REVIEW] + [httpx.ReadTimeout("slow")] * 10, OutcomeState.PENDING, None),
+    ("a search id that is not one", [httpx.Response(202, json={"id": "../account", "status": "queued"})], [], OutcomeState.FAILED, "malformed-response"),
+    ("an answer far too large", [ACCEPTED], [httpx.Response(200, content=b"[" * (21 * 2**20))], OutcomeState.FAILED, "malformed-response"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("submissions", "polls", "state", "kind"),
+    [pytest.param(*row[1:], id=row[0]) for row in RECORDED],
+)
+async def test_recorded_transport_faults(
+    submissions: list[Any], polls: list[Any], state: OutcomeState, kind: str | None
+) -> None:
+    with respx.mock(base_url="https://alr.example.org", assert_all_called=False) as mock:
+        submit = mock.post("/v1/searches").mock(side_effect=submissions)
+        mock.get("/v1/searches/S-1").mock(side_effect=polls)
+        registry = AlrRegistry(
+            base_url="https://alr.example.org", api_key=KEY, poll_interval=0.01, **OWNER
+        )
+        async with registry:
+            report = await acheck(not_registered(), [registry])
+    outcome = report.outcome("alr")
+    assert outcome.state is state, outcome.error
+    assert (outcome.error.kind if outcome.error else None) == kind
+    assert report.conclusion is not Conclusion.NO_MATCH_FOUND or state is OutcomeState.SEARCHED
+    keys = {call.request.headers["Idempotency-Key"] for call in submit.calls}
+    assert len(keys) == 1, "a retried submission must carry the same idempotency key"

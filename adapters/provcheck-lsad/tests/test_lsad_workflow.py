@@ -208,3 +208,50 @@ async def test_recorded_answers_over_http(respx_mock: respx.MockRouter) -> None:
     assert body["object"]["title"] == "River boatmen dancing on a flatboat"
     assert SECRET in tokens.calls[0].request.content.decode()  # sent only to the token endpoint
     assert SECRET not in str(opened.calls.last.request.headers)
+
+
+TOKEN = httpx.Response(200, json={"access_token": "t", "token_type": "Bearer", "expires_in": 3600})
+OPENED = httpx.Response(201, json={"reference": "AAU/2026/000001", "status": "received"})
+NO_TRACE_ANSWER = httpx.Response(
+    200,
+    json={"reference": "AAU/2026/000001", "status": "answered", "answer": {"result": "no_trace"}},
+)
+HTML = httpx.Response(200, html="<html><body>Service unavailable</body></html>")
+
+# Transport-level faults, recorded with respx: (token answers, request answers, poll answers, state, kind).
+RECORDED = [
+    ("token endpoint refused, then a token", [httpx.ConnectError("refused"), TOKEN], [OPENED], [NO_TRACE_ANSWER], OutcomeState.SEARCHED, None),
+    ("the client refused", [httpx.Response(401, json={"error": "invalid_client"})] * 2, [], [], OutcomeState.FAILED, "authentication"),
+    ("an HTML page for a token", [HTML], [], [], OutcomeState.FAILED, "malformed-response"),
+    ("dropped on the request, then opened", [TOKEN], [httpx.RemoteProtocolError("dropped"), OPENED], [NO_TRACE_ANSWER], OutcomeState.SEARCHED, None),
+    ("a reference that is not one", [TOKEN], [httpx.Response(201, json={"reference": "../admin", "status": "received"})], [], OutcomeState.FAILED, "malformed-response"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tokens", "requests", "polls", "state", "kind"),
+    [pytest.param(*row[1:], id=row[0]) for row in RECORDED],
+)
+async def test_recorded_transport_faults(
+    tokens: list[Any], requests: list[Any], polls: list[Any], state: OutcomeState, kind: str | None
+) -> None:
+    with respx.mock(base_url="https://lsad.example.org", assert_all_called=False) as mock:
+        mock.post("/oauth/token").mock(side_effect=tokens)
+        opened = mock.post("/requests").mock(side_effect=requests)
+        mock.get("/requests/AAU/2026/000001").mock(side_effect=polls)
+        registry = LsadRegistry(
+            base_url="https://lsad.example.org",
+            client_id="client-1",
+            client_secret=SECRET,
+            requester_name="A. Registrar",
+            requester_email="registrar@museum.example",
+            poll_interval=0.01,
+        )
+        async with registry:
+            report = await acheck(not_registered(), [registry])
+    outcome = report.outcome("lsad")
+    assert outcome.state is state, outcome.error
+    assert (outcome.error.kind if outcome.error else None) == kind
+    assert SECRET not in report.to_json()
+    keys = {call.request.headers["Idempotency-Key"] for call in opened.calls}
+    assert len(keys) <= 1, "a retried request must carry the same idempotency key"

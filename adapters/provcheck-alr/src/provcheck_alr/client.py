@@ -48,7 +48,7 @@ __all__ = ["AlrRegistry", "AlrSettings"]
 
 FINAL = frozenset({"completed", "certified", "refused"})
 # A search id as it may appear in a URL path: no slashes, no dot segments, nothing to escape.
-_SEARCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_SEARCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 WAITING = frozenset({"queued", "in_review"})
 
 

@@ -50,7 +50,7 @@ __all__ = ["LsadRegistry", "LsadSettings"]
 
 # A reference number as it may appear in a URL path ("AAU/2026/000123"): segments of letters,
 # digits, - and _, none of them a dot segment, nothing to escape.
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*){0,5}")
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*){0,5}$")
 # Renew a token this long before the service says it expires.
 TOKEN_MARGIN_S = 30.0
 
