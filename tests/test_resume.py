@@ -99,6 +99,7 @@ def test_a_question_is_kept_and_the_reply_goes_to_the_register() -> None:
     answered = resume(first, [queue], reply="61 cm high")
     assert queue.resumed[-1] == ({"ticket": "T-1"}, "61 cm high")
     assert answered.outcome("queue").state is OutcomeState.SEARCHED
+    assert answered.reply == "61 cm high"  # the record shows what was told to the register
 
 
 def test_a_report_without_pending_searches_or_changed_is_refused(tmp_path: Path) -> None:

@@ -7,10 +7,11 @@ An expected error prints one line -- what was wrong, where, what to do -- and no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +95,22 @@ def _load_query(args: argparse.Namespace) -> ObjectDescription:
     return query
 
 
+@contextlib.contextmanager
+def _searching(what: str) -> Iterator[None]:
+    """A spinner on a terminal while registers are searched: a register whose staff answer
+    later may keep the check waiting for up to its deadline."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(f"{what} (registers that answer later may take up to a minute)"):
+        yield
+
+
 def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
-    report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
+    with _searching("Searching the registers"):
+        report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
     if args.out:
         write_atomically(Path(args.out), report.to_json() + "\n")
     if args.json:
@@ -109,14 +123,15 @@ def _command_check(args: argparse.Namespace) -> int:
 
 
 def _command_resume(args: argparse.Namespace) -> int:
-    report = resume(args.report, reply=args.reply, limit=args.limit, timeout=args.timeout)
+    with _searching("Asking the registers for their answers"):
+        report = resume(args.report, reply=args.reply, limit=args.limit, timeout=args.timeout)
     out = args.out or args.report
     write_atomically(Path(out), report.to_json() + "\n")
     if args.json:
         print(report.to_json())
     else:
         print(render_report(report, saved_as=out))
-        print(f"Report written to {out} (it resumes the report with digest {report.resumes})")
+        print(f"Report written to {out}")
     return _EXIT_FOR[report.conclusion]
 
 

@@ -377,6 +377,7 @@ def _report(
     matcher: Matcher,
     created: datetime,
     resumes: str | None = None,
+    reply: str | None = None,
 ) -> CheckReport:
     versions = {"provcheck": __version__, "python": platform.python_version()}
     for outcome in outcomes:
@@ -391,6 +392,7 @@ def _report(
         outcomes=outcomes,
         versions=versions,
         resumes=resumes,
+        reply=reply,
     )
     return report.sealed()
 
@@ -468,7 +470,7 @@ async def aresume(
             *(s.registry.aclose() for s in selected.values() if s.owned and s.registry),
             return_exceptions=True,
         )
-    return _report(earlier.query, outcomes, matcher, created, resumes=earlier.digest)
+    return _report(earlier.query, outcomes, matcher, created, earlier.digest, reply)
 
 
 def check(

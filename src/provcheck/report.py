@@ -62,8 +62,10 @@ class CheckReport(BaseModel):
     outcomes: tuple[RegistryOutcome, ...]
     versions: dict[str, str]
     caveat: str = CAVEAT
-    # The digest of the report this one resumed (its pending searches answered since).
+    # The digest of the report this one resumed (its pending searches answered since), and the
+    # reply sent then to a register's question.
     resumes: str | None = None
+    reply: str | None = None
     digest: str = ""
 
     def sealed(self) -> CheckReport:

@@ -109,4 +109,7 @@ def render_report(
         report.caveat,
         f"Report {report.report_id} at {report.created_at:%Y-%m-%d %H:%M:%S} UTC; {report.digest}",
     ]
+    if report.resumes:
+        replied = f", with the reply {report.reply!r}" if report.reply else ""
+        lines.append(f"It resumes the report {report.resumes}{replied}.")
     return "\n".join(lines)
