@@ -238,9 +238,9 @@ class AlrRegistry(Registry):
                 if refusal.get("reason") == "insufficient_provenance"
                 else ""
             )
+            reason = str(refusal.get("message") or refusal.get("reason") or "no reason given")
             raise RejectedQueryError(
-                f"alr: the register refused search {search.id}{fee}: "
-                f"{refusal.get('message') or refusal.get('reason') or 'no reason given'}{hint}"
+                f"alr: the register refused search {search.id}{fee}: {reason.rstrip('.')}{hint}"
             )
         if search.status == "certified":
             if not search.certificate:
