@@ -61,6 +61,11 @@ def open_alr(setup: Setup, clock: ManualClock | None = None) -> tuple[AlrRegistr
     return registry, mock.state
 
 
+def recorded_alr() -> AlrRegistry:
+    """The client against https://alr.example.org, where respx answers."""
+    return AlrRegistry(base_url="https://alr.example.org", api_key=KEY, poll_interval=0.01, **OWNER)
+
+
 def not_registered() -> ObjectDescription:
     return ObjectDescription.from_file(FIXTURES / "queries" / "not-registered.json")
 
@@ -236,9 +241,7 @@ async def test_recorded_answers_over_http(respx_mock: respx.MockRouter) -> None:
             httpx.Response(200, json={"id": "S-2026-000042", "status": "certified", "certificate": certificate}),
         ]
     )  # fmt: skip
-    registry = AlrRegistry(
-        base_url="https://alr.example.org", api_key=KEY, poll_interval=0.01, **OWNER
-    )
+    registry = recorded_alr()
     async with registry:
         report = await acheck(not_registered(), [registry])
     assert report.outcome("alr").documents["certificate"] == certificate
@@ -266,7 +269,7 @@ async def test_hostile_matches_are_contained(respx_mock: respx.MockRouter) -> No
         200, json={"id": "S-9", "status": "completed", "matches": matches}
     )
     evil = respx.get("https://evil.example/steal.jpg").respond(200, content=b"x")
-    registry = AlrRegistry(base_url="https://alr.example.org", api_key=KEY, **OWNER)
+    registry = recorded_alr()
     async with registry:
         report = await acheck(not_registered(), [registry])
     outcome = report.outcome("alr")
@@ -354,9 +357,7 @@ async def test_recorded_transport_faults(
     with respx.mock(base_url="https://alr.example.org", assert_all_called=False) as mock:
         submit = mock.post("/v1/searches").mock(side_effect=submissions)
         mock.get("/v1/searches/S-1").mock(side_effect=polls)
-        registry = AlrRegistry(
-            base_url="https://alr.example.org", api_key=KEY, poll_interval=0.01, **OWNER
-        )
+        registry = recorded_alr()
         async with registry:
             report = await acheck(not_registered(), [registry])
     outcome = report.outcome("alr")

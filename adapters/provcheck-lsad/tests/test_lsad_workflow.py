@@ -49,6 +49,18 @@ def open_lsad(setup: Setup, clock: ManualClock | None = None) -> tuple[LsadRegis
     return LsadRegistry(transport=in_process(mock.app), **settings), mock.state
 
 
+def recorded_lsad() -> LsadRegistry:
+    """The client against https://lsad.example.org, where respx answers."""
+    return LsadRegistry(
+        base_url="https://lsad.example.org",
+        client_id="client-1",
+        client_secret=SECRET,
+        requester_name="A. Registrar",
+        requester_email="registrar@museum.example",
+        poll_interval=0.01,
+    )
+
+
 def not_registered() -> ObjectDescription:
     return ObjectDescription.from_file(FIXTURES / "queries" / "not-registered.json")
 
@@ -188,14 +200,7 @@ async def test_recorded_answers_over_http(respx_mock: respx.MockRouter) -> None:
             httpx.Response(200, json={"reference": "AAU/2026/000321", "status": "answered", "answer": answer}),
         ]
     )  # fmt: skip
-    registry = LsadRegistry(
-        base_url="https://lsad.example.org",
-        client_id="client-1",
-        client_secret=SECRET,
-        requester_name="A. Registrar",
-        requester_email="registrar@museum.example",
-        poll_interval=0.01,
-    )
+    registry = recorded_lsad()
     async with registry:
         report = await acheck(not_registered(), [registry])
     outcome = report.outcome("lsad")
@@ -239,14 +244,7 @@ async def test_recorded_transport_faults(
         mock.post("/oauth/token").mock(side_effect=tokens)
         opened = mock.post("/requests").mock(side_effect=requests)
         mock.get("/requests/AAU/2026/000001").mock(side_effect=polls)
-        registry = LsadRegistry(
-            base_url="https://lsad.example.org",
-            client_id="client-1",
-            client_secret=SECRET,
-            requester_name="A. Registrar",
-            requester_email="registrar@museum.example",
-            poll_interval=0.01,
-        )
+        registry = recorded_lsad()
         async with registry:
             report = await acheck(not_registered(), [registry])
     outcome = report.outcome("lsad")
