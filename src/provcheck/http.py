@@ -153,6 +153,9 @@ def _error_for_transport(
             f"{registry}: too many redirects from {where}", registry=registry
         )
     reason = type(error).__name__
+    detail = str(error).strip()
+    if detail and "://" not in detail and "?" not in detail:  # never an address with its query
+        reason += f": {detail[:120]}"
     return RegistryUnavailableError(
         f"{registry}: could not reach {where} ({reason})", registry=registry
     )

@@ -379,15 +379,15 @@ class PollPacing:
         return None
 
 
-def find_seed(package: str, name: str) -> Path:
-    """A mock's seed records: `seed/records.jsonl` inside the installed `package` (a wheel), else
-    `fixtures/<name>/records.jsonl` of the source checkout it lives in."""
+def find_seed(package: str, name: str, file: str = "records.jsonl") -> Path:
+    """A mock's seed data: `seed/<file>` inside the installed `package` (a wheel), else
+    `fixtures/<name>/<file>` of the source checkout it lives in."""
     root = Path(str(importlib.resources.files(package)))
     candidates = [root / "seed", *(parent / "fixtures" / name for parent in root.parents)]
     for folder in candidates:
-        if (folder / "records.jsonl").is_file():
-            return folder / "records.jsonl"
-    raise InputError(f"the {name} mock's seed records are missing; reinstall its plugin")
+        if (folder / file).is_file():
+            return folder / file
+    raise InputError(f"the {name} mock's seed data ({file}) is missing; reinstall its plugin")
 
 
 def parse_options(

@@ -1,0 +1,229 @@
+"""The `fbi` register: the FBI National Stolen Art File, through its public JSON API.
+
+`GET {base_url}/@artcrimes` takes `title`, `maker`, `crimeCategory`, `referenceNumber`, `page`,
+`pageSize`, `sort_on` and `sort_order`, and answers `{"total", "page", "items"}`; no key. The API
+searches a few text fields only and cannot search by image (mirroring the register into the local
+store is how its photographs become searchable). The client asks for the title, the maker and the
+reference number each in turn, pages until it has `limit` items or the service has no more, keeps
+to the service's throttling (`min_interval` between requests; 429 and 503 are waited out as the
+service says), and maps every item into a `Record`: `uid` as its id (a reference number is a case
+shared by many objects), measurements, period and maker read by provcheck's parsers, the images
+with their `large` and `thumb` variants, the category slug as the object type, `additionalData`
+as keywords, and the item itself kept whole. A malformed item is left out with a warning; the
+rest are returned.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from provcheck import (
+    Access,
+    Capabilities,
+    ImageRef,
+    ObjectDescription,
+    Record,
+    RecordStatus,
+    Registry,
+    RegistrySettings,
+    SearchResult,
+)
+from provcheck.errors import first_problem
+from provcheck.http import HttpSession, RetryPolicy, Throttle
+
+__all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
+
+# Items with no photograph show the FBI seal: no picture of the object.
+NO_PHOTOGRAPH = re.compile(r"seal-fbi\.jpg|no-image-available", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+class FbiSettings(RegistrySettings):
+    base_url: str = Field(
+        default="https://api.fbi.gov",
+        description="the API (a mirror or a test server may stand in)",
+    )
+    page_size: int = Field(default=50, ge=1, le=100, description="items asked per page")
+    min_interval: float = Field(
+        default=0.5,
+        ge=0,
+        description="seconds between requests: the service throttles fast clients",
+    )
+    timeout: float = Field(default=30.0, gt=0)
+
+
+class _Image(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    original: str | None = None
+    large: str | None = None
+    thumb: str | None = None
+    caption: str | None = None
+
+
+class _Item(BaseModel):
+    """One item as the API gives it: the fields the record is made of. Others are kept in `raw`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    uid: str = Field(min_length=1)
+    title: str | None = None
+    maker: str | None = None
+    materials: str | None = None
+    measurements: str | None = None
+    period: str | None = None
+    description: str | None = None
+    additionalData: str | None = None  # the API's own key
+    crimeCategory: str | None = None
+    referenceNumber: str | None = None
+    images: list[_Image] = []
+    url: str | None = None
+
+
+class _Page(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    total: int = Field(ge=0)
+    page: int | None = None
+    items: list[JsonValue]
+
+
+def record_from_item(item: Mapping[str, JsonValue], *, registry: str = "fbi") -> Record:
+    """An API item as a `Record`; `pydantic.ValidationError` if it is not an item."""
+    found = _Item.model_validate(item)
+    images = [
+        ImageRef(
+            url=image.original,
+            caption=image.caption or None,
+            variants={k: v for k, v in (("large", image.large), ("thumb", image.thumb)) if v},
+        )
+        for image in found.images
+        if image.original and not NO_PHOTOGRAPH.search(image.original)
+    ]
+    fields = {
+        "title": found.title,
+        "maker": found.maker,
+        "materials": found.materials,
+        "measurements": found.measurements,
+        "period": found.period,
+        "description": found.description,
+        "object_type": found.crimeCategory.replace("-", " ") if found.crimeCategory else None,
+        "keywords": found.additionalData,
+    }
+    description = ObjectDescription.model_validate(
+        {name: value for name, value in fields.items() if value is not None} | {"images": images}
+    )
+    return Record(
+        registry=registry,
+        record_id=found.uid,
+        status=RecordStatus.STOLEN,
+        description=description,
+        url=found.url,
+        raw=dict(item),
+    )
+
+
+class FbiRegistry(Registry):
+    """The FBI National Stolen Art File (public API; text search of title, maker, case number)."""
+
+    name: ClassVar[str] = "fbi"
+    title: ClassVar[str] = "FBI National Stolen Art File"
+    homepage: ClassVar[str | None] = "https://www.fbi.gov/investigate/violent-crime/art-theft"
+    access: ClassVar[Access] = Access.API
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        fields=frozenset({"title", "makers", "inventory_number"})
+    )
+    Settings: ClassVar[type[RegistrySettings]] = FbiSettings
+    settings: FbiSettings
+
+    def __init__(self, settings: FbiSettings | None = None, /, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self._http = HttpSession(
+            registry=self.name,
+            base_url=self.settings.base_url,
+            headers={"Accept": "application/json"},
+            retry=RetryPolicy(attempts=4, max_wait=20.0),
+            throttle=Throttle(max_concurrency=1, min_interval=self.settings.min_interval),
+            transport=self.transport,
+        )
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        warnings: list[str] = []
+        answers = [
+            [record async for record in self._items(params, limit=limit, warnings=warnings)]
+            for params in self._questions(query)
+        ]
+        # Each question's first answers before any question's later ones: twenty lamps by
+        # "Tiffany" must not crowd out the one "Acorn".
+        records: dict[str, Record] = {}
+        for record in itertools.chain.from_iterable(itertools.zip_longest(*answers)):
+            if record is not None:
+                records.setdefault(record.record_id, record)
+        return SearchResult(tuple(records.values())[:limit], warnings=tuple(warnings))
+
+    async def image_bytes(self, image: ImageRef) -> bytes | None:
+        # The FBI's images are public: follow them wherever they point, the large size first
+        # (enough to verify a photograph, a fraction of the original).
+        url = image.variants.get("large") or image.url
+        if url is None or not url.startswith(("https://", "http://")):
+            return image.data
+        response = await self._http.request("GET", url, headers={"Accept": "image/*"})
+        return response.content
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _questions(self, query: ObjectDescription) -> list[dict[str, str]]:
+        """What to ask, most telling first. The API wants every word of a title to appear, so a
+        title described in other words is also asked for by its longest words, one at a time."""
+        questions = []
+        if query.title:
+            questions.append({"title": query.title})
+            words = sorted(set(_WORD.findall(query.title)), key=lambda w: (-len(w), w.lower()))
+            questions += [{"title": word} for word in words[:4] if word != query.title]
+        if query.makers:
+            questions.append({"maker": query.makers[0].name.split()[-1]})
+        if query.inventory_number:
+            questions.append({"referenceNumber": query.inventory_number})
+        return questions
+
+    async def _items(
+        self, params: Mapping[str, str], *, limit: int, warnings: list[str]
+    ) -> AsyncIterator[Record]:
+        """Records of the items one question finds, page by page, at most `limit`."""
+        given = 0
+        page = 1
+        while given < limit:
+            response = await self._http.request(
+                "GET",
+                "/@artcrimes",
+                params={**params, "page": page, "pageSize": self.settings.page_size},
+            )
+            found = self._http.parse_model(_Page, response)
+            for number, item in enumerate(found.items, start=1):
+                try:
+                    if not isinstance(item, dict):
+                        raise TypeError(f"an item is an object, not {type(item).__name__}")
+                    record = record_from_item(item, registry=self.name)
+                except (ValidationError, TypeError) as error:
+                    where, problem = (
+                        first_problem(error)
+                        if isinstance(error, ValidationError)
+                        else (None, str(error))
+                    )
+                    warnings.append(
+                        f"item {number} of page {page} left out: {where or 'item'}: {problem}"
+                    )
+                    continue
+                yield record
+                given += 1
+                if given >= limit:
+                    return
+            if not found.items or page * self.settings.page_size >= found.total:
+                return
+            page += 1
