@@ -42,6 +42,7 @@ from provcheck.local import LocalRegistry
 from provcheck.makers import AttributionQualifier, Maker, parse_makers
 from provcheck.matching import Matcher
 from provcheck.measurements import Dimension, Measurement, Unit, parse_measurements
+from provcheck.mirroring import MirrorSummary, mirror
 from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
 from provcheck.periods import DatePeriod, parse_period
 from provcheck.plugins import installed_registries, open_registry, registry_class
@@ -86,6 +87,7 @@ __all__ = [
     "MalformedResponseError",
     "Matcher",
     "Measurement",
+    "MirrorSummary",
     "ObjectDescription",
     "OutcomeError",
     "OutcomeState",
@@ -122,6 +124,7 @@ __all__ = [
     "installed_registries",
     "load_mapping",
     "local_features",
+    "mirror",
     "open_registry",
     "parse_makers",
     "parse_measurements",

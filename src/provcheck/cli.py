@@ -7,6 +7,7 @@ An expected error prints one line -- what was wrong, where, what to do -- and no
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import shlex
@@ -26,8 +27,9 @@ from provcheck.engine import DEFAULT_LIMIT, check, resume
 from provcheck.errors import InputError, ProvcheckError, first_problem
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
+from provcheck.mirroring import MirrorSummary, mirror
 from provcheck.mocks import Faults, installed_mocks, load_mock, serve
-from provcheck.plugins import installed_registries
+from provcheck.plugins import installed_registries, open_registry
 from provcheck.record import Record
 from provcheck.registry import env_var_name
 from provcheck.report import CheckReport, Conclusion, verify_report
@@ -273,9 +275,50 @@ def _command_local_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_mirror(args: argparse.Namespace) -> int:
+    registry = open_registry(args.name)
+    console = Console(stderr=True)
+    with (
+        LocalStore(_store_path(args)) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[images]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task(f"Mirroring {args.name}", total=None, images="")
+
+        def show(summary: MirrorSummary) -> None:
+            images = f"images: {summary.images_fetched} fetched, {summary.images_kept} kept"
+            progress.update(task, completed=summary.fetched, total=summary.expected, images=images)
+
+        async def run() -> MirrorSummary:
+            async with registry:
+                return await mirror(
+                    registry, store, image_size=args.image_size, full=args.full, progress=show
+                )
+
+        summary = asyncio.run(run())
+        location = store.path
+    kind = "full" if summary.full else "incremental"
+    print(
+        f"Mirrored {args.name} into {location} ({kind}, synced at {summary.synced_at}): "
+        f"{summary.fetched:,} records fetched ({summary.added:,} added, {summary.updated:,} "
+        f"updated), {summary.removed:,} marked removed; images: {summary.images_fetched:,} "
+        f"fetched, {summary.images_kept:,} already kept, {summary.images_failed:,} failed"
+    )
+    return 0
+
+
 def _command_local_stats(args: argparse.Namespace) -> int:
     with LocalStore(_store_path(args)) as store:
         stats = store.stats()
+        mirrors = {r: store.mirror_state(r) for r in stats.records_by_registry}
     last = stats.last_import
     if args.json:
         print(
@@ -297,6 +340,10 @@ def _command_local_stats(args: argparse.Namespace) -> int:
     for registry, count in stats.records_by_registry.items():
         print(f"  {registry:<12} {count:>8,} records")
     print(f"  {'images':<12} {stats.images:>8,}")
+    for registry in stats.records_by_registry:
+        state = mirrors.get(registry)
+        if state is not None:
+            print(f"Mirror of {registry}: synced at {state.synced_at}")
     if last is not None:
         print(
             f"Last import: {last.source} at {last.finished_at} "
@@ -466,6 +513,29 @@ def _parser() -> argparse.ArgumentParser:
         mock_commands, "list", "list the installed mock services", "provcheck mock list"
     )
     mock_list.set_defaults(run=_command_mock_list)
+
+    mirror_parser = _command(
+        commands,
+        "mirror",
+        "copy a register into the local store, to search it by photograph and by any words",
+        "provcheck mirror fbi",
+        "provcheck mirror fbi --full --image-size thumb",
+        description=(
+            "Store every record of a register with bulk access in the local store, fetch and"
+            " fingerprint its images, and keep it up to date: a second run fetches only what"
+            " changed, and marks what the register no longer holds. Interrupted, run it again:"
+            " nothing kept is fetched twice."
+        ),
+    )
+    mirror_parser.add_argument("name", metavar="NAME", help="the register (e.g. fbi)")
+    mirror_parser.add_argument(
+        "--full", action="store_true", help="list every record again, not only what changed"
+    )
+    mirror_parser.add_argument(
+        "--image-size", default="large", metavar="SIZE", help="image variant to keep (large)"
+    )
+    mirror_parser.add_argument("--store", metavar="PATH", help=store_help)
+    mirror_parser.set_defaults(run=_command_mirror)
 
     registries = _command(
         commands,

@@ -41,6 +41,7 @@ __all__ = [
     "ImportProblem",
     "ImportSummary",
     "import_file",
+    "keep_image",
     "load_mapping",
     "mapping_presets",
 ]
@@ -194,20 +195,27 @@ class _ImageReader:
             return ref  # a register's image by URL: kept as a reference, fetched when mirrored
         if ref.path is not None and not Path(ref.path).is_absolute():
             ref = ref.model_copy(update={"path": str((self.base / ref.path).resolve())})
-        data = ref.read()
-        digest = hashlib.sha256(data).hexdigest()
-        fingerprints = self.store.image_fingerprints(digest)
-        if fingerprints is None:
-            image = load_image(data, source=ref.location, max_side=WORKING_SIDE)
-            fingerprints = compute_fingerprints(image)
-            self.store.put_image(
-                digest,
-                fingerprints,
-                size=image.size,
-                thumbnail=thumbnail_jpeg(image),
-                features=local_features(image),
-            )
+        digest, fingerprints = keep_image(self.store, ref.read(), source=ref.location)
         return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
+
+
+def keep_image(store: LocalStore, data: bytes, *, source: str) -> tuple[str, dict[str, str]]:
+    """Keep an image in the store -- fingerprints, local features, a bounded copy -- once per
+    distinct image: its digest and fingerprints. An image the store already has is not decoded
+    again. `InputError` if the bytes are not a readable image."""
+    digest = hashlib.sha256(data).hexdigest()
+    fingerprints = store.image_fingerprints(digest)
+    if fingerprints is None:
+        image = load_image(data, source=source, max_side=WORKING_SIDE)
+        fingerprints = compute_fingerprints(image)
+        store.put_image(
+            digest,
+            fingerprints,
+            size=image.size,
+            thumbnail=thumbnail_jpeg(image),
+            features=local_features(image),
+        )
+    return digest, fingerprints
 
 
 def _records_from_jsonl(

@@ -72,10 +72,14 @@ class LocalRegistry(Registry):
         /,
         *,
         store: LocalStore | None = None,
+        registries: Sequence[str] | None = None,
         **options: Any,
     ) -> None:
+        """`store` is an open store to search instead of the settings' one; `registries` keeps
+        the search to the records of those registers (a mirror's), instead of all."""
         super().__init__(settings, **options)
         self._store = store
+        self._registries = list(registries) if registries is not None else None
         self._owns_store = store is None
         self._lock = asyncio.Lock()
 
@@ -95,16 +99,17 @@ class LocalRegistry(Registry):
     def _search(self, query: ObjectDescription, limit: int) -> SearchResult:
         store = self.store
         fingerprints = [image.fingerprints for image in query.images if image.fingerprints]
+        only = self._registries
         by_image = store.search_images(
-            fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE
+            fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE, registries=only
         )
         # Each photograph's own features (its mirror image is for verification only: a mirrored
         # copy of a registered image is already found by its turned and mirrored hashes).
         features = [described.descriptors for i in query.images if (described := features_for(i))]
         by_features = store.search_by_features(
-            features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES
+            features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES, registries=only
         )
-        by_text = store.search_text(query, limit=limit)
+        by_text = store.search_text(query, limit=limit, registries=only)
         found: dict[str, Record] = {}
         # The best of each way in turn -- shared local features, look-alike hashes, words -- so
         # that many weak feature votes (a mirrored photograph collects them everywhere) cannot

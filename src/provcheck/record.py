@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -39,6 +40,7 @@ class Record(BaseModel):
     date_of_loss: DatePeriod | None = None
     place_of_loss: str | None = None
     url: str | None = None
+    modified: datetime | None = None  # when the register last changed this record, if it says
     raw: JsonValue = None
 
     @field_validator("date_of_loss", mode="before")

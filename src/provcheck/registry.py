@@ -15,7 +15,7 @@ from __future__ import annotations
 import abc
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -241,6 +241,17 @@ class Registry(abc.ABC):
         search pending need not implement it.
         """
         raise QueryNotSupported(f"{self.name} has no pending searches to resume")
+
+    def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
+        """Every record the register holds -- or, given `since`, every record changed since then,
+        newest first -- for mirroring (`provcheck mirror NAME`). Registers with bulk access
+        implement it as an async generator, setting `Record.modified`; the default refuses."""
+        raise QueryNotSupported(f"{self.name} offers no bulk access to mirror")
+
+    async def count_records(self) -> int | None:
+        """How many records the register holds now, if it says (for a mirror's progress and to
+        notice records that went); None if it cannot tell."""
+        return None
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         """The pixels of one of this register's record images, for geometric verification.

@@ -12,10 +12,11 @@ interrupted import does not decode the same photographs again.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +32,14 @@ from provcheck.normalise import tokens
 from provcheck.record import Record
 from provcheck.verification import LocalFeatures, features_from_bytes, features_to_bytes
 
-__all__ = ["ImportLog", "LocalStore", "StoreStats", "default_store_path", "nearest_images"]
+__all__ = [
+    "ImportLog",
+    "LocalStore",
+    "MirrorState",
+    "StoreStats",
+    "default_store_path",
+    "nearest_images",
+]
 
 _SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -111,6 +119,17 @@ class StoreStats:
     records_by_registry: dict[str, int]
     images: int
     last_import: ImportLog | None
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    """A register's mirror: when it was last synced to the end (`synced_at`), the newest
+    modification it had seen then (`watermark`, where the next sync starts), and when every
+    record was last listed (`listed_at`, the last check for records that went)."""
+
+    synced_at: str
+    watermark: str | None = None
+    listed_at: str | None = None
 
 
 def _now() -> str:
@@ -483,6 +502,43 @@ class LocalStore:
             dhashes = np.array([r[2] for r in rows], dtype=np.int64).view(np.uint64)
             self._image_index = (version, record_ids, phashes, dhashes)
         return self._image_index[1], self._image_index[2], self._image_index[3]
+
+    # Mirrors -------------------------------------------------------------------------------
+
+    def mirror_state(self, registry: str) -> MirrorState | None:
+        """When the mirror of `registry` was last synced to the end, and how far it reached."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"mirror:{registry}",)
+        ).fetchone()
+        return None if row is None else MirrorState(**json.loads(row[0]))
+
+    def set_mirror_state(self, registry: str, state: MirrorState) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"mirror:{registry}", json.dumps(vars(state))),
+            )
+
+    def record_ids(self, registry: str) -> set[str]:
+        """The ids of the records of `registry` the store holds (not marked removed)."""
+        rows = self._db.execute(
+            "SELECT record_id FROM records WHERE registry = ? AND removed_at IS NULL", (registry,)
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def mark_removed(self, registry: str, record_ids: Iterable[str]) -> int:
+        """Mark records the register no longer holds: kept, with the time they went, but no longer
+        found. A record stored again is found again. Returns how many were marked."""
+        marked = 0
+        with self.transaction():
+            for record_id in record_ids:
+                cursor = self._db.execute(
+                    "UPDATE records SET removed_at = ? WHERE registry = ? AND record_id = ?"
+                    " AND removed_at IS NULL",
+                    (_now(), registry, record_id),
+                )
+                marked += cursor.rowcount
+        return marked
 
     def imports(self) -> list[ImportLog]:
         rows = self._db.execute(

@@ -67,6 +67,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(autouse=True)
+def private_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test touches the user's own store (where a mirror would be looked for)."""
+    path = tmp_path / "local.sqlite3"
+    monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(path))
+    return path
+
+
 def test_every_field_of_the_real_item_is_mapped() -> None:
     record = record_from_item(ITEM)
     assert record.record_id == "534f305bf39f482285c88157d1528d3c"  # uid, not referenceNumber

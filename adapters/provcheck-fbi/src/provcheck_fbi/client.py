@@ -15,26 +15,36 @@ rest are returned.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, ClassVar
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from provcheck import (
     Access,
     Capabilities,
+    DataSource,
     ImageRef,
+    LocalRegistry,
+    LocalStore,
     ObjectDescription,
+    QueryNotSupported,
     Record,
     RecordStatus,
     Registry,
+    RegistryError,
     RegistrySettings,
     SearchResult,
 )
 from provcheck.errors import first_problem
 from provcheck.http import HttpSession, RetryPolicy, Throttle
+from provcheck.local import LocalSettings
+from provcheck.store import MirrorState, default_store_path
 
 __all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
 
@@ -53,6 +63,13 @@ class FbiSettings(RegistrySettings):
         default=0.5,
         ge=0,
         description="seconds between requests: the service throttles fast clients",
+    )
+    mode: Literal["auto", "live", "mirror"] = Field(
+        default="auto",
+        description="auto: the mirror (if synced) and the live API; live or mirror: only that",
+    )
+    store: str | None = Field(
+        default=None, description="the local store holding the mirror (default: the local one)"
     )
     timeout: float = Field(default=30.0, gt=0)
 
@@ -83,6 +100,7 @@ class _Item(BaseModel):
     referenceNumber: str | None = None
     images: list[_Image] = []
     url: str | None = None
+    modified: datetime | None = None
 
 
 class _Page(BaseModel):
@@ -124,6 +142,7 @@ def record_from_item(item: Mapping[str, JsonValue], *, registry: str = "fbi") ->
         status=RecordStatus.STOLEN,
         description=description,
         url=found.url,
+        modified=found.modified,
         raw=dict(item),
     )
 
@@ -135,8 +154,13 @@ class FbiRegistry(Registry):
     title: ClassVar[str] = "FBI National Stolen Art File"
     homepage: ClassVar[str | None] = "https://www.fbi.gov/investigate/violent-crime/art-theft"
     access: ClassVar[Access] = Access.API
+    # Live, the API searches titles, makers and case numbers; a mirror searches everything,
+    # photographs included.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        fields=frozenset({"title", "makers", "inventory_number"})
+        fields=frozenset(
+            {"title", "makers", "inventory_number", "materials", "description", "keywords"}
+        ),
+        images=True,
     )
     Settings: ClassVar[type[RegistrySettings]] = FbiSettings
     settings: FbiSettings
@@ -153,6 +177,61 @@ class FbiRegistry(Registry):
         )
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        mode = self.settings.mode
+        synced = await asyncio.to_thread(self._mirror_state) if mode != "live" else None
+        if mode == "mirror" and synced is None:
+            raise QueryNotSupported(
+                "fbi: there is no mirror to search; make one with `provcheck mirror fbi`"
+            )
+        live_answers = bool(query.title or query.makers or query.inventory_number)
+        if synced is None or mode == "live":
+            if not live_answers:
+                raise QueryNotSupported(
+                    "fbi: the live API searches titles, makers and case numbers only; to search "
+                    "by photograph, mirror the register first (`provcheck mirror fbi`)"
+                )
+            return await self._live(query, limit=limit)
+        mirrored = await self._mirrored(query, limit=limit)
+        records = list(mirrored.records)
+        warnings = list(mirrored.warnings)
+        if mode == "auto" and live_answers:
+            # What changed since the mirror was synced: asked of the service too, when it can be.
+            try:
+                live = await self._live(query, limit=limit)
+            except RegistryError as error:
+                warnings.append(f"the live API could not be asked ({error}); mirror only")
+            else:
+                records += [r for r in live.records if r.key not in {m.key for m in records}]
+                warnings += live.warnings
+        return SearchResult(
+            tuple(records[:limit]),
+            warnings=tuple(warnings),
+            source=DataSource.MIRROR,
+            data_as_of=datetime.fromisoformat(synced.synced_at),
+        )
+
+    async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
+        """Every item, most recently modified first; given `since`, only those modified since."""
+        page = 1
+        while True:
+            found = await self._page({"sort_on": "modified", "sort_order": "desc"}, page)
+            for item in found.items:
+                try:
+                    record = record_from_item(item, registry=self.name)  # type: ignore[arg-type]
+                except (ValidationError, TypeError):
+                    continue  # a malformed item cannot be mirrored; the next sync tries again
+                if since is not None and record.modified is not None and record.modified < since:
+                    return
+                yield record
+            if not found.items or page * self.settings.page_size >= found.total:
+                return
+            page += 1
+
+    async def count_records(self) -> int | None:
+        response = await self._http.request("GET", "/@artcrimes", params={"pageSize": 1})
+        return self._http.parse_model(_Page, response).total
+
+    async def _live(self, query: ObjectDescription, *, limit: int) -> SearchResult:
         warnings: list[str] = []
         answers = [
             [record async for record in self._items(params, limit=limit, warnings=warnings)]
@@ -178,6 +257,32 @@ class FbiRegistry(Registry):
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def _page(self, params: Mapping[str, str], page: int) -> _Page:
+        response = await self._http.request(
+            "GET",
+            "/@artcrimes",
+            params={**params, "page": page, "pageSize": self.settings.page_size},
+        )
+        return self._http.parse_model(_Page, response)
+
+    def _mirror_state(self) -> MirrorState | None:
+        path = self._store_path()
+        if not path.is_file():
+            return None  # no store, so no mirror: nothing is created by asking
+        with LocalStore(path) as store:
+            return store.mirror_state(self.name)
+
+    def _store_path(self) -> Path:
+        chosen = self.settings.store or LocalSettings.load("local").path
+        return Path(chosen) if chosen else default_store_path()
+
+    async def _mirrored(self, query: ObjectDescription, *, limit: int) -> SearchResult:
+        """The mirror's answer: the local store's search, kept to this register's records."""
+        async with LocalRegistry(path=str(self._store_path()), registries=[self.name]) as local:
+            found = await local.search(query, limit=limit)
+        warnings = found.warnings if isinstance(found, SearchResult) else ()
+        return SearchResult(tuple(found), warnings=tuple(warnings))
+
     def _questions(self, query: ObjectDescription) -> list[dict[str, str]]:
         """What to ask, most telling first. The API wants every word of a title to appear, so a
         title described in other words is also asked for by its longest words, one at a time."""
@@ -199,12 +304,7 @@ class FbiRegistry(Registry):
         given = 0
         page = 1
         while given < limit:
-            response = await self._http.request(
-                "GET",
-                "/@artcrimes",
-                params={**params, "page": page, "pageSize": self.settings.page_size},
-            )
-            found = self._http.parse_model(_Page, response)
+            found = await self._page(params, page)
             for number, item in enumerate(found.items, start=1):
                 try:
                     if not isinstance(item, dict):

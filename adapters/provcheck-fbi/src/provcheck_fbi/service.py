@@ -15,9 +15,11 @@ throttles clients that page too fast.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
+import random
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -118,24 +120,36 @@ def nsaf_items(listing: Path, *, photographs: int) -> list[dict[str, Any]]:
     return items
 
 
+@functools.lru_cache(maxsize=64)
 def picture(uid: str, side: int) -> bytes:
-    """A picture for item `uid`: shapes and colours drawn from its uid, different for each."""
-    chance = int(uid[:16], 16)
-    image = Image.new("RGB", (side, side * 3 // 4), _colour(chance))
+    """A picture for item `uid`, the same composition at every size: a painted-looking field of
+    shapes and strokes drawn from its uid, different for each item, with detail enough for local
+    features (flat blobs have none)."""
+    chance = random.Random(uid)
+    width, height = 1024, 768
+    image = Image.new("RGB", (width, height), _colour(chance))
     draw = ImageDraw.Draw(image)
-    for n in range(14):
-        chance = (chance * 6364136223846793005 + 1442695040888963407) % 2**64
-        x, y = chance % side, (chance >> 16) % (side * 3 // 4)
-        size = 8 + (chance >> 32) % (side // 3)
-        box = (x, y, x + size, y + size * 2 // 3)
-        (draw.ellipse if n % 2 else draw.rectangle)(box, fill=_colour(chance >> 8))
+    for _ in range(90):
+        x, y = chance.randrange(width), chance.randrange(height)
+        w, h = chance.randrange(12, 220), chance.randrange(12, 220)
+        shape = chance.randrange(4)
+        if shape == 0:
+            draw.ellipse((x, y, x + w, y + h), fill=_colour(chance), outline=_colour(chance))
+        elif shape == 1:
+            draw.rectangle((x, y, x + w, y + h), fill=_colour(chance))
+        elif shape == 2:
+            points = [(x + chance.randrange(-w, w), y + chance.randrange(-h, h)) for _ in range(5)]
+            draw.polygon(points, fill=_colour(chance))
+        else:
+            draw.line((x, y, x + w, y + h), fill=_colour(chance), width=chance.randrange(2, 9))
+    image.thumbnail((side, side))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
 
 
-def _colour(value: int) -> tuple[int, int, int]:
-    return (value & 255, (value >> 8) & 255, (value >> 16) & 255)
+def _colour(chance: random.Random) -> tuple[int, int, int]:
+    return (chance.randrange(256), chance.randrange(256), chance.randrange(256))
 
 
 @dataclass
@@ -146,6 +160,7 @@ class FbiService:
     options: FbiMockOptions
     clock: Callable[[], float] = time.monotonic
     requests: int = 0  # list and item calls, for benchmarks and tests
+    pictures_served: int = 0
     pacing: PollPacing = field(init=False)
 
     def __post_init__(self) -> None:
@@ -194,6 +209,7 @@ class FbiService:
         return _served(item, request) if item else _error(404, "no such item")
 
     async def image(self, request: Request) -> Response:
+        self.pictures_served += 1
         size = {"thumb": 128, "large": 768}.get(request.path_params.get("size", ""), 1024)
         return Response(picture(request.path_params["uid"], size), media_type="image/png")
 
