@@ -239,22 +239,25 @@ def _store_path(args: argparse.Namespace) -> str | None:
     )
 
 
+def _progress() -> Progress:
+    """A progress bar on stderr for long work (counts, a note, time left); none off a terminal."""
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
 def _command_local_import(args: argparse.Namespace) -> int:
     mapping = load_mapping(args.mapping) if args.mapping else None
-    console = Console(stderr=True)
-    with (
-        LocalStore(_store_path(args)) as store,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as progress,
-    ):
-        task = progress.add_task(f"Reading {Path(args.file).name}", total=None)
+    with LocalStore(_store_path(args)) as store, _progress() as progress:
+        task = progress.add_task(f"Reading {Path(args.file).name}", total=None, note="")
         summary = import_file(
             store,
             args.file,
@@ -277,25 +280,12 @@ def _command_local_import(args: argparse.Namespace) -> int:
 
 def _command_mirror(args: argparse.Namespace) -> int:
     registry = open_registry(args.name)
-    console = Console(stderr=True)
-    with (
-        LocalStore(_store_path(args)) as store,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[images]}"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        ) as progress,
-    ):
-        task = progress.add_task(f"Mirroring {args.name}", total=None, images="")
+    with LocalStore(_store_path(args)) as store, _progress() as progress:
+        task = progress.add_task(f"Mirroring {args.name}", total=None, note="")
 
         def show(summary: MirrorSummary) -> None:
-            images = f"images: {summary.images_fetched} fetched, {summary.images_kept} kept"
-            progress.update(task, completed=summary.fetched, total=summary.expected, images=images)
+            note = f"images: {summary.images_fetched} fetched, {summary.images_kept} kept"
+            progress.update(task, completed=summary.fetched, total=summary.expected, note=note)
 
         async def run() -> MirrorSummary:
             async with registry:

@@ -26,8 +26,12 @@ appears in a repr or an error.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -37,7 +41,7 @@ from provcheck.errors import ProvcheckError
 from provcheck.record import Record
 from provcheck.registry import Access, Capabilities, Registry, RegistrySettings
 
-__all__ = ["ManualClock", "RegistryConformance"]
+__all__ = ["ManualClock", "RegistryConformance", "served"]
 
 # How long the suite lets a hanging search run before it cancels it.
 _CANCEL_AFTER_S = 0.2
@@ -52,6 +56,29 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@contextlib.contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Run an ASGI app (a plugin's mock service) as a real HTTP server on a free local port for
+    the length of a test: its base URL, e.g. to point a register at it through the environment."""
+    import uvicorn  # a plugin that ships a mock depends on it
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if not server.started:
+        raise RuntimeError("the mock service did not start")
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 class RegistryConformance:

@@ -5,20 +5,17 @@ resumed, a wrong key."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from provcheck_alr.service import AlrService, create_mock
 
 from provcheck import verify_report
 from provcheck.cli import main
 from provcheck.mocks import Faults
-from provcheck.testing import ManualClock
+from provcheck.testing import ManualClock, served
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 KEY = "alr-http-key-93b1d0"
@@ -32,36 +29,25 @@ class Served:
 
 
 @pytest.fixture
-def served() -> Iterator[Served]:
+def alr_service() -> Iterator[Served]:
     clock = ManualClock()
     mock = create_mock(
         Faults(), {"api_key": KEY, "review_seconds": "30", "min_poll_interval": "0"}, clock=clock
     )
-    server = uvicorn.Server(
-        uvicorn.Config(mock.app, host="127.0.0.1", port=0, log_level="warning", ws="none")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert server.started, "the mock server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
     assert isinstance(mock.state, AlrService)
-    yield Served(f"http://127.0.0.1:{port}", mock.state, clock)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(mock.app) as url:
+        yield Served(url, mock.state, clock)
 
 
 @pytest.fixture
-def alr_env(monkeypatch: pytest.MonkeyPatch, served: Served) -> Served:
-    monkeypatch.setenv("PROVCHECK_ALR_BASE_URL", served.url)
+def alr_env(monkeypatch: pytest.MonkeyPatch, alr_service: Served) -> Served:
+    monkeypatch.setenv("PROVCHECK_ALR_BASE_URL", alr_service.url)
     monkeypatch.setenv("PROVCHECK_ALR_API_KEY", KEY)
     monkeypatch.setenv("PROVCHECK_ALR_CURRENT_OWNER", "Example Gallery Ltd")
     monkeypatch.setenv("PROVCHECK_ALR_COLLECTION_TYPE", "dealer stock")
     monkeypatch.setenv("PROVCHECK_ALR_POLL_INTERVAL", "0.05")
     monkeypatch.setenv("PROVCHECK_ALR_DEADLINE", "0.3")
-    return served
+    return alr_service
 
 
 QUERY = ["--query", str(FIXTURES / "queries" / "not-registered.json"), "--registry", "alr"]

@@ -4,48 +4,36 @@
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image
 from provcheck_fbi.service import FbiService, create_mock, picture
 
 from provcheck.cli import main
+from provcheck.testing import served
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FbiService]:
+def api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FbiService]:
     mock = create_mock(None, {"photographs": "5"})
-    server = uvicorn.Server(
-        uvicorn.Config(mock.app, host="127.0.0.1", port=0, log_level="warning", ws="none")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    monkeypatch.setenv("PROVCHECK_FBI_BASE_URL", f"http://127.0.0.1:{port}")
-    monkeypatch.setenv("PROVCHECK_FBI_MIN_INTERVAL", "0")
-    monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(tmp_path / "store.sqlite3"))
     assert isinstance(mock.state, FbiService)
-    yield mock.state
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(mock.app) as url:
+        monkeypatch.setenv("PROVCHECK_FBI_BASE_URL", url)
+        monkeypatch.setenv("PROVCHECK_FBI_MIN_INTERVAL", "0")
+        monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(tmp_path / "store.sqlite3"))
+        yield mock.state
 
 
 def test_mirror_then_check_by_photograph(
-    served: FbiService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    api: FbiService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["mirror", "fbi"]) == 0
     out = capsys.readouterr().out
     assert "4,523 records fetched" in out and "images: 5 fetched" in out
 
-    item = next(i for i in served.items if "seal-fbi" not in str(i["images"][0]["original"]))
+    item = next(i for i in api.items if "seal-fbi" not in str(i["images"][0]["original"]))
     photo = Image.open(io.BytesIO(picture(item["uid"], 1024))).convert("RGB").rotate(3)
     photo.crop((40, 30, 980, 740)).save(tmp_path / "photo.jpg", quality=75)
     assert main(["check", "--image", str(tmp_path / "photo.jpg"), "--registry", "fbi"]) == 1
