@@ -9,9 +9,11 @@ plugins (in-process), prints each report, writes each as JSON, and says what to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.resources
+import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,9 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
                 f"Sample register: {summary.added} records ({counts}), {stats.images} photographs,"
                 " in a temporary store."
             )
-            reports = asyncio.run(_run_checks(data, LocalRegistry(store=store), out, echo))
+            # Plugins that look into the local store (for a mirror) see the demo's, not yours.
+            with _environment(PROVCHECK_LOCAL_PATH=str(store.path)):
+                reports = asyncio.run(_run_checks(data, LocalRegistry(store=store), out, echo))
         finally:
             store.close()
     echo("Summary:")
@@ -88,6 +92,20 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
         "  provcheck registries                  # what is installed, and its settings"
     )
     return reports
+
+
+@contextlib.contextmanager
+def _environment(**variables: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 async def _run_checks(
