@@ -12,6 +12,7 @@ import contextlib
 import json
 import shlex
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -283,8 +284,14 @@ def _command_mirror(args: argparse.Namespace) -> int:
     with LocalStore(_store_path(args)) as store, _progress() as progress:
         task = progress.add_task(f"Mirroring {args.name}", total=None, note="")
 
+        started = time.monotonic()
+
         def show(summary: MirrorSummary) -> None:
-            note = f"images: {summary.images_fetched} fetched, {summary.images_kept} kept"
+            rate = summary.fetched / max(1e-6, time.monotonic() - started)
+            note = (
+                f"{rate:,.0f} records/s; images: {summary.images_fetched:,} fetched, "
+                f"{summary.images_kept:,} kept"
+            )
             progress.update(task, completed=summary.fetched, total=summary.expected, note=note)
 
         async def run() -> MirrorSummary:
