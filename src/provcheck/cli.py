@@ -25,7 +25,7 @@ from provcheck._version import __version__
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
 from provcheck.engine import DEFAULT_LIMIT, check, resume
-from provcheck.errors import InputError, ProvcheckError, first_problem
+from provcheck.errors import InputError, ProvcheckError, RegistryError, first_problem
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
 from provcheck.mirroring import MirrorSummary, mirror
@@ -300,7 +300,16 @@ def _command_mirror(args: argparse.Namespace) -> int:
                     registry, store, image_size=args.image_size, full=args.full, progress=show
                 )
 
-        summary = asyncio.run(run())
+        try:
+            summary = asyncio.run(run())
+        except RegistryError as error:
+            kept = store.count(args.name)
+            print(
+                f"provcheck: mirror of {args.name} incomplete: {error}; {kept:,} records kept. "
+                "Run it again to continue: nothing kept is fetched twice.",
+                file=sys.stderr,
+            )
+            return EXIT_INCOMPLETE
         location = store.path
     kind = "full" if summary.full else "incremental"
     print(

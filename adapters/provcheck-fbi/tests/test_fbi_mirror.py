@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image, ImageEnhance
 from provcheck_fbi import FbiRegistry
@@ -21,6 +22,7 @@ from provcheck import (
     LocalStore,
     ObjectDescription,
     OutcomeState,
+    RegistryUnavailableError,
     acheck,
 )
 from provcheck.mirroring import MirrorSummary, mirror
@@ -173,3 +175,34 @@ async def test_a_full_mirror_with_three_hundred_pictures(tmp_path: Path) -> None
     assert (summary.fetched, summary.images_fetched, summary.images_failed) == (NSAF_ROWS, 300, 0)
     again = await sync(setup)
     assert again.images_fetched == 0 and setup.service.pictures_served == 300
+
+
+class FailingAfter(httpx.AsyncBaseTransport):
+    """The service goes away after `requests` requests (the network drops mid-sync)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, requests: int) -> None:
+        self.inner, self.left = inner, requests
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.left -= 1
+        if self.left < 0:
+            raise httpx.ConnectError("network unreachable", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_network_failure_mid_sync_keeps_what_was_stored(api: Setup) -> None:
+    registry = FbiRegistry(
+        transport=FailingAfter(in_process(api.app), requests=40),
+        base_url="http://fbi.mock",
+        min_interval=0,
+    )
+    with LocalStore(api.store_path) as store:
+        async with registry:
+            with pytest.raises(RegistryUnavailableError, match="network unreachable"):
+                await mirror(registry, store)
+        kept = store.count("fbi")
+        assert kept >= 1000, "records fetched before the failure were lost"
+        assert store.mirror_state("fbi") is None
+    resumed = await sync(api)
+    assert stored(api)[0] == NSAF_ROWS
+    assert resumed.fetched == NSAF_ROWS and api.service.pictures_served == 20  # none twice
