@@ -56,7 +56,7 @@ from provcheck.registry import (
     SearchResult,
 )
 from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
-from provcheck.store import LocalStore
+from provcheck.store import LocalStore, MirrorState
 from provcheck.verification import LocalFeatures, local_features
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "MalformedResponseError",
     "Matcher",
     "Measurement",
+    "MirrorState",
     "MirrorSummary",
     "ObjectDescription",
     "OutcomeError",

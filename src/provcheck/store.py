@@ -193,6 +193,11 @@ class LocalStore:
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
 
+    @staticmethod
+    def default_path() -> Path:
+        """Where the per-user store is when no path is given (it may not exist yet)."""
+        return default_store_path()
+
     def _create_schema(self) -> None:
         self._db.executescript(_SCHEMA)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()

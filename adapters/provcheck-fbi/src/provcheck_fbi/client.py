@@ -32,6 +32,7 @@ from provcheck import (
     ImageRef,
     LocalRegistry,
     LocalStore,
+    MirrorState,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -43,8 +44,6 @@ from provcheck import (
 )
 from provcheck.errors import first_problem
 from provcheck.http import HttpSession, RetryPolicy, Throttle
-from provcheck.local import LocalSettings
-from provcheck.store import MirrorState, default_store_path
 
 __all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
 
@@ -273,8 +272,8 @@ class FbiRegistry(Registry):
             return store.mirror_state(self.name)
 
     def _store_path(self) -> Path:
-        chosen = self.settings.store or LocalSettings.load("local").path
-        return Path(chosen) if chosen else default_store_path()
+        chosen = self.settings.store or LocalRegistry().settings.path
+        return Path(chosen) if chosen else LocalStore.default_path()
 
     async def _mirrored(self, query: ObjectDescription, *, limit: int) -> SearchResult:
         """The mirror's answer: the local store's search, kept to this register's records."""
