@@ -49,6 +49,11 @@ class Candidate(BaseModel):
     band: Band
     evidence: tuple[Evidence, ...] = ()
 
+    def _repr_html_(self) -> str:
+        from provcheck.html import render_candidate  # the page's module needs this one first
+
+        return render_candidate(self)
+
     def top_reasons(self, count: int = 3) -> list[str]:
         """The reasons of the fields that counted most for it, then the strongest against it."""
         compared = [e for e in self.evidence if e.similarity is not None]

@@ -114,8 +114,12 @@ def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
     with _searching("Searching the registers"):
         report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
+    if args.format == "html" and not args.out:
+        print(report.to_html())
+        return _EXIT_FOR[report.conclusion]
     if args.out:
-        write_atomically(Path(args.out), report.to_json() + "\n")
+        text = report.to_html() if args.format == "html" else report.to_json() + "\n"
+        write_atomically(Path(args.out), text)
     if args.json:
         print(report.to_json())
     else:
@@ -465,6 +469,12 @@ def _parser() -> argparse.ArgumentParser:
         help="a register to search (repeatable; default: all installed)",
     )
     _search_options(check_parser)
+    check_parser.add_argument(
+        "--format",
+        choices=("json", "html"),
+        default="json",
+        help="what --out writes: json (the verifiable record) or html (a page to read and print)",
+    )
     check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
     check_parser.set_defaults(run=_command_check)
 

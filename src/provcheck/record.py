@@ -48,6 +48,11 @@ class Record(BaseModel):
     def _read_date_of_loss(cls, value: Any) -> Any:
         return parse_period(value) if isinstance(value, str) else value
 
+    def _repr_html_(self) -> str:
+        from provcheck.html import render_record  # the page's module needs this one first
+
+        return render_record(self)
+
     @property
     def key(self) -> str:
         """`registry:record_id`, unique across registers."""

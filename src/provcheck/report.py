@@ -20,6 +20,7 @@ from provcheck.userfiles import load_json, read_text
 
 __all__ = [
     "CAVEAT",
+    "HEADLINES",
     "CheckReport",
     "Conclusion",
     "ReportVerification",
@@ -37,6 +38,14 @@ class Conclusion(StrEnum):
     POSSIBLE_MATCH = "possible-match"
     NO_MATCH_FOUND = "no-match-found"
     INCOMPLETE = "incomplete"
+
+
+# The conclusion as a sentence for people, first thing in every view of a report.
+HEADLINES = {
+    Conclusion.POSSIBLE_MATCH: "POSSIBLE MATCH: a register holds a record that may be this object.",
+    Conclusion.NO_MATCH_FOUND: "NO MATCH FOUND in any register searched.",
+    Conclusion.INCOMPLETE: "INCOMPLETE: not every register could be searched; no conclusion.",
+}
 
 
 def conclude(outcomes: tuple[RegistryOutcome, ...], match_threshold: float) -> Conclusion:
@@ -86,6 +95,17 @@ class CheckReport(BaseModel):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
+
+    def to_html(self) -> str:
+        """The report as a standalone web page (`provcheck.html.render_report`)."""
+        from provcheck.html import render_report  # the page's module needs this one first
+
+        return render_report(self)
+
+    def _repr_html_(self) -> str:
+        from provcheck.html import render_report
+
+        return render_report(self, fragment=True)
 
 
 def _digest(data: Mapping[str, Any]) -> str:

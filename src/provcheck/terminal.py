@@ -5,15 +5,9 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from provcheck.outcome import OutcomeState, RegistryOutcome
-from provcheck.report import CheckReport, Conclusion
+from provcheck.report import HEADLINES, CheckReport
 
 __all__ = ["render_report"]
-
-_HEADLINES = {
-    Conclusion.POSSIBLE_MATCH: "POSSIBLE MATCH: a register holds a record that may be this object.",
-    Conclusion.NO_MATCH_FOUND: "NO MATCH FOUND in any register searched.",
-    Conclusion.INCOMPLETE: "INCOMPLETE: not every register could be searched; no conclusion.",
-}
 
 
 def _outcome_line(outcome: RegistryOutcome) -> str:
@@ -67,7 +61,7 @@ def render_report(
     """The report as plain text: conclusion, registers, then the best candidates with their
     reasons; how to take up pending searches, with `saved_as` the file the report is saved in."""
     lines = [
-        _HEADLINES[report.conclusion],
+        HEADLINES[report.conclusion],
         "",
         f"Object: {report.query.summary()}",
         "",
