@@ -4,6 +4,7 @@ only ever text."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,43 @@ def test_check_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "NO MATCH FOUND" in page
     assert f"Report written to {out}" in capsys.readouterr().out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# How the machine's Chromium runs headless with no network and as root (no sandbox).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_the_page_renders_in_a_real_browser_and_runs_nothing(
+    report: CheckReport, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_report(report), encoding="utf-8")
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(page_file.as_uri(), wait_until="load")
+            images = page.evaluate(
+                "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+            )
+            pwned = page.evaluate("window.pwned === undefined ? null : window.pwned")
+            text = page.inner_text("body")
+            javascript_links = page.locator("a[href^='javascript:']").count()
+            links = page.locator("a[href^='https://']").count()
+        finally:
+            browser.close()
+    assert len(images) >= 3 and all(done and width > 0 for done, width in images), images
+    assert pwned is None and dialogs == [], "register data ran as script"
+    assert "<script>window.pwned = 1</script> Acorn" in text  # shown, as text
+    assert javascript_links == 0 and links == 1
+    assert text.index("POSSIBLE MATCH") < text.index("Registers") < text.index("Candidates")
