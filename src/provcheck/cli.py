@@ -22,10 +22,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from provcheck._version import __version__
+from provcheck.cases import CaseFile, CaseVerification
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
 from provcheck.engine import DEFAULT_LIMIT, check, resume
 from provcheck.errors import InputError, ProvcheckError, RegistryError, first_problem
+from provcheck.html import local_copies, render_case
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
 from provcheck.mirroring import MirrorSummary, mirror
@@ -114,6 +116,10 @@ def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
     with _searching("Searching the registers"):
         report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
+    if args.case:
+        with LocalStore(_store_path(args)) as store:
+            entry = CaseFile(store).add_check(args.case, report)
+        print(f"Case {entry.case_id}: entry {entry.sequence} (check) added", file=sys.stderr)
     if args.format == "html" and not args.out:
         print(report.to_html())
         return _EXIT_FOR[report.conclusion]
@@ -174,6 +180,114 @@ def _command_mock_list(args: argparse.Namespace) -> int:
     for name, target in mocks.items():
         print(f"{name:<10} {target}")
     return 0
+
+
+def _cases(args: argparse.Namespace) -> tuple[LocalStore, CaseFile]:
+    store = LocalStore(_store_path(args))
+    return store, CaseFile(store)
+
+
+def _command_case_new(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    with store:
+        entry = cases.new(args.title, description=args.description)
+    print(f"Opened case {entry.case_id}: {args.title}")
+    print(f"  provcheck check ... --case {entry.case_id}   # its checks go into its history")
+    return 0
+
+
+def _command_case_list(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    with store:
+        found = cases.cases()
+    if not found:
+        print("No cases yet: `provcheck case new TITLE` opens one.")
+    for case_id, title, opened in found:
+        print(f"{case_id}  {opened[:19]}  {title}")
+    return 0
+
+
+def _command_case_show(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    with store:
+        entries = cases.entries(args.case)
+        verification = cases.verify(args.case)
+    for entry in entries:
+        attached = f" [attached: {entry.attachment.name}]" if entry.attachment else ""
+        print(
+            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {entry.text}{attached}"
+        )
+    print(_verification_line(verification))
+    return 0 if verification.ok else 1
+
+
+def _command_case_note(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    with store:
+        entry = cases.add_note(args.case, args.text)
+    print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
+    return 0
+
+
+def _command_case_record(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    attach = Path(args.attach) if args.attach else None
+    with store:
+        entry = cases.add_record(args.case, args.text, attach=attach)
+    print(f"Case {entry.case_id}: entry {entry.sequence} (record) added")
+    return 0
+
+
+def _command_case_verify(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    with store:
+        verification = cases.verify(args.case)
+    line = _verification_line(verification)
+    print(line, file=sys.stdout if verification.ok else sys.stderr)
+    return 0 if verification.ok else 1
+
+
+def _command_case_export(args: argparse.Namespace) -> int:
+    store, cases = _cases(args)
+    out = Path(args.out)
+    with store:
+        title = next((t for c, t, _ in cases.cases() if c == args.case), args.case)
+        entries = cases.entries(args.case)
+        verification = cases.verify(args.case)
+        files = {
+            e.attachment.name: cases.attachment(e.attachment.sha256)
+            for e in entries
+            if e.attachment is not None
+        }
+        page = render_case(args.case, title, entries, verification, images=local_copies(store.path))
+    dossier = {
+        "case_id": args.case,
+        "title": title,
+        "verification": verification.model_dump(mode="json"),
+        "entries": [entry.model_dump(mode="json") for entry in entries],
+    }
+    stem = out / f"case-{args.case}"
+    write_atomically(Path(f"{stem}.json"), json.dumps(dossier, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(Path(f"{stem}.html"), page)
+    for name, data in files.items():
+        if data is not None:
+            (out / "attachments").mkdir(parents=True, exist_ok=True)
+            (out / "attachments" / Path(name).name).write_bytes(data)
+    print(f"Dossier of case {args.case}: {stem}.html and {stem}.json ({len(entries)} entries)")
+    print(_verification_line(verification))
+    return 0 if verification.ok else 1
+
+
+def _verification_line(verification: CaseVerification) -> str:
+    if verification.ok:
+        return (
+            f"case {verification.case_id}: {verification.entries} entries, history intact "
+            f"({verification.last_hash})"
+        )
+    return (
+        f"case {verification.case_id}: entry {verification.broken_at} was CHANGED after it was "
+        f"written: {verification.problem}"
+    )
 
 
 def _command_registries(args: argparse.Namespace) -> int:
@@ -470,6 +584,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _search_options(check_parser)
     check_parser.add_argument(
+        "--case", metavar="ID", help="add this check to a case's history (provcheck case new)"
+    )
+    check_parser.add_argument("--store", metavar="PATH", help="the store that keeps the case")
+    check_parser.add_argument(
         "--format",
         choices=("json", "html"),
         default="json",
@@ -529,6 +647,71 @@ def _parser() -> argparse.ArgumentParser:
         mock_commands, "list", "list the installed mock services", "provcheck mock list"
     )
     mock_list.set_defaults(run=_command_mock_list)
+
+    case = commands.add_parser("case", help="case files: one object's checks, notes and records")
+    case_commands = case.add_subparsers(dest="case_command", required=True, metavar="COMMAND")
+    case_new = _command(
+        case_commands,
+        "new",
+        "open a case about one object",
+        'provcheck case new "Bryullov, The Horsewoman, offered by X Gallery"',
+    )
+    case_new.add_argument("title", metavar="TITLE")
+    case_new.add_argument("--description", metavar="TEXT")
+    case_new.set_defaults(run=_command_case_new)
+    case_list = _command(case_commands, "list", "the cases in the store", "provcheck case list")
+    case_list.set_defaults(run=_command_case_list)
+    case_show = _command(
+        case_commands,
+        "show",
+        "a case's history, and whether it is intact",
+        "provcheck case show C-…",
+    )
+    case_show.add_argument("case", metavar="ID")
+    case_show.set_defaults(run=_command_case_show)
+    case_note = _command(
+        case_commands, "note", "add a note", 'provcheck case note C-… "seller confirms provenance"'
+    )
+    case_note.add_argument("case", metavar="ID")
+    case_note.add_argument("text", metavar="TEXT")
+    case_note.set_defaults(run=_command_case_note)
+    case_record = _command(
+        case_commands,
+        "record",
+        "record an outcome a person received, with a file",
+        'provcheck case record C-… "certificate S00123 received 2026-12-01" --attach cert.pdf',
+    )
+    case_record.add_argument("case", metavar="ID")
+    case_record.add_argument("text", metavar="TEXT")
+    case_record.add_argument("--attach", metavar="FILE", help="a file to keep with the entry")
+    case_record.set_defaults(run=_command_case_record)
+    case_verify = _command(
+        case_commands,
+        "verify",
+        "check that no entry of a case was changed (exit 0 intact, 1 changed)",
+        "provcheck case verify C-…",
+    )
+    case_verify.add_argument("case", metavar="ID")
+    case_verify.set_defaults(run=_command_case_verify)
+    case_export = _command(
+        case_commands,
+        "export",
+        "write a case's dossier (HTML and JSON, with attachments)",
+        "provcheck case export C-… --out dossier/",
+    )
+    case_export.add_argument("case", metavar="ID")
+    case_export.add_argument("--out", metavar="DIR", default=".", help="where to write it")
+    case_export.set_defaults(run=_command_case_export)
+    for parser_ in (
+        case_new,
+        case_list,
+        case_show,
+        case_note,
+        case_record,
+        case_verify,
+        case_export,
+    ):
+        parser_.add_argument("--store", metavar="PATH", help=store_help)
 
     mirror_parser = _command(
         commands,

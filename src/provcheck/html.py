@@ -14,7 +14,7 @@ import base64
 import contextlib
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from provcheck.candidate import CONTRADICTION, Candidate
+from provcheck.cases import CaseEntry, CaseVerification, EntryKind
 from provcheck.description import ImageRef
 from provcheck.errors import InputError
 from provcheck.imaging import load_image
@@ -34,6 +35,7 @@ __all__ = [
     "ImageSource",
     "local_copies",
     "render_candidate",
+    "render_case",
     "render_record",
     "render_report",
 ]
@@ -81,6 +83,7 @@ class _Picture:
 
 @dataclass(frozen=True)
 class _View:
+    report: CheckReport
     query_pictures: list[_Picture]
     candidates: list[tuple[Candidate, list[_Picture]]]
 
@@ -145,8 +148,8 @@ def _candidates_shown(report: CheckReport) -> list[Candidate]:
     return above + below[: max(0, SHOWN_CANDIDATES - len(above))]
 
 
-def _render(**context: Any) -> str:
-    template = _environment().get_template("report.html.j2")
+def _render(template_name: str, **context: Any) -> str:
+    template = _environment().get_template(template_name)
     return template.render(styles=_STYLES, contradiction=CONTRADICTION, **context)
 
 
@@ -158,15 +161,9 @@ def render_report(
     `images` gives the bytes of an image for its thumbnail; by default the image itself or the
     local store's copy (`local_copies`).
     """
-    source = images or local_copies()
-    view = _View(
-        query_pictures=[_picture(i, source) for i in report.query.images],
-        candidates=[
-            (c, [_picture(i, source) for i in c.record.description.images])
-            for c in _candidates_shown(report)
-        ],
-    )
+    view = _view(report, images or local_copies())
     return _render(
+        "report.html.j2",
         fragment="report" if fragment else None,
         report=report,
         view=view,
@@ -174,15 +171,53 @@ def render_report(
     )
 
 
+def _view(report: CheckReport, source: ImageSource) -> _View:
+    return _View(
+        report=report,
+        query_pictures=[_picture(i, source) for i in report.query.images],
+        candidates=[
+            (c, [_picture(i, source) for i in c.record.description.images])
+            for c in _candidates_shown(report)
+        ],
+    )
+
+
+def render_case(
+    case_id: str,
+    title: str,
+    entries: Sequence[CaseEntry],
+    verification: CaseVerification,
+    *,
+    images: ImageSource | None = None,
+) -> str:
+    """A case's dossier as one page: its history in order, each check's report in full."""
+    source = images or local_copies()
+    timeline: list[tuple[CaseEntry, _View | None, str | None]] = []
+    for entry in entries:
+        report = entry.data.get("report") if entry.kind is EntryKind.CHECK else None
+        if isinstance(report, dict):
+            checked = CheckReport.model_validate(report)
+            timeline.append((entry, _view(checked, source), HEADLINES[checked.conclusion]))
+        else:
+            timeline.append((entry, None, None))
+    return _render(
+        "case.html.j2",
+        case_id=case_id,
+        title=title,
+        timeline=timeline,
+        verification=verification,
+    )
+
+
 def render_candidate(candidate: Candidate, *, images: ImageSource | None = None) -> str:
     """One candidate as an HTML block: its record, images and evidence."""
     source = images or local_copies()
     pictures = [_picture(i, source) for i in candidate.record.description.images]
-    return _render(fragment="candidate", candidate=candidate, pictures=pictures)
+    return _render("report.html.j2", fragment="candidate", candidate=candidate, pictures=pictures)
 
 
 def render_record(record: Record, *, images: ImageSource | None = None) -> str:
     """One record as an HTML block."""
     source = images or local_copies()
     pictures = [_picture(i, source) for i in record.description.images]
-    return _render(fragment="record", record=record, pictures=pictures)
+    return _render("report.html.j2", fragment="record", record=record, pictures=pictures)
