@@ -22,11 +22,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from provcheck._version import __version__
+from provcheck.batch import BatchSummary, read_catalogue, run_batch
 from provcheck.cases import CaseFile, CaseVerification
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
 from provcheck.engine import DEFAULT_LIMIT, check, resume
-from provcheck.errors import InputError, ProvcheckError, RegistryError, first_problem
+from provcheck.errors import (
+    ConfigurationError,
+    InputError,
+    ProvcheckError,
+    RegistryError,
+    first_problem,
+)
 from provcheck.html import local_copies, render_case
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
@@ -34,7 +41,7 @@ from provcheck.mirroring import MirrorSummary, mirror
 from provcheck.mocks import Faults, installed_mocks, load_mock, serve
 from provcheck.plugins import installed_registries, open_registry
 from provcheck.record import Record
-from provcheck.registry import env_var_name
+from provcheck.registry import Registry, env_var_name
 from provcheck.report import CheckReport, Conclusion, verify_report
 from provcheck.store import LocalStore
 from provcheck.terminal import render_report
@@ -180,6 +187,52 @@ def _command_mock_list(args: argparse.Namespace) -> int:
     for name, target in mocks.items():
         print(f"{name:<10} {target}")
     return 0
+
+
+def _command_batch(args: argparse.Namespace) -> int:
+    path = Path(args.catalogue)
+    items, problems = read_catalogue(path)
+    if problems and not args.skip_bad:
+        more = f" (and {len(problems) - 1} more bad rows)" if len(problems) > 1 else ""
+        raise InputError(
+            f"{problems[0]}{more}; nothing was checked: fix the file, or use --skip-bad"
+        )
+    for problem in problems:
+        print(f"skipped {problem}", file=sys.stderr)
+    registries: list[Registry | str] = []
+    for name in args.registry or list(installed_registries()):
+        try:
+            registries.append(open_registry(name))
+        except ConfigurationError:
+            registries.append(name)  # each check reports it as failed, with the reason
+    opened = [r for r in registries if isinstance(r, Registry)]
+
+    async def run() -> BatchSummary:
+        with _progress() as progress:
+            task = progress.add_task(f"Checking {path.name}", total=len(items), note="")
+            try:
+                return await run_batch(
+                    items,
+                    registries,
+                    Path(args.out),
+                    concurrency=args.concurrency,
+                    limit=args.limit,
+                    timeout=args.timeout,
+                    progress=lambda done, total: progress.update(task, completed=done),
+                )
+            finally:
+                await asyncio.gather(*(r.aclose() for r in opened), return_exceptions=True)
+
+    summary = asyncio.run(run())
+    counts = ", ".join(f"{n} {c}" for c, n in sorted(summary.by_conclusion.items()))
+    print(
+        f"Checked {summary.checked} of {summary.objects} objects ({summary.skipped_finished} "
+        f"already finished, not checked again): {counts or 'none'}. Reports in "
+        f"{args.out}/reports; summary {args.out}/summary.csv and {args.out}/summary.html"
+    )
+    if summary.by_conclusion.get(Conclusion.POSSIBLE_MATCH.value):
+        return EXIT_POSSIBLE_MATCH
+    return EXIT_INCOMPLETE if summary.by_conclusion.get(Conclusion.INCOMPLETE.value) else 0
 
 
 def _cases(args: argparse.Namespace) -> tuple[LocalStore, CaseFile]:
@@ -647,6 +700,32 @@ def _parser() -> argparse.ArgumentParser:
         mock_commands, "list", "list the installed mock services", "provcheck mock list"
     )
     mock_list.set_defaults(run=_command_mock_list)
+
+    batch = _command(
+        commands,
+        "batch",
+        "check every object of a catalogue (.csv or .jsonl), resumably",
+        "provcheck batch fixtures/catalogue/catalogue.csv --registry local --out checks/",
+        description=(
+            "Check each object of a catalogue: CSV columns named after Object ID fields (title,"
+            " maker or artist, period or date, measurements or dimensions, materials or medium,"
+            " images or photo (paths or URLs, ';' between), id or lot, ...), or one JSON object a"
+            " line. Writes a report per object, a journal, and a summary (CSV, HTML) by concern."
+            " Run again, it checks only what is not finished."
+        ),
+    )
+    batch.add_argument("catalogue", metavar="CATALOGUE")
+    batch.add_argument("--out", default="provcheck-batch", metavar="DIR", help="where to write")
+    batch.add_argument(
+        "--registry", action="append", metavar="NAME", help="a register (default: all installed)"
+    )
+    batch.add_argument("--concurrency", type=int, default=4, help="objects checked at once")
+    batch.add_argument("--skip-bad", action="store_true", help="check the good rows, list the bad")
+    batch.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+    )
+    batch.add_argument("--timeout", type=float, help="seconds each register may take")
+    batch.set_defaults(run=_command_batch)
 
     case = commands.add_parser("case", help="case files: one object's checks, notes and records")
     case_commands = case.add_subparsers(dest="case_command", required=True, metavar="COMMAND")

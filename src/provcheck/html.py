@@ -14,7 +14,7 @@ import base64
 import contextlib
 import functools
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from provcheck.store import LocalStore
 __all__ = [
     "ImageSource",
     "local_copies",
+    "render_batch_summary",
     "render_candidate",
     "render_case",
     "render_record",
@@ -221,3 +222,11 @@ def render_record(record: Record, *, images: ImageSource | None = None) -> str:
     source = images or local_copies()
     pictures = [_picture(i, source) for i in record.description.images]
     return _render("report.html.j2", fragment="record", record=record, pictures=pictures)
+
+
+def render_batch_summary(entries: Sequence[Mapping[str, Any]]) -> str:
+    """A batch's summary page: one row per object, in the order given (by concern)."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["conclusion"]] = counts.get(entry["conclusion"], 0) + 1
+    return _render("summary.html.j2", entries=entries, counts=counts)

@@ -1,0 +1,258 @@
+"""Checking a whole catalogue: every object against the registers, a report each, one summary.
+
+A catalogue is a CSV file (a header of Object ID fields, or their common names: artist, date,
+medium, dimensions, photo, lot, ...) or a JSON Lines file (one object per line). Photographs are
+paths relative to the catalogue, or URLs, several separated by `;`. Each object's key is its `id`
+column when it has one, else the digest of its description.
+
+Objects are checked a few at a time against registers opened once; each finished object's
+report is written, then a line appended to the journal (`journal.jsonl`). A batch run again --
+after an interruption, or simply twice -- skips every object the journal names, so no finished
+search is repeated (a paid one above all). The summary (CSV and HTML) lists the objects by
+concern: possible matches first, best score first, then the incomplete, then the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from provcheck.description import ObjectDescription
+from provcheck.engine import acheck
+from provcheck.errors import InputError, first_problem
+from provcheck.html import render_batch_summary
+from provcheck.importing import ImportProblem
+from provcheck.registry import Registry
+from provcheck.report import CheckReport, Conclusion
+from provcheck.userfiles import load_json, read_text, write_atomically
+
+__all__ = ["BatchItem", "BatchSummary", "read_catalogue", "run_batch"]
+
+# Column names people use, as the Object ID fields they mean.
+COLUMN_NAMES = {
+    "id": "id", "lot": "id", "ref": "id", "reference": "id", "object_id": "id",
+    "title": "title", "name": "title",
+    "maker": "maker", "artist": "maker", "author": "maker", "maker/artist": "maker",
+    "object_type": "object_type", "type": "object_type", "category": "object_type",
+    "materials": "materials", "medium": "materials", "material": "materials",
+    "measurements": "measurements", "dimensions": "measurements", "size": "measurements",
+    "period": "period", "date": "period", "dated": "period", "time period": "period",
+    "inscriptions": "inscriptions", "marks": "inscriptions", "signature": "inscriptions",
+    "subject": "subject", "description": "description", "notes": "description",
+    "distinguishing_features": "distinguishing_features", "features": "distinguishing_features",
+    "inventory_number": "inventory_number", "inventory": "inventory_number",
+    "provenance": "provenance", "place_of_origin": "place_of_origin",
+    "images": "images", "image": "images", "photo": "images", "photos": "images",
+    "photograph": "images", "photographs": "images",
+}  # fmt: skip
+_SAFE_KEY = re.compile(r"[^A-Za-z0-9._-]+")
+_CONCERN = {Conclusion.POSSIBLE_MATCH: 0, Conclusion.INCOMPLETE: 1, Conclusion.NO_MATCH_FOUND: 2}
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One object of a catalogue: where it is, its key, and its description."""
+
+    key: str
+    line: int
+    query: ObjectDescription
+
+
+@dataclass
+class BatchSummary:
+    """What a batch run did."""
+
+    objects: int = 0
+    checked: int = 0
+    skipped_finished: int = 0
+    by_conclusion: dict[str, int] = field(default_factory=dict)
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
+    """The catalogue's objects, and its rows that are not objects (where, and what is wrong)."""
+    text = read_text(path, what="catalogue")
+    rows: list[tuple[int, dict[str, Any]]] = []
+    problems: list[ImportProblem] = []
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        unknown = [c for c in reader.fieldnames or [] if c.strip().lower() not in COLUMN_NAMES]
+        if unknown:
+            raise InputError(
+                f"{path}:1: column {unknown[0]!r} is not an Object ID field; name columns "
+                f"title, maker, period, measurements, materials, images, id, ... (see --help)"
+            )
+        for number, row in enumerate(reader, start=2):
+            rows.append((number, {COLUMN_NAMES[k.strip().lower()]: v for k, v in row.items()}))
+    elif path.suffix.lower() in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    data = load_json(line, source=str(path), line_offset=number - 1)
+                except InputError as error:
+                    problems.append(
+                        ImportProblem(str(path), number, None, str(error).split(": ", 2)[-1])
+                    )
+                    continue
+                if isinstance(data, dict):
+                    rows.append((number, data))
+                else:
+                    problems.append(
+                        ImportProblem(str(path), number, None, "expected a JSON object")
+                    )
+    else:
+        raise InputError(f"{path}: a catalogue is a .csv or a .jsonl file")
+    items: list[BatchItem] = []
+    for number, row in rows:
+        item = _item(path, number, row)
+        if isinstance(item, ImportProblem):
+            problems.append(item)
+        else:
+            items.append(item)
+    return items, problems
+
+
+def _item(path: Path, number: int, row: dict[str, Any]) -> BatchItem | ImportProblem:
+    data = {k: v for k, v in row.items() if v not in (None, "")}
+    key = str(data.pop("id", "") or "").strip()
+    images = data.pop("images", None)
+    if isinstance(images, str):
+        images = [part.strip() for part in images.split(";") if part.strip()]
+    photographs = []
+    for image in images or []:
+        if isinstance(image, str) and not image.startswith(("http://", "https://")):
+            local = Path(image) if Path(image).is_absolute() else path.parent / image
+            if not local.is_file():
+                return ImportProblem(str(path), number, "images", f"{image}: no such file")
+            image = str(local)
+        photographs.append(image)
+    try:
+        query = ObjectDescription.model_validate({**data, "images": photographs})
+    except ValidationError as error:
+        where, problem = first_problem(error)
+        return ImportProblem(str(path), number, where, problem)
+    if query.is_empty:
+        return ImportProblem(str(path), number, None, "describes nothing")
+    return BatchItem(
+        _SAFE_KEY.sub("-", key) or query.digest().removeprefix("sha256:")[:16], number, query
+    )
+
+
+def _finished(journal: Path) -> dict[str, dict[str, Any]]:
+    if not journal.is_file():
+        return {}
+    finished = {}
+    for line in journal.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by an interruption: that object is checked again
+        if isinstance(entry, dict) and "key" in entry:
+            finished[str(entry["key"])] = entry
+    return finished
+
+
+async def run_batch(
+    items: Sequence[BatchItem],
+    registries: Sequence[Registry | str],
+    out: Path,
+    *,
+    concurrency: int = 4,
+    limit: int = 20,
+    timeout: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchSummary:
+    """Check every object not yet in `out`'s journal; write reports, the journal, the summary.
+
+    `registries` are opened instances, shared by every check (so one register's throttling and
+    concurrency limits hold across the batch), or names (opened for each check).
+    """
+    (out / "reports").mkdir(parents=True, exist_ok=True)
+    journal = out / "journal.jsonl"
+    finished = _finished(journal)
+    summary = BatchSummary(objects=len(items))
+    todo = [item for item in items if item.key not in finished]
+    summary.skipped_finished = len(items) - len(todo)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    done = 0
+
+    async def one(item: BatchItem) -> None:
+        nonlocal done
+        async with slots:
+            report = await acheck(item.query, list(registries), limit=limit, timeout=timeout)
+        target = out / "reports" / f"{item.key}.json"
+        write_atomically(target, report.to_json() + "\n")
+        entry = _journal_entry(item, report, target.relative_to(out))
+        with journal.open("a", encoding="utf-8") as file:  # after the report: never a journal
+            file.write(json.dumps(entry, ensure_ascii=False) + "\n")  # line without its report
+        finished[item.key] = entry
+        summary.checked += 1
+        done += 1
+        if progress is not None:
+            progress(done + summary.skipped_finished, len(items))
+
+    await asyncio.gather(*(one(item) for item in todo))
+    entries = [finished[item.key] for item in items if item.key in finished]
+    for entry in entries:
+        summary.by_conclusion[entry["conclusion"]] = (
+            summary.by_conclusion.get(entry["conclusion"], 0) + 1
+        )
+    _write_summary(out, entries)
+    return summary
+
+
+def _journal_entry(item: BatchItem, report: CheckReport, path: Path) -> dict[str, Any]:
+    best = report.candidates[0] if report.candidates else None
+    return {
+        "key": item.key,
+        "line": item.line,
+        "object": item.query.summary(),
+        "conclusion": report.conclusion.value,
+        "best": best.record.key if best else None,
+        "best_title": best.record.description.summary() if best else None,
+        "score": round(best.score, 3) if best else None,
+        "registers": {o.registry: o.state.value for o in report.outcomes},
+        "report": str(path),
+        "digest": report.digest,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _write_summary(out: Path, entries: list[dict[str, Any]]) -> None:
+    ordered = sorted(
+        entries,
+        key=lambda e: (
+            _CONCERN.get(Conclusion(e["conclusion"]), 3),
+            -(e["score"] or 0.0),
+            e["line"],
+        ),
+    )
+    columns = [
+        "key",
+        "line",
+        "object",
+        "conclusion",
+        "best",
+        "best_title",
+        "score",
+        "registers",
+        "report",
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for entry in ordered:
+        registers = "; ".join(f"{k} {v}" for k, v in entry["registers"].items())
+        writer.writerow([registers if c == "registers" else entry.get(c) for c in columns])
+    write_atomically(out / "summary.csv", buffer.getvalue())
+    write_atomically(out / "summary.html", render_batch_summary(ordered))
