@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import importlib.metadata
 import importlib.resources
@@ -39,6 +40,7 @@ from provcheck.description import ObjectDescription
 from provcheck.errors import InputError, first_problem
 from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
+from provcheck.normalise import tokens
 from provcheck.record import Record
 from provcheck.userfiles import read_text
 from provcheck.verification import (
@@ -317,9 +319,19 @@ class SeedRecords:
                     known = geometry.get(record.key)
                     if known is None or found.inliers > known.inliers:
                         geometry[record.key] = found
+        # Staff look up what shares a word with the request, and whatever a photograph recalls;
+        # the rest of the register they do not read through.
+        words = _words(query)
+        looked_at = [
+            r for r in self.records if r.key in geometry or words & self._record_words[r.key]
+        ]
         matcher = Matcher()
-        ranked = matcher.rank(query, self.records, geometry)
+        ranked = matcher.rank(query, looked_at, geometry)
         return [c for c in ranked if c.score >= matcher.match_threshold][:limit]
+
+    @functools.cached_property
+    def _record_words(self) -> dict[str, frozenset[str]]:
+        return {record.key: _words(record.description) for record in self.records}
 
     def _features(self) -> list[tuple[Record, LocalFeatures]]:
         """Every seed image's local features, computed once per process and seed file."""
@@ -332,6 +344,21 @@ class SeedRecords:
                 if (path := self.image_file(record, index)) is not None and path.is_file()
             ]
         return _SEED_FEATURES[key]
+
+
+def _words(description: ObjectDescription) -> frozenset[str]:
+    text = " ".join(
+        part or ""
+        for part in (
+            description.title,
+            description.maker_text,
+            description.inscriptions,
+            description.description,
+            description.materials,
+            description.inventory_number,
+        )
+    )
+    return frozenset(word for word in tokens(text) if len(word) > 2)
 
 
 _SEED_FEATURES: dict[tuple[str, int], list[tuple[Record, LocalFeatures]]] = {}
