@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -24,3 +26,24 @@ def test_custom_registry_script_shows_every_outcome_and_the_rule() -> None:
         "harbour, with a photo-only register: incomplete (our-losses=searched, photo-only=skipped)",
         "harbour, with a review pending: incomplete (our-losses=searched, answers-later=pending)",
     ]
+
+
+@pytest.mark.slow
+def test_the_notebook_runs_from_top_to_bottom() -> None:
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.read(EXAMPLES / "due-diligence.ipynb", as_version=4)
+    nbclient.NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(EXAMPLES)}},
+    ).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "possible-match local:LOSS-2020" in text
+    assert "second run checked 0 of 12" in text
+    assert "entries, intact: True" in text
+    shown = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("POSSIBLE MATCH" in html for html in shown), "the report did not show itself"
