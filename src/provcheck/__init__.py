@@ -14,7 +14,9 @@ clean.
 """
 
 from provcheck._version import __version__
+from provcheck.batch import BatchItem, BatchSummary, read_catalogue, run_batch
 from provcheck.candidate import Band, Candidate, Evidence
+from provcheck.cases import CaseEntry, CaseFile, CaseVerification
 from provcheck.description import ImageLike, ImageRef, ObjectDescription
 from provcheck.engine import QueryLike, RegistriesLike, acheck, aresume, check, resume
 from provcheck.errors import (
@@ -64,8 +66,13 @@ __all__ = [
     "AttributionQualifier",
     "AuthenticationError",
     "Band",
+    "BatchItem",
+    "BatchSummary",
     "Candidate",
     "Capabilities",
+    "CaseEntry",
+    "CaseFile",
+    "CaseVerification",
     "CheckReport",
     "Conclusion",
     "ConfigurationError",
@@ -130,7 +137,9 @@ __all__ = [
     "parse_makers",
     "parse_measurements",
     "parse_period",
+    "read_catalogue",
     "registry_class",
     "resume",
+    "run_batch",
     "verify_report",
 ]

@@ -95,7 +95,7 @@ class CaseFile:
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
-        self._db: sqlite3.Connection = store._db  # the store's own connection, for its tables
+        self._db: sqlite3.Connection = store.connection
         self._db.executescript(_SCHEMA)
 
     def new(self, title: str, *, description: str | None = None) -> CaseEntry:

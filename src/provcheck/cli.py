@@ -852,7 +852,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"provcheck: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("provcheck: interrupted", file=sys.stderr)
+        again = (
+            ": what is finished is kept; run the same command again to continue"
+            if args.command in ("batch", "mirror")
+            else ""
+        )
+        print(f"provcheck: interrupted{again}", file=sys.stderr)
         return 130
     return code
 

@@ -88,6 +88,8 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
         "  provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf   # 4,523 FBI records\n"
         '  provcheck check --title "Hysterical Venus" --maker Dali --registry local\n'
         "  provcheck check --image photo.jpg --title ... --out report.json\n"
+        "  provcheck batch fixtures/catalogue/catalogue.csv --registry local   # a whole sale\n"
+        '  provcheck case new "The painting offered by X"   # a case file for one object\n'
         "  provcheck mock serve alr --port 8081  # a register's mock service, over real HTTP\n"
         "  provcheck registries                  # what is installed, and its settings"
     )

@@ -193,6 +193,12 @@ class LocalStore:
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The store's SQLite connection, for provcheck modules that keep tables of their own in
+        the store's file (case files). Write inside `transaction()`."""
+        return self._db
+
     @staticmethod
     def default_path() -> Path:
         """Where the per-user store is when no path is given (it may not exist yet)."""
