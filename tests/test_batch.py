@@ -47,12 +47,13 @@ def test_the_sample_catalogue_reads_into_objects() -> None:
 
 def test_bad_rows_are_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
-    bad.write_text("lot,title,photo\n1,Vase,missing.jpg\n2,,\n3,Bowl,\n")
+    bad.write_text("lot,title,photo\n1,Vase,missing.jpg\n2,,\n3,Bowl,\n3,Dish,\n")
     items, problems = read_catalogue(bad)
     assert [i.key for i in items] == ["3"]
     assert [str(p) for p in problems] == [
         f"{bad}:2: images: missing.jpg: no such file",
         f"{bad}:3: describes nothing",
+        f"{bad}:5: id: '3' is line 4's too",
     ]
     odd = tmp_path / "odd.csv"
     odd.write_text("lot,colour\n1,red\n")

@@ -113,11 +113,19 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
     else:
         raise InputError(f"{path}: a catalogue is a .csv or a .jsonl file")
     items: list[BatchItem] = []
+    lines: dict[str, int] = {}
     for number, row in rows:
         item = _item(path, number, row)
         if isinstance(item, ImportProblem):
             problems.append(item)
+        elif item.key in lines:  # one key, one report: a second row would overwrite the first's
+            problems.append(
+                ImportProblem(
+                    str(path), number, "id", f"{item.key!r} is line {lines[item.key]}'s too"
+                )
+            )
         else:
+            lines[item.key] = number
             items.append(item)
     return items, problems
 
