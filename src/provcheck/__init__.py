@@ -56,6 +56,7 @@ from provcheck.registry import (
     Registry,
     RegistrySettings,
     SearchResult,
+    collect_records,
 )
 from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
 from provcheck.store import LocalStore, MirrorState
@@ -127,6 +128,7 @@ __all__ = [
     "acheck",
     "aresume",
     "check",
+    "collect_records",
     "fingerprinted",
     "import_file",
     "installed_registries",

@@ -11,22 +11,25 @@ in the messages.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import email.utils
 import json
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from provcheck._version import __version__
+from provcheck.description import ImageRef
 from provcheck.errors import (
     AuthenticationError,
     MalformedResponseError,
@@ -36,6 +39,7 @@ from provcheck.errors import (
     RegistryTimeoutError,
     RegistryUnavailableError,
     RejectedQueryError,
+    SearchPending,
     first_problem,
 )
 
@@ -47,6 +51,8 @@ __all__ = [
     "create_client",
     "error_for_status",
     "parse_retry_after",
+    "pending_if_unreachable",
+    "photograph_json",
     "poll",
     "search_budget_end",
 ]
@@ -253,6 +259,27 @@ async def poll(
             return answer
         await sleep(min(wait, left))
         wait = min(max_interval, wait * 1.5)
+
+
+@contextlib.contextmanager
+def pending_if_unreachable(accepted: str, handle: dict[str, JsonValue]) -> Iterator[None]:
+    """Around the wait for a request the service has already accepted (perhaps paid for):
+    failing to reach the service then is not a failed search but a pending one, with the handle
+    that takes it up again. `accepted` says what was accepted ("alr: search S-1 was submitted")."""
+    try:
+        yield
+    except (RegistryUnavailableError, RateLimitedError) as error:
+        raise SearchPending(
+            f"{accepted}, but its answer could not be fetched ({error}); resume it later",
+            handle=handle,
+        ) from error
+
+
+def photograph_json(image: ImageRef) -> dict[str, str]:
+    """A photograph as JSON services take it: its address, or its bytes in base64."""
+    if image.url is not None:
+        return {"url": image.url}
+    return {"data": base64.b64encode(image.read()).decode("ascii")}
 
 
 class HttpSession:

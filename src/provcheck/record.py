@@ -22,6 +22,15 @@ class RecordStatus(StrEnum):
     RECOVERED = "recovered"
     UNKNOWN = "unknown"
 
+    @classmethod
+    def parse(cls, text: str | None) -> RecordStatus:
+        """A register's status word as one of these; `unknown` for a word provcheck does not
+        know (a register's vocabulary grows; a record is not refused for it)."""
+        try:
+            return cls((text or "").strip().lower())
+        except ValueError:
+            return cls.UNKNOWN
+
 
 class Record(BaseModel):
     """One register's record of one object.

@@ -15,11 +15,11 @@ from __future__ import annotations
 import abc
 import os
 import re
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, overload
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
@@ -38,8 +38,11 @@ __all__ = [
     "Registry",
     "RegistrySettings",
     "SearchResult",
+    "collect_records",
     "env_var_name",
 ]
+
+T = TypeVar("T")
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
@@ -176,6 +179,28 @@ class SearchResult(Sequence[Record]):
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)
+
+
+def collect_records(
+    items: Iterable[T], to_record: Callable[[T], Record], *, label: Callable[[int], str]
+) -> tuple[list[Record], list[str]]:
+    """Records made of a service's items, and a warning for each item that is not one.
+
+    An item `to_record` refuses (a `ValueError` -- pydantic's `ValidationError` among them -- or a
+    `TypeError`) is left out, and the warning says which (`label(n)` for the n-th, from 1), where
+    and what: the rest of an answer is not lost for one bad item.
+    """
+    records: list[Record] = []
+    warnings: list[str] = []
+    for number, item in enumerate(items, start=1):
+        try:
+            records.append(to_record(item))
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            warnings.append(f"{label(number)} left out: {where or 'item'}: {problem}")
+        except (TypeError, ValueError) as error:
+            warnings.append(f"{label(number)} left out: item: {error}")
+    return records, warnings
 
 
 class Registry(abc.ABC):

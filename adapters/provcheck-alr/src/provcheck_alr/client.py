@@ -15,13 +15,12 @@ with growing waits up to `deadline` seconds. The answer becomes the outcome:
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
 
 from provcheck import (
     Access,
@@ -31,18 +30,16 @@ from provcheck import (
     MalformedResponseError,
     ObjectDescription,
     PaymentRequiredError,
-    RateLimitedError,
     Record,
     RecordStatus,
     Registry,
     RegistrySettings,
-    RegistryUnavailableError,
     RejectedQueryError,
     SearchPending,
     SearchResult,
+    collect_records,
 )
-from provcheck.errors import first_problem
-from provcheck.http import HttpSession, RetryPolicy, poll
+from provcheck.http import HttpSession, RetryPolicy, pending_if_unreachable, photograph_json, poll
 
 __all__ = ["AlrRegistry", "AlrSettings"]
 
@@ -198,20 +195,14 @@ class AlrRegistry(Registry):
             response = await self._http.request("GET", path)
             return self._http.parse_model(_Search, response)
 
-        try:
+        submitted = f"alr: search {search_id} was submitted"  # and paid for
+        with pending_if_unreachable(submitted, handle={"search_id": search_id}):
             search = await poll(
                 fetch,
                 lambda s: s.status in FINAL,
                 interval=self.settings.poll_interval,
                 deadline=self.settings.deadline,
             )
-        except (RegistryUnavailableError, RateLimitedError) as error:
-            # The search was accepted (and paid for); the service is out of reach for now.
-            raise SearchPending(
-                f"alr: search {search_id} was submitted, but its answer could not be fetched "
-                f"({error}); resume it later",
-                handle={"search_id": search_id},
-            ) from error
         if search.status in WAITING:
             raise SearchPending(
                 f"alr: search {search_id} is {search.status.replace('_', ' ')} with the "
@@ -249,15 +240,9 @@ class AlrRegistry(Registry):
                 )
             documents["certificate"] = search.certificate
             return SearchResult(documents=documents)
-        records, warnings = [], []
-        for number, match in enumerate(search.matches[:limit], start=1):
-            try:
-                records.append(self._record(match))
-            except ValidationError as error:
-                where, problem = first_problem(error)
-                warnings.append(
-                    f"match {number} of search {search.id} left out: {where}: {problem}"
-                )
+        records, warnings = collect_records(
+            search.matches[:limit], self._record, label=lambda n: f"match {n} of search {search.id}"
+        )
         return SearchResult(tuple(records), warnings=tuple(warnings), documents=documents)
 
     def _record(self, match: Mapping[str, JsonValue]) -> Record:
@@ -266,11 +251,10 @@ class AlrRegistry(Registry):
         images = [
             ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
         ]
-        status = found.status if found.status in set(RecordStatus) else RecordStatus.UNKNOWN
         return Record(
             registry=self.name,
             record_id=found.id,
-            status=RecordStatus(status),
+            status=RecordStatus.parse(found.status),
             description=ObjectDescription.model_validate({**found.object, "images": images}),
             date_of_loss=found.loss.date,  # parsed by the model
             place_of_loss=found.loss.place,
@@ -278,15 +262,9 @@ class AlrRegistry(Registry):
         )
 
     def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
-        photographs = [
-            {"url": image.url}
-            if image.url is not None
-            else {"data": base64.b64encode(image.read()).decode("ascii")}
-            for image in query.images
-        ]
         return {
             "object": query.text_fields(),
-            "photographs": photographs,
+            "photographs": [photograph_json(image) for image in query.images],
             "provenance": {
                 "current_owner": self.settings.current_owner,
                 "collection_type": self.settings.collection_type,

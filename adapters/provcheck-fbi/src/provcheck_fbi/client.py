@@ -41,8 +41,8 @@ from provcheck import (
     RegistryError,
     RegistrySettings,
     SearchResult,
+    collect_records,
 )
-from provcheck.errors import first_problem
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 
 __all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
@@ -110,8 +110,11 @@ class _Page(BaseModel):
     items: list[JsonValue]
 
 
-def record_from_item(item: Mapping[str, JsonValue], *, registry: str = "fbi") -> Record:
-    """An API item as a `Record`; `pydantic.ValidationError` if it is not an item."""
+def record_from_item(item: JsonValue, *, registry: str = "fbi") -> Record:
+    """An API item as a `Record`; `TypeError` if it is not an object, `pydantic.ValidationError`
+    if it is not an item."""
+    if not isinstance(item, dict):
+        raise TypeError(f"an item is an object, not {type(item).__name__}")
     found = _Item.model_validate(item)
     images = [
         ImageRef(
@@ -216,7 +219,7 @@ class FbiRegistry(Registry):
             found = await self._page({"sort_on": "modified", "sort_order": "desc"}, page)
             for item in found.items:
                 try:
-                    record = record_from_item(item, registry=self.name)  # type: ignore[arg-type]
+                    record = record_from_item(item, registry=self.name)
                 except (ValidationError, TypeError):
                     continue  # a malformed item cannot be mirrored; the next sync tries again
                 if since is not None and record.modified is not None and record.modified < since:
@@ -304,25 +307,15 @@ class FbiRegistry(Registry):
         page = 1
         while given < limit:
             found = await self._page(params, page)
-            for number, item in enumerate(found.items, start=1):
-                try:
-                    if not isinstance(item, dict):
-                        raise TypeError(f"an item is an object, not {type(item).__name__}")
-                    record = record_from_item(item, registry=self.name)
-                except (ValidationError, TypeError) as error:
-                    where, problem = (
-                        first_problem(error)
-                        if isinstance(error, ValidationError)
-                        else (None, str(error))
-                    )
-                    warnings.append(
-                        f"item {number} of page {page} left out: {where or 'item'}: {problem}"
-                    )
-                    continue
+            records, left_out = collect_records(
+                found.items,
+                lambda item: record_from_item(item, registry=self.name),
+                label=lambda n: f"item {n} of page {page}",  # noqa: B023  # used at once
+            )
+            warnings += left_out
+            for record in records[: limit - given]:
                 yield record
-                given += 1
-                if given >= limit:
-                    return
+            given += min(len(records), limit - given)
             if not found.items or page * self.settings.page_size >= found.total:
                 return
             page += 1

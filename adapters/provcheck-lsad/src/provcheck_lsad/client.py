@@ -17,7 +17,6 @@ request -- then polls with growing waits up to `deadline` seconds:
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import re
 import time
@@ -25,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
 
 from provcheck import (
     Access,
@@ -33,18 +32,16 @@ from provcheck import (
     Capabilities,
     ImageRef,
     ObjectDescription,
-    RateLimitedError,
     Record,
     RecordStatus,
     Registry,
     RegistrySettings,
-    RegistryUnavailableError,
     RejectedQueryError,
     SearchPending,
     SearchResult,
+    collect_records,
 )
-from provcheck.errors import first_problem
-from provcheck.http import HttpSession, RetryPolicy, poll
+from provcheck.http import HttpSession, RetryPolicy, pending_if_unreachable, photograph_json, poll
 
 __all__ = ["LsadRegistry", "LsadSettings"]
 
@@ -199,19 +196,14 @@ class LsadRegistry(Registry):
             response = await self._authorised("GET", f"/requests/{reference}")
             return self._http.parse_model(_Request, response)
 
-        try:
+        received = f"lsad: request {reference} was received"
+        with pending_if_unreachable(received, handle={"reference": reference}):
             request = await poll(
                 fetch,
                 lambda r: r.status in ("answered", "information_requested"),
                 interval=self.settings.poll_interval,
                 deadline=self.settings.deadline,
             )
-        except (RegistryUnavailableError, RateLimitedError) as error:
-            raise SearchPending(
-                f"lsad: request {reference} was received, but its answer could not be fetched "
-                f"({error}); resume it later",
-                handle={"reference": reference},
-            ) from error
         if request.status == "information_requested":
             question = request.question or "more information about the object"
             raise SearchPending(
@@ -237,15 +229,11 @@ class LsadRegistry(Registry):
                 "answered_at": answer.answered_at,
             },
         }
-        records, warnings = [], []
-        for number, match in enumerate(answer.matches[:limit], start=1):
-            try:
-                records.append(self._record(match))
-            except ValidationError as error:
-                where, problem = first_problem(error)
-                warnings.append(
-                    f"match {number} of {request.reference} left out: {where}: {problem}"
-                )
+        records, warnings = collect_records(
+            answer.matches[:limit],
+            self._record,
+            label=lambda n: f"match {n} of {request.reference}",
+        )
         return SearchResult(tuple(records), warnings=tuple(warnings), documents=documents)
 
     def _record(self, match: Mapping[str, JsonValue]) -> Record:
@@ -254,11 +242,10 @@ class LsadRegistry(Registry):
         images = [
             ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
         ]
-        status = found.status if found.status in set(RecordStatus) else RecordStatus.UNKNOWN
         return Record(
             registry=self.name,
             record_id=found.id,
-            status=RecordStatus(status),
+            status=RecordStatus.parse(found.status),
             description=ObjectDescription.model_validate({**found.object, "images": images}),
             date_of_loss=found.stolen.date,  # parsed by the model
             place_of_loss=found.stolen.place,
@@ -313,12 +300,6 @@ class LsadRegistry(Registry):
     # -- the request ----------------------------------------------------------------------
 
     def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
-        photographs = [
-            {"url": image.url}
-            if image.url is not None
-            else {"data": base64.b64encode(image.read()).decode("ascii")}
-            for image in query.images
-        ]
         requester = {
             "name": self.settings.requester_name,
             "email": self.settings.requester_email,
@@ -328,7 +309,7 @@ class LsadRegistry(Registry):
             "requester": requester,
             "purpose": self.settings.purpose,
             "object": query.text_fields(),
-            "photographs": photographs,
+            "photographs": [photograph_json(image) for image in query.images],
         }
 
     def _idempotency_key(self, *parts: str) -> str:
