@@ -40,7 +40,7 @@ from provcheck.errors import (
 )
 from provcheck.imaging import fingerprinted
 from provcheck.importing import CsvMapping, ImportProblem, ImportSummary, import_file, load_mapping
-from provcheck.local import LocalRegistry
+from provcheck.local import LocalRegistry, LocalSettings
 from provcheck.makers import AttributionQualifier, Maker, parse_makers
 from provcheck.matching import Matcher
 from provcheck.measurements import Dimension, Measurement, Unit, parse_measurements
@@ -90,6 +90,7 @@ __all__ = [
     "InvalidQueryError",
     "LocalFeatures",
     "LocalRegistry",
+    "LocalSettings",
     "LocalStore",
     "Maker",
     "MalformedResponseError",

@@ -402,13 +402,10 @@ def _command_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_path(args: argparse.Namespace) -> str | None:
+def _store_path(args: argparse.Namespace) -> Path:
     """The store `--store` names, else PROVCHECK_LOCAL_PATH, else the per-user default."""
-    return (
-        LocalSettings.load("local", path=args.store).path
-        if args.store
-        else LocalSettings.load("local").path
-    )
+    given = {"path": args.store} if args.store else {}
+    return LocalSettings.load("local", **given).store_path()
 
 
 def _progress() -> Progress:

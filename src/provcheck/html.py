@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,8 @@ from provcheck.candidate import CONTRADICTION, Candidate
 from provcheck.cases import CaseEntry, CaseVerification, EntryKind
 from provcheck.description import ImageRef
 from provcheck.errors import InputError
-from provcheck.imaging import load_image
+from provcheck.imaging import load_image, thumbnail_jpeg
+from provcheck.local import LocalSettings
 from provcheck.record import Record
 from provcheck.report import HEADLINES, CheckReport
 from provcheck.store import LocalStore
@@ -111,10 +111,8 @@ def _thumbnail(data: bytes, source: str) -> str | None:
         image = load_image(data, source=source, max_side=THUMBNAIL_SIDE * 2)
     except InputError:
         return None
-    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+    jpeg = thumbnail_jpeg(image, max_side=THUMBNAIL_SIDE, quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
 def _picture(image: ImageRef, source: ImageSource) -> _Picture:
@@ -129,7 +127,7 @@ def local_copies(store_path: str | Path | None = None) -> ImageSource:
     """Image bytes from the image itself (inline, or a readable file), else the local store's
     copy of it (kept at import or mirroring, by content digest). URLs are never fetched: a report
     is rendered offline, and a register's address is not to be trusted."""
-    path = Path(store_path) if store_path else LocalStore.default_path()
+    path = Path(store_path) if store_path else LocalSettings.load("local").store_path()
 
     def source(image: ImageRef) -> bytes | None:
         if image.data is not None or image.path is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from provcheck.description import ImageRef, ObjectDescription
@@ -38,6 +39,10 @@ FEATURE_RETRIEVAL_VOTES = 5
 
 class LocalSettings(RegistrySettings):
     path: str | None = None  # the store file; default: the per-user data folder
+
+    def store_path(self) -> Path:
+        """The store file these settings name: `path`, else the per-user default."""
+        return Path(self.path) if self.path else LocalStore.default_path()
 
 
 class LocalRegistry(Registry):

@@ -31,6 +31,7 @@ from provcheck import (
     DataSource,
     ImageRef,
     LocalRegistry,
+    LocalSettings,
     LocalStore,
     MirrorState,
     ObjectDescription,
@@ -275,8 +276,11 @@ class FbiRegistry(Registry):
             return store.mirror_state(self.name)
 
     def _store_path(self) -> Path:
-        chosen = self.settings.store or LocalRegistry().settings.path
-        return Path(chosen) if chosen else LocalStore.default_path()
+        return (
+            Path(self.settings.store)
+            if self.settings.store
+            else LocalSettings.load("local").store_path()
+        )
 
     async def _mirrored(self, query: ObjectDescription, *, limit: int) -> SearchResult:
         """The mirror's answer: the local store's search, kept to this register's records."""
