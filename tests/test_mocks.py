@@ -18,6 +18,7 @@ from provcheck.mocks import (
     IdempotencyConflict,
     IdempotencyKeys,
     PollPacing,
+    Refusal,
     in_process,
     installed_mocks,
     serve,
@@ -168,3 +169,17 @@ def test_polling_too_soon_is_told_how_long_to_wait() -> None:
     assert pacing.too_soon("S-1", now=10.5) == 2  # Retry-After: whole seconds, at least 1
     assert pacing.too_soon("S-2", now=10.5) is None  # each search has its own pace
     assert pacing.too_soon("S-1", now=12.6) is None
+
+
+def test_a_keyed_submission_is_refused_answered_again_or_new() -> None:
+    keys = IdempotencyKeys()
+    assert keys.submission("", b"{}", max_bytes=10, what="search") == Refusal(
+        400, "idempotency_key_required", "send an Idempotency-Key header"
+    )
+    too_large = keys.submission("k", b"x" * 11, max_bytes=10, what="search")
+    assert isinstance(too_large, Refusal) and too_large.status == 413
+    assert keys.submission("k", b"{}", max_bytes=10, what="search") is None
+    keys.remember("k", b"{}", "S-1")
+    assert keys.submission("k", b"{}", max_bytes=10, what="search") == "S-1"
+    reused = keys.submission("k", b"{ }", max_bytes=10, what="search")
+    assert isinstance(reused, Refusal) and reused.status == 409

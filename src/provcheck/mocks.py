@@ -61,6 +61,7 @@ __all__ = [
     "MockFactory",
     "MockService",
     "PollPacing",
+    "Refusal",
     "SeedRecords",
     "decode_photographs",
     "find_seed",
@@ -291,6 +292,12 @@ class SeedRecords:
     def by_id(self, record_id: str) -> Record | None:
         return next((r for r in self.records if r.record_id == record_id), None)
 
+    def image(self, record_id: str, index: int) -> bytes | None:
+        """The `index`-th picture of a record, as the service serves it; None if there is none."""
+        record = self.by_id(record_id)
+        file = self.image_file(record, index) if record is not None else None
+        return file.read_bytes() if file is not None and file.is_file() else None
+
     def image_file(self, record: Record, index: int) -> Path | None:
         """The file of a record's `index`-th image, if it is one of the seed's files."""
         images = record.description.images
@@ -387,6 +394,31 @@ class IdempotencyKeys:
 
     def remember(self, key: str, body: bytes, named: str) -> None:
         self._seen[key] = (hashlib.sha256(body).hexdigest(), named)
+
+    def submission(
+        self, key: str, body: bytes, *, max_bytes: int, what: str
+    ) -> str | Refusal | None:
+        """What every keyed submission is checked for first: a refusal (no key, a body too large,
+        the key reused for another body), or what the key named before (answer it again), or
+        None for a new submission."""
+        key = key.strip()
+        if not key or len(key) > 200:
+            return Refusal(400, "idempotency_key_required", "send an Idempotency-Key header")
+        if len(body) > max_bytes:
+            return Refusal(413, "too_large", f"a {what} may be {max_bytes:,} bytes")
+        try:
+            return self.known(key, body)
+        except IdempotencyConflict:
+            return Refusal(409, "idempotency_key_reused", f"that key sent a different {what}")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An answer a mock service gives instead of acting: its HTTP status, code and message."""
+
+    status: int
+    code: str
+    message: str
 
 
 @dataclass

@@ -43,10 +43,10 @@ from provcheck.errors import first_problem
 from provcheck.mocks import (
     FaultInjection,
     Faults,
-    IdempotencyConflict,
     IdempotencyKeys,
     MockService,
     PollPacing,
+    Refusal,
     SeedRecords,
     decode_photographs,
     find_seed,
@@ -125,15 +125,10 @@ class AlrService:
         if (refused := self._unauthorised(request)) is not None:
             return refused
         key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 200:
-            return _error(400, "idempotency_key_required", "send an Idempotency-Key header")
         body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"a search request may be {MAX_BODY_BYTES:,} bytes")
-        try:
-            known = self.keys.known(key, body)
-        except IdempotencyConflict:
-            return _error(409, "idempotency_key_reused", "that key sent a different search")
+        known = self.keys.submission(key, body, max_bytes=MAX_BODY_BYTES, what="search")
+        if isinstance(known, Refusal):
+            return _error(known.status, known.code, known.message)
         if known is not None:
             return JSONResponse(self._accepted(self.searches[known]), status_code=200)
         try:
@@ -193,11 +188,10 @@ class AlrService:
     async def image(self, request: Request) -> Response:
         if (refused := self._unauthorised(request)) is not None:
             return refused
-        record = self.seed.by_id(request.path_params["record_id"])
-        file = self.seed.image_file(record, request.path_params["index"]) if record else None
-        if file is None or not file.is_file():
+        data = self.seed.image(request.path_params["record_id"], request.path_params["index"])
+        if data is None:
             return _error(404, "not_found", "no such image")
-        return Response(file.read_bytes(), media_type="image/jpeg")
+        return Response(data, media_type="image/jpeg")
 
     async def account(self, request: Request) -> Response:
         if (refused := self._unauthorised(request)) is not None:

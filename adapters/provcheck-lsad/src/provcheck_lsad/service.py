@@ -48,6 +48,7 @@ from provcheck.mocks import (
     IdempotencyKeys,
     MockService,
     PollPacing,
+    Refusal,
     SeedRecords,
     decode_photographs,
     find_seed,
@@ -163,15 +164,10 @@ class LsadService:
         if (refused := self._unauthorised(request)) is not None:
             return refused
         key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 200:
-            return _error(400, "idempotency_key_required", "send an Idempotency-Key header")
         body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"a request may be {MAX_BODY_BYTES:,} bytes")
-        try:
-            known = self.keys.known(key, body)
-        except IdempotencyConflict:
-            return _error(409, "idempotency_key_reused", "that key sent a different request")
+        known = self.keys.submission(key, body, max_bytes=MAX_BODY_BYTES, what="request")
+        if isinstance(known, Refusal):
+            return _error(known.status, known.code, known.message)
         if known is not None:
             return JSONResponse(self._view(self.requests[known]), status_code=200)
         try:
@@ -248,11 +244,10 @@ class LsadService:
     async def image(self, request: Request) -> Response:
         if (refused := self._unauthorised(request)) is not None:
             return refused
-        record = self.seed.by_id(request.path_params["record_id"])
-        file = self.seed.image_file(record, request.path_params["index"]) if record else None
-        if file is None or not file.is_file():
+        data = self.seed.image(request.path_params["record_id"], request.path_params["index"])
+        if data is None:
             return _error(404, "not_found", "no such image")
-        return Response(file.read_bytes(), media_type="image/jpeg")
+        return Response(data, media_type="image/jpeg")
 
     # -- the unit's work ----------------------------------------------------------------------
 
