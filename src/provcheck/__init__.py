@@ -58,7 +58,7 @@ from provcheck.registry import (
     SearchResult,
     collect_records,
 )
-from provcheck.report import CheckReport, Conclusion, ReportVerification, verify_report
+from provcheck.report import CheckReport, Conclusion, Limitation, ReportVerification, verify_report
 from provcheck.store import LocalStore, MirrorState
 from provcheck.verification import LocalFeatures, local_features
 
@@ -76,6 +76,7 @@ __all__ = [
     "CaseVerification",
     "CheckReport",
     "Conclusion",
+    "Limitation",
     "ConfigurationError",
     "CsvMapping",
     "DataSource",

@@ -47,7 +47,7 @@ from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referra
 from provcheck.plugins import installed_registries, plugin_version, registry_class
 from provcheck.record import Record
 from provcheck.registry import Access, Registry, SearchResult
-from provcheck.report import CheckReport, conclude, verify_report
+from provcheck.report import CheckReport, Limitation, conclude, verify_report
 from provcheck.userfiles import load_json, read_text
 from provcheck.verification import (
     GeometricMatch,
@@ -69,7 +69,9 @@ QueryLike = ObjectDescription | Mapping[str, Any]
 RegistriesLike = str | Registry | Sequence[str | Registry] | None
 
 
-def _as_query(query: QueryLike) -> ObjectDescription:
+def _as_query(query: QueryLike, limitations: list[Limitation]) -> ObjectDescription:
+    """The query validated, its photographs fingerprinted; what could not be compared is added
+    to `limitations`."""
     if isinstance(query, ObjectDescription):
         description = query
     else:
@@ -345,7 +347,8 @@ async def acheck(
     register's own timeout setting. Returns the sealed `CheckReport`.
     """
     # Decoding photographs is slow work: keep it off the event loop.
-    description = await asyncio.to_thread(_as_query, query)
+    limitations: list[Limitation] = []
+    description = await asyncio.to_thread(_as_query, query, limitations)
     photographs = await asyncio.to_thread(_photographs, description)
     if limit < 1:
         raise InvalidQueryError(f"limit must be at least 1, not {limit}")
@@ -368,7 +371,7 @@ async def acheck(
             *(s.registry.aclose() for s in selected if s.owned and s.registry is not None),
             return_exceptions=True,
         )
-    return _report(description, outcomes, matcher, created)
+    return _report(description, outcomes, matcher, created, limitations=tuple(limitations))
 
 
 def _report(
@@ -378,6 +381,7 @@ def _report(
     created: datetime,
     resumes: str | None = None,
     reply: str | None = None,
+    limitations: tuple[Limitation, ...] = (),
 ) -> CheckReport:
     versions = {"provcheck": __version__, "python": platform.python_version()}
     for outcome in outcomes:
@@ -387,9 +391,10 @@ def _report(
         report_id=str(uuid.uuid4()),
         created_at=created,
         query=query,
-        conclusion=conclude(outcomes, matcher.match_threshold),
+        conclusion=conclude(outcomes, matcher.match_threshold, limitations),
         match_threshold=matcher.match_threshold,
         outcomes=outcomes,
+        limitations=limitations,
         versions=versions,
         resumes=resumes,
         reply=reply,
@@ -470,7 +475,9 @@ async def aresume(
             *(s.registry.aclose() for s in selected.values() if s.owned and s.registry),
             return_exceptions=True,
         )
-    return _report(earlier.query, outcomes, matcher, created, earlier.digest, reply)
+    return _report(
+        earlier.query, outcomes, matcher, created, earlier.digest, reply, earlier.limitations
+    )
 
 
 def check(

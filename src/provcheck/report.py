@@ -23,6 +23,7 @@ __all__ = [
     "HEADLINES",
     "CheckReport",
     "Conclusion",
+    "Limitation",
     "ReportVerification",
     "conclude",
     "verify_report",
@@ -48,11 +49,31 @@ HEADLINES = {
 }
 
 
-def conclude(outcomes: tuple[RegistryOutcome, ...], match_threshold: float) -> Conclusion:
-    """The conclusion rule: a match anywhere wins; "no match found" only when every register searched."""
+class Limitation(BaseModel):
+    """Something given for the check that was not compared, or a query too thin to rule anything
+    out: the check cannot support "no match found" while it stands.
+
+    `kind` is a short word (`photograph-not-compared`, `query-too-thin`), `subject` what it is
+    about (a photograph's location, the query), `message` what happened and what to do.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    subject: str
+    message: str
+
+
+def conclude(
+    outcomes: tuple[RegistryOutcome, ...],
+    match_threshold: float,
+    limitations: tuple[Limitation, ...] = (),
+) -> Conclusion:
+    """The conclusion rule: a match anywhere wins; "no match found" only when every register
+    was searched and everything given was compared."""
     if any(c.score >= match_threshold for o in outcomes for c in o.candidates):
         return Conclusion.POSSIBLE_MATCH
-    if outcomes and all(o.state is OutcomeState.SEARCHED for o in outcomes):
+    if outcomes and not limitations and all(o.state is OutcomeState.SEARCHED for o in outcomes):
         return Conclusion.NO_MATCH_FOUND
     return Conclusion.INCOMPLETE
 
@@ -69,6 +90,8 @@ class CheckReport(BaseModel):
     conclusion: Conclusion
     match_threshold: float
     outcomes: tuple[RegistryOutcome, ...]
+    # What was given and not compared, or why the query cannot rule anything out.
+    limitations: tuple[Limitation, ...] = ()
     versions: dict[str, str]
     caveat: str = CAVEAT
     # The digest of the report this one resumed (its pending searches answered since), and the
