@@ -85,7 +85,7 @@ def show(label: str, report: provcheck.CheckReport) -> None:
 
 def main() -> None:
     lamp = {"title": "Acorn", "maker": "Tiffany", "period": "1906"}
-    harbour = {"title": "Harbour at dusk"}
+    harbour = {"title": "Harbour at dusk", "maker": "Jan Vermeulen", "period": "1952"}
     show("lamp, our losses", provcheck.check(lamp, [OurLosses()]))
     show("harbour, our losses", provcheck.check(harbour, [OurLosses()]))
     show(

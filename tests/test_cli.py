@@ -48,7 +48,16 @@ def test_check_possible_match_exits_1(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_check_no_match_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", "--title", "Harbour at dusk", "--registry", "acorns")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--title",
+        "Harbour at dusk",
+        "--maker",
+        "Vermeulen",
+        "--registry",
+        "acorns",
+    )
     assert code == 0
     assert out.startswith("NO MATCH FOUND")
     assert "does not" in out  # the caveat: absence is not proof of good title
@@ -156,7 +165,18 @@ def test_registries_lists_access_and_settings_without_secrets(
 
 def test_verify(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     target = tmp_path / "r.json"
-    run(capsys, "check", "--title", "Acorn", "--registry", "acorns", "--out", str(target))
+    run(
+        capsys,
+        "check",
+        "--title",
+        "Acorn",
+        "--maker",
+        "Tiffany",
+        "--registry",
+        "acorns",
+        "--out",
+        str(target),
+    )
     code, out, _ = run(capsys, "verify", str(target))
     assert code == 0 and "digest verified" in out
     data = json.loads(target.read_text(encoding="utf-8"))

@@ -30,7 +30,7 @@ def test_import_then_check_finds_the_record(
     assert code == 0
     assert out.strip() == (
         f"Imported 4,523 records from {NSAF} into {private_store}: "
-        "4,523 added, 0 updated, 0 skipped (fbi: 4,523)"
+        "4,523 added, 0 updated, 0 skipped (fbi: 4,523); 4,523 rows read, 6 repeated ids numbered"
     )
     code, out, _ = run(
         capsys,
@@ -48,8 +48,12 @@ def test_import_then_check_finds_the_record(
     assert report["conclusion"] == "possible-match"
     assert report["outcomes"][0]["candidates"][0]["record"]["record_id"] == "hysterical-venus"
 
-    code, out, _ = run(capsys, "check", "--title", "Zyzzyva quokka", "--registry", "local")
+    code, out, _ = run(
+        capsys, "check", "--title", "Zyzzyva quokka", "--maker", "Vermeulen", "--registry", "local"
+    )
     assert code == 0 and out.startswith("NO MATCH FOUND")
+    code, out, _ = run(capsys, "check", "--title", "Zyzzyva quokka", "--registry", "local")
+    assert code == 3 and "too little to rule a record out" in out  # one field rules out nothing
 
     code, out, _ = run(capsys, "local", "stats")
     assert code == 0
@@ -95,7 +99,7 @@ def test_bad_import_gets_one_line_and_exit_2(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["local", "import", "missing.jsonl"], "missing.jsonl: cannot read the import file"),
+        (["local", "import", "missing.jsonl"], "missing.jsonl: no such import file"),
         (["local", "import", str(NSAF)], "needs --mapping"),
         (
             ["local", "import", str(NSAF), "--mapping", "nope"],
@@ -109,7 +113,7 @@ def test_bad_import_gets_one_line_and_exit_2(
             ["check", "--image", str(FIXTURES / "nsaf" / "README.md"), "--registry", "local"],
             "README.md: not a readable image",
         ),
-        (["verify", "missing.json"], "missing.json: cannot read the report"),
+        (["verify", "missing.json"], "missing.json: no such report file"),
     ],
 )
 def test_bad_input_one_line_nonzero(

@@ -98,7 +98,8 @@ def test_a_hit_is_a_possible_match() -> None:
 
 
 def test_searched_everywhere_without_a_match_is_no_match_found() -> None:
-    report = provcheck.check({"title": "Harbour at dusk"}, [acorn_register(), Scripted(lambda: [])])
+    harbour = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
+    report = provcheck.check(harbour, [acorn_register(), Scripted(lambda: [])])
     assert [o.state for o in report.outcomes] == [OutcomeState.SEARCHED, OutcomeState.SEARCHED]
     assert report.conclusion is Conclusion.NO_MATCH_FOUND
 

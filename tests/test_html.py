@@ -76,14 +76,15 @@ def test_notebooks_show_the_same_views(report: CheckReport) -> None:
 
 def test_check_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.html"
+    assert main(["local", "import", str(FIXTURES / "sample-register" / "records.jsonl")]) == 0
     code = main(
-        ["check", "--title", "Nothing like it", "--registry", "local", "--format", "html",
-         "--out", str(out)]
+        ["check", "--title", "Nothing like it", "--maker", "Jan Vermeulen", "--registry", "local",
+         "--format", "html", "--out", str(out)]
     )  # fmt: skip
     assert code == 0
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "NO MATCH FOUND" in page
-    assert f"Report written to {out}" in capsys.readouterr().out
+    assert f"Report written to {out.with_suffix('.json')} and {out}" in capsys.readouterr().out
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

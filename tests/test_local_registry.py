@@ -115,11 +115,13 @@ def test_a_reworded_description_finds_the_lamp(sample_store: Path) -> None:
     assert report.conclusion is Conclusion.POSSIBLE_MATCH
 
 
-def test_an_empty_store_is_searched_with_a_warning(tmp_path: Path) -> None:
-    report = provcheck.check({"title": "x"}, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
+def test_an_empty_store_proves_nothing(tmp_path: Path) -> None:
+    query = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
+    report = provcheck.check(query, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
     outcome = report.outcome("local")
-    assert outcome.state is OutcomeState.SEARCHED
-    assert outcome.warnings and "is empty" in outcome.warnings[0]
+    assert outcome.state is OutcomeState.SKIPPED
+    assert outcome.reason and "holds no records" in outcome.reason
+    assert report.conclusion is Conclusion.INCOMPLETE
 
 
 def test_local_is_installed_through_the_entry_point(private_store: Path) -> None:

@@ -67,5 +67,5 @@ def test_unreadable_input_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "other.json").write_text('{"a": 1}', encoding="utf-8")
     with pytest.raises(InputError, match="no 'digest'"):
         verify_report(tmp_path / "other.json")
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="no such report file"):
         verify_report(tmp_path / "missing.json")

@@ -138,4 +138,4 @@ def test_the_cli_refuses_a_report_with_nothing_pending(
     err = capsys.readouterr().err
     assert err.startswith("provcheck: error: report ") and "no pending searches" in err
     assert main(["resume", str(tmp_path / "missing.json")]) == 2
-    assert "cannot read the report: No such file" in capsys.readouterr().err
+    assert "no such report file" in capsys.readouterr().err

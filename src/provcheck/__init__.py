@@ -59,6 +59,7 @@ from provcheck.registry import (
     collect_records,
 )
 from provcheck.report import CheckReport, Conclusion, Limitation, ReportVerification, verify_report
+from provcheck.signing import Signature, SigningKey, sign_report
 from provcheck.store import LocalStore, MirrorState
 from provcheck.verification import LocalFeatures, local_features
 
@@ -125,6 +126,8 @@ __all__ = [
     "ReportVerification",
     "SearchPending",
     "SearchResult",
+    "Signature",
+    "SigningKey",
     "Unit",
     "__version__",
     "acheck",
@@ -145,5 +148,6 @@ __all__ = [
     "registry_class",
     "resume",
     "run_batch",
+    "sign_report",
     "verify_report",
 ]

@@ -3,23 +3,35 @@
 A catalogue is a CSV file (a header of Object ID fields, or their common names: artist, date,
 medium, dimensions, photo, lot, ...) or a JSON Lines file (one object per line). Photographs are
 paths relative to the catalogue, or URLs, several separated by `;`. Each object's key is its `id`
-column when it has one, else the digest of its description.
+column when it has one (kept as written, in the journal and the summary), else the digest of its
+description. Its report's file name is made from the key but safe, bounded and unique: a key that
+is not a short plain name gets a digest of itself appended (`reports/lot-12-3f9a...json`).
 
 Objects are checked a few at a time against registers opened once; each finished object's
 report is written, then a line appended to the journal (`journal.jsonl`). A batch run again --
 after an interruption, or simply twice -- skips every object the journal names, so no finished
 search is repeated (a paid one above all). The summary (CSV and HTML) lists the objects by
 concern: possible matches first, best score first, then the incomplete, then the rest.
+
+One batch writes to a folder at a time: a run holds a lock on `DIR/batch.lock`, and a second run
+into the same folder stops at once, before checking anything. Nothing is written through a
+symbolic link placed in the folder (the journal, the reports, the summaries, the lock): such a link
+stops the run with one line. The CSV summary is safe to open in a spreadsheet: a cell that would
+start a formula (`=`, `+`, `-`, `@`, a tab, a carriage return) is prefixed with `'`, as OWASP
+recommends, and every cell is quoted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import json
+import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,14 +41,14 @@ from pydantic import ValidationError
 
 from provcheck.description import ObjectDescription
 from provcheck.engine import acheck
-from provcheck.errors import InputError, first_problem
+from provcheck.errors import InputError, ProvcheckError, first_problem
 from provcheck.html import render_batch_summary
-from provcheck.importing import ImportProblem
+from provcheck.importing import ImportProblem, read_csv
 from provcheck.registry import Registry
 from provcheck.report import CheckReport, Conclusion
 from provcheck.userfiles import load_json, read_text, write_atomically
 
-__all__ = ["BatchItem", "BatchSummary", "read_catalogue", "run_batch"]
+__all__ = ["BatchItem", "BatchSummary", "read_catalogue", "report_name", "run_batch"]
 
 # Column names people use, as the Object ID fields they mean.
 COLUMN_NAMES = {
@@ -55,7 +67,13 @@ COLUMN_NAMES = {
     "images": "images", "image": "images", "photo": "images", "photos": "images",
     "photograph": "images", "photographs": "images",
 }  # fmt: skip
-_SAFE_KEY = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# A key used as its report's file name as it is: short, lower-case (folders that ignore case),
+# and not ending like a name made from a digest (so the two kinds never meet).
+_PLAIN_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+_DIGEST_END = re.compile(r"-[0-9a-f]{16}$")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOCK_NAME = "batch.lock"
 _CONCERN = {Conclusion.POSSIBLE_MATCH: 0, Conclusion.INCOMPLETE: 1, Conclusion.NO_MATCH_FOUND: 2}
 
 
@@ -77,6 +95,9 @@ class BatchSummary:
     skipped_finished: int = 0
     by_conclusion: dict[str, int] = field(default_factory=dict)
     problems: list[ImportProblem] = field(default_factory=list)
+    # Objects whose check could not be made (key -> why): not journaled, so a run again retries
+    # them; one object's trouble never stops the others.
+    failed: dict[str, str] = field(default_factory=dict)
 
 
 def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
@@ -85,14 +106,21 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[ImportProblem] = []
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        unknown = [c for c in reader.fieldnames or [] if c.strip().lower() not in COLUMN_NAMES]
+        header, found = read_csv(path, text)
+        unknown = [c for c in header if c.strip().lower() not in COLUMN_NAMES]
         if unknown:
             raise InputError(
                 f"{path}:1: column {unknown[0]!r} is not an Object ID field; name columns "
                 f"title, maker, period, measurements, materials, images, id, ... (see --help)"
             )
-        for number, row in enumerate(reader, start=2):
+        for number, row in found:
+            if None in row:  # more fields than the header names
+                problems.append(
+                    ImportProblem(
+                        str(path), number, None, "the row has more fields than the header"
+                    )
+                )
+                continue
             rows.append((number, {COLUMN_NAMES[k.strip().lower()]: v for k, v in row.items()}))
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
         for number, line in enumerate(text.splitlines(), start=1):
@@ -151,12 +179,80 @@ def _item(path: Path, number: int, row: dict[str, Any]) -> BatchItem | ImportPro
         return ImportProblem(str(path), number, where, problem)
     if query.is_empty:
         return ImportProblem(str(path), number, None, "describes nothing")
-    return BatchItem(
-        _SAFE_KEY.sub("-", key) or query.digest().removeprefix("sha256:")[:16], number, query
-    )
+    return BatchItem(key or query.digest().removeprefix("sha256:")[:16], number, query)
+
+
+def report_name(key: str) -> str:
+    """The file name of an object's report: the key itself when it is a short plain name, else a
+    readable part of it and a digest of the whole key (bounded, and unique to the key)."""
+    if _PLAIN_KEY.fullmatch(key) and not _DIGEST_END.search(key):
+        return f"{key}.json"
+    readable = _UNSAFE.sub("-", key).strip("-.")[:48].rstrip("-.") or "object"
+    return f"{readable}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise InputError(
+            f"{path} is a symbolic link; a batch writes nothing through a link in its folder: "
+            "remove the link, or choose another --out"
+        )
+
+
+@contextmanager
+def _folder_lock(out: Path) -> Iterator[None]:
+    """Hold the folder's lock for the run, or stop at once: two batches writing into one folder
+    would each check every object (and pay twice for a paid search)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one batch per folder is left to the user
+        yield
+        return
+    lock = out / LOCK_NAME
+    _refuse_link(lock)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(lock, flags, 0o644)
+    except OSError as error:
+        raise InputError(f"{lock}: cannot open the batch's lock: {error.strerror}") from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise InputError(
+                f"another batch is writing to {out} (pid {holder}); wait for it or choose "
+                "another --out"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(descriptor, 0)
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line to the journal, never through a symbolic link put in its place."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags, 0o644)
+    except OSError as error:
+        _refuse_link(path)  # O_NOFOLLOW's ELOOP, said plainly
+        raise InputError(f"{path}: cannot write the journal: {error.strerror}") from None
+    with os.fdopen(descriptor, "a", encoding="utf-8") as file:
+        file.write(line)
+
+
+def _write_file(path: Path, text: str) -> None:
+    _refuse_link(path)
+    write_atomically(path, text)
 
 
 def _finished(journal: Path) -> dict[str, dict[str, Any]]:
+    _refuse_link(journal)
     if not journal.is_file():
         return {}
     finished = {}
@@ -185,24 +281,63 @@ async def run_batch(
     `registries` are opened instances, shared by every check (so one register's throttling and
     concurrency limits hold across the batch), or names (opened for each check).
     """
-    (out / "reports").mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(out):
+        return await _run_batch(
+            items,
+            registries,
+            out,
+            concurrency=concurrency,
+            limit=limit,
+            timeout=timeout,
+            progress=progress,
+        )
+
+
+async def _run_batch(
+    items: Sequence[BatchItem],
+    registries: Sequence[Registry | str],
+    out: Path,
+    *,
+    concurrency: int,
+    limit: int,
+    timeout: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> BatchSummary:
+    reports = out / "reports"
+    _refuse_link(reports)
+    reports.mkdir(exist_ok=True)
     journal = out / "journal.jsonl"
     finished = _finished(journal)
     summary = BatchSummary(objects=len(items))
     todo = [item for item in items if item.key not in finished]
+    # Every file the run will write, before any object is checked: a link stops it here.
+    for path in [out / "summary.csv", out / "summary.html"] + [
+        reports / report_name(item.key) for item in todo
+    ]:
+        _refuse_link(path)
     summary.skipped_finished = len(items) - len(todo)
     slots = asyncio.Semaphore(max(1, concurrency))
     done = 0
 
     async def one(item: BatchItem) -> None:
         nonlocal done
-        async with slots:
-            report = await acheck(item.query, list(registries), limit=limit, timeout=timeout)
-        target = out / "reports" / f"{item.key}.json"
-        write_atomically(target, report.to_json() + "\n")
+        try:
+            async with slots:
+                report = await acheck(item.query, list(registries), limit=limit, timeout=timeout)
+        except ProvcheckError as error:
+            summary.failed[item.key] = str(error)
+            return
+        except Exception as error:  # a bug: said as one, for this object alone
+            summary.failed[item.key] = (
+                f"internal error (a bug in provcheck): {type(error).__name__}: {error}"
+            )
+            return
+        target = reports / report_name(item.key)
+        _write_file(target, report.to_json() + "\n")
         entry = _journal_entry(item, report, target.relative_to(out))
-        with journal.open("a", encoding="utf-8") as file:  # after the report: never a journal
-            file.write(json.dumps(entry, ensure_ascii=False) + "\n")  # line without its report
+        # After the report: never a journal line without its report.
+        _append_line(journal, json.dumps(entry, ensure_ascii=False) + "\n")
         finished[item.key] = entry
         summary.checked += 1
         done += 1
@@ -257,10 +392,18 @@ def _write_summary(out: Path, entries: list[dict[str, Any]]) -> None:
         "report",
     ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     for entry in ordered:
         registers = "; ".join(f"{k} {v}" for k, v in entry["registers"].items())
-        writer.writerow([registers if c == "registers" else entry.get(c) for c in columns])
-    write_atomically(out / "summary.csv", buffer.getvalue())
-    write_atomically(out / "summary.html", render_batch_summary(ordered))
+        row = [registers if c == "registers" else entry.get(c) for c in columns]
+        writer.writerow([_inert_cell(value) for value in row])
+    _write_file(out / "summary.csv", buffer.getvalue())
+    _write_file(out / "summary.html", render_batch_summary(ordered))
+
+
+def _inert_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text, never runs: catalogue and register data may start with
+    `=HYPERLINK(...)`, `@SUM(...)`, `+cmd`, `-2+3`; OWASP's remedy is a leading `'`."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text

@@ -48,6 +48,11 @@ class Candidate(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     band: Band
     evidence: tuple[Evidence, ...] = ()
+    # The same object as recorded elsewhere in this register's results (its listing imported
+    # from a file, and its mirror; `registry:record_id` keys), judged with it: this candidate is
+    # the best-scoring of them. Left out of the JSON when empty, so that a report written before
+    # the field existed keeps its digest.
+    also_recorded_as: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
 
     def _repr_html_(self) -> str:
         from provcheck.html import render_candidate  # the page's module needs this one first

@@ -1,6 +1,7 @@
 """The `provcheck` command: a thin layer over the library.
 
-Exit codes (DESIGN.md): 0 no match found, 1 possible match, 3 incomplete, 2 usage or input error.
+Exit codes (DESIGN.md): 0 no match found, 1 possible match, 3 incomplete, 2 usage or input error;
+70 an internal error (a bug in provcheck).
 An expected error prints one line -- what was wrong, where, what to do -- and no traceback.
 """
 
@@ -9,10 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import difflib
 import json
+import os
 import shlex
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,6 @@ from provcheck.errors import (
     RegistryError,
     first_problem,
 )
-from provcheck.html import local_copies, render_case
 from provcheck.importing import import_file, load_mapping
 from provcheck.local import LocalSettings
 from provcheck.mirroring import MirrorSummary, mirror
@@ -43,8 +47,9 @@ from provcheck.plugins import installed_registries, open_registry
 from provcheck.record import Record
 from provcheck.registry import Registry, env_var_name
 from provcheck.report import CheckReport, Conclusion, verify_report
+from provcheck.signing import SigningKey, configured_key, default_key_path, sign_report
 from provcheck.store import LocalStore
-from provcheck.terminal import render_report
+from provcheck.terminal import PrintableStream, printable, render_report
 from provcheck.userfiles import write_atomically
 
 __all__ = ["main"]
@@ -53,6 +58,7 @@ EXIT_NO_MATCH = 0
 EXIT_POSSIBLE_MATCH = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+EXIT_INTERNAL_ERROR = 70  # sysexits' EX_SOFTWARE: a bug in provcheck, whatever the input
 _EXIT_FOR = {
     Conclusion.NO_MATCH_FOUND: EXIT_NO_MATCH,
     Conclusion.POSSIBLE_MATCH: EXIT_POSSIBLE_MATCH,
@@ -93,8 +99,14 @@ def _load_query(args: argparse.Namespace) -> ObjectDescription:
                 data.pop("maker_text", None)
             data[name] = value
     for image in args.image or []:
-        if not image.startswith(("http://", "https://")) and not Path(image).is_file():
+        if image.startswith(("http://", "https://")):
+            continue
+        if not Path(image).exists():
             raise InputError(f"--image {image}: no such file")
+        if not Path(image).is_file():
+            raise InputError(
+                f"--image {image}: not a regular file (a folder, device or FIFO); give a photograph"
+            )
     if args.image:
         data["images"] = [*data.get("images", []), *args.image]
     try:
@@ -119,39 +131,137 @@ def _searching(what: str) -> Iterator[None]:
         yield
 
 
+def _writable_file(path: Path, option: str) -> Path:
+    """`path` if a file can be written there, checked before any register is asked: a paid or
+    submitted search whose report cannot then be written is lost."""
+    if path.is_dir():
+        raise InputError(
+            f"{option} {path}: is a folder; give a file name in it, e.g. {path / 'report.json'}"
+        )
+    _writable_folder(path.parent, option, path)
+    return path
+
+
+def _writable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
+    """`folder` if files can be written in it (made if missing), checked before any work."""
+    given = given or folder
+    existing = folder
+    while not existing.exists():
+        if existing.is_symlink():
+            raise InputError(f"{option} {given}: {existing} is a broken link")
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(
+            f"{option} {given}: {existing} is a file, not a folder; choose another place"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{option} {given}: cannot write in {existing} (permission denied); choose another place"
+        )
+    return folder
+
+
+def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """Where `check --out` writes the JSON report and, with `--format html`, the page beside it:
+    the page never without the JSON that `provcheck verify` checks."""
+    if not args.out:
+        return None, None
+    out = _writable_file(Path(args.out), "--out")
+    if args.format != "html":
+        return out, None
+    json_path = out.with_suffix(".json")
+    if json_path == out:
+        return out, _writable_file(out.with_suffix(".html"), "--out")
+    return _writable_file(json_path, "--out"), out
+
+
+def _require_case(args: argparse.Namespace) -> None:
+    """The case a check is to go into exists: said before any register is asked."""
+    if not _store_path(args).is_file():
+        raise InputError(
+            f"--case {args.case}: there is no local store at {_store_path(args)}, so no cases yet; open one with `provcheck case new TITLE`"
+        )
+    store, cases = _cases(args)
+    with store:
+        known = [case_id for case_id, _, _ in cases.cases()]
+    if args.case not in known:
+        raise InputError(
+            f"--case {args.case}: no such case (latest: {', '.join(known[-5:]) or 'none yet'}); "
+            "`provcheck case list` shows them, `provcheck case new TITLE` opens one"
+        )
+
+
 def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
-    with _searching("Searching the registers"):
-        report = check(query, args.registry or None, limit=args.limit, timeout=args.timeout)
+    json_path, html_path = _report_paths(args)
+    key = _signing_key(args)  # a key that cannot be read is said before any register is asked
+    if args.case:
+        _require_case(args)
+        with LocalStore(_store_path(args)) as store:
+            CaseFile(store, key=key).writable(args.case)
+    names: list[str] = args.registry or list(installed_registries())
+    local = open_registry("local", path=args.store) if args.store and "local" in names else None
+    chosen = [local if name == "local" and local is not None else name for name in names]
+    try:
+        with _searching("Searching the registers"):
+            report = check(query, chosen, limit=args.limit, timeout=args.timeout)
+    finally:
+        if local is not None:
+            asyncio.run(local.aclose())
+    if key is not None:
+        report = sign_report(report, key)
     if args.case:
         with LocalStore(_store_path(args)) as store:
-            entry = CaseFile(store).add_check(args.case, report)
+            entry = CaseFile(store, key=key).add_check(args.case, report)
         print(f"Case {entry.case_id}: entry {entry.sequence} (check) added", file=sys.stderr)
     if args.format == "html" and not args.out:
         print(report.to_html())
         return _EXIT_FOR[report.conclusion]
-    if args.out:
-        text = report.to_html() if args.format == "html" else report.to_json() + "\n"
-        write_atomically(Path(args.out), text)
+    if json_path is not None:
+        write_atomically(json_path, report.to_json() + "\n")
+    if html_path is not None:
+        write_atomically(html_path, report.to_html())
+    saved = [str(p) for p in (json_path, html_path) if p is not None]
     if args.json:
         print(report.to_json())
     else:
-        print(render_report(report, saved_as=args.out))
-        if args.out:
-            print(f"Report written to {args.out}")
+        print(render_report(report, saved_as=str(json_path) if json_path else None))
+        if saved:
+            print(f"Report written to {' and '.join(saved)}")
     return _EXIT_FOR[report.conclusion]
 
 
+def _resumed_path(report: Path) -> Path:
+    """Where a resumed report goes by default: beside the one it resumes, never over it (the new
+    report cites the old one's digest; both are the record)."""
+    for number in range(1, 1000):
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = report.with_name(f"{report.stem}.resumed{suffix}{report.suffix or '.json'}")
+        if not candidate.exists():
+            return candidate
+    raise InputError(f"{report}: too many resumed reports beside it; give --out FILE")
+
+
 def _command_resume(args: argparse.Namespace) -> int:
+    given = Path(args.report)
+    out = Path(args.out) if args.out else _resumed_path(given)
+    if out.exists() and given.exists() and out.resolve() == given.resolve():
+        raise InputError(
+            f"--out {args.out}: is the report being resumed; the new report cites it, so both "
+            "are kept: give another file"
+        )
+    _writable_file(out, "--out")
+    key = _signing_key(args)
     with _searching("Asking the registers for their answers"):
-        report = resume(args.report, reply=args.reply, limit=args.limit, timeout=args.timeout)
-    out = args.out or args.report
-    write_atomically(Path(out), report.to_json() + "\n")
+        report = resume(given, reply=args.reply, limit=args.limit, timeout=args.timeout)
+    if key is not None:
+        report = sign_report(report, key)
+    write_atomically(out, report.to_json() + "\n")
     if args.json:
         print(report.to_json())
     else:
-        print(render_report(report, saved_as=out))
-        print(f"Report written to {out}")
+        print(render_report(report, saved_as=str(out)))
+        print(f"Report written to {out} (the report it resumes, {given}, is kept as it was)")
     return _EXIT_FOR[report.conclusion]
 
 
@@ -191,6 +301,8 @@ def _command_mock_list(args: argparse.Namespace) -> int:
 
 def _command_batch(args: argparse.Namespace) -> int:
     path = Path(args.catalogue)
+    _writable_folder(Path(args.out), "--out")
+    key = _signing_key(args)
     items, problems = read_catalogue(path)
     if problems and not args.skip_bad:
         more = f" (and {len(problems) - 1} more bad rows)" if len(problems) > 1 else ""
@@ -198,11 +310,12 @@ def _command_batch(args: argparse.Namespace) -> int:
             f"{problems[0]}{more}; nothing was checked: fix the file, or use --skip-bad"
         )
     for problem in problems:
-        print(f"skipped {problem}", file=sys.stderr)
+        print(printable(f"skipped {problem}"), file=sys.stderr)
     registries: list[Registry | str] = []
     for name in args.registry or list(installed_registries()):
+        settings = {"path": args.store} if name == "local" and args.store else {}
         try:
-            registries.append(open_registry(name))
+            registries.append(open_registry(name, **settings))
         except ConfigurationError:
             registries.append(name)  # each check reports it as failed, with the reason
     opened = [r for r in registries if isinstance(r, Registry)]
@@ -224,24 +337,72 @@ def _command_batch(args: argparse.Namespace) -> int:
                 await asyncio.gather(*(r.aclose() for r in opened), return_exceptions=True)
 
     summary = asyncio.run(run())
+    if key is not None:
+        _sign_reports(Path(args.out) / "reports", key)
     counts = ", ".join(f"{n} {c}" for c, n in sorted(summary.by_conclusion.items()))
     print(
         f"Checked {summary.checked} of {summary.objects} objects ({summary.skipped_finished} "
         f"already finished, not checked again): {counts or 'none'}. Reports in "
         f"{args.out}/reports; summary {args.out}/summary.csv and {args.out}/summary.html"
     )
+    for lot, why in summary.failed.items():
+        print(printable(f"not checked: {lot}: {why}"), file=sys.stderr)
+    if summary.failed:
+        print(
+            f"{len(summary.failed)} objects could not be checked; run the same command again "
+            "to retry them (the finished ones are not checked again)",
+            file=sys.stderr,
+        )
     if summary.by_conclusion.get(Conclusion.POSSIBLE_MATCH.value):
         return EXIT_POSSIBLE_MATCH
-    return EXIT_INCOMPLETE if summary.by_conclusion.get(Conclusion.INCOMPLETE.value) else 0
+    incomplete = summary.failed or summary.by_conclusion.get(Conclusion.INCOMPLETE.value)
+    return EXIT_INCOMPLETE if incomplete else 0
 
 
-def _cases(args: argparse.Namespace) -> tuple[LocalStore, CaseFile]:
-    store = LocalStore(_store_path(args))
-    return store, CaseFile(store)
+_TRUST_HELP = (
+    "a key that must have signed (repeatable): a key file, a .pub file, a public key or a key id"
+)
+
+
+def _signing_key(args: argparse.Namespace) -> SigningKey | None:
+    """The key reports and case entries are signed with: --signing-key, else
+    $PROVCHECK_SIGNING_KEY, else the key `provcheck key new` made; None: unsigned."""
+    return configured_key(getattr(args, "signing_key", None))
+
+
+def _sign_reports(folder: Path, key: SigningKey) -> None:
+    """Sign the batch's reports not yet signed (an interrupted run's too); a changed one is not."""
+    for path in sorted(folder.glob("*.json")):
+        result = verify_report(path)
+        if result.signature_ok is not None:
+            continue
+        try:
+            if not result.ok:
+                raise InputError("its digest does not match: it was changed after it was written")
+            report = CheckReport.model_validate_json(path.read_text(encoding="utf-8"))
+            write_atomically(path, sign_report(report, key).to_json() + "\n")
+        except (InputError, ValidationError, OSError) as error:
+            print(f"not signed: {path}: {error}", file=sys.stderr)
+
+
+def _cases(
+    args: argparse.Namespace, *, create: bool = False, sign: bool = False
+) -> tuple[LocalStore, CaseFile]:
+    """The store's case files; a command that only reads them makes no store where none is;
+    one that adds to them signs with the configured key."""
+    path = _store_path(args)
+    if not create and not path.is_file():
+        raise InputError(
+            f"there is no local store at {path}, so no cases yet; open one with "
+            "`provcheck case new TITLE` (or give --store PATH)"
+        )
+    key = _signing_key(args) if sign else None
+    store = LocalStore(path)
+    return store, CaseFile(store, key=key)
 
 
 def _command_case_new(args: argparse.Namespace) -> int:
-    store, cases = _cases(args)
+    store, cases = _cases(args, create=True, sign=True)
     with store:
         entry = cases.new(args.title, description=args.description)
     print(f"Opened case {entry.case_id}: {args.title}")
@@ -250,9 +411,11 @@ def _command_case_new(args: argparse.Namespace) -> int:
 
 
 def _command_case_list(args: argparse.Namespace) -> int:
-    store, cases = _cases(args)
-    with store:
-        found = cases.cases()
+    found: list[tuple[str, str, str]] = []
+    if _store_path(args).is_file():
+        store, cases = _cases(args)
+        with store:
+            found = cases.cases()
     if not found:
         print("No cases yet: `provcheck case new TITLE` opens one.")
     for case_id, title, opened in found:
@@ -267,15 +430,17 @@ def _command_case_show(args: argparse.Namespace) -> int:
         verification = cases.verify(args.case)
     for entry in entries:
         attached = f" [attached: {entry.attachment.name}]" if entry.attachment else ""
+        signed = f" [signed: {entry.signature.signer}]" if entry.signature else ""
         print(
-            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {entry.text}{attached}"
+            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {entry.text}"
+            f"{attached}{signed}"
         )
     print(_verification_line(verification))
     return 0 if verification.ok else 1
 
 
 def _command_case_note(args: argparse.Namespace) -> int:
-    store, cases = _cases(args)
+    store, cases = _cases(args, sign=True)
     with store:
         entry = cases.add_note(args.case, args.text)
     print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
@@ -283,7 +448,7 @@ def _command_case_note(args: argparse.Namespace) -> int:
 
 
 def _command_case_record(args: argparse.Namespace) -> int:
-    store, cases = _cases(args)
+    store, cases = _cases(args, sign=True)
     attach = Path(args.attach) if args.attach else None
     with store:
         entry = cases.add_record(args.case, args.text, attach=attach)
@@ -294,7 +459,7 @@ def _command_case_record(args: argparse.Namespace) -> int:
 def _command_case_verify(args: argparse.Namespace) -> int:
     store, cases = _cases(args)
     with store:
-        verification = cases.verify(args.case)
+        verification = cases.verify(args.case, trust=args.trust)
     line = _verification_line(verification)
     print(line, file=sys.stdout if verification.ok else sys.stderr)
     return 0 if verification.ok else 1
@@ -302,40 +467,27 @@ def _command_case_verify(args: argparse.Namespace) -> int:
 
 def _command_case_export(args: argparse.Namespace) -> int:
     store, cases = _cases(args)
-    out = Path(args.out)
     with store:
-        title = next((t for c, t, _ in cases.cases() if c == args.case), args.case)
-        entries = cases.entries(args.case)
-        verification = cases.verify(args.case)
-        files = {
-            e.attachment.name: cases.attachment(e.attachment.sha256)
-            for e in entries
-            if e.attachment is not None
-        }
-        page = render_case(args.case, title, entries, verification, images=local_copies(store.path))
-    dossier = {
-        "case_id": args.case,
-        "title": title,
-        "verification": verification.model_dump(mode="json"),
-        "entries": [entry.model_dump(mode="json") for entry in entries],
-    }
-    stem = out / f"case-{args.case}"
-    write_atomically(Path(f"{stem}.json"), json.dumps(dossier, indent=2, ensure_ascii=False) + "\n")
-    write_atomically(Path(f"{stem}.html"), page)
-    for name, data in files.items():
-        if data is not None:
-            (out / "attachments").mkdir(parents=True, exist_ok=True)
-            (out / "attachments" / Path(name).name).write_bytes(data)
-    print(f"Dossier of case {args.case}: {stem}.html and {stem}.json ({len(entries)} entries)")
-    print(_verification_line(verification))
-    return 0 if verification.ok else 1
+        export = cases.export(args.case, Path(args.out))
+    attached = f", {len(export.attachments)} attached files" if export.attachments else ""
+    print(
+        f"Dossier of case {args.case}: {export.html} and {export.json} "
+        f"({export.entries} entries{attached})"
+    )
+    print(_verification_line(export.verification))
+    return 0 if export.verification.ok else 1
 
 
 def _verification_line(verification: CaseVerification) -> str:
     if verification.ok:
+        signed = (
+            f"; signed by {', '.join(verification.signers)}"
+            if verification.signers
+            else "; unsigned"
+        )
         return (
             f"case {verification.case_id}: {verification.entries} entries, history intact "
-            f"({verification.last_hash})"
+            f"({verification.last_hash}){signed}"
         )
     return (
         f"case {verification.case_id}: entry {verification.broken_at} was CHANGED after it was "
@@ -380,16 +532,57 @@ def _command_registries(args: argparse.Namespace) -> int:
 
 
 def _command_verify(args: argparse.Namespace) -> int:
-    result = verify_report(Path(args.report))
-    if result.ok:
-        print(f"{args.report}: digest verified ({result.recorded})")
+    result = verify_report(Path(args.report), trust=args.trust)
+    if result.ok and result.signature_ok:
+        print(
+            f"{args.report}: verified: signed by {result.signed_by} (key {result.key_id}) at "
+            f"{result.signed_at}; digest {result.recorded}"
+        )
         return 0
-    print(
-        f"{args.report}: digest MISMATCH: the report was changed after it was written "
-        f"(recorded {result.recorded}, computed {result.computed})",
-        file=sys.stderr,
-    )
+    if result.ok:
+        print(
+            f"{args.report}: digest verified ({result.recorded}); unsigned: this shows the file "
+            "was not changed by accident, not who wrote it"
+        )
+        return 0
+    if result.recorded != result.computed:
+        print(
+            f"{args.report}: digest MISMATCH: the report was changed after it was written "
+            f"(recorded {result.recorded}, computed {result.computed})",
+            file=sys.stderr,
+        )
+    else:
+        print(f"{args.report}: NOT VERIFIED: {result.problem}", file=sys.stderr)
     return 1
+
+
+def _command_key_new(args: argparse.Namespace) -> int:
+    path = Path(args.out) if args.out else default_key_path()
+    key = SigningKey.generate(args.signer)
+    key.save(path)
+    print(f"Signing key of {key.signer} written to {path} (readable by you only: keep it private)")
+    print(f"  key id:     {key.key_id}")
+    print(f"  public key: {key.public_key.text}")
+    print(f"Give {path}.pub to whoever verifies: `provcheck verify REPORT.json --trust FILE`.")
+    if args.out:
+        print(f"Sign with it: export PROVCHECK_SIGNING_KEY={shlex.quote(str(path))}")
+    else:
+        print("Reports and case entries written on this account are signed with it from now on.")
+    return 0
+
+
+def _command_key_show(args: argparse.Namespace) -> int:
+    key = configured_key(args.key or getattr(args, "signing_key", None))
+    if key is None:
+        raise InputError(
+            "no signing key is configured ($PROVCHECK_SIGNING_KEY, or the default "
+            f"{default_key_path()}); `provcheck key new --signer NAME` makes one"
+        )
+    print(f"Signer:     {key.signer}")
+    print(f"Key id:     {key.key_id}")
+    print(f"Public key: {key.public_key.text}")
+    print(f"Key file:   {key.path}")
+    return 0
 
 
 def _command_schema(args: argparse.Namespace) -> int:
@@ -398,7 +591,7 @@ def _command_schema(args: argparse.Namespace) -> int:
 
 
 def _command_demo(args: argparse.Namespace) -> int:
-    run_demo(Path(args.out))
+    run_demo(_writable_folder(Path(args.out), "--out"))
     return 0
 
 
@@ -437,12 +630,19 @@ def _command_local_import(args: argparse.Namespace) -> int:
         )
         location = store.path
     for problem in summary.skipped:
-        print(f"skipped {problem}", file=sys.stderr)
+        print(printable(f"skipped {problem}"), file=sys.stderr)
+    for problem in summary.renumbered[:10]:  # the first few: a file repeated may have thousands
+        print(printable(f"numbered {problem}"), file=sys.stderr)
+    if len(summary.renumbered) > 10:
+        print(f"numbered {len(summary.renumbered) - 10:,} more repeated ids", file=sys.stderr)
     per_register = ", ".join(f"{name}: {count:,}" for name, count in summary.registries.items())
+    numbered = len(summary.renumbered)
     print(
         f"Imported {summary.added + summary.updated:,} records from {args.file} into {location}: "
         f"{summary.added:,} added, {summary.updated:,} updated, {len(summary.skipped):,} skipped"
         + (f" ({per_register})" if per_register else "")
+        + f"; {summary.rows:,} rows read"
+        + (f", {numbered:,} repeated id{'s' if numbered != 1 else ''} numbered" if numbered else "")
     )
     return 0
 
@@ -473,8 +673,10 @@ def _command_mirror(args: argparse.Namespace) -> int:
         except RegistryError as error:
             kept = store.count(args.name)
             print(
-                f"provcheck: mirror of {args.name} incomplete: {error}; {kept:,} records kept. "
-                "Run it again to continue: nothing kept is fetched twice.",
+                printable(
+                    f"provcheck: mirror of {args.name} incomplete: {error}; {kept:,} records "
+                    "kept. Run it again to continue: nothing kept is fetched twice."
+                ),
                 file=sys.stderr,
             )
             return EXIT_INCOMPLETE
@@ -535,13 +737,15 @@ def _command(
 ) -> argparse.ArgumentParser:
     """A command whose --help ends with how to use it: every command has an example."""
     heading = "example:" if len(examples) == 1 else "examples:"
-    return commands.add_parser(
+    command = commands.add_parser(
         name,
         help=summary,
         description=description,
         epilog="\n  ".join([heading, *examples]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    command.set_defaults(command_parser=command)  # whose usage an unknown option shows
+    return command
 
 
 def _search_options(parser: argparse.ArgumentParser) -> None:
@@ -560,6 +764,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 no match found, 1 possible match, 3 incomplete, 2 usage or input error.",
     )
     parser.add_argument("--version", action="version", version=f"provcheck {__version__}")
+    parser.add_argument(
+        "--signing-key",
+        metavar="PATH",
+        help="sign reports and case entries with this key (default: $PROVCHECK_SIGNING_KEY, "
+        "else the key `provcheck key new` made, if any)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = _command(
@@ -636,14 +846,23 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "--case", metavar="ID", help="add this check to a case's history (provcheck case new)"
     )
-    check_parser.add_argument("--store", metavar="PATH", help="the store that keeps the case")
+    check_parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the local store: the `local` register's records, and the case (default:"
+        " $PROVCHECK_LOCAL_PATH, else the per-user data folder)",
+    )
     check_parser.add_argument(
         "--format",
         choices=("json", "html"),
         default="json",
         help="what --out writes: json (the verifiable record) or html (a page to read and print)",
     )
-    check_parser.add_argument("--out", metavar="FILE", help="write the JSON report to FILE")
+    check_parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the JSON report to FILE (with --format html: the page, and the JSON beside it)",
+    )
     check_parser.set_defaults(run=_command_check)
 
     resume_parser = _command(
@@ -663,7 +882,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _search_options(resume_parser)
     resume_parser.add_argument(
-        "--out", metavar="FILE", help="write the new report here (default: over REPORT.json)"
+        "--out",
+        metavar="FILE",
+        help="write the new report here (default: REPORT.resumed.json beside it; never over it)",
     )
     resume_parser.set_defaults(run=_command_resume)
 
@@ -722,6 +943,9 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
     )
     batch.add_argument("--timeout", type=float, help="seconds each register may take")
+    batch.add_argument(
+        "--store", metavar="PATH", help="the local store the `local` register searches"
+    )
     batch.set_defaults(run=_command_batch)
 
     case = commands.add_parser("case", help="case files: one object's checks, notes and records")
@@ -768,6 +992,7 @@ def _parser() -> argparse.ArgumentParser:
         "provcheck case verify C-…",
     )
     case_verify.add_argument("case", metavar="ID")
+    case_verify.add_argument("--trust", action="append", metavar="KEY", help=_TRUST_HELP)
     case_verify.set_defaults(run=_command_case_verify)
     case_export = _command(
         case_commands,
@@ -788,6 +1013,28 @@ def _parser() -> argparse.ArgumentParser:
         case_export,
     ):
         parser_.add_argument("--store", metavar="PATH", help=store_help)
+
+    key = commands.add_parser("key", help="the organisation's signing key")
+    key_commands = key.add_subparsers(dest="key_command", required=True, metavar="COMMAND")
+    key_new = _command(
+        key_commands,
+        "new",
+        "make a signing key: reports and case entries are then signed with it",
+        'provcheck key new --signer "Musée Exemple, registrar"',
+        'provcheck key new --signer "Musée Exemple" --out ~/keys/provcheck.pem',
+        description=(
+            "Make an Ed25519 key in a new file readable by you only (default: the per-user data"
+            " folder, used from then on), and its public key in FILE.pub to give to verifiers."
+        ),
+    )
+    key_new.add_argument("--signer", required=True, metavar="NAME", help="who signs: your name")
+    key_new.add_argument("--out", metavar="PATH", help="where to write the key")
+    key_new.set_defaults(run=_command_key_new)
+    key_show = _command(
+        key_commands, "show", "the signing key's signer, id and public key", "provcheck key show"
+    )
+    key_show.add_argument("key", nargs="?", metavar="PATH", help="a key file (default: configured)")
+    key_show.set_defaults(run=_command_key_show)
 
     mirror_parser = _command(
         commands,
@@ -828,6 +1075,7 @@ def _parser() -> argparse.ArgumentParser:
         "provcheck verify report.json   (exit 0 verified, 1 changed, 2 unreadable)",
     )
     verify.add_argument("report", metavar="REPORT.json")
+    verify.add_argument("--trust", action="append", metavar="KEY", help=_TRUST_HELP)
     verify.set_defaults(run=_command_verify)
 
     schema = _command(
@@ -841,12 +1089,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; an option the command does not know is the command's own error, with its
+    usage and the option it was probably meant to be."""
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        options = [o for action in command._actions for o in action.option_strings]
+        close = difflib.get_close_matches(unknown[0].partition("=")[0], options, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        command.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    return args
+
+
+def _internal_error(error: Exception) -> int:
+    """A bug, not the user's mistake: say so, keep the details for the report, exit with a code
+    of its own (never one a script would read as a conclusion)."""
+    details = "".join(traceback.format_exception(error))
+    log = None
+    with contextlib.suppress(OSError):
+        handle, name = tempfile.mkstemp(prefix="provcheck-error-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(f"provcheck {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
+            file.write(details)
+        log = name
+    where = f"; the details are in {log}" if log else ""
+    print(
+        printable(
+            f"provcheck: internal error: {type(error).__name__}: {error}. This is a bug in "
+            f"provcheck, not a problem with your input{where}. Please report it to the "
+            f"provcheck maintainers (the command you ran, this message and that file)."
+        ),
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
+    # Whatever a report, a register or a file says reaches the terminal as text, never as
+    # control sequences (the progress bars write to the real standard error, not through this).
+    stdout = sys.stdout
+    sys.stdout = PrintableStream(stdout)
     try:
         code: int = args.run(args)
     except ProvcheckError as error:
-        print(f"provcheck: error: {error}", file=sys.stderr)
+        # One line, whatever the message quotes from a file (a header cell may hold a newline).
+        message = str(error).replace("\r", "\\r").replace("\n", "\\n")
+        print(printable(f"provcheck: error: {message}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         again = (
@@ -856,6 +1147,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"provcheck: interrupted{again}", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`provcheck ... | head`): nothing is wrong with provcheck.
+        sys.stdout = stdout
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except Exception as error:
+        return _internal_error(error)
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        sys.stdout = stdout
     return code
 
 

@@ -198,6 +198,8 @@ def _given_names_agree(ours: list[str], theirs: list[str]) -> bool:
 
 
 def _name_similarity(ours: list[str], theirs: list[str]) -> float:
+    if not ours or not theirs:
+        return 0.0  # no words to compare (`compare_makers` passes over such makers)
     if sorted(ours) == sorted(theirs):
         return 1.0
     if len(ours) == 1 or len(theirs) == 1:
@@ -400,7 +402,10 @@ def _identifiers(text: str) -> tuple[set[str], set[tuple[str, str]]]:
         marks.add(normalise_text(quoted))
     for code in _CODE.findall(without_editions):
         normal = normalise_text(code).replace(" ", "")
-        if not (normal.isdigit() and (len(normal) < 3 or 1000 <= int(normal) <= 2100)):
+        # (Length first: Python refuses int() of more than 4,300 digits.)
+        digits = normal.isdigit()
+        year = digits and len(normal) == 4 and 1000 <= int(normal) <= 2100
+        if not (digits and (len(normal) < 3 or year)):
             marks.add(normal)  # years and small numbers are dates and counts, not marks
     for acronym in _ACRONYM.findall(without_editions):
         if acronym not in _NOT_IDENTIFYING:
@@ -466,6 +471,9 @@ def compare_inventory_numbers(
 # and beyond they share nothing (unrelated images sit around 32).
 _IMAGE_DISTANCE_SAME = 6
 _IMAGE_DISTANCE_NONE = 22
+# What such a hash is written as. A record or a query may bring fingerprints of its own, and
+# `int(..., 16)` would take "0x12", "1_2" or " 12 " too: anything else is not compared.
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{16}")
 
 
 def closest_fingerprints(
@@ -478,8 +486,10 @@ def closest_fingerprints(
     for a in (i.fingerprints for i in query.images if i.fingerprints):
         for key, value in a.items():
             kind, variant = fingerprint_kind(key)
+            if not _FINGERPRINT.fullmatch(value):
+                continue
             for b in theirs:
-                if kind in b:
+                if kind in b and _FINGERPRINT.fullmatch(b[kind]):
                     distance = hamming(value, b[kind])
                     if best is None or distance < best[0]:
                         best = (distance, kind, variant)

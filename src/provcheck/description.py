@@ -13,22 +13,32 @@ text is kept beside them.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable, Mapping
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from provcheck.canonical import sha256_digest
 from provcheck.errors import InputError, first_problem
 from provcheck.makers import Maker, parse_makers
 from provcheck.measurements import Measurement, parse_measurements
 from provcheck.periods import DatePeriod, parse_period
-from provcheck.userfiles import load_json, read_text
+from provcheck.userfiles import load_json, read_bounded, read_text
 
 __all__ = ["MAX_IMAGE_BYTES", "ImageLike", "ImageRef", "ObjectDescription"]
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # the largest image file provcheck reads
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
 
 class ImageRef(BaseModel):
@@ -48,6 +58,25 @@ class ImageRef(BaseModel):
     variants: dict[str, str] = Field(default_factory=dict)
     sha256: str | None = None
     fingerprints: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("path")
+    @classmethod
+    def _a_path(cls, path: str | None) -> str | None:
+        if path is not None and "\x00" in path:
+            raise ValueError("an image path cannot contain a NUL character")
+        return path
+
+    @field_validator("fingerprints")
+    @classmethod
+    def _hexadecimal_hashes(cls, fingerprints: dict[str, str]) -> dict[str, str]:
+        # Fingerprints travel in reports and import files: what they say is compared bit by bit
+        # with every stored one, so only 64-bit hashes as provcheck writes them are taken.
+        for kind, value in fingerprints.items():
+            if not _FINGERPRINT.fullmatch(value):
+                raise ValueError(
+                    f"fingerprint {kind!r} must be 16 hexadecimal digits, not {value[:40]!r}"
+                )
+        return fingerprints
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> ImageRef:
@@ -71,29 +100,16 @@ class ImageRef(BaseModel):
 
     def read(self, *, base: Path | None = None) -> bytes:
         """The image's bytes: the inline data, or the file's contents (a relative path from
-        `base`). One clear `InputError` if it cannot be read, is empty or is too large; an image
-        by URL is its register's to fetch."""
+        `base`). One clear `InputError` if it cannot be read, is not a regular file, is empty or
+        is too large; an image by URL is fetched elsewhere (`provcheck.fetching`, a register)."""
         if self.data is not None:
             data = self.data
         elif self.path is not None:
             path = Path(self.path)
             if base is not None and not path.is_absolute():
                 path = base / path
-            try:
-                size = path.stat().st_size
-                if size > MAX_IMAGE_BYTES:
-                    raise InputError(
-                        f"{path}: image is {size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
-                    )
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise InputError(f"{path}: no such image file") from None
-            except IsADirectoryError:
-                raise InputError(f"{path}: is a folder, not an image") from None
-            except OSError as error:
-                raise InputError(
-                    f"{path}: cannot read the image: {error.strerror or error}"
-                ) from None
+            # Bounded by what is read, not by what `stat` says (0 for /dev/zero or a FIFO).
+            data = read_bounded(path, MAX_IMAGE_BYTES, what="image")
         else:
             raise InputError(f"{self.url}: images by URL are fetched by a register, not read here")
         if len(data) > MAX_IMAGE_BYTES:
@@ -169,9 +185,13 @@ class ObjectDescription(BaseModel):
         if isinstance(data.get("period"), str):
             data["period"] = parse_period(data["period"])
         images = data.get("images")
-        if images is not None and not isinstance(images, str | bytes):
+        if isinstance(images, Iterable) and not isinstance(images, str | bytes | Mapping):
+            # Anything else (a number, an object) is left for validation to refuse in one line.
             data["images"] = tuple(
-                image if isinstance(image, dict) else ImageRef.from_value(image) for image in images
+                ImageRef.from_value(image)
+                if isinstance(image, ImageRef | str | bytes | PathLike)
+                else image
+                for image in images
             )
         keywords = data.get("keywords")
         if isinstance(keywords, str):
@@ -188,7 +208,8 @@ class ObjectDescription(BaseModel):
         data = load_json(read_text(file, what="query file"), source=str(file))
         if not isinstance(data, dict):
             raise InputError(f"{file}: expected a JSON object of Object ID fields")
-        for image in data.get("images") or []:
+        images = data.get("images")
+        for image in images if isinstance(images, list) else []:
             if isinstance(image, dict) and isinstance(image.get("path"), str):
                 image["path"] = str(file.parent / image["path"])
         try:

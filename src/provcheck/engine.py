@@ -28,6 +28,7 @@ from provcheck._version import __version__
 from provcheck.candidate import Candidate
 from provcheck.comparators import looks_mirrored
 from provcheck.description import ImageRef, ObjectDescription
+from provcheck.duplicates import merge_same_objects
 from provcheck.errors import (
     ConfigurationError,
     InputError,
@@ -40,6 +41,7 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
+from provcheck.fetching import fetch_image
 from provcheck.http import search_budget_end
 from provcheck.imaging import fingerprinted
 from provcheck.matching import Matcher
@@ -48,6 +50,7 @@ from provcheck.plugins import installed_registries, plugin_version, registry_cla
 from provcheck.record import Record
 from provcheck.registry import Access, Registry, SearchResult
 from provcheck.report import CheckReport, Limitation, conclude, verify_report
+from provcheck.sufficiency import THIN_QUERY_KINDS, thin_query_limitations
 from provcheck.userfiles import load_json, read_text
 from provcheck.verification import (
     GeometricMatch,
@@ -55,6 +58,7 @@ from provcheck.verification import (
     features_for,
     features_of_bytes,
     match_geometry,
+    remember_photograph,
 )
 
 __all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "aresume", "check", "resume"]
@@ -82,12 +86,33 @@ def _as_query(query: QueryLike, limitations: list[Limitation]) -> ObjectDescript
             raise InvalidQueryError(f"query field {where or 'query'}: {problem}") from None
     if description.is_empty:
         raise InvalidQueryError("the query describes nothing: give at least one field or image")
-    # Query photographs are decoded and fingerprinted once here, never once per register.
-    images = tuple(
-        image if image.url is not None else fingerprinted(image, variants=True)
-        for image in description.images
-    )
-    return description.model_copy(update={"images": images})
+    # Query photographs are decoded and fingerprinted once here, never once per register. One
+    # given by address is fetched (once, under the address policy) and then treated like a file;
+    # one that cannot be fetched or read is named as not compared, and the check cannot conclude
+    # "no match found" without it.
+    fetched: dict[str, ImageRef] = {}
+    images = []
+    for image in description.images:
+        if image.url is None:
+            images.append(fingerprinted(image, variants=True))
+            continue
+        if image.url not in fetched:
+            fetched[image.url] = image
+            try:
+                data = fetch_image(image.url)
+                fetched[image.url] = fingerprinted(image, variants=True, data=data)
+                remember_photograph(fetched[image.url], data)
+            except InputError as error:
+                limitations.append(
+                    Limitation(
+                        kind="photograph-not-compared",
+                        subject=image.url,
+                        message=f"the photograph could not be fetched or read ({error}); "
+                        "give it as a file (--image PATH) to have it compared",
+                    )
+                )
+        images.append(fetched[image.url])
+    return description.model_copy(update={"images": tuple(images)})
 
 
 @dataclass
@@ -254,7 +279,7 @@ async def _search_one(
         ranked = matcher.rank(query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
-        candidates=tuple(ranked),
+        candidates=tuple(merge_same_objects(ranked)),  # one object twice: one candidate
         records_returned=len(records),
         **extras,
     )
@@ -383,6 +408,12 @@ def _report(
     reply: str | None = None,
     limitations: tuple[Limitation, ...] = (),
 ) -> CheckReport:
+    # Whether the query could rule records out depends on what came back: found anew each time.
+    found = [c for outcome in outcomes for c in outcome.candidates]
+    limitations = (
+        *(limitation for limitation in limitations if limitation.kind not in THIN_QUERY_KINDS),
+        *thin_query_limitations(query, found, matcher.match_threshold),
+    )
     versions = {"provcheck": __version__, "python": platform.python_version()}
     for outcome in outcomes:
         if outcome.plugin_version:

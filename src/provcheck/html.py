@@ -28,7 +28,7 @@ from provcheck.errors import InputError
 from provcheck.imaging import load_image, thumbnail_jpeg
 from provcheck.local import LocalSettings
 from provcheck.record import Record
-from provcheck.report import HEADLINES, CheckReport
+from provcheck.report import CheckReport
 from provcheck.store import LocalStore
 
 __all__ = [
@@ -120,7 +120,11 @@ def _picture(image: ImageRef, source: ImageSource) -> _Picture:
     with contextlib.suppress(Exception):  # a copy that cannot be had is shown as missing
         data = source(image)
     uri = _thumbnail(data, image.location) if data else None
-    return _Picture(uri, None if image.data is not None else image.location)
+    if image.path is not None:
+        # The file's name only: a page is shown to others, and the folders of this machine are
+        # not theirs to read (the JSON report keeps the path as given).
+        return _Picture(uri, Path(image.path).name)
+    return _Picture(uri, image.url)
 
 
 def local_copies(store_path: str | Path | None = None) -> ImageSource:
@@ -166,7 +170,7 @@ def render_report(
         fragment="report" if fragment else None,
         report=report,
         view=view,
-        headline=HEADLINES[report.conclusion],
+        headline=report.headline,
     )
 
 
@@ -188,15 +192,17 @@ def render_case(
     verification: CaseVerification,
     *,
     images: ImageSource | None = None,
+    attachments: Mapping[int, str] | None = None,
 ) -> str:
-    """A case's dossier as one page: its history in order, each check's report in full."""
+    """A case's dossier as one page: its history in order, each check's report in full;
+    `attachments` gives each entry's attached file as exported beside the page (by sequence)."""
     source = images or local_copies()
     timeline: list[tuple[CaseEntry, _View | None, str | None]] = []
     for entry in entries:
         report = entry.data.get("report") if entry.kind is EntryKind.CHECK else None
         if isinstance(report, dict):
             checked = CheckReport.model_validate(report)
-            timeline.append((entry, _view(checked, source), HEADLINES[checked.conclusion]))
+            timeline.append((entry, _view(checked, source), checked.headline))
         else:
             timeline.append((entry, None, None))
     return _render(
@@ -205,6 +211,7 @@ def render_case(
         title=title,
         timeline=timeline,
         verification=verification,
+        attachments=attachments or {},
     )
 
 

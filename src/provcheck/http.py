@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -42,6 +42,7 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
+from provcheck.registry import redact_url
 
 __all__ = [
     "USER_AGENT",
@@ -63,6 +64,7 @@ M = TypeVar("M", bound=BaseModel)
 USER_AGENT = f"provcheck/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+MAX_REDIRECTS = 5
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
 # Methods that may be sent twice without harm; others are retried only when the request surely
 # never reached the service, or when the caller says it is idempotent (an idempotency key).
@@ -110,6 +112,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port, the default port made explicit: where credentials may go."""
+    default = {"http": 80, "https": 443}.get(url.scheme)
+    return url.scheme, url.host.lower(), url.port or default
 
 
 def _where(request: httpx.Request) -> str:
@@ -210,13 +218,15 @@ def create_client(
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` with provcheck's defaults: timeouts, User-Agent, redirects followed."""
+    """An `httpx.AsyncClient` with provcheck's defaults: timeouts, User-Agent, and redirects
+    not followed -- httpx would send every header but `Authorization` to wherever a redirect
+    points; `HttpSession` follows them itself, within the origin."""
     return httpx.AsyncClient(
         base_url=base_url,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         timeout=timeout,
         transport=transport,
-        follow_redirects=True,
+        follow_redirects=False,
     )
 
 
@@ -283,7 +293,8 @@ def photograph_json(image: ImageRef) -> dict[str, str]:
 
 
 class HttpSession:
-    """One register's HTTP: a client, its retry policy, its throttle, and its error mapping."""
+    """One register's HTTP: a client, its retry policy, its throttle, its error mapping, and
+    its redirects (`redirects`: followed within the origin, or `"none"`)."""
 
     def __init__(
         self,
@@ -297,8 +308,12 @@ class HttpSession:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
         secrets: Sequence[str] = (),
+        redirects: Literal["same-origin", "none"] = "same-origin",
     ) -> None:
         self.registry = registry
+        # A redirect is followed only within the request's origin (scheme, host, port), or not
+        # at all; one elsewhere is a `RegistryError`. Never anywhere: see `_send_following`.
+        self.redirects = redirects
         self.retry = retry or RetryPolicy()
         self.throttle = throttle or Throttle()
         self.max_response_bytes = max_response_bytes
@@ -308,7 +323,7 @@ class HttpSession:
         )
 
     def __repr__(self) -> str:
-        return f"<HttpSession {self.registry!r} {self._client.base_url}>"
+        return f"<HttpSession {self.registry!r} {redact_url(str(self._client.base_url))}>"
 
     async def request(
         self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
@@ -392,16 +407,14 @@ class HttpSession:
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         async with self.throttle:
-            try:
-                response = await self._client.send(request, stream=True)
-            except httpx.HTTPError as error:
-                raise self._scrubbed(_error_for_transport(error, request, self.registry)) from error
+            response = await self._send_following(request)
             try:
                 body = await self._read_bounded(response)
             except httpx.HTTPError as error:
                 raise self._scrubbed(_error_for_transport(error, request, self.registry)) from error
             finally:
                 await response.aclose()
+            request = response.request
         status_error = error_for_status(response, registry=self.registry)
         if status_error is not None:
             raise self._scrubbed(status_error)
@@ -411,6 +424,41 @@ class HttpSession:
             if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
         ]
         return httpx.Response(response.status_code, headers=kept, content=body, request=request)
+
+    async def _send_following(self, request: httpx.Request) -> httpx.Response:
+        """Send, following redirects as this register allows: within the request's own origin
+        (scheme, host, port), where its credentials may go, or not at all. httpx would follow a
+        redirect anywhere, taking every header but `Authorization` (an `X-API-Key`) and a 307's
+        body (a `client_secret`) with it."""
+        origin = _origin(request.url)
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.HTTPError as error:
+                raise self._scrubbed(_error_for_transport(error, request, self.registry)) from error
+            following = response.next_request
+            if following is None:
+                return response
+            await response.aclose()
+            status = response.status_code
+            if self.redirects == "none" or _origin(following.url) != origin:
+                elsewhere = "" if self.redirects == "none" else " to another origin"
+                raise self._scrubbed(
+                    RegistryError(
+                        f"{self.registry}: {_where(request)} answered HTTP {status} with a "
+                        f"redirect{elsewhere} ({_where(following).split(' ', 1)[1]}); not "
+                        "followed, so that the register's credentials go nowhere else. Check "
+                        "the register's base_url setting",
+                        registry=self.registry,
+                        status=status,
+                    )
+                )
+            if hop == MAX_REDIRECTS:
+                break
+            request = following
+        raise MalformedResponseError(
+            f"{self.registry}: too many redirects from {_where(request)}", registry=self.registry
+        )
 
     async def _read_bounded(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")

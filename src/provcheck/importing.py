@@ -5,6 +5,13 @@ fingerprinted, once), and only a file without problems is written, in one transa
 `skip_bad=True` the good rows are written and each bad one is listed. Re-importing a record with the
 same register and id updates it: an import never duplicates.
 
+Every row is accounted for: added, updated, or skipped with its reason. No row silently replaces
+another of the same file: a repeated id is a problem, or -- with a mapping's
+`"duplicate_ids": "number"` -- the later rows get `ID-2`, `ID-3`, ... numbers chosen to collide
+with no id in the file nor with any record of the same register in the store that this file did
+not write (its own numbered records are found again when the same file is imported again, so a
+re-import updates them instead of adding more).
+
 A problem names the file, the line, the field and what is wrong: `nsaf.csv:212: Measurements: ...`.
 """
 
@@ -36,6 +43,7 @@ from provcheck.userfiles import load_json, read_text
 from provcheck.verification import local_features
 
 __all__ = [
+    "CSV_FIELD_LIMIT",
     "CsvMapping",
     "IdRule",
     "ImportProblem",
@@ -44,6 +52,7 @@ __all__ = [
     "keep_image",
     "load_mapping",
     "mapping_presets",
+    "read_csv",
 ]
 
 Progress = Callable[[int, int], None]
@@ -52,6 +61,34 @@ Progress = Callable[[int, int], None]
 _RECORD_FIELDS = {"record_id", "status", "date_of_loss", "place_of_loss", "url"}
 _DESCRIPTION_FIELDS = set(ObjectDescription.model_fields) | {"maker"}
 _SPLIT_IMAGES = re.compile(r"\s*[;|\n]\s*")
+
+# The longest CSV field read, in characters. The csv module's own default (131,072) refuses real
+# long descriptions; past this much a field is not a description but a broken or hostile file.
+CSV_FIELD_LIMIT = 1 << 20
+
+
+def read_csv(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """The header and the rows of a CSV file's text, each row with the line it starts on (rows
+    may span lines), or one `InputError` naming the line where the text cannot be read."""
+    # Process-wide, but only ever raised above the module's default, never lowered.
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, dict[str, Any]]] = []
+    start = 1
+    try:
+        header = list(reader.fieldnames or [])
+        start = reader.line_num + 1
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise InputError(
+                f"{path}:{start}: field too long (over {CSV_FIELD_LIMIT:,} characters); "
+                "shorten it or split it, or check that the file's quotes are balanced"
+            ) from None
+        raise InputError(f"{path}:{start}: not readable as CSV ({error})") from None
+    return header, rows
 
 
 class IdRule(BaseModel):
@@ -164,12 +201,17 @@ class ImportProblem:
 
 @dataclass
 class ImportSummary:
+    """What an import did with each row of the file: every row is added, updated or skipped
+    (`rows == added + updated + len(skipped)`). `renumbered` rows (a repeated id numbered under the
+    mapping's `"duplicate_ids": "number"`) are among the added or updated: where, and which id."""
+
     source: str
     rows: int = 0
     added: int = 0
     updated: int = 0
     skipped: list[ImportProblem] = field(default_factory=list)
     registries: dict[str, int] = field(default_factory=dict)
+    renumbered: list[ImportProblem] = field(default_factory=list)
 
 
 class _RowError(Exception):
@@ -250,8 +292,7 @@ def _records_from_jsonl(
 def _records_from_csv(
     path: Path, text: str, images: _ImageReader, mapping: CsvMapping, registry: str | None
 ) -> Iterator[tuple[int, Record | _RowError]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    header, rows = read_csv(path, text)
     needed = (
         set(mapping.fields)
         | set(mapping.images)
@@ -264,9 +305,7 @@ def _records_from_csv(
             f"(columns: {', '.join(header)})"
         )
     skip_images = re.compile(mapping.skip_images_matching) if mapping.skip_images_matching else None
-    line = 1
-    for row in reader:
-        start, line = line + 1, reader.line_num
+    for start, row in rows:
         try:
             yield start, _record_from_row(row, mapping, images, skip_images, registry)
         except _RowError as problem:
@@ -314,6 +353,8 @@ def _record_from_row(
                 refs.append(images.prepare(ImageRef.from_value(value)))
             except InputError as error:
                 raise _RowError(column, str(error)) from None
+            except ValidationError as error:
+                raise _RowError(column, first_problem(error)[1]) from None
     description["images"] = refs
     if url and "url" not in record_fields:
         record_fields["url"] = url
@@ -330,6 +371,57 @@ def _record_from_row(
         target = (problem.field or "").split(".")[-1]
         culprit = next((c for c, t in mapping.fields.items() if t == target), problem.field)
         raise _RowError(culprit, problem.message) from None
+
+
+def _without_repeated_ids(
+    read: list[tuple[int, Record]],
+    summary: ImportSummary,
+    file: str,
+    store: LocalStore,
+    source: str,
+    *,
+    number: bool,
+) -> list[Record]:
+    """The records to write, one per (register, id): a repeated id is skipped as a problem, or,
+    with `number`, given the first free `ID-n` (see the module docstring for what is free)."""
+    first_line: dict[tuple[str, str], int] = {}
+    for line, record in read:
+        first_line.setdefault((record.registry, record.record_id), line)
+    taken = set(first_line)
+    foreign: dict[str, set[str]] = {}  # per register: the store's ids this file did not write
+    good: list[Record] = []
+    seen: set[tuple[str, str]] = set()
+    for line, record in read:
+        key = (record.registry, record.record_id)
+        if key not in seen:
+            seen.add(key)
+            good.append(record)
+            continue
+        if not number:
+            message = f"{record.record_id!r} is already on line {first_line[key]}"
+            summary.skipped.append(ImportProblem(file, line, "record_id", message))
+            continue
+        if record.registry not in foreign:
+            foreign[record.registry] = store.record_ids_not_from(record.registry, source)
+        others = foreign[record.registry]
+        n = 2
+        while (record.registry, f"{record.record_id}-{n}") in taken or (
+            f"{record.record_id}-{n}" in others
+        ):
+            n += 1
+        renumbered = f"{record.record_id}-{n}"
+        taken.add((record.registry, renumbered))
+        summary.renumbered.append(
+            ImportProblem(
+                file,
+                line,
+                "record_id",
+                f"{record.record_id!r} is already on line {first_line[key]}: "
+                f"imported as {renumbered!r}",
+            )
+        )
+        good.append(record.model_copy(update={"record_id": renumbered}))
+    return good
 
 
 def import_file(
@@ -362,54 +454,57 @@ def import_file(
                 f"{path}: a CSV file needs --mapping (a mapping file, or a preset: "
                 f"{', '.join(mapping_presets())})"
             )
+        total = len(read_csv(path, text)[1])
         rows = _records_from_csv(path, text, images, mapping, registry)
-        total = max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
     else:
         raise InputError(
             f"{path}: import takes .jsonl or .csv files, not {suffix or 'no suffix'!r}"
         )
 
     summary = ImportSummary(source=str(path))
-    good: dict[tuple[str, str], tuple[int, Record]] = {}
-    numbering: dict[tuple[str, str], int] = {}
+    read: list[tuple[int, Record]] = []
     for done, (line, result) in enumerate(rows, start=1):
         summary.rows += 1
         if progress is not None:
             progress(done, total)
         if isinstance(result, _RowError):
             summary.skipped.append(ImportProblem(str(path), line, result.field, result.message))
-            continue
-        key = (result.registry, result.record_id)
-        if key in good:
-            if mapping is not None and mapping.duplicate_ids == "number":
-                numbering[key] = numbering.get(key, 1) + 1
-                result = result.model_copy(
-                    update={"record_id": f"{result.record_id}-{numbering[key]}"}
-                )
-                key = (result.registry, result.record_id)
-            else:
-                first = good[key][0]
-                problem = ImportProblem(
-                    str(path), line, "record_id", f"{result.record_id!r} is already on line {first}"
-                )
-                summary.skipped.append(problem)
-                continue
-        good[key] = (line, result)
+        else:
+            read.append((line, result))
+    source = str(path.resolve())
+    good = _without_repeated_ids(
+        read,
+        summary,
+        str(path),
+        store,
+        source,
+        number=mapping is not None and mapping.duplicate_ids == "number",
+    )
     if summary.skipped and not skip_bad:
         more = len(summary.skipped) - 1
         also = f" (and {more} more bad row{'s' if more != 1 else ''})" if more else ""
         raise InputError(
             f"{summary.skipped[0]}{also}; nothing was imported: fix the file, or use --skip-bad"
         )
-    with store.transaction():
-        import_id = store.start_import(str(path.resolve()))
-        for _, record in good.values():
-            if store.put_record(record, import_id=import_id):
-                summary.added += 1
-            else:
-                summary.updated += 1
-            summary.registries[record.registry] = summary.registries.get(record.registry, 0) + 1
-        store.finish_import(
-            import_id, added=summary.added, updated=summary.updated, skipped=len(summary.skipped)
-        )
+    import_id: int | None = None
+    try:
+        with store.transaction():
+            import_id = store.start_import(source)
+            for record in good:
+                if store.put_record(record, import_id=import_id):
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+                summary.registries[record.registry] = summary.registries.get(record.registry, 0) + 1
+            store.finish_import(
+                import_id,
+                added=summary.added,
+                updated=summary.updated,
+                skipped=len(summary.skipped),
+            )
+    except KeyboardInterrupt:
+        # Ctrl-C as the commit ended: if the commit happened, the import is done and is
+        # reported as done; "interrupted" only when nothing was written.
+        if import_id is None or not store.import_finished(import_id):
+            raise
     return summary

@@ -8,13 +8,14 @@ imported lists, mirrors of other registers -- by text (FTS5) and by image finger
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from provcheck.description import ImageRef, ObjectDescription
-from provcheck.errors import InputError, RegistryUnavailableError
+from provcheck.errors import InputError, QueryNotSupported, RegistryUnavailableError
 from provcheck.record import Record
 from provcheck.registry import (
     Access,
@@ -26,6 +27,8 @@ from provcheck.registry import (
 )
 from provcheck.store import LocalStore
 from provcheck.verification import LocalFeatures, features_for
+
+T = TypeVar("T")
 
 __all__ = ["LocalRegistry", "LocalSettings"]
 
@@ -87,6 +90,7 @@ class LocalRegistry(Registry):
         self._registries = list(registries) if registries is not None else None
         self._owns_store = store is None
         self._lock = asyncio.Lock()
+        self._using_store = threading.Lock()
 
     @property
     def store(self) -> LocalStore:
@@ -97,12 +101,36 @@ class LocalRegistry(Registry):
                 raise RegistryUnavailableError(str(error), registry=self.name) from None
         return self._store
 
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on a worker thread, one at a time (one SQLite connection). The thread
+        holds a lock of its own for as long as it uses the store: a cancelled task gives up the
+        asyncio lock at once, while its thread goes on, and the store must not be closed under it."""
+
+        def locked() -> T:
+            with self._using_store:
+                return work(*args)
+
+        async with self._lock:
+            return await asyncio.to_thread(locked)
+
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        async with self._lock:  # one SQLite connection: one search at a time
-            return await asyncio.to_thread(self._search, query, limit)
+        return await self._in_thread(self._search, query, limit)
 
     def _search(self, query: ObjectDescription, limit: int) -> SearchResult:
         store = self.store
+        stats = store.stats()
+        held = {
+            name: count
+            for name, count in stats.records_by_registry.items()
+            if self._registries is None or name in self._registries
+        }
+        if not any(held.values()):
+            # Searching nothing proves nothing: the check must not read as "no match found".
+            which = f" of {', '.join(self._registries)}" if self._registries is not None else ""
+            raise QueryNotSupported(
+                f"{self.name}: the local store at {store.path} holds no records{which}, so "
+                "nothing was compared; import records first (`provcheck local import FILE`)"
+            )
         fingerprints = [image.fingerprints for image in query.images if image.fingerprints]
         only = self._registries
         by_image = store.search_images(
@@ -125,9 +153,6 @@ class LocalRegistry(Registry):
                 if rank < len(way):
                     found.setdefault(way[rank].key, way[rank])
         warnings: list[str] = []
-        stats = store.stats()
-        if not stats.records_by_registry:
-            warnings.append(f"the local store at {store.path} is empty: import records first")
         if query.images and not fingerprints:
             warnings.append("the query's images could not be compared (no fingerprints)")
         last = stats.last_import
@@ -144,17 +169,20 @@ class LocalRegistry(Registry):
         """The store's copy of a record image (kept at import), whatever became of the original."""
         if image.sha256 is None:
             return image.data
-        async with self._lock:
-            return await asyncio.to_thread(self.store.thumbnail, image.sha256)
+        return await self._in_thread(lambda: self.store.thumbnail(image.sha256 or ""))
 
     async def image_features(self, image: ImageRef) -> LocalFeatures | None:
         """The local features kept with a record image at import."""
         if image.sha256 is None:
             return None
-        async with self._lock:
-            return await asyncio.to_thread(self.store.image_features, image.sha256)
+        return await self._in_thread(lambda: self.store.image_features(image.sha256 or ""))
 
     async def aclose(self) -> None:
         if self._owns_store and self._store is not None:
-            self._store.close()
-            self._store = None
+            await asyncio.to_thread(self._close_store)
+
+    def _close_store(self) -> None:
+        with self._using_store:  # after any search still running on a worker thread
+            if self._store is not None:
+                self._store.close()
+                self._store = None

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from provcheck.normalise import normalise_text
+
 __all__ = ["AttributionQualifier", "Maker", "parse_makers"]
 
 
@@ -49,7 +51,10 @@ class Maker(BaseModel):
 
     @property
     def is_anonymous(self) -> bool:
-        """An unknown maker ("Unknown", "Anonymous") identifies nothing."""
+        """An unknown maker ("Unknown", "Anonymous") identifies nothing; nor does a name without
+        a letter or a digit ("-", "?"), which a register's structured record may still give."""
+        if not normalise_text(self.name):
+            return True
         return _ANONYMOUS.fullmatch(self.name.strip().lower()) is not None
 
 
@@ -146,7 +151,8 @@ _AND = re.compile(r"\s+(?:&|and|\+|und|et|e|y)\s+", re.IGNORECASE)
 
 
 def parse_makers(text: str | None) -> tuple[Maker, ...]:
-    """Split a register's maker field into `Maker`s; an empty field gives none.
+    """Split a register's maker field into `Maker`s; an empty field gives none, and so does a
+    part without a letter or a digit ("-", "?": a placeholder, not a maker).
 
     >>> [m.name for m in parse_makers("Rijn, Rembrandt van")]
     ['Rembrandt van Rijn']
@@ -160,7 +166,10 @@ def parse_makers(text: str | None) -> tuple[Maker, ...]:
             # "Thomas Moore; English": the nationality of the maker before it.
             makers[-1] = makers[-1].model_copy(update={"nationality": part.strip(" .,")})
             continue
-        makers.append(_parse_one(part))
+        maker = _parse_one(part)
+        if normalise_text(maker.name):
+            # "-", "?", "attributed to ?": a field's placeholder, not a maker.
+            makers.append(maker)
     return tuple(makers)
 
 

@@ -113,7 +113,9 @@ class Matcher:
         evidence = [self._evidence(field, query, record.description, geometry) for field in _FIELDS]
         compared = [e for e in evidence if e.similarity is not None]
         total = sum(e.weight * (e.similarity or 0.0) for e in compared)
-        score = total / (sum(e.weight for e in compared) + self.evidence_needed)
+        weights = sum(e.weight for e in compared) + self.evidence_needed
+        # Nothing compared and no evidence needed (a Matcher made so): nothing to score.
+        score = total / weights if weights > 0 else 0.0
         for e in compared:
             shortfall = max(0.0, CONTRADICTION - (e.similarity or 0.0)) / CONTRADICTION
             score *= 1.0 - self.contradiction_penalty * min(1.0, e.weight / 3.0) * shortfall

@@ -9,13 +9,19 @@ in the list is the order the register wrote), and the verbatim text always trave
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-__all__ = ["Dimension", "Measurement", "Unit", "parse_measurements"]
+__all__ = ["MAX_VALUE", "Dimension", "Measurement", "Unit", "parse_measurements"]
+
+# The largest value, in any unit, that can measure a movable object (100 km in millimetres, 100 t
+# in grams). A larger number is a typo or an attack: the parser leaves it unread (the text keeps
+# it), and a structured value beyond it is refused, so that whatever is read can be compared.
+MAX_VALUE = 100_000_000.0
 
 
 class Dimension(StrEnum):
@@ -76,6 +82,13 @@ class Measurement(BaseModel):
     unit: Unit
     context: str | None = None
     text: str
+
+    @field_validator("value")
+    @classmethod
+    def _within_bounds(cls, value: float) -> float:
+        if not _plausible(value):
+            raise ValueError(f"a measurement is a number from 0 to {MAX_VALUE:,.0f}, not {value!r}")
+        return value
 
     @property
     def centimetres(self) -> float | None:
@@ -169,6 +182,19 @@ _TOKEN = re.compile(
 )
 
 
+def _plausible(value: float) -> bool:
+    return math.isfinite(value) and 0.0 <= value <= MAX_VALUE
+
+
+def _read_number(text: str) -> float | None:
+    """The number a token writes, or None when it is no plausible measurement (see `MAX_VALUE`)."""
+    try:
+        value = _number(text)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None  # too many digits for an int (Python refuses over 4,300), or for a float
+    return value if _plausible(value) else None
+
+
 def _number(text: str) -> float:
     text = text.strip()
     fraction = 0.0
@@ -196,7 +222,7 @@ def _number(text: str) -> float:
 
 @dataclass
 class _Pending:
-    value: float
+    value: float | None  # None: a number that is no measurement, which spoils its group
     start: int
     dimension: Dimension | None
     compound_of: int | None = None  # index of the measurement this number continues
@@ -215,7 +241,7 @@ class _Reader:
     last_unit_at: int | None = None  # index in `out` of the measurement a unit just closed
     group_start: int = 0  # index in `out` of the first value since the last ";"
 
-    def number(self, value: float, start: int) -> None:
+    def number(self, value: float | None, start: int) -> None:
         compound_of = self.last_unit_at if self.last == "unit" else None
         if self.label_start is not None and not self.chain:
             start = self.label_start
@@ -227,14 +253,22 @@ class _Reader:
     def unit(self, unit: Unit, end: int) -> None:
         pending, self.chain = self.chain, []
         closed: int | None = None
+        if any(item.value is None for item in pending):
+            # "1e400 x 20 cm": which value is which dimension is lost with the absurd one; the
+            # whole group stays unread rather than guessed.
+            pending = []
         for item in pending:
+            assert item.value is not None  # (a group with None was emptied above)
             at = item.compound_of
             base = self.out[at] if at is not None else None
             if at is not None and base is not None and _SUB_UNIT.get(base.unit) is unit:
                 factor = _factor(unit) / _factor(base.unit)
+                value = round(base.value + item.value * factor, 6)
+                if not _plausible(value):
+                    continue
                 merged = base.model_copy(
                     update={
-                        "value": round(base.value + item.value * factor, 6),
+                        "value": value,
                         "text": self.text[self.text.find(base.text) : end].strip(),
                     }
                 )
@@ -282,7 +316,7 @@ def parse_measurements(text: str | None) -> tuple[Measurement, ...]:
         raw = token.group()
         following = tokens[index + 1].lastgroup if index + 1 < len(tokens) else None
         if kind == "num":
-            reader.number(_number(raw), token.start())
+            reader.number(_read_number(raw), token.start())
         elif kind == "quote":
             if reader.last == "num" and reader.chain:
                 is_feet = raw in "’′'" and raw != "''"

@@ -6,9 +6,10 @@ and `Registry.count_records()`. `mirror` stores every record it yields under the
 fetches each record's image (in the size asked for) once, and keeps its fingerprints and local
 features, exactly as an import does. It is incremental: the store remembers how far the last
 complete sync reached (the newest `Record.modified` it saw), and the next one asks only for what
-changed since. Records the register no longer holds are marked removed -- after a full sync, or
-when the register's count no longer agrees with the mirror's, which sends the sync through the
-whole list once. An interrupted sync keeps what it stored; the next one takes it up from where
+changed since. Mirrored records the register no longer holds are marked removed -- after a full
+sync, or when the register's count no longer agrees with the mirror's, which sends the sync
+through the whole list once. Records of the same register imported from a file are not the
+mirror's: it never marks them removed. An interrupted sync keeps what it stored; the next one takes it up from where
 the last complete one ended, and fetches no image it already has.
 """
 
@@ -79,7 +80,7 @@ async def mirror(
     def write() -> None:
         with store.transaction():
             for record in batch:
-                if store.put_record(record):
+                if store.put_record(record, mirrored=True):
                     summary.added += 1
                 else:
                     summary.updated += 1
@@ -109,7 +110,9 @@ async def mirror(
         await asyncio.to_thread(write)
 
     listed_at = state.listed_at if state is not None else None
-    held = store.record_ids(name)
+    # Only what a mirror wrote: records of the same register imported from a file (the NSAF
+    # listing, say) are not the mirror's to mark removed, nor to count against the register's.
+    held = store.record_ids(name, mirrored=True)
     if not full and summary.expected is not None and summary.expected != len(held):
         # The register's count and the mirror's disagree: something went. List everything once.
         seen = {record.record_id async for record in registry.iter_records(since=None)}

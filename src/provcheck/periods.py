@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-__all__ = ["DatePeriod", "parse_period"]
+__all__ = ["MAX_YEARS", "DatePeriod", "parse_period"]
 
 # The latest year a register can mean; later numbers are sizes, ages or typos.
 _LATEST_PLAUSIBLE_YEAR = 2100
+# The widest a structured year may be, either side of year 0: older than any made object, and
+# small enough that every comparison of years stays exact arithmetic.
+MAX_YEARS = 10_000_000
 
 
 class DatePeriod(BaseModel):
@@ -32,6 +35,13 @@ class DatePeriod(BaseModel):
     earliest: int | None = None
     latest: int | None = None
     circa: bool = False
+
+    @field_validator("earliest", "latest")
+    @classmethod
+    def _within_bounds(cls, year: int | None) -> int | None:
+        if year is not None and not -MAX_YEARS <= year <= MAX_YEARS:
+            raise ValueError(f"a year is from {-MAX_YEARS:,} to {MAX_YEARS:,}")
+        return year
 
     @property
     def is_structured(self) -> bool:
@@ -156,7 +166,7 @@ def parse_period(text: str | None) -> DatePeriod | None:
     if _CENTURY_WORD.search(s):
         for match in list(_ROMAN_CENTURY.finditer(s)):
             numeral = match.group("a") or match.group("b") or match.group("c")
-            if numeral:
+            if numeral and 1 <= _roman(numeral) <= 21:
                 part = _modifier(s, match.start())
                 spans.append(_century(_roman(numeral), _is_bc(match.start(), eras), part))
                 blank(match)
@@ -204,6 +214,8 @@ def parse_period(text: str | None) -> DatePeriod | None:
         previous = value
 
     circa = _CIRCA.search(_normalise(verbatim)) is not None
+    # Dates and decades read whole ("9999-01-01", "9990s") are bounded like single years.
+    spans = [(low, high) for low, high in spans if high <= _LATEST_PLAUSIBLE_YEAR]
     if not spans:
         return DatePeriod(text=verbatim, circa=circa)
     earliest: int | None = min(low for low, _ in spans)

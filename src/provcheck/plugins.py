@@ -7,6 +7,7 @@ Built-in registers are announced the same way, by provcheck's own package metada
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.metadata
 from collections.abc import Mapping
@@ -93,6 +94,12 @@ def registry_class(name: str) -> type[Registry]:
     entry = entries.get(name)
     if entry is None:
         installed = ", ".join(entries) or "none"
+        close = difflib.get_close_matches(name, list(entries), n=1, cutoff=0.6)
+        if close:  # a typo of an installed register, far likelier than a plugin not installed
+            raise RegistryNotFoundError(
+                f"no register named {name!r} is installed: did you mean {close[0]!r}? "
+                f"(installed: {installed})"
+            )
         raise RegistryNotFoundError(
             f"no register named {name!r} is installed (installed: {installed}); "
             f"install its plugin, e.g. `uv add {_distribution_for(name)}`"

@@ -40,11 +40,15 @@ __all__ = [
     "SearchResult",
     "collect_records",
     "env_var_name",
+    "redact_url",
+    "url_credentials",
 ]
 
 T = TypeVar("T")
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]*")
+# The class attributes every register that can be opened declares (the rest have defaults).
+_REQUIRED = ("name", "title", "access")
 
 
 class Access(StrEnum):
@@ -89,6 +93,36 @@ class Capabilities(BaseModel):
             f"searches on {', '.join(searchable) or 'nothing'}; "
             f"the query gives {', '.join(sorted(given)) or 'nothing'}"
         )
+
+
+# Query parameters that carry credentials when people write them into an address.
+_SECRET_PARAMETERS = re.compile(
+    r"(?i)^(api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|client[-_]?secret|"
+    r"password|passwd|pwd|signature|sig|session)$"
+)
+
+
+def url_credentials(text: str) -> list[str]:
+    """The credentials written into an address: its password, and the values of query
+    parameters such as `api_key` or `token`. None for text that is not an http(s) address."""
+    if not text.lower().startswith(("http://", "https://")):
+        return []
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError):
+        return []
+    found = [url.password] if url.password else []
+    found += [
+        value for key, value in url.params.multi_items() if value and _SECRET_PARAMETERS.match(key)
+    ]
+    return found
+
+
+def redact_url(text: str) -> str:
+    """`text` with the credentials written into it, if it is an address, replaced by asterisks."""
+    for secret in url_credentials(text):
+        text = text.replace(secret, "**********")
+    return text
 
 
 def env_var_name(registry: str, option: str) -> str:
@@ -138,12 +172,22 @@ class RegistrySettings(BaseModel):
             ) from None
 
     def secret_values(self) -> list[str]:
-        """The plain values of every secret setting, so messages can be scrubbed of them."""
-        return [
+        """The plain values of every secret setting -- and of credentials written into an
+        address (`https://user:password@host/?api_key=...`) -- so messages can be scrubbed."""
+        found = [
             value.get_secret_value()
             for name in type(self).model_fields
             if isinstance(value := getattr(self, name), SecretStr) and value.get_secret_value()
         ]
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                found += url_credentials(value)
+        return found
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if isinstance(value, str) else value
 
     def redact(self, text: str) -> str:
         """`text` with every secret value of these settings replaced by asterisks."""
@@ -203,6 +247,14 @@ def collect_records(
     return records, warnings
 
 
+def _abstract(cls: type) -> bool:
+    """Whether a class still leaves a method abstract (its ABC has not counted them yet while
+    `__init_subclass__` runs)."""
+    return any(
+        getattr(getattr(cls, name, None), "__isabstractmethod__", False) for name in dir(cls)
+    )
+
+
 class Registry(abc.ABC):
     """A register of stolen or missing objects, as provcheck reaches it.
 
@@ -225,6 +277,16 @@ class Registry(abc.ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not _abstract(cls):
+            # A register that can be opened must say who it is and how it is reached; said
+            # here, when the class is defined, not as an AttributeError inside a check.
+            missing = [attribute for attribute in _REQUIRED if not hasattr(cls, attribute)]
+            if missing:
+                raise TypeError(
+                    f"{cls.__module__}.{cls.__qualname__} must set the class attribute"
+                    f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                    "(see provcheck.Registry)"
+                )
         name = cls.__dict__.get("name")
         if name is not None and not _NAME.fullmatch(name):
             raise TypeError(

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provcheck.candidate import Candidate
 from provcheck.canonical import sha256_digest
 from provcheck.description import ObjectDescription
 from provcheck.errors import InputError
 from provcheck.outcome import OutcomeState, RegistryOutcome
+from provcheck.signing import Signature, report_statement, trusted_key_ids
 from provcheck.userfiles import load_json, read_text
 
 __all__ = [
@@ -99,6 +100,9 @@ class CheckReport(BaseModel):
     resumes: str | None = None
     reply: str | None = None
     digest: str = ""
+    # Who vouches for the digest (`provcheck.signing.sign_report`); outside what the digest covers,
+    # and absent from an unsigned report's JSON, which stays as it was before signatures.
+    signature: Signature | None = Field(default=None, exclude_if=lambda value: value is None)
 
     def sealed(self) -> CheckReport:
         """This report with its digest computed."""
@@ -109,6 +113,18 @@ class CheckReport(BaseModel):
         """Every register's candidates, best first."""
         found = [c for o in self.outcomes for c in o.candidates]
         return sorted(found, key=lambda c: c.score, reverse=True)
+
+    @property
+    def headline(self) -> str:
+        """The conclusion as a sentence for people; an incomplete check says why in general
+        terms (every register searched, yet something given not compared or the query too thin)."""
+        searched = all(o.state is OutcomeState.SEARCHED for o in self.outcomes)
+        if self.conclusion is Conclusion.INCOMPLETE and self.limitations and searched:
+            return (
+                "INCOMPLETE: the registers were searched, but this check cannot rule the "
+                "object out (see why below); no conclusion."
+            )
+        return HEADLINES[self.conclusion]
 
     def outcome(self, registry: str) -> RegistryOutcome:
         for outcome in self.outcomes:
@@ -132,7 +148,11 @@ class CheckReport(BaseModel):
 
 
 def _digest(data: Mapping[str, Any]) -> str:
-    return sha256_digest({key: value for key, value in data.items() if key != "digest"})
+    # The signature is made over the digest, so it cannot be inside it; an unsigned report
+    # written before signatures existed has the same digest as ever.
+    return sha256_digest(
+        {key: value for key, value in data.items() if key not in ("digest", "signature")}
+    )
 
 
 class ReportVerification(BaseModel):
@@ -143,6 +163,15 @@ class ReportVerification(BaseModel):
     ok: bool
     recorded: str
     computed: str
+    # The signature: None when the report is unsigned (its digest then shows only that it was not
+    # changed by accident or by someone who did not recompute it, not who wrote it).
+    signature_ok: bool | None = None
+    signed_by: str | None = None
+    key_id: str | None = None
+    signed_at: str | None = None
+    # Whether the key is one the verifier trusts: None when no trusted keys were given.
+    trusted: bool | None = None
+    problem: str | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -150,12 +179,17 @@ class ReportVerification(BaseModel):
 
 def verify_report(
     report: CheckReport | Mapping[str, Any] | str | PathLike[str],
+    *,
+    trust: Iterable[str | PathLike[str]] | None = None,
 ) -> ReportVerification:
-    """Recompute a report's digest from its JSON and compare it with the one it records.
+    """Recompute a report's digest from its JSON and compare it with the one it records; check
+    its signature, if it has one, and name who signed.
 
     A path or JSON text is checked as written, field by field, so that any change to the file --
-    even a field provcheck does not know -- is detected.
+    even a field provcheck does not know -- is detected. `trust` (key ids, public keys or key
+    files: `provcheck.signing.trusted_key_ids`) requires a signature by one of those keys.
     """
+    trusted = trusted_key_ids(trust) if trust is not None else None
     if isinstance(report, CheckReport):
         data: Any = report.model_dump(mode="json")
     elif isinstance(report, Mapping):
@@ -169,6 +203,47 @@ def verify_report(
     if not isinstance(data, Mapping) or not isinstance(data.get("digest"), str):
         raise InputError("not a provcheck report: it has no 'digest' field")
     computed = _digest(data)
-    return ReportVerification(
-        ok=computed == data["digest"], recorded=data["digest"], computed=computed
-    )
+    digest_ok = computed == data["digest"]
+    result = ReportVerification(ok=digest_ok, recorded=data["digest"], computed=computed)
+    if not digest_ok:
+        result = result.model_copy(
+            update={"problem": "its digest does not match: it was changed after it was written"}
+        )
+    return _check_signature(result, data, trusted)
+
+
+def _check_signature(
+    result: ReportVerification, data: Mapping[str, Any], trusted: frozenset[str] | None
+) -> ReportVerification:
+    if data.get("signature") is None:
+        if trusted is None:
+            return result
+        problem = result.problem or "it is unsigned, and a signature by a trusted key was required"
+        return result.model_copy(update={"ok": False, "trusted": False, "problem": problem})
+    try:
+        signature = Signature.model_validate(data["signature"])
+    except ValidationError:
+        return result.model_copy(
+            update={"ok": False, "signature_ok": False, "problem": "its signature is not readable"}
+        )
+    statement = report_statement(str(data.get("report_id")), result.recorded)
+    signed = signature.verifies(statement)
+    known = None if trusted is None else signature.key_id in trusted
+    update: dict[str, Any] = {
+        "ok": result.ok and signed and known is not False,
+        "signature_ok": signed,
+        "signed_by": signature.signer,
+        "key_id": signature.key_id,
+        "signed_at": signature.signed_at,
+        "trusted": known,
+    }
+    if not signed:
+        update["problem"] = result.problem or (
+            f"its signature (by {signature.described}) does not match: the report was changed "
+            "after it was signed"
+        )
+    elif known is False:
+        update["problem"] = (
+            f"signed by an unknown key: {signature.described} is not among the trusted keys"
+        )
+    return result.model_copy(update=update)

@@ -6,7 +6,9 @@ every import. Text search uses SQLite FTS5 over the Object ID text fields; image
 stored fingerprints with numpy, all at once.
 
 Writes of records happen in transactions the caller opens (`with store.transaction():`), so an
-import is all or nothing. Image fingerprints are a cache, committed as they are computed, so an
+import is all or nothing. Each record remembers where it came from (`origin`): an `import` of a
+user's file, or a `mirror` of its register. A mirror owns only what it mirrored: records of the
+same register imported from a file are never marked removed by a sync that did not list them. Image fingerprints are a cache, committed as they are computed, so an
 interrupted import does not decode the same photographs again.
 """
 
@@ -52,6 +54,7 @@ CREATE TABLE IF NOT EXISTS records (
     import_id INTEGER REFERENCES imports(id),
     updated_at TEXT NOT NULL,
     removed_at TEXT,
+    origin TEXT NOT NULL DEFAULT 'import',
     UNIQUE (registry, record_id)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS records_text USING fts5(
@@ -136,6 +139,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _origin(mirrored: bool) -> str:
+    return "mirror" if mirrored else "import"
+
+
 def _to_signed(fingerprint: str) -> int:
     # SQLite integers are signed 64-bit; a 64-bit hash is stored as its two's complement.
     value = int(fingerprint, 16)
@@ -214,6 +221,15 @@ class LocalStore:
                 f"{self.path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
                 "upgrade provcheck"
             )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "origin" not in columns:
+            # A store from before records knew their origin: a mirror wrote records without an
+            # import, and only a mirror did.
+            with self.transaction():
+                self._db.execute(
+                    "ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'import'"
+                )
+                self._db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
         # Which store this is, whatever its path: a saved index is never taken for another's.
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
 
@@ -237,12 +253,15 @@ class LocalStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-        self._image_index = None
-        self._features_index = None
+            self._db.execute("COMMIT")
+        finally:
+            # Anything that stopped it before the commit ended -- an error, Ctrl-C between the
+            # last write and COMMIT -- leaves nothing written and no transaction open. (A commit
+            # that happened stays: Ctrl-C during it is raised only once it has returned.)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._image_index = None
+            self._features_index = None
 
     def start_import(self, source: str) -> int:
         cursor = self._db.execute(
@@ -256,8 +275,21 @@ class LocalStore:
             (_now(), added, updated, skipped, import_id),
         )
 
-    def put_record(self, record: Record, *, import_id: int | None = None) -> bool:
-        """Store a record, replacing the one with the same register and id. True if it is new."""
+    def import_finished(self, import_id: int) -> bool:
+        """Whether the import of that id was committed to the end."""
+        row = self._db.execute(
+            "SELECT finished_at FROM imports WHERE id = ?", (import_id,)
+        ).fetchone()
+        return row is not None and row[0] is not None
+
+    def put_record(
+        self, record: Record, *, import_id: int | None = None, mirrored: bool = False
+    ) -> bool:
+        """Store a record, replacing the one with the same register and id. True if it is new.
+
+        `mirrored`: written by a mirror of its register (which then owns it, and may mark it
+        removed); otherwise by an import (`import_id`)."""
+        origin = _origin(mirrored)
         existing = self._db.execute(
             "SELECT id FROM records WHERE registry = ? AND record_id = ?",
             (record.registry, record.record_id),
@@ -265,17 +297,17 @@ class LocalStore:
         payload = record.model_dump_json()
         if existing is None:
             cursor = self._db.execute(
-                "INSERT INTO records (registry, record_id, record_json, import_id, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (record.registry, record.record_id, payload, import_id, _now()),
+                "INSERT INTO records (registry, record_id, record_json, import_id, updated_at,"
+                " origin) VALUES (?, ?, ?, ?, ?, ?)",
+                (record.registry, record.record_id, payload, import_id, _now(), origin),
             )
             row_id = int(cursor.lastrowid or 0)
         else:
             row_id = int(existing[0])
             self._db.execute(
-                "UPDATE records SET record_json = ?, import_id = ?, updated_at = ?, removed_at = NULL"
-                " WHERE id = ?",
-                (payload, import_id, _now(), row_id),
+                "UPDATE records SET record_json = ?, import_id = ?, updated_at = ?,"
+                " removed_at = NULL, origin = ? WHERE id = ?",
+                (payload, import_id, _now(), origin, row_id),
             )
             self._db.execute("DELETE FROM records_text WHERE rowid = ?", (row_id,))
             self._db.execute("DELETE FROM record_images WHERE record = ?", (row_id,))
@@ -530,22 +562,37 @@ class LocalStore:
                 (f"mirror:{registry}", json.dumps(vars(state))),
             )
 
-    def record_ids(self, registry: str) -> set[str]:
-        """The ids of the records of `registry` the store holds (not marked removed)."""
+    def record_ids(self, registry: str, *, mirrored: bool | None = None) -> set[str]:
+        """The ids of the records of `registry` the store holds (not marked removed); with
+        `mirrored`, only those a mirror wrote (True) or an import wrote (False)."""
+        sql = "SELECT record_id FROM records WHERE registry = ? AND removed_at IS NULL"
+        parameters: tuple[str, ...] = (registry,)
+        if mirrored is not None:
+            sql, parameters = sql + " AND origin = ?", (registry, _origin(mirrored))
+        return {row[0] for row in self._db.execute(sql, parameters).fetchall()}
+
+    def record_ids_not_from(self, registry: str, source: str) -> set[str]:
+        """The ids of every record of `registry` (removed ones too) that an import of `source`
+        (a file's resolved path) did not write last: mirrored ones, and other files'."""
         rows = self._db.execute(
-            "SELECT record_id FROM records WHERE registry = ? AND removed_at IS NULL", (registry,)
+            "SELECT r.record_id FROM records r LEFT JOIN imports i ON i.id = r.import_id"
+            " WHERE r.registry = ? AND (r.origin != 'import' OR i.source IS NULL"
+            " OR i.source != ?)",
+            (registry, source),
         ).fetchall()
         return {row[0] for row in rows}
 
     def mark_removed(self, registry: str, record_ids: Iterable[str]) -> int:
-        """Mark records the register no longer holds: kept, with the time they went, but no longer
-        found. A record stored again is found again. Returns how many were marked."""
+        """Mark mirrored records the register no longer holds: kept, with the time they went, but
+        no longer found. A record stored again is found again. Records imported from a file are
+        never marked: the register's listing says nothing about them. Returns how many were
+        marked."""
         marked = 0
         with self.transaction():
             for record_id in record_ids:
                 cursor = self._db.execute(
                     "UPDATE records SET removed_at = ? WHERE registry = ? AND record_id = ?"
-                    " AND removed_at IS NULL",
+                    " AND removed_at IS NULL AND origin = 'mirror'",
                     (_now(), registry, record_id),
                 )
                 marked += cursor.rowcount
@@ -617,4 +664,5 @@ def nearest_images(
 def _query_words(query: ObjectDescription) -> list[str]:
     text = " ".join(column for column in _search_text_columns(query) if column)
     # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
-    return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and int(w) < 100)]
+    # (Compared by length: Python refuses int() of more than 4,300 digits.)
+    return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and len(w.lstrip("0")) < 3)]

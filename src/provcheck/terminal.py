@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
+import io
+import re
+from typing import TextIO
+
 from pydantic import JsonValue
 
 from provcheck.outcome import OutcomeState, RegistryOutcome
-from provcheck.report import HEADLINES, CheckReport
+from provcheck.report import CheckReport
 
-__all__ = ["render_report"]
+__all__ = ["PrintableStream", "printable", "render_report"]
+
+# Control characters (C0 but for newline and tab, DEL, C1) and the invisible characters that
+# reorder or hide text (bidirectional overrides and isolates, zero-width marks): register data
+# and user files reach the terminal through reports and messages, and must not be able to move
+# the cursor, clear the screen, retitle the window or make one text read as another.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    # The `\\u001b` form reads plainly on a terminal and is a valid escape inside JSON text.
+    return f"\\u{ord(match.group()):04x}"
+
+
+def printable(text: str) -> str:
+    """`text` safe to print on a terminal: every control or invisible formatting character is
+    shown as its escape (`\\u001b`), so that what a register or a file says is seen, never run."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+class PrintableStream(io.TextIOBase):
+    """A text stream that writes everything through `printable`: the CLI's standard output."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
 
 
 def _outcome_line(outcome: RegistryOutcome) -> str:
@@ -60,8 +105,9 @@ def render_report(
 ) -> str:
     """The report as plain text: conclusion, registers, then the best candidates with their
     reasons; how to take up pending searches, with `saved_as` the file the report is saved in."""
-    lines = [
-        HEADLINES[report.conclusion],
+    lines = [report.headline]
+    lines += [f"  - {limitation.message}" for limitation in report.limitations]
+    lines += [
         "",
         f"Object: {report.query.summary()}",
         "",
@@ -87,6 +133,8 @@ def render_report(
                 f"  {candidate.score:.2f} {candidate.band.value:<8} {record.key}  "
                 f"{record.description.summary()}  [{record.status.value}]"
             )
+            if candidate.also_recorded_as:  # the same object, from another source
+                lines.append(f"{'':16}also recorded as {', '.join(candidate.also_recorded_as)}")
             if record.url:
                 lines.append(f"{'':16}{record.url}")
             lines += [f"{'':16}{reason}" for reason in candidate.top_reasons(reasons)]
@@ -106,4 +154,4 @@ def render_report(
     if report.resumes:
         replied = f", with the reply {report.reply!r}" if report.reply else ""
         lines.append(f"It resumes the report {report.resumes}{replied}.")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -30,6 +30,7 @@ __all__ = [
     "features_to_bytes",
     "local_features",
     "match_geometry",
+    "remember_photograph",
 ]
 
 # Work size: enough detail for ORB on a painting, small enough to stay fast.
@@ -148,19 +149,38 @@ def features_from_bytes(data: bytes) -> LocalFeatures:
 # Query features by image digest and orientation: a photograph is decoded and described once per
 # process, however many registers and candidates it is compared with.
 _QUERY_FEATURES: dict[tuple[str, bool], LocalFeatures] = {}
+# Photographs fetched by URL for a check, at the working size, by digest: their bytes cannot be
+# read again from the reference (and must not be fetched twice), yet verification may want the
+# mirror image's features later. A few at ~2 MB each.
+_FETCHED: dict[str, Image.Image] = {}
+_FETCHED_KEPT = 32
+
+
+def remember_photograph(ref: ImageRef, data: bytes) -> None:
+    """Keep a query photograph fetched from `ref.url` (its bytes `data`, its digest in
+    `ref.sha256`) so that `features_for` can describe it like a file."""
+    if ref.sha256 is None or ref.sha256 in _FETCHED:
+        return
+    image = load_image(data, source=ref.location, max_side=_SIDE)
+    image.thumbnail((_SIDE, _SIDE))
+    while len(_FETCHED) >= _FETCHED_KEPT:
+        del _FETCHED[next(iter(_FETCHED))]  # the oldest first
+    _FETCHED[ref.sha256] = image
 
 
 def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | None:
-    """Local features of a query image given by path or bytes (None for a URL), or of its mirror
-    image (local features are not mirror-invariant, and a photograph printed reversed still shows
-    the work): computed when first asked for, then kept."""
-    if ref.url is not None:
+    """Local features of a query image given by path or bytes, or by URL once fetched for this
+    check (`remember_photograph`; None otherwise), or of its mirror image (local features are
+    not mirror-invariant, and a photograph printed reversed still shows the work): computed
+    when first asked for, then kept."""
+    fetched = _FETCHED.get(ref.sha256) if ref.url is not None and ref.sha256 else None
+    if ref.url is not None and fetched is None:
         return None
     data = None if ref.sha256 else ref.read()
     key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        image = load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
+        image = fetched or load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
         if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         features = local_features(image)

@@ -67,10 +67,11 @@ def test_a_check_over_http_is_pending_then_resumed_to_a_certificate(
     assert main(["resume", str(report)]) == 0
     out = capsys.readouterr().out
     assert "NO MATCH FOUND" in out and "certificate: number S" in out
-    resumed = json.loads(report.read_text())
+    assert json.loads(report.read_text()) == pending  # the report it resumes is kept as it was
+    resumed = json.loads((tmp_path / "report.resumed.json").read_text())
     assert resumed["resumes"] == pending["digest"]
     assert resumed["outcomes"][0]["documents"]["search"]["id"] == search_id
-    assert verify_report(report)
+    assert verify_report(report) and verify_report(tmp_path / "report.resumed.json")
     assert alr_env.service.charged == 1
 
 

@@ -149,7 +149,10 @@ async def test_the_officers_question_is_surfaced_and_a_reply_continues_the_reque
             asked, [registry], reply="Oil on canvas, 66 x 45 cm; a Paris dealer's label on the back"
         )
     assert answered.outcome("lsad").state is OutcomeState.SEARCHED
-    assert answered.conclusion is Conclusion.NO_MATCH_FOUND
+    # Searched everywhere; yet the query itself (a title of generic words and a maker) is still
+    # too thin to rule a record out, whatever the officer was told.
+    assert answered.conclusion is Conclusion.INCOMPLETE
+    assert [limitation.kind for limitation in answered.limitations] == ["query-too-thin"]
     assert answered.resumes == asked.digest
     assert service.received == 1
     request = next(iter(service.requests.values()))

@@ -30,6 +30,7 @@ from provcheck import (
     Capabilities,
     DataSource,
     ImageRef,
+    InputError,
     LocalRegistry,
     LocalSettings,
     LocalStore,
@@ -44,6 +45,7 @@ from provcheck import (
     SearchResult,
     collect_records,
 )
+from provcheck.fetching import fetch_image
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 
 __all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
@@ -249,13 +251,24 @@ class FbiRegistry(Registry):
         return SearchResult(tuple(records.values())[:limit], warnings=tuple(warnings))
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
-        # The FBI's images are public: follow them wherever they point, the large size first
-        # (enough to verify a photograph, a fraction of the original).
+        # The large size first (enough to verify a photograph, a fraction of the original). An
+        # image on the API's own host -- the service, or the mirror or mock the user pointed
+        # base_url at -- comes through the session; one anywhere else only under the address
+        # policy (public addresses, checked at every redirect): an answer of the API must not
+        # send provcheck to a private or loopback address.
         url = image.variants.get("large") or image.url
         if url is None or not url.startswith(("https://", "http://")):
             return image.data
-        response = await self._http.request("GET", url, headers={"Accept": "image/*"})
-        return response.content
+        if self._http.owns(url):
+            response = await self._http.request("GET", url, headers={"Accept": "image/*"})
+            return response.content
+        async with self._http.throttle:  # the image hosts throttle as the API does
+            try:
+                return await asyncio.to_thread(fetch_image, url)
+            except InputError as error:
+                raise RegistryError(
+                    f"{self.name}: a record image was not fetched: {error}", registry=self.name
+                ) from None
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,0 +1,114 @@
+"""One object recorded twice in one register's results is one candidate naming both records.
+
+A register's records can reach the local store twice: the FBI's National Stolen Art File imported
+from its public listing (`local import nsaf_data.csv --mapping nsaf`: ids are the listing's page
+names) and mirrored from its API (`mirror fbi`: ids are the API's uids). Both are the register's
+record of one object, and a person should see it once, with both records named.
+
+What says two records are the same object, within one register:
+
+- the same reference URL -- the register's page for the object, which both the listing (the
+  `/nsaf/<name>/` of its image link) and the API (`url`) give;
+- failing a URL on one side, the same case number, title and maker, when that names exactly one
+  record with a URL and one without. A case number is shared by every object of a theft, and a
+  listing may repeat a title within one case (a set of coins, seventeen "Faces in the Hood"):
+  anything less than a one-to-one pairing is left as separate candidates, since hiding a distinct
+  object would be worse than showing one twice.
+
+The engine merges after ranking: the best-scoring record of an object stands for it, so evidence
+one record has and the other lacks (a fingerprinted photograph) is never lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from provcheck.candidate import Candidate
+from provcheck.normalise import tokens
+from provcheck.record import Record
+
+__all__ = ["merge_same_objects", "same_object_key"]
+
+# Keys of a register's own payload that hold its case number, compared without case or spaces:
+# the FBI API's `referenceNumber`, the NSAF listing's `Reference Number`.
+_CASE_KEYS = {"referencenumber", "casenumber"}
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def same_object_key(record: Record) -> str | None:
+    """The record's reference URL as compared (scheme, case of the host, a final `/` and any
+    fragment ignored), with its register's name; None without a URL."""
+    if not record.url:
+        return None
+    parts = urlsplit(record.url.strip())
+    if not parts.netloc:
+        return None
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{record.registry} {parts.netloc.lower()}{path}{query}"
+
+
+def _case_key(record: Record) -> tuple[str, ...] | None:
+    """(register, case number, title, maker), each normalised; None without a case number or a
+    title."""
+    case = record.description.inventory_number
+    if not case and isinstance(record.raw, dict):
+        case = next(
+            (
+                str(value)
+                for key, value in record.raw.items()
+                if _NOT_ALNUM.sub("", key.lower()) in _CASE_KEYS and isinstance(value, str | int)
+            ),
+            None,
+        )
+    title = " ".join(tokens(record.description.title or ""))
+    if not case or not case.strip() or not title:
+        return None
+    maker = " ".join(tokens(record.description.maker_text or ""))
+    return (record.registry, case.strip().lower(), title, maker)
+
+
+def merge_same_objects(ranked: Sequence[Candidate]) -> list[Candidate]:
+    """`ranked` (best first) with every group of candidates that are one object made one: the
+    first of the group, naming the others' keys in `also_recorded_as`, in the same order."""
+    group_of: dict[int, int] = {}  # candidate's position -> its group's first position
+    by_url: dict[str, int] = {}
+    for position, candidate in enumerate(ranked):
+        key = same_object_key(candidate.record)
+        if key is not None:
+            group_of[position] = by_url.setdefault(key, position)
+    # A record without a URL joins a URL's group only as the one partner of exactly one object.
+    with_url: dict[tuple[str, ...], set[int]] = {}
+    without_url: dict[tuple[str, ...], list[int]] = {}
+    for position, candidate in enumerate(ranked):
+        case = _case_key(candidate.record)
+        if case is None:
+            continue
+        if position in group_of:
+            with_url.setdefault(case, set()).add(group_of[position])
+        else:
+            without_url.setdefault(case, []).append(position)
+    for case, positions in without_url.items():
+        groups = with_url.get(case, set())
+        if len(positions) == 1 and len(groups) == 1:
+            (first,) = groups
+            group_of[positions[0]] = min(first, positions[0])
+            if positions[0] < first:  # the better-scoring one stands for the object
+                for member, leader in list(group_of.items()):
+                    if leader == first:
+                        group_of[member] = positions[0]
+    others: dict[int, list[str]] = {}
+    for position, leader in sorted(group_of.items()):
+        if leader != position:
+            others.setdefault(leader, []).append(ranked[position].record.key)
+    merged: list[Candidate] = []
+    for position, candidate in enumerate(ranked):
+        if group_of.get(position, position) != position:
+            continue  # named by the candidate that stands for its object
+        if position in others:
+            keys = tuple(dict.fromkeys([*candidate.also_recorded_as, *others[position]]))
+            candidate = candidate.model_copy(update={"also_recorded_as": keys})
+        merged.append(candidate)
+    return merged

@@ -1,0 +1,148 @@
+"""The same object from two sources -- the NSAF listing imported, the FBI API mirrored -- is one
+candidate naming both; a mirror marks removed only what it mirrored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+from provcheck_fbi import FbiRegistry
+from provcheck_fbi.service import FbiService, create_mock
+
+from provcheck import ObjectDescription, Record, acheck
+from provcheck.candidate import Band, Candidate
+from provcheck.duplicates import merge_same_objects
+from provcheck.importing import import_file, load_mapping
+from provcheck.mirroring import mirror
+from provcheck.mocks import in_process
+from provcheck.store import LocalStore
+from provcheck.terminal import render_report
+
+pytestmark = pytest.mark.anyio
+NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
+ROWS = 4523
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def candidate(record_id: str, score: float, registry: str = "fbi", **fields: Any) -> Candidate:
+    raw = fields.pop("raw", None)
+    record = Record(registry=registry, record_id=record_id, raw=raw, **fields)
+    return Candidate(record=record, score=score, band=Band.WEAK)
+
+
+def keys(candidates: list[Candidate]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(c.record.key, c.also_recorded_as) for c in candidates]
+
+
+def test_records_with_one_reference_url_are_one_candidate() -> None:
+    ranked = [
+        candidate("de8b6d55", 0.71, url="https://www.fbi.gov/nsaf/acorn"),
+        candidate("other", 0.5, url="https://www.fbi.gov/nsaf/oak"),
+        candidate("acorn", 0.6, url="http://WWW.FBI.GOV/nsaf/acorn/"),
+        candidate("acorn", 0.4, registry="local", url="https://www.fbi.gov/nsaf/acorn"),
+    ]
+    assert keys(merge_same_objects(ranked)) == [
+        ("fbi:de8b6d55", ("fbi:acorn",)),
+        ("fbi:other", ()),
+        ("local:acorn", ()),  # another register's record is its own candidate
+    ]
+
+
+def test_a_record_without_url_joins_only_a_one_to_one_pair() -> None:
+    def coin(record_id: str, score: float, url: str | None, **raw: str) -> Candidate:
+        description = {"title": "Coin With Writing", "maker": "Rome"}
+        return candidate(record_id, score, url=url, description=description, raw=raw)
+
+    pair = [
+        coin("nsaf-01049-coin", 0.8, None, **{"Reference Number": "01049"}),
+        coin("uid1", 0.7, "https://www.fbi.gov/nsaf/coin-1", referenceNumber="01049"),
+    ]
+    assert keys(merge_same_objects(pair)) == [("fbi:nsaf-01049-coin", ("fbi:uid1",))]
+    # Four coins of one case in both sources: which is which cannot be told; all are shown.
+    many = [
+        *pair,
+        coin("nsaf-01049-coin-2", 0.6, None, **{"Reference Number": "01049"}),
+        coin("uid2", 0.5, "https://www.fbi.gov/nsaf/coin-2", referenceNumber="01049"),
+    ]
+    assert len(merge_same_objects(many)) == 4
+    other_case = [pair[0], coin("uid3", 0.7, "https://x.org/a", referenceNumber="00001")]
+    assert len(merge_same_objects(other_case)) == 2
+
+
+@pytest.fixture
+def imported_and_mirrored(tmp_path: Path) -> tuple[Any, Path, FbiService]:
+    mock = create_mock(None, {"photographs": "0"})
+    assert isinstance(mock.state, FbiService)
+    path = tmp_path / "store.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, NSAF, mapping=load_mapping("nsaf"))
+    return mock.app, path, mock.state
+
+
+def registry(app: Any, path: Path, **settings: Any) -> FbiRegistry:
+    return FbiRegistry(transport=in_process(app), base_url="http://fbi.mock", min_interval=0,
+                       store=str(path), **settings)  # fmt: skip
+
+
+async def test_a_mirror_leaves_imported_records_of_its_register_alone(
+    imported_and_mirrored: tuple[Any, Path, FbiService],
+) -> None:
+    app, path, service = imported_and_mirrored
+    with LocalStore(path) as store:
+        async with registry(app, path) as fbi:
+            first = await mirror(fbi, store)
+        assert (first.fetched, first.added, first.removed) == (ROWS, ROWS, 0)
+        assert store.count("fbi") == 2 * ROWS
+        assert store.record_ids("fbi", mirrored=True) != store.record_ids("fbi", mirrored=False)
+        gone = service.items[0]["uid"]
+        service.take_down(gone)
+        async with registry(app, path) as fbi:
+            again = await mirror(fbi, store)  # the count disagrees: the whole list is read
+        assert again.removed == 1
+        assert store.count("fbi") == 2 * ROWS - 1
+        assert gone not in store.record_ids("fbi")
+        assert "kapow" in store.record_ids("fbi")  # its listing's record stays
+
+
+async def test_one_object_from_two_sources_is_one_candidate(
+    imported_and_mirrored: tuple[Any, Path, FbiService],
+) -> None:
+    app, path, _ = imported_and_mirrored
+    with LocalStore(path) as store:
+        async with registry(app, path) as fbi:
+            await mirror(fbi, store)
+    query = ObjectDescription(title="Acorn", maker="Tiffany", period="1906",
+                              measurements="24 in", materials="copper; stained glass")  # fmt: skip
+    report = await acheck(query, [registry(app, path, mode="mirror")])
+    outcome = report.outcome("fbi")
+    found = [c for c in outcome.candidates if "acorn" in c.record.key or any(
+        "acorn" in k for k in c.also_recorded_as)]  # fmt: skip
+    assert len(found) == 1, [c.record.key for c in outcome.candidates]
+    (acorn,) = found
+    assert len(acorn.also_recorded_as) == 1
+    both = {acorn.record.key, *acorn.also_recorded_as}
+    assert "fbi:acorn" in both and len(both) == 2
+    keys_shown = [c.record.key for c in outcome.candidates]
+    assert len(keys_shown) == len(set(keys_shown))
+    assert f"also recorded as {acorn.also_recorded_as[0]}" in render_report(report)
+
+
+def test_a_store_from_before_origins_knows_its_mirrored_records(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with LocalStore(path) as store, store.transaction():
+        import_id = store.start_import("listing.csv")
+        store.put_record(Record(registry="fbi", record_id="acorn"), import_id=import_id)
+        store.put_record(Record(registry="fbi", record_id="de8b6d55"))
+        store.finish_import(import_id, added=1, updated=0, skipped=0)
+    with LocalStore(path) as store:  # as a store written before records knew their origin
+        store.connection.execute("ALTER TABLE records DROP COLUMN origin")
+    with LocalStore(path) as store:
+        assert store.record_ids("fbi", mirrored=True) == {"de8b6d55"}
+        assert store.mark_removed("fbi", ["acorn", "de8b6d55"]) == 1
+        assert store.record_ids("fbi") == {"acorn"}

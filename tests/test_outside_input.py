@@ -1,0 +1,353 @@
+"""Regressions from trying provcheck from outside (issue 13): the conclusion never says more than
+was checked, expected errors are one line, output is written where it can be, and nothing a
+register or a file says reaches the terminal as control sequences."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import provcheck
+from provcheck.cli import EXIT_INTERNAL_ERROR, main
+from provcheck.terminal import printable
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SAMPLE = FIXTURES / "sample-register" / "records.jsonl"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("sample") / "store.sqlite3"
+    with provcheck.LocalStore(store) as opened:
+        provcheck.import_file(opened, SAMPLE)
+    return store
+
+
+# --- (2) an empty register proves nothing -------------------------------------------------------
+
+
+def test_an_empty_local_store_is_not_a_clean_result(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "empty.sqlite3"
+    code, out, _ = run(
+        capsys, "check", "--title", "Acorn", "--maker", "Tiffany", "--store", str(store)
+    )
+    assert code == 3
+    assert out.startswith("INCOMPLETE")
+    assert "holds no records" in out and "provcheck local import" in out
+
+
+def test_an_empty_local_store_through_the_library(tmp_path: Path) -> None:
+    registry = provcheck.LocalRegistry(path=str(tmp_path / "empty.sqlite3"))
+    report = provcheck.check({"title": "Acorn", "maker": "Tiffany"}, [registry])
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+    assert report.outcomes[0].state is provcheck.OutcomeState.SKIPPED
+
+
+# --- (3) a query too thin to rule anything out ----------------------------------------------------
+
+
+def test_a_title_alone_is_too_thin_and_names_the_record_with_that_title(
+    capsys: pytest.CaptureFixture[str], sample_store: Path
+) -> None:
+    code, out, _ = run(
+        capsys, "check", "--title", "Acorn", "--registry", "local", "--store", str(sample_store)
+    )
+    assert code == 3
+    assert not out.startswith("NO MATCH FOUND")
+    head = out.split("Object:")[0]
+    assert "too little to rule a record out" in head and "maker" in head
+    assert "fbi:acorn" in head and "look at it" in head
+
+
+def test_generic_words_alone_are_too_thin(sample_store: Path) -> None:
+    registry = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check(
+        {"title": "Portrait of a woman", "object_type": "painting", "materials": "oil on canvas"},
+        [registry],
+    )
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+    assert [lim.kind for lim in report.limitations][:1] == ["query-too-thin"]
+    assert "generic" in report.limitations[0].message
+
+
+def test_a_specific_query_still_concludes_no_match(sample_store: Path) -> None:
+    registry = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check(
+        {"title": "Harbour at dusk with fishing boats", "maker": "Jan Vermeulen", "period": "1952"},
+        [registry],
+    )
+    assert report.conclusion is provcheck.Conclusion.NO_MATCH_FOUND
+    assert report.limitations == ()
+
+
+def test_limitations_are_sealed_and_shown_on_the_page(sample_store: Path) -> None:
+    registry = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check({"title": "Acorn"}, [registry])
+    assert provcheck.verify_report(json.loads(report.to_json()))
+    data = json.loads(report.to_json())
+    data["limitations"] = []
+    assert not provcheck.verify_report(data)
+    assert "look at it before relying on this check" in report.to_html()
+
+
+# --- (5, 8, 10) output checked before any register is asked; the page never without the JSON --
+
+
+class CountingRegistry(provcheck.Registry):
+    """Counts its searches, as a paid register's account would."""
+
+    name = "counting"
+    title = "Counting register"
+    access = provcheck.Access.API
+    capabilities = provcheck.Capabilities(fields=frozenset({"title", "makers"}))
+    searches = 0
+
+    async def search(self, query: provcheck.ObjectDescription, *, limit: int) -> list[Any]:
+        type(self).searches += 1
+        return []
+
+
+@pytest.fixture
+def counting(entry_points: Callable[..., None]) -> type[CountingRegistry]:
+    entry_points(counting=f"{__name__}:CountingRegistry")
+    CountingRegistry.searches = 0
+    return CountingRegistry
+
+
+QUERY = ("--title", "Harbour at dusk", "--maker", "Jan Vermeulen", "--registry", "counting")
+
+
+@pytest.mark.parametrize("where", ["folder", "under-a-file"])
+def test_check_out_that_cannot_be_written_fails_before_any_search(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    counting: type[CountingRegistry],
+    where: str,
+) -> None:
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path if where == "folder" else tmp_path / "a-file" / "report.json"
+    code, stdout, err = run(capsys, "check", *QUERY, "--out", str(out))
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("provcheck: error: --out")
+    assert "Traceback" not in err and stdout == ""
+    assert counting.searches == 0
+
+
+def test_check_into_a_mistyped_case_fails_before_any_search(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, counting: type[CountingRegistry]
+) -> None:
+    store = tmp_path / "store.sqlite3"
+    assert run(capsys, "case", "new", "A case", "--store", str(store))[0] == 0
+    code, _, err = run(capsys, "check", *QUERY, "--case", "C-typo", "--store", str(store))
+    assert code == 2 and "C-typo" in err and "no such case" in err
+    assert counting.searches == 0
+
+
+def test_html_out_writes_the_json_report_beside_the_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, counting: type[CountingRegistry]
+) -> None:
+    page = tmp_path / "report.html"
+    code, out, _ = run(capsys, "check", *QUERY, "--format", "html", "--out", str(page))
+    assert code == 0
+    assert page.read_text().startswith("<!DOCTYPE html>")
+    assert provcheck.verify_report(tmp_path / "report.json")
+    assert "report.json" in out
+
+
+def test_a_write_that_fails_late_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    counting: type[CountingRegistry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    code, _, err = run(capsys, "check", *QUERY, "--out", str(tmp_path / "r.json"))
+    assert code == 2 and "No space left on device" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+# --- (9) resume keeps the report it resumes -------------------------------------------------------
+
+
+def test_resume_never_writes_over_the_report_it_resumes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from provcheck.cli import _resumed_path
+
+    pending = tmp_path / "report.json"
+    pending.write_text("{}")
+    assert _resumed_path(pending) == tmp_path / "report.resumed.json"
+    (tmp_path / "report.resumed.json").write_text("{}")
+    assert _resumed_path(pending) == tmp_path / "report.resumed-2.json"
+    code, _, err = run(capsys, "resume", str(pending), "--out", str(pending))
+    assert code == 2 and "both are kept" in err
+    assert pending.read_text() == "{}"
+
+
+# --- (6) an internal error is a bug, with its own exit code ----------------------------------------
+
+
+def test_an_internal_error_says_it_is_a_bug_and_exits_with_its_own_code(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provcheck.cli
+
+    def broken(args: object) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(provcheck.cli, "_command_registries", broken)
+    code, _, err = run(capsys, "registries")
+    assert code == EXIT_INTERNAL_ERROR and code not in (0, 1, 2, 3)
+    assert err.count("\n") == 1
+    assert "internal error" in err and "bug" in err and "report it" in err
+    log = Path(err.split("the details are in ")[1].split(".txt")[0] + ".txt")
+    assert "ZeroDivisionError" in log.read_text() and "Traceback" in log.read_text()
+    log.unlink()
+
+
+# --- (19) control characters never reach the terminal raw -----------------------------------------
+
+
+def test_printable_escapes_control_and_invisible_characters() -> None:
+    hostile = "Acorn\x1b]0;pwned\x07\x1b[2J\u202eevil\x9b1m\u200b"
+    shown = printable(hostile)
+    assert "\x1b" not in shown and "\x07" not in shown and "\x9b" not in shown
+    assert "\u202e" not in shown and "\u200b" not in shown
+    assert shown.startswith("Acorn\\u001b]0;pwned\\u0007")
+    assert printable("line one\n\tline two — Müller") == "line one\n\tline two — Müller"
+
+
+class HostileRegistry(provcheck.Registry):
+    name = "hostile"
+    title = "Hostile register"
+    access = provcheck.Access.API
+    capabilities = provcheck.Capabilities(fields=frozenset({"title", "makers"}))
+
+    async def search(self, query: provcheck.ObjectDescription, *, limit: int) -> Sequence[Any]:
+        return [
+            provcheck.Record(
+                registry=self.name,
+                record_id="1",
+                description={
+                    "title": "Harbour\x1b]0;owned\x07\x1b[2J at dusk",
+                    "maker": "Jan\x1b[1A Vermeulen",
+                },
+            )
+        ]
+
+
+def test_register_text_with_escape_sequences_is_shown_as_text(
+    capsys: pytest.CaptureFixture[str], entry_points: Callable[..., None]
+) -> None:
+    entry_points(hostile=f"{__name__}:HostileRegistry")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--title",
+        "Harbour at dusk",
+        "--maker",
+        "Vermeulen",
+        "--registry",
+        "hostile",
+    )
+    assert code == 1
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\u001b]0;owned" in out
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--title",
+        "Harbour",
+        "--maker",
+        "Vermeulen",
+        "--registry",
+        "hostile",
+        "--json",
+    )
+    report = json.loads(out)  # still valid JSON, and the register's text intact in it
+    assert (
+        "\x1b]0;owned" in report["outcomes"][0]["candidates"][0]["record"]["description"]["title"]
+    )
+
+
+# --- (20) credentials written into a base_url stay out of reprs -----------------------------------
+
+
+def test_credentials_in_a_base_url_are_not_in_reprs_or_messages() -> None:
+    from sample_registries import SampleApiRegistry
+
+    registry = SampleApiRegistry(
+        base_url="https://joe:hunter2@registry.example.org/api/?api_key=k-123456&page=1",
+        api_key="sk-abcdef",
+    )
+    shown = repr(registry) + repr(registry.settings) + repr(registry.http)
+    for secret in ("hunter2", "k-123456", "sk-abcdef"):
+        assert secret not in shown
+    assert "registry.example.org" in shown and "page=1" in shown
+    message = registry.settings.redact(
+        "GET https://joe:hunter2@registry.example.org/?api_key=k-123456"
+    )
+    assert "hunter2" not in message and "k-123456" not in message
+
+
+# --- (22) a register class that forgets what it must declare --------------------------------------
+
+
+def test_a_register_class_missing_its_declarations_fails_when_defined() -> None:
+    with pytest.raises(TypeError, match=r"must set the class attributes title, access"):
+
+        class Forgetful(provcheck.Registry):
+            name = "forgetful"
+
+            async def search(self, query: provcheck.ObjectDescription, *, limit: int) -> list[Any]:
+                return []
+
+    class Base(provcheck.Registry):  # abstract still: may leave them to its subclasses
+        pass
+
+
+# --- (23) typos get the close name; read-only commands make no store ------------------------------
+
+
+def test_a_mistyped_register_suggests_the_installed_one(
+    capsys: pytest.CaptureFixture[str], sample_store: Path
+) -> None:
+    code, _, err = run(
+        capsys, "check", "--title", "Acorn", "--registry", "locl", "--store", str(sample_store)
+    )
+    assert code == 2 and "did you mean 'local'" in err and "uv add" not in err
+
+
+def test_a_mistyped_option_shows_the_command_usage_and_the_close_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["check", "--titel", "Acorn"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "usage: provcheck check" in err and "did you mean --title" in err
+
+
+def test_case_show_of_a_missing_case_makes_no_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "nothing-here" / "store.sqlite3"
+    code, _, err = run(capsys, "case", "show", "C-nonexistent", "--store", str(store))
+    assert code == 2 and "no local store" in err
+    assert not store.exists() and not store.parent.exists()
