@@ -310,7 +310,7 @@ def cases(work: Path) -> list[Case]:
                 *q,
             ],
             frozenset({1, 3}),
-            says("not compared"),
+            says("could not be fetched"),
         ),
         Case(
             "empty local store",
