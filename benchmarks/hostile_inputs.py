@@ -19,6 +19,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -248,6 +249,26 @@ def cases(work: Path) -> list[Case]:
     (linked_out / "journal.jsonl").symlink_to(target)
     html_out = work / "page" / "report.html"
     key = work / "key.pem"
+    repeated_key = files / "repeated-key.json"
+    repeated_key.write_text(
+        '{"title": "Acorn", "maker": "Tiffany", "period": "1906", "maker": "Nobody Known"}'
+    )
+    synonyms = _catalogue(
+        files / "synonyms.csv",
+        [{"lot": "1", "title": "Acorn", "artist": "Tiffany", "maker": "Nobody Known"}],
+    )
+    bom = files / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbflot,title,artist\r\n1,Acorn,Tiffany\r\n")
+    empty_catalogue = files / "empty.csv"
+    empty_catalogue.write_text("lot,title,artist\n")
+    foreign = files / "other-program.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as database:
+        database.execute("CREATE TABLE users (name TEXT)")
+        database.commit()
+    foreign_bytes = foreign.read_bytes()
+    sliver = files / "sliver.png"
+    _png(sliver, 500, 1, bit_depth=8, colour=2, channels=3)
+    kept_report = work / "kept.json"
     signed = work / "signed.json"
     case_id: list[str] = []
 
@@ -285,6 +306,11 @@ def cases(work: Path) -> list[Case]:
 
     def json_beside_page(ran: Ran) -> str | None:
         return None if html_out.with_suffix(".json").is_file() else "no JSON report beside the page"
+
+    def foreign_untouched(ran: Ran) -> str | None:
+        return (
+            None if foreign.read_bytes() == foreign_bytes else "changed another program's database"
+        )
 
     def no_store_made(ran: Ran) -> str | None:
         return "made a store" if (work / "nowhere").exists() else None
@@ -383,7 +409,56 @@ def cases(work: Path) -> list[Case]:
             ANY_CONCLUSION,
             lambda ran: "a register failed" if "failed" in ran.out else None,
         ),
+        Case(
+            "a repeated JSON key",
+            ["check", "--query", str(repeated_key), *q],
+            INPUT_ERROR,
+            says("repeated"),
+        ),
+        Case(
+            "two columns for one field",
+            ["batch", str(synonyms), "--out", str(work / "s-out"), *q],
+            INPUT_ERROR,
+        ),
+        Case(
+            "a catalogue with a BOM and CRLF",
+            ["batch", str(bom), "--out", str(work / "bom-out"), *q],
+            ANY_CONCLUSION,
+        ),
+        Case(
+            "a catalogue with no objects",
+            ["batch", str(empty_catalogue), "--out", str(work / "e-out"), *q],
+            INPUT_ERROR,
+        ),
+        Case(
+            "an argument that is not UTF-8",
+            ["check", "--title", os.fsdecode(b"Caf\xe9"), "--maker", "x", *q],
+            INPUT_ERROR,
+            says("not UTF-8"),
+        ),
+        Case(
+            "--store another program's database",
+            ["local", "stats", "--store", str(foreign)],
+            INPUT_ERROR,
+            foreign_untouched,
+        ),
+        Case(
+            "a photograph 500 x 1 pixels",
+            ["check", "--image", str(sliver), "--title", "Vase", "--maker", "Meissen", *q],
+            ANY_CONCLUSION,
+        ),
         # Nothing lost.
+        Case(
+            "a report",
+            ["check", "--title", "Vase", "--maker", "Meissen", *q, "--out", str(kept_report)],
+            ANY_CONCLUSION,
+        ),
+        Case(
+            "the same --out again",
+            ["check", "--title", "Vase", "--maker", "Meissen", *q, "--out", str(kept_report)],
+            INPUT_ERROR,
+            says("never written over"),
+        ),
         Case(
             "repeated ids renumbered",
             ["local", "import", str(duplicates), "--mapping", str(mapping), *s],

@@ -87,7 +87,7 @@ def test_an_attachment_name_that_is_no_file_name_is_exported_safely(
     )
     export = cases.export(case_id, tmp_path / "dossier")
     assert [p.read_text() for p in export.attachments] == ["S001"]
-    assert export.attachments[0].parent == tmp_path / "dossier" / "attachments"
+    assert export.attachments[0].parent == tmp_path / "dossier" / "attachments" / case_id
 
 
 def test_a_device_or_a_fifo_is_refused_as_an_attachment(
@@ -201,3 +201,141 @@ def test_an_export_folder_that_cannot_be_written_is_refused_before_anything_is_w
     assert main(["case", "export", case_id, "--out", str(locked / "dossier")]) == 2
     assert "not writable" in _one_line_error(capsys)
     assert list(locked.iterdir()) == []
+
+
+# Review fixes: an export writes nothing through a link, and never mixes two cases' files;
+# a case's verification says what it found, not more.
+
+
+def _case_with_attachment(cases: CaseFile, tmp_path: Path, text: str) -> str:
+    case_id = cases.new("A clock").case_id
+    cases.add_record(case_id, "certificate", attach=_write(tmp_path / text / "cert.txt", text))
+    return case_id
+
+
+@pytest.mark.parametrize("where", ["file", "folder", "case folder", "page"])
+def test_an_export_writes_nothing_through_a_link_in_its_folder(
+    cases: CaseFile, tmp_path: Path, where: str
+) -> None:
+    case_id = _case_with_attachment(cases, tmp_path, "S001")
+    victim = _write(tmp_path / "victim" / "cert.txt", "precious")
+    out = tmp_path / "dossier"
+    out.mkdir()
+    if where == "file":
+        (out / "attachments" / case_id).mkdir(parents=True)
+        (out / "attachments" / case_id / "cert.txt").symlink_to(victim)
+    elif where == "folder":
+        (out / "attachments").symlink_to(victim.parent, target_is_directory=True)
+    elif where == "case folder":
+        (out / "attachments").mkdir()
+        (out / "attachments" / case_id).symlink_to(victim.parent, target_is_directory=True)
+    else:
+        (out / f"case-{case_id}.html").symlink_to(victim)
+    before = sorted(p.name for p in out.rglob("*"))
+    with pytest.raises(InputError, match="link") as raised:
+        cases.export(case_id, out)
+    assert "\n" not in str(raised.value)
+    assert victim.read_text() == "precious" and sorted(victim.parent.iterdir()) == [victim]
+    assert sorted(p.name for p in out.rglob("*")) == before  # nothing written
+
+
+def test_two_cases_exported_into_one_folder_keep_their_own_files(
+    cases: CaseFile, tmp_path: Path
+) -> None:
+    first = _case_with_attachment(cases, tmp_path, "S001")
+    second = _case_with_attachment(cases, tmp_path, "S002")
+    out = tmp_path / "dossier"
+    exports = [cases.export(first, out), cases.export(second, out)]
+    for case_id, text, export in zip((first, second), ("S001", "S002"), exports, strict=True):
+        dossier = json.loads(export.json.read_text())
+        [attached] = dossier["attachments"]
+        assert attached["file"] == f"attachments/{case_id}/cert.txt"
+        assert (out / attached["file"]).read_text() == text
+        assert f'attachments/{case_id}/cert.txt"' in export.html.read_text(encoding="utf-8")
+
+
+def test_no_partial_attachment_is_left_when_writing_fails(
+    cases: CaseFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provcheck import userfiles
+
+    case_id = _case_with_attachment(cases, tmp_path, "S001")
+    out = tmp_path / "dossier"
+    real_replace = os.replace
+
+    def failing(source: str, target: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(userfiles.os, "replace", failing)
+    with pytest.raises(InputError, match="No space left"):
+        cases.export(case_id, out)
+    monkeypatch.setattr(userfiles.os, "replace", real_replace)
+    assert [p for p in out.rglob("*") if p.is_file()] == []
+
+
+def test_an_export_folder_under_a_broken_link_is_refused_in_one_line(
+    cases: CaseFile, tmp_path: Path
+) -> None:
+    case_id = cases.new("A clock").case_id
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(InputError, match="broken link"):
+        cases.export(case_id, tmp_path / "gone" / "dossier")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_one_folder_check_is_shared_by_the_cli_and_the_cases() -> None:
+    import provcheck.cli
+    from provcheck import userfiles
+
+    assert not hasattr(provcheck.cli, "_writable_folder")
+    assert not hasattr(cases_module, "_writable_folder")
+    assert callable(userfiles.writable_folder)
+
+
+def _keyed(tmp_path: Path, name: str) -> Path:
+    from provcheck.signing import SigningKey
+
+    path = tmp_path / f"{name}.pem"
+    SigningKey.generate(name).save(path)
+    return path
+
+
+def test_unsigned_early_entries_are_not_called_changed(
+    cases: CaseFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = cases.new("A clock").case_id
+    for number in range(3):
+        cases.add_note(case_id, f"note {number}")
+    cases.store.close()
+    key = _keyed(tmp_path, "Musée Exemple")
+    for number in range(2):
+        assert main(["--signing-key", str(key), "case", "note", case_id, f"signed {number}"]) == 0
+    capsys.readouterr()
+
+    assert main(["case", "verify", case_id]) == 0
+    out = capsys.readouterr().out
+    assert "6 entries, history intact" in out
+    assert "entries 5-6 signed by Musée Exemple (key ed25519:" in out and "; 1-4 unsigned" in out
+
+    assert main(["case", "verify", case_id, "--trust", f"{key}.pub"]) == 1
+    err = capsys.readouterr().err
+    assert "CHANGED" not in err
+    assert (
+        f"case {case_id}: entry 1 is unsigned, and --trust requires every entry signed by a "
+        "trusted key" in err
+    )
+
+
+def test_entries_signed_by_two_keys_say_which_signed_which(
+    cases: CaseFile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = cases.new("A clock").case_id
+    cases.store.close()
+    first, second = _keyed(tmp_path, "First"), _keyed(tmp_path, "Second")
+    for key in (first, second, first):
+        assert main(["--signing-key", str(key), "case", "note", case_id, "a note"]) == 0
+    capsys.readouterr()
+    assert main(["case", "verify", case_id]) == 0
+    out = capsys.readouterr().out
+    assert "entries 2, 4 signed by First" in out and "entry 3 signed by Second" in out
+    assert "; 1 unsigned" in out

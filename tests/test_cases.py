@@ -114,7 +114,8 @@ def test_the_case_commands_from_opening_to_the_dossier(
     assert "History intact" in page and "Horsewoman" in page and "seller replied" in page
     dossier = json.loads((tmp_path / "dossier" / f"case-{case_id}.json").read_text())
     assert [e["kind"] for e in dossier["entries"]] == ["opened", "check", "note", "record"]
-    assert (tmp_path / "dossier" / "attachments" / "reply.txt").read_text().startswith("owners")
+    reply = tmp_path / "dossier" / "attachments" / case_id / "reply.txt"
+    assert reply.read_text().startswith("owners")
 
     with sqlite3.connect(private_store) as connection:
         connection.execute(

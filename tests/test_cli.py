@@ -217,4 +217,4 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as raised:
         main(["check", "--limit", "many"])
     assert raised.value.code == 2
-    assert "invalid int value" in capsys.readouterr().err
+    assert "is not a whole number" in capsys.readouterr().err

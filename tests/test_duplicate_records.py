@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from provcheck_fbi import FbiRegistry
 from provcheck_fbi.service import FbiService, create_mock
 
@@ -73,6 +75,64 @@ def test_a_record_without_url_joins_only_a_one_to_one_pair() -> None:
     assert len(merge_same_objects(many)) == 4
     other_case = [pair[0], coin("uid3", 0.7, "https://x.org/a", referenceNumber="00001")]
     assert len(merge_same_objects(other_case)) == 2
+
+
+def test_a_record_paired_to_a_group_whose_leader_changed_is_not_lost() -> None:
+    # The URL group {api, listing} is led first by `api`, then by `named` (better, no URL, paired
+    # by case, title and maker); `bare` pairs with the same group by case and title alone.
+    def acorn(record_id: str, score: float, url: str | None, maker: str | None) -> Candidate:
+        description = {"title": "Acorn", "maker": maker}
+        return candidate(
+            record_id, score, url=url, description=description, raw={"caseNumber": "7"}
+        )
+
+    ranked = [
+        acorn("named", 0.9, None, "Smith"),
+        acorn("api", 0.8, "https://www.fbi.gov/nsaf/acorn", "Smith"),
+        acorn("listing", 0.7, "https://www.fbi.gov/nsaf/acorn", None),
+        acorn("bare", 0.6, None, None),
+    ]
+    assert keys(merge_same_objects(ranked)) == [
+        ("fbi:named", ("fbi:api", "fbi:listing", "fbi:bare"))
+    ]
+
+
+# Few values, so that records often share a URL, or a case, title and maker.
+_RECORDS = st.lists(
+    st.tuples(
+        st.sampled_from([None, None, "https://x.org/a", "http://X.ORG/a/", "https://x.org/b"]),
+        st.sampled_from(["Acorn", "Acorn", "Oak"]),
+        st.sampled_from([None, "Smith", "Jones"]),
+        st.sampled_from([None, "7", "7", "8"]),
+        st.sampled_from(["fbi", "fbi", "fbi", "local"]),
+    ),
+    max_size=10,
+)
+
+
+@given(_RECORDS)
+@settings(max_examples=500, deadline=None)
+def test_no_record_is_ever_lost_nor_shown_twice(records: list[tuple[Any, ...]]) -> None:
+    ranked = [
+        candidate(
+            f"r{n}",
+            1 - n / 100,
+            registry=registry,
+            url=url,
+            description={"title": title, "maker": maker},
+            raw={"caseNumber": case} if case else None,
+        )
+        for n, (url, title, maker, case, registry) in enumerate(records)
+    ]
+    merged = merge_same_objects(ranked)
+    shown = [key for c in merged for key in (c.record.key, *c.also_recorded_as)]
+    assert sorted(shown) == sorted(c.record.key for c in ranked)
+    # The best-scoring record of each group stands for it: the output keeps the ranking's order.
+    positions = [ranked.index(c) for c in ranked if c.record.key in {m.record.key for m in merged}]
+    assert [m.record.key for m in merged] == [ranked[p].record.key for p in positions]
+    for leader in merged:
+        scores = {c.record.key: c.score for c in ranked}
+        assert all(scores[k] <= leader.score for k in leader.also_recorded_as)
 
 
 @pytest.fixture

@@ -275,3 +275,79 @@ def test_a_query_file_and_a_catalogue_row_with_a_photograph_by_url(
     code = main(["batch", str(catalogue), "--registry", "local", "--out", str(tmp_path / "out")])
     assert code == 1, capsys.readouterr()
     assert "1 possible-match" in capsys.readouterr().out
+
+
+# -- found by review -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address", ["2002:7f00:1::1", "2002:a00:1::1", "2001:0:4136:e378:8000:63bf:80ff:fffe"]
+)
+def test_ipv4_addresses_inside_ipv6_ones_are_judged_as_themselves(address: str) -> None:
+    # 6to4 of 127.0.0.1 and 10.0.0.1; a Teredo address whose client is 127.0.0.1.
+    assert address_refusal(address) is not None
+
+
+def test_a_malformed_international_host_is_one_line() -> None:
+    with pytest.raises(InputError, match="xn--"):
+        fetch_image("http://xn--/a.jpg", resolve=resolver({}))
+
+
+def test_a_photograph_on_an_international_host_is_fetched() -> None:
+    from provcheck.testing import served
+
+    async def app(scope: dict[str, object], receive: object, send: Callable[..., object]) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[misc]
+        await send({"type": "http.response.body", "body": PHOTO})  # type: ignore[misc]
+
+    asked: list[str] = []
+
+    def resolve(host: str, port: int) -> Sequence[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    with served(app) as url:
+        port = httpx.URL(url).port
+        got = fetch_image(
+            f"http://bücher.example:{port}/p.jpg", resolve=resolve, allow_private=True
+        )
+    assert got == PHOTO and asked == ["xn--bcher-kva.example"]
+
+
+def test_a_server_that_drips_its_headers_is_given_up_at_the_deadline() -> None:
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+                if stop.wait(0.2):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return
+
+    worker = threading.Thread(target=drip, daemon=True)
+    worker.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError, match="took too long"):
+            fetch_image(
+                f"http://127.0.0.1:{port}/p.jpg",
+                allow_private=True,
+                timeout=httpx.Timeout(1.0),
+                deadline=1.0,
+            )
+    finally:
+        stop.set()
+        listener.close()
+    assert time.monotonic() - started < 3.0

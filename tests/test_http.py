@@ -391,3 +391,11 @@ async def test_an_answer_of_another_shape_is_malformed_and_says_where() -> None:
             raised.value
         )
         assert SECRET not in str(raised.value)
+
+
+@respx.mock
+async def test_a_redirect_to_a_host_that_is_no_name_is_the_registers_failure() -> None:
+    respx.get(URL).respond(302, headers={"Location": "http://xn--/elsewhere"})
+    with pytest.raises(RegistryError) as raised:
+        await session(Sleeps()).get_json("/search")
+    assert "cannot be read" in str(raised.value) and SECRET not in str(raised.value)

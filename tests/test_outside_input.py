@@ -300,6 +300,15 @@ def test_credentials_in_a_base_url_are_not_in_reprs_or_messages() -> None:
     for secret in ("hunter2", "k-123456", "sk-abcdef"):
         assert secret not in shown
     assert "registry.example.org" in shown and "page=1" in shown
+    from provcheck.registry import redact_url
+
+    for written in (
+        "https://u:p%40ss@h/x",
+        "https://h/x?api_key=ab%2Fcd&page=1",
+        "https://h/?token=ab+cd",
+    ):
+        assert redact_url(written).count("**********") == 1, written
+        assert "p%40ss" not in redact_url(written) and "ab%2Fcd" not in redact_url(written)
     message = registry.settings.redact(
         "GET https://joe:hunter2@registry.example.org/?api_key=k-123456"
     )
@@ -351,3 +360,48 @@ def test_case_show_of_a_missing_case_makes_no_store(
     code, _, err = run(capsys, "case", "show", "C-nonexistent", "--store", str(store))
     assert code == 2 and "no local store" in err
     assert not store.exists() and not store.parent.exists()
+
+
+def test_a_report_is_never_written_over_and_a_device_never_replaced(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, counting: type[CountingRegistry]
+) -> None:
+    report = tmp_path / "report.json"
+    assert run(capsys, "check", *QUERY, "--out", str(report))[0] == 0
+    kept = report.read_bytes()
+    code, _, err = run(capsys, "check", *QUERY, "--out", str(report))
+    assert code == 2 and "never written over" in err and report.read_bytes() == kept
+    # The page's JSON beside it is the same record.
+    code, _, err = run(
+        capsys, "check", *QUERY, "--format", "html", "--out", str(tmp_path / "report.html")
+    )
+    assert code == 2 and "never written over" in err
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, _, err = run(capsys, "check", *QUERY, "--out", str(fifo))
+    assert code == 2 and "not a regular file" in err and not fifo.is_file()
+    assert counting.searches == 1
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", "--title", "Caf\udce9", "--maker", "x")
+    assert code == 2 and err.count("\n") == 1 and "not UTF-8" in err
+
+
+def test_numbers_out_of_bounds_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for option, value in (
+        ("--timeout", "nan"),
+        ("--limit", "99999999999999999999"),
+        ("--limit", "0"),
+    ):
+        with pytest.raises(SystemExit) as exited:
+            main(["check", "--title", "Vase", "--maker", "Meissen", option, value])
+        assert exited.value.code == 2
+        assert f"argument {option}" in capsys.readouterr().err
+
+
+def test_register_text_in_an_error_reaches_stderr_escaped(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hostile = tmp_path / "q\x1b]0;owned\x07.json"
+    code, _, err = run(capsys, "check", "--query", str(hostile))
+    assert code == 2 and "\x1b" not in err and "\\u001b]0;owned" in err

@@ -174,9 +174,9 @@ def test_key_new_check_and_verify_from_the_command_line(
     report = tmp_path / "r.json"
     run(capsys, "check", "--title", "Horsewoman", "--registry", "local", "--out", str(report))
     code, out, _ = run(capsys, "verify", str(report))
-    assert code == 0 and "signed by Musée Exemple" in out and key.key_id in out
+    assert code == 0 and "claiming to be Musée Exemple" in out and key.key_id in out
     code, out, _ = run(capsys, "verify", str(report), "--trust", str(public))
-    assert code == 0
+    assert code == 0 and "signed by Musée Exemple" in out and "a trusted key" in out
 
     other = tmp_path / "other.pem"
     SigningKey.generate("Someone").save(other)
@@ -358,3 +358,113 @@ def test_the_case_commands_say_who_signed(
         connection.execute("DELETE FROM case_entries WHERE sequence = 2")
     code, _, err = run(capsys, "case", "verify", case_id)
     assert code == 1 and "entry 2" in err
+
+
+# Review fixes: what is signed is what provcheck produced, and the messages say what was checked.
+
+
+def test_a_batch_never_signs_a_report_edited_on_disk(
+    tmp_path: Path,
+    key: SigningKey,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text('{"id": "a", "title": "Acorn"}\n')
+    out = tmp_path / "out"
+    run(capsys, "batch", str(catalogue), "--registry", "local", "--out", str(out))
+    report = out / "reports" / "a.json"
+    data = json.loads(report.read_text())
+    assert data.get("signature") is None
+    data["conclusion"] = (
+        "no-match-found" if data["conclusion"] != "no-match-found" else "possible-match"
+    )
+    recompute_digest(data)
+    report.write_text(json.dumps(data))
+
+    assert key.path is not None
+    monkeypatch.setenv("PROVCHECK_SIGNING_KEY", str(key.path))
+    run(capsys, "batch", str(catalogue), "--registry", "local", "--out", str(out))
+    assert json.loads(report.read_text()).get("signature") is None  # still the editor's alone
+    import provcheck.cli
+
+    assert not hasattr(provcheck.cli, "_sign_reports")
+
+
+def test_run_batch_signs_each_report_before_it_is_written(tmp_path: Path, key: SigningKey) -> None:
+    import asyncio
+
+    from provcheck.batch import read_catalogue, run_batch
+
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text('{"id": "a", "title": "Acorn"}\n{"id": "b", "title": "Clock"}\n')
+    items, _ = read_catalogue(catalogue)
+    register = MemoryRegistry([{"description": {"title": "Acorn"}}])
+    asyncio.run(run_batch(items, [register], tmp_path / "out", sign=lambda r: sign_report(r, key)))
+    reports = sorted((tmp_path / "out" / "reports").glob("*.json"))
+    assert len(reports) == 2
+    assert all(verify_report(r, trust=[key.key_id]).ok for r in reports)
+
+
+def test_resume_with_a_key_requires_the_earlier_report_signed_by_that_key(
+    tmp_path: Path,
+    key: SigningKey,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import provcheck.cli
+
+    asked: list[object] = []
+
+    def fake_resume(*args: object, **kwargs: object) -> CheckReport:
+        asked.append(args)
+        return a_report()
+
+    monkeypatch.setattr(provcheck.cli, "resume", fake_resume)
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(a_report().to_json())
+    other = tmp_path / "other.json"
+    other.write_text(sign_report(a_report(), SigningKey.generate("Musée Exemple")).to_json())
+    mine = tmp_path / "mine.json"
+    mine.write_text(sign_report(a_report(), key).to_json())
+
+    # no key: an unsigned report resumes as before
+    code, _, _ = run(capsys, "resume", str(unsigned), "--out", str(tmp_path / "r0.json"))
+    assert code in (0, 1, 3) and len(asked) == 1
+
+    assert key.path is not None
+    monkeypatch.setenv("PROVCHECK_SIGNING_KEY", str(key.path))
+    for earlier in (unsigned, other):
+        code, _, err = run(capsys, "resume", str(earlier), "--out", str(tmp_path / "r.json"))
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1, err
+        assert f"{earlier} is not signed by this key" in lines[0]
+        assert "a signed report can only resume one you signed" in lines[0]
+    assert len(asked) == 1 and not (tmp_path / "r.json").exists()  # no register was asked
+
+    code, _, _ = run(capsys, "resume", str(mine), "--out", str(tmp_path / "r.json"))
+    assert len(asked) == 2 and verify_report(tmp_path / "r.json", trust=[key.key_id]).ok
+
+
+def test_verify_without_trust_says_the_key_was_not_checked(
+    tmp_path: Path, key: SigningKey, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "r.json"
+    report.write_text(sign_report(a_report(), key).to_json())
+    code, out, _ = run(capsys, "verify", str(report))
+    assert code == 0
+    assert f"signed by a key claiming to be Musée Exemple (key {key.key_id})" in out
+    assert "not checked against a trusted key (--trust KEYFILE)" in out
+    code, out, _ = run(capsys, "verify", str(report), "--trust", key.key_id)
+    assert code == 0 and "claiming" not in out and "not checked" not in out
+    assert f"signed by Musée Exemple (key {key.key_id})" in out and "trusted" in out
+
+
+def test_a_public_key_that_cannot_be_written_is_one_error_and_leaves_no_lone_key(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "org.pem"
+    Path(f"{path}.pub").mkdir()  # the .pub cannot be written: a folder is in its place
+    with pytest.raises(InputError, match=r"org\.pem\.pub"):
+        SigningKey.generate("Musée Exemple").save(path)
+    assert not path.exists()  # no private key without its public key

@@ -43,7 +43,7 @@ from provcheck.description import ObjectDescription
 from provcheck.engine import acheck
 from provcheck.errors import InputError, ProvcheckError, first_problem
 from provcheck.html import render_batch_summary
-from provcheck.importing import ImportProblem, read_csv
+from provcheck.importing import ImportProblem, json_lines, read_csv, without_controls
 from provcheck.registry import Registry
 from provcheck.report import CheckReport, Conclusion
 from provcheck.userfiles import load_json, read_text, write_atomically
@@ -113,6 +113,16 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
                 f"{path}:1: column {unknown[0]!r} is not an Object ID field; name columns "
                 f"title, maker, period, measurements, materials, images, id, ... (see --help)"
             )
+        # Two names of one field ("artist" and "maker"): a row would keep only one of the values.
+        field_of: dict[str, str] = {}
+        for column in header:
+            name = COLUMN_NAMES[column.strip().lower()]
+            if name in field_of:
+                raise InputError(
+                    f"{path}:1: columns {field_of[name]!r} and {column!r} both give the "
+                    f"{name.replace('_', ' ')}; keep one"
+                )
+            field_of[name] = column
         for number, row in found:
             if None in row:  # more fields than the header names
                 problems.append(
@@ -123,23 +133,22 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
                 continue
             rows.append((number, {COLUMN_NAMES[k.strip().lower()]: v for k, v in row.items()}))
     elif path.suffix.lower() in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    data = load_json(line, source=str(path), line_offset=number - 1)
-                except InputError as error:
-                    problems.append(
-                        ImportProblem(str(path), number, None, str(error).split(": ", 2)[-1])
-                    )
-                    continue
-                if isinstance(data, dict):
-                    rows.append((number, data))
-                else:
-                    problems.append(
-                        ImportProblem(str(path), number, None, "expected a JSON object")
-                    )
+        for number, line in json_lines(text):
+            try:
+                data = without_controls(load_json(line, source=str(path), line_offset=number - 1))
+            except InputError as error:
+                problems.append(
+                    ImportProblem(str(path), number, None, str(error).split(": ", 2)[-1])
+                )
+                continue
+            if isinstance(data, dict):
+                rows.append((number, data))
+            else:
+                problems.append(ImportProblem(str(path), number, None, "expected a JSON object"))
     else:
         raise InputError(f"{path}: a catalogue is a .csv or a .jsonl file")
+    if not rows and not problems:  # else "Checked 0 of 0 objects" would read as no match found
+        raise InputError(f"{path}: no objects in the catalogue")
     items: list[BatchItem] = []
     lines: dict[str, int] = {}
     for number, row in rows:
@@ -275,11 +284,14 @@ async def run_batch(
     limit: int = 20,
     timeout: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sign: Callable[[CheckReport], CheckReport] | None = None,
 ) -> BatchSummary:
     """Check every object not yet in `out`'s journal; write reports, the journal, the summary.
 
     `registries` are opened instances, shared by every check (so one register's throttling and
-    concurrency limits hold across the batch), or names (opened for each check).
+    concurrency limits hold across the batch), or names (opened for each check). `sign` (e.g.
+    `lambda r: sign_report(r, key)`) is applied to each report as it is made, before it is
+    written: never to a report read back from the folder, which anyone could have edited.
     """
     out.mkdir(parents=True, exist_ok=True)
     with _folder_lock(out):
@@ -291,6 +303,7 @@ async def run_batch(
             limit=limit,
             timeout=timeout,
             progress=progress,
+            sign=sign,
         )
 
 
@@ -303,6 +316,7 @@ async def _run_batch(
     limit: int,
     timeout: float | None,
     progress: Callable[[int, int], None] | None,
+    sign: Callable[[CheckReport], CheckReport] | None = None,
 ) -> BatchSummary:
     reports = out / "reports"
     _refuse_link(reports)
@@ -325,6 +339,8 @@ async def _run_batch(
         try:
             async with slots:
                 report = await acheck(item.query, list(registries), limit=limit, timeout=timeout)
+            if sign is not None:
+                report = sign(report)
         except ProvcheckError as error:
             summary.failed[item.key] = str(error)
             return

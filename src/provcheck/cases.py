@@ -35,7 +35,12 @@ from provcheck.errors import InputError
 from provcheck.report import CheckReport
 from provcheck.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
 from provcheck.store import LocalStore
-from provcheck.userfiles import read_bounded, write_atomically
+from provcheck.userfiles import (
+    read_bounded,
+    writable_folder,
+    write_atomically,
+    write_bytes_atomically,
+)
 
 __all__ = [
     "Attachment",
@@ -145,9 +150,60 @@ class CaseVerification(BaseModel):
     # Who signed the entries, as "Name (key ed25519:...)", in the order they first signed.
     signers: tuple[str, ...] = ()
     signed_entries: int = 0
+    # Who signed each entry verified, in order (None: unsigned), up to the first that failed.
+    signed_by: tuple[str | None, ...] = ()
+    # False when what failed shows no change (an unsigned or untrusted entry under `trust`).
+    changed: bool = True
 
     def __bool__(self) -> bool:
         return self.ok
+
+    @property
+    def signing(self) -> str:
+        """Who signed which entries: "signed by X", "unsigned", or, when that is not all of
+        them, "entries 5-6 signed by X; 1-4 unsigned"."""
+        if not self.signers:
+            return "unsigned"
+        if len(self.signers) == 1 and None not in self.signed_by:
+            return f"signed by {self.signers[0]}"
+        parts = [
+            f"{_numbers(self.signed_by, signer, noun=True)} signed by {signer}"
+            for signer in self.signers
+        ]
+        if None in self.signed_by:
+            parts.append(f"{_numbers(self.signed_by, None)} unsigned")
+        return "; ".join(parts)
+
+    @property
+    def line(self) -> str:
+        """The verification in one line, as `provcheck case verify` prints it."""
+        if self.ok:
+            return (
+                f"case {self.case_id}: {self.entries} entries, history intact "
+                f"({self.last_hash}); {self.signing}"
+            )
+        if not self.changed:  # "entry 1 is unsigned, and --trust requires ..."
+            return f"case {self.case_id}: entry {self.broken_at} {(self.problem or '').removeprefix('it ')}"
+        return (
+            f"case {self.case_id}: entry {self.broken_at} was CHANGED after it was written: "
+            f"{self.problem}"
+        )
+
+
+def _numbers(signed_by: tuple[str | None, ...], signer: str | None, *, noun: bool = False) -> str:
+    """The entries `signer` signed, as ranges: "entries 1-4, 6" (or "1-4, 6" without the noun)."""
+    numbers = [n for n, who in enumerate(signed_by, start=1) if who == signer]
+    ranges: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], 0]:
+        if number != previous + 1:
+            ranges.append(str(start) if start == previous else f"{start}-{previous}")
+            start = number
+        previous = number
+    text = ", ".join(ranges)
+    if not noun:
+        return text
+    return f"entry {text}" if len(numbers) == 1 else f"entries {text}"
 
 
 @dataclass(frozen=True)
@@ -239,9 +295,12 @@ class CaseFile:
         rows = self._rows(self._known(case_id))
         previous = ""
         signers: list[str] = []
+        signed_by: list[str | None] = []
         signed = 0
 
-        def result(ok: bool, at: int | None = None, problem: str | None = None) -> CaseVerification:
+        def result(
+            ok: bool, at: int | None = None, problem: str | None = None, changed: bool = True
+        ) -> CaseVerification:
             return CaseVerification(
                 case_id=case_id,
                 entries=len(rows),
@@ -251,6 +310,8 @@ class CaseFile:
                 last_hash=previous if ok else None,
                 signers=tuple(signers),
                 signed_entries=signed,
+                signed_by=tuple(signed_by),
+                changed=changed,
             )
 
         for number, (sequence, text) in enumerate(rows, start=1):
@@ -279,7 +340,8 @@ class CaseFile:
                     return result(False, sequence, problem)
             unsigned = _signature_problem(entry.signature, entry.statement(), trusted, signed > 0)
             if unsigned is not None:
-                return result(False, sequence, unsigned)
+                return result(False, sequence, *unsigned)
+            signed_by.append(None if entry.signature is None else entry.signature.described)
             if entry.signature is not None:
                 signed += 1
                 if entry.signature.described not in signers:
@@ -292,17 +354,21 @@ class CaseFile:
 
     def export(self, case_id: str, out: Path) -> CaseExport:
         """Write the case's dossier into the folder `out`: `case-<id>.html` (one page of
-        everything), `case-<id>.json` (the entries as stored, verifiable) and `attachments/`.
+        everything), `case-<id>.json` (the entries as stored, verifiable) and the attached files
+        in `attachments/<id>/`.
 
         Two attachments of the same name are both kept, under unique names the dossier gives.
-        Nothing is written if the folder cannot be, or an entry or an attached file cannot be read.
+        Nothing is written if the folder cannot be, an entry or an attached file cannot be read,
+        or a link is on the way to any file it writes; each file is written whole or not at all.
         """
-        _writable_folder(out)
+        writable_folder(out, "")
         known = self._known(case_id)
+        if _file_name(known) != known or known.startswith("."):
+            raise InputError(f"case {known!r}: not a name a folder can have; nothing was written")
         title = next((t for c, t, _ in self.cases() if c == known), known)
         entries = self.entries(known)
         verification = self.verify(known)
-        exported: dict[tuple[str, str], str] = {}  # (name, sha256) -> file name in attachments/
+        exported: dict[tuple[str, str], str] = {}  # (name, sha256) -> file name in its folder
         used: set[str] = set()
         files: list[tuple[CaseEntry, str, bytes]] = []
         for entry in entries:
@@ -320,6 +386,9 @@ class CaseFile:
             if same not in exported:
                 exported[same] = _unique(_file_name(entry.attachment.name), used)
             files.append((entry, exported[same], data))
+        # Each case's files in a folder of its own: two cases exported into one folder never
+        # replace each other's attachments (each page links its own).
+        folder = f"attachments/{known}"
         from provcheck.html import local_copies, render_case  # the page's module needs this one
 
         page = render_case(
@@ -328,7 +397,7 @@ class CaseFile:
             entries,
             verification,
             images=local_copies(self.store.path),
-            attachments={e.sequence: f"attachments/{name}" for e, name, _ in files},
+            attachments={e.sequence: f"{folder}/{name}" for e, name, _ in files},
         )
         dossier = {
             "case_id": known,
@@ -341,32 +410,25 @@ class CaseFile:
                     "name": e.attachment.name,
                     "sha256": e.attachment.sha256,
                     "size": e.attachment.size,
-                    "file": f"attachments/{name}",
+                    "file": f"{folder}/{name}",
                 }
                 for e, name, _ in files
                 if e.attachment is not None
             ],
         }
         stem = out / f"case-{known}"
-        written: list[Path] = []
-        try:
-            for _, name, data in files:
-                target = out / "attachments" / name
-                if target not in written:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(data)
-                    written.append(target)
-            text = json.dumps(dossier, indent=2, ensure_ascii=False) + "\n"
-            write_atomically(Path(f"{stem}.json"), text)
-            write_atomically(Path(f"{stem}.html"), page)
-        except OSError as error:
-            raise InputError(
-                f"{out}: cannot write the dossier there: {error.strerror or error}"
-            ) from None
+        targets = {out / folder / name: data for _, name, data in files}
+        _refuse_links(out, [*targets, Path(f"{stem}.json"), Path(f"{stem}.html")])
+        for target, data in targets.items():  # each file whole or not at all
+            write_bytes_atomically(target, data)
+        write_atomically(
+            Path(f"{stem}.json"), json.dumps(dossier, indent=2, ensure_ascii=False) + "\n"
+        )
+        write_atomically(Path(f"{stem}.html"), page)
         return CaseExport(
             html=Path(f"{stem}.html"),
             json=Path(f"{stem}.json"),
-            attachments=tuple(written),
+            attachments=tuple(targets),
             entries=len(entries),
             verification=verification,
         )
@@ -398,7 +460,7 @@ class CaseFile:
         statement = CaseHead.statement(case_id, head.entries, head.last_hash)
         problem = _signature_problem(head.signature, statement, trusted, False)
         if problem is not None:
-            return entries, f"the case's head: {problem}"
+            return entries, f"the case's head: {problem[0]}"
         if head.entries > entries:
             return entries + 1, (
                 f"it is missing: the case's signed head counts {head.entries} entries, the store "
@@ -526,39 +588,49 @@ def _signature_problem(
     statement: dict[str, JsonValue],
     trusted: frozenset[str] | None,
     earlier_signed: bool,
-) -> str | None:
+) -> tuple[str, bool] | None:
+    """(problem, whether it shows a change) when the signature does not hold. Unsigned entries
+    made before any key existed, or a key not among `trusted`, show no change: only that the
+    entry is not vouched for as required ("it is ...", so that a line can say "entry 1 is ...")."""
     if signature is None:
         if earlier_signed:
             return (
                 "it is unsigned, though the entries before it are signed: it was rewritten or "
                 "added without the signing key"
-            )
+            ), True
         if trusted is not None:
-            return "it is unsigned, and a signature by a trusted key was required"
+            return "it is unsigned, and --trust requires every entry signed by a trusted key", False
         return None
     if not signature.verifies(statement):
         return (
             f"its signature (by {signature.described}) does not match: it was changed after it "
             "was signed"
-        )
+        ), True
     if trusted is not None and signature.key_id not in trusted:
-        return f"it is signed by an unknown key: {signature.described} is not a trusted key"
+        problem = f"it is signed by an unknown key: {signature.described} is not a trusted key"
+        return problem, False
     return None
 
 
-def _writable_folder(out: Path) -> None:
-    """An `InputError` now, before anything is written, if the dossier's folder cannot be made."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: is a file, not a folder; give a folder to write the dossier in")
-    existing = out
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent  # exists() is False under a file, too
-    if existing.exists() and not existing.is_dir():
-        raise InputError(
-            f"{out}: {existing} is a file, so no folder can be made under it; give another folder"
-        )
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"{out}: {existing} is not writable; give a folder you can write to")
+def _refuse_links(out: Path, files: Iterable[Path]) -> None:
+    """An `InputError` before anything is written if a link, or a file where a folder must be,
+    is on the way from `out` to any file the dossier writes: a link placed there would have the
+    export overwrite whatever it points to. (`out` itself is the user's choice, link or not.)"""
+    for file in files:
+        parts = file.relative_to(out).parts
+        for depth in range(1, len(parts) + 1):
+            path = out.joinpath(*parts[:depth])
+            if path.is_symlink():
+                raise InputError(
+                    f"{path}: is a symbolic link; a dossier writes nothing through a link in its "
+                    "folder: remove the link, or give another folder"
+                )
+            folder_expected = depth < len(parts)
+            if path.exists() and path.is_dir() != folder_expected:
+                kind = "a file, not a folder" if folder_expected else "a folder, not a file"
+                raise InputError(
+                    f"{path}: is {kind}; the dossier needs it: move it, or give another folder"
+                )
 
 
 def _file_name(name: str) -> str:

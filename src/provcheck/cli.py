@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -50,7 +50,7 @@ from provcheck.report import CheckReport, Conclusion, verify_report
 from provcheck.signing import SigningKey, configured_key, default_key_path, sign_report
 from provcheck.store import LocalStore
 from provcheck.terminal import PrintableStream, printable, render_report
-from provcheck.userfiles import write_atomically
+from provcheck.userfiles import writable_folder, write_atomically
 
 __all__ = ["main"]
 
@@ -123,7 +123,7 @@ def _load_query(args: argparse.Namespace) -> ObjectDescription:
 def _searching(what: str) -> Iterator[None]:
     """A spinner on a terminal while registers are searched: a register whose staff answer
     later may keep the check waiting for up to its deadline."""
-    console = Console(stderr=True)
+    console = Console(file=_raw_stderr())
     if not console.is_terminal:
         yield
         return
@@ -138,27 +138,27 @@ def _writable_file(path: Path, option: str) -> Path:
         raise InputError(
             f"{option} {path}: is a folder; give a file name in it, e.g. {path / 'report.json'}"
         )
-    _writable_folder(path.parent, option, path)
+    if path.exists() and not path.is_file():
+        raise InputError(
+            f"{option} {path}: is not a regular file (a device or FIFO); give a file name"
+        )
+    if path.is_file() and _is_report(path):
+        # A report is a record -- maybe signed, maybe cited by a later one: never replaced.
+        raise InputError(
+            f"{option} {path}: a provcheck report is already there, and a report is never "
+            "written over; give another name (or move that one away)"
+        )
+    writable_folder(path.parent, option, path)
     return path
 
 
-def _writable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
-    """`folder` if files can be written in it (made if missing), checked before any work."""
-    given = given or folder
-    existing = folder
-    while not existing.exists():
-        if existing.is_symlink():
-            raise InputError(f"{option} {given}: {existing} is a broken link")
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(
-            f"{option} {given}: {existing} is a file, not a folder; choose another place"
-        )
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(
-            f"{option} {given}: cannot write in {existing} (permission denied); choose another place"
-        )
-    return folder
+def _is_report(path: Path) -> bool:
+    """Whether `path` holds a provcheck report, from its first bytes (a report's JSON opens
+    with its schema version and its id)."""
+    with contextlib.suppress(OSError), path.open("rb") as file:
+        head = file.read(256)
+        return b'"schema_version"' in head and b'"report_id"' in head
+    return False
 
 
 def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
@@ -252,6 +252,16 @@ def _command_resume(args: argparse.Namespace) -> int:
         )
     _writable_file(out, "--out")
     key = _signing_key(args)
+    earlier = verify_report(given, trust=[key.key_id]) if key is not None else None
+    # The new report is signed whole, the earlier one's outcomes included: the key vouches only
+    # for what it signed before, never for a file someone else may have written. (A changed
+    # report is refused by `resume` itself, in its own words.)
+    unsigned = earlier is not None and not earlier.ok and earlier.recorded == earlier.computed
+    if key is not None and unsigned:
+        raise InputError(
+            f"{given} is not signed by this key ({key.key_id}); a signed report can only "
+            "resume one you signed"
+        )
     with _searching("Asking the registers for their answers"):
         report = resume(given, reply=args.reply, limit=args.limit, timeout=args.timeout)
     if key is not None:
@@ -300,8 +310,9 @@ def _command_mock_list(args: argparse.Namespace) -> int:
 
 
 def _command_batch(args: argparse.Namespace) -> int:
+    out = Path(args.out)
     path = Path(args.catalogue)
-    _writable_folder(Path(args.out), "--out")
+    writable_folder(Path(args.out), "--out")
     key = _signing_key(args)
     items, problems = read_catalogue(path)
     if problems and not args.skip_bad:
@@ -311,6 +322,8 @@ def _command_batch(args: argparse.Namespace) -> int:
         )
     for problem in problems:
         print(printable(f"skipped {problem}"), file=sys.stderr)
+    if not items:  # nothing checked must never read as "no match found"
+        raise InputError(f"{path}: every row was bad ({len(problems)}); nothing to check")
     registries: list[Registry | str] = []
     for name in args.registry or list(installed_registries()):
         settings = {"path": args.store} if name == "local" and args.store else {}
@@ -332,18 +345,19 @@ def _command_batch(args: argparse.Namespace) -> int:
                     limit=args.limit,
                     timeout=args.timeout,
                     progress=lambda done, total: progress.update(task, completed=done),
+                    # In-process, as each report is made: a file read back from disk is never
+                    # signed (anyone can edit one and recompute its digest).
+                    sign=None if key is None else lambda report: sign_report(report, key),
                 )
             finally:
                 await asyncio.gather(*(r.aclose() for r in opened), return_exceptions=True)
 
     summary = asyncio.run(run())
-    if key is not None:
-        _sign_reports(Path(args.out) / "reports", key)
     counts = ", ".join(f"{n} {c}" for c, n in sorted(summary.by_conclusion.items()))
     print(
         f"Checked {summary.checked} of {summary.objects} objects ({summary.skipped_finished} "
         f"already finished, not checked again): {counts or 'none'}. Reports in "
-        f"{args.out}/reports; summary {args.out}/summary.csv and {args.out}/summary.html"
+        f"{out / 'reports'}; summary {out / 'summary.csv'} and {out / 'summary.html'}"
     )
     for lot, why in summary.failed.items():
         print(printable(f"not checked: {lot}: {why}"), file=sys.stderr)
@@ -368,21 +382,6 @@ def _signing_key(args: argparse.Namespace) -> SigningKey | None:
     """The key reports and case entries are signed with: --signing-key, else
     $PROVCHECK_SIGNING_KEY, else the key `provcheck key new` made; None: unsigned."""
     return configured_key(getattr(args, "signing_key", None))
-
-
-def _sign_reports(folder: Path, key: SigningKey) -> None:
-    """Sign the batch's reports not yet signed (an interrupted run's too); a changed one is not."""
-    for path in sorted(folder.glob("*.json")):
-        result = verify_report(path)
-        if result.signature_ok is not None:
-            continue
-        try:
-            if not result.ok:
-                raise InputError("its digest does not match: it was changed after it was written")
-            report = CheckReport.model_validate_json(path.read_text(encoding="utf-8"))
-            write_atomically(path, sign_report(report, key).to_json() + "\n")
-        except (InputError, ValidationError, OSError) as error:
-            print(f"not signed: {path}: {error}", file=sys.stderr)
 
 
 def _cases(
@@ -479,20 +478,7 @@ def _command_case_export(args: argparse.Namespace) -> int:
 
 
 def _verification_line(verification: CaseVerification) -> str:
-    if verification.ok:
-        signed = (
-            f"; signed by {', '.join(verification.signers)}"
-            if verification.signers
-            else "; unsigned"
-        )
-        return (
-            f"case {verification.case_id}: {verification.entries} entries, history intact "
-            f"({verification.last_hash}){signed}"
-        )
-    return (
-        f"case {verification.case_id}: entry {verification.broken_at} was CHANGED after it was "
-        f"written: {verification.problem}"
-    )
+    return verification.line
 
 
 def _command_registries(args: argparse.Namespace) -> int:
@@ -533,10 +519,18 @@ def _command_registries(args: argparse.Namespace) -> int:
 
 def _command_verify(args: argparse.Namespace) -> int:
     result = verify_report(Path(args.report), trust=args.trust)
-    if result.ok and result.signature_ok:
+    if result.ok and result.signature_ok and result.trusted:
         print(
-            f"{args.report}: verified: signed by {result.signed_by} (key {result.key_id}) at "
-            f"{result.signed_at}; digest {result.recorded}"
+            f"{args.report}: digest and signature verified: signed by {result.signed_by} (key "
+            f"{result.key_id}), a trusted key, at {result.signed_at}; digest {result.recorded}"
+        )
+        return 0
+    if result.ok and result.signature_ok:
+        # Anyone can make a key under any name: without --trust, the name is only a claim.
+        print(
+            f"{args.report}: digest and signature verified: signed by a key claiming to be "
+            f"{result.signed_by} (key {result.key_id}) at {result.signed_at}; not checked "
+            f"against a trusted key (--trust KEYFILE); digest {result.recorded}"
         )
         return 0
     if result.ok:
@@ -591,7 +585,7 @@ def _command_schema(args: argparse.Namespace) -> int:
 
 
 def _command_demo(args: argparse.Namespace) -> int:
-    run_demo(_writable_folder(Path(args.out), "--out"))
+    run_demo(writable_folder(Path(args.out), "--out"))
     return 0
 
 
@@ -601,9 +595,15 @@ def _store_path(args: argparse.Namespace) -> Path:
     return LocalSettings.load("local", **given).store_path()
 
 
+def _raw_stderr() -> TextIO:
+    """Standard error itself, for the progress bars' own control sequences (everything else
+    goes through `PrintableStream`)."""
+    return sys.stderr.raw if isinstance(sys.stderr, PrintableStream) else sys.stderr
+
+
 def _progress() -> Progress:
     """A progress bar on stderr for long work (counts, a note, time left); none off a terminal."""
-    console = Console(stderr=True)
+    console = Console(file=_raw_stderr())
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -748,12 +748,34 @@ def _command(
     return command
 
 
+def _count(text: str) -> int:
+    """A whole number from 1 to 1,000 (argparse names the option when this refuses)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text}: give a whole number from 1 to 1000")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """Seconds: a finite number above 0, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text}: give seconds above 0, at most 86400")
+    return value
+
+
 def _search_options(parser: argparse.ArgumentParser) -> None:
     """What every command that searches registers takes."""
     parser.add_argument(
-        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+        "--limit", type=_count, default=DEFAULT_LIMIT, help="records asked of each register"
     )
-    parser.add_argument("--timeout", type=float, help="seconds each register may take")
+    parser.add_argument("--timeout", type=_seconds, help="seconds each register may take")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -937,12 +959,12 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--registry", action="append", metavar="NAME", help="a register (default: all installed)"
     )
-    batch.add_argument("--concurrency", type=int, default=4, help="objects checked at once")
+    batch.add_argument("--concurrency", type=_count, default=4, help="objects checked at once")
     batch.add_argument("--skip-bad", action="store_true", help="check the good rows, list the bad")
     batch.add_argument(
-        "--limit", type=int, default=DEFAULT_LIMIT, help="records asked of each register"
+        "--limit", type=_count, default=DEFAULT_LIMIT, help="records asked of each register"
     )
-    batch.add_argument("--timeout", type=float, help="seconds each register may take")
+    batch.add_argument("--timeout", type=_seconds, help="seconds each register may take")
     batch.add_argument(
         "--store", metavar="PATH", help="the local store the `local` register searches"
     )
@@ -1110,7 +1132,7 @@ def _internal_error(error: Exception) -> int:
     log = None
     with contextlib.suppress(OSError):
         handle, name = tempfile.mkstemp(prefix="provcheck-error-", suffix=".txt")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
             file.write(f"provcheck {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
             file.write(details)
         log = name
@@ -1126,12 +1148,32 @@ def _internal_error(error: Exception) -> int:
     return EXIT_INTERNAL_ERROR
 
 
+def _not_text(argv: Sequence[str]) -> str | None:
+    """Why an argument cannot be taken (bytes that are not UTF-8 reach Python as surrogates,
+    which no report, store or terminal can hold), or None."""
+    for position, value in enumerate(argv, start=1):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            shown = value.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            return (
+                f"argument {position} ({shown[:80]}) is not UTF-8 text (byte {error.start}); "
+                "give it in UTF-8, as the terminal's locale should"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    problem = _not_text(given)
+    if problem is not None:
+        print(f"provcheck: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    args = _parse(given)
     # Whatever a report, a register or a file says reaches the terminal as text, never as
     # control sequences (the progress bars write to the real standard error, not through this).
-    stdout = sys.stdout
-    sys.stdout = PrintableStream(stdout)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
     try:
         code: int = args.run(args)
     except ProvcheckError as error:
@@ -1158,7 +1200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
-        sys.stdout = stdout
+            sys.stderr.flush()
+        sys.stdout, sys.stderr = stdout, stderr
     return code
 
 

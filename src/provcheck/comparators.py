@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from provcheck.description import ObjectDescription
+from provcheck.description import FINGERPRINT_PATTERN, ObjectDescription
 from provcheck.imaging import fingerprint_kind, hamming
 from provcheck.makers import AttributionQualifier, Maker
 from provcheck.measurements import Measurement
@@ -471,9 +471,6 @@ def compare_inventory_numbers(
 # and beyond they share nothing (unrelated images sit around 32).
 _IMAGE_DISTANCE_SAME = 6
 _IMAGE_DISTANCE_NONE = 22
-# What such a hash is written as. A record or a query may bring fingerprints of its own, and
-# `int(..., 16)` would take "0x12", "1_2" or " 12 " too: anything else is not compared.
-_FINGERPRINT = re.compile(r"[0-9a-fA-F]{16}")
 
 
 def closest_fingerprints(
@@ -481,15 +478,17 @@ def closest_fingerprints(
 ) -> tuple[int, str, str | None] | None:
     """(bits apart, hash kind, query variant) of the closest pair of photographs by perceptual
     hash, the query turned and mirrored too; None if either side has no fingerprints."""
+    # Only hashes as provcheck writes them are compared (`FINGERPRINT_PATTERN`): a plugin's own
+    # code may build an `ImageRef` without validation, and `int(..., 16)` takes "0x12" too.
     theirs = [i.fingerprints for i in record.images if i.fingerprints]
     best: tuple[int, str, str | None] | None = None
     for a in (i.fingerprints for i in query.images if i.fingerprints):
         for key, value in a.items():
             kind, variant = fingerprint_kind(key)
-            if not _FINGERPRINT.fullmatch(value):
+            if not FINGERPRINT_PATTERN.fullmatch(value):
                 continue
             for b in theirs:
-                if kind in b and _FINGERPRINT.fullmatch(b[kind]):
+                if kind in b and FINGERPRINT_PATTERN.fullmatch(b[kind]):
                     distance = hamming(value, b[kind])
                     if best is None or distance < best[0]:
                         best = (distance, kind, variant)

@@ -42,7 +42,11 @@ class DemoCheck:
 DEMO_CHECKS = (
     DemoCheck("dealer-photo", "A dealer's photograph of a registered painting (cropped, resized)"),
     DemoCheck("reworded", "A registered lamp, described in other words, no photograph"),
-    DemoCheck("not-registered", "An object that is in no register"),
+    DemoCheck(
+        "not-registered",
+        "An object that is in no register (the FBI's API is searched by words only: its photograph"
+        " is not compared there)",
+    ),
 )
 
 

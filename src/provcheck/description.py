@@ -35,10 +35,11 @@ from provcheck.measurements import Measurement, parse_measurements
 from provcheck.periods import DatePeriod, parse_period
 from provcheck.userfiles import load_json, read_bounded, read_text
 
-__all__ = ["MAX_IMAGE_BYTES", "ImageLike", "ImageRef", "ObjectDescription"]
+__all__ = ["FINGERPRINT_PATTERN", "MAX_IMAGE_BYTES", "ImageLike", "ImageRef", "ObjectDescription"]
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # the largest image file provcheck reads
-_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+# A perceptual hash as provcheck writes it: 64 bits, in lower-case hexadecimal.
+FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{16}")
 
 
 class ImageRef(BaseModel):
@@ -72,7 +73,7 @@ class ImageRef(BaseModel):
         # Fingerprints travel in reports and import files: what they say is compared bit by bit
         # with every stored one, so only 64-bit hashes as provcheck writes them are taken.
         for kind, value in fingerprints.items():
-            if not _FINGERPRINT.fullmatch(value):
+            if not FINGERPRINT_PATTERN.fullmatch(value):
                 raise ValueError(
                     f"fingerprint {kind!r} must be 16 hexadecimal digits, not {value[:40]!r}"
                 )

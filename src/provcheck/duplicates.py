@@ -73,39 +73,51 @@ def _case_key(record: Record) -> tuple[str, ...] | None:
 def merge_same_objects(ranked: Sequence[Candidate]) -> list[Candidate]:
     """`ranked` (best first) with every group of candidates that are one object made one: the
     first of the group, naming the others' keys in `also_recorded_as`, in the same order."""
-    group_of: dict[int, int] = {}  # candidate's position -> its group's first position
+    # Groups as a union-find over positions, each led by its best-scoring (first) member. A
+    # group's leader changes as groups join, so a leader is always found, never remembered.
+    parent = list(range(len(ranked)))
+
+    def find(position: int) -> int:
+        while parent[position] != position:
+            parent[position] = parent[parent[position]]
+            position = parent[position]
+        return position
+
+    def join(one: int, other: int) -> None:
+        first, second = sorted((find(one), find(other)))
+        parent[second] = first
+
     by_url: dict[str, int] = {}
+    has_url: set[int] = set()
     for position, candidate in enumerate(ranked):
         key = same_object_key(candidate.record)
         if key is not None:
-            group_of[position] = by_url.setdefault(key, position)
-    # A record without a URL joins a URL's group only as the one partner of exactly one object.
+            has_url.add(position)
+            join(position, by_url.setdefault(key, position))
+    # A record without a URL joins a URL's group only as the one partner of exactly one object
+    # (the URL groups as they are before any such pairing).
     with_url: dict[tuple[str, ...], set[int]] = {}
     without_url: dict[tuple[str, ...], list[int]] = {}
     for position, candidate in enumerate(ranked):
         case = _case_key(candidate.record)
         if case is None:
             continue
-        if position in group_of:
-            with_url.setdefault(case, set()).add(group_of[position])
+        if position in has_url:
+            with_url.setdefault(case, set()).add(find(position))
         else:
             without_url.setdefault(case, []).append(position)
     for case, positions in without_url.items():
         groups = with_url.get(case, set())
         if len(positions) == 1 and len(groups) == 1:
-            (first,) = groups
-            group_of[positions[0]] = min(first, positions[0])
-            if positions[0] < first:  # the better-scoring one stands for the object
-                for member, leader in list(group_of.items()):
-                    if leader == first:
-                        group_of[member] = positions[0]
+            join(positions[0], next(iter(groups)))
     others: dict[int, list[str]] = {}
-    for position, leader in sorted(group_of.items()):
+    for position in range(len(ranked)):
+        leader = find(position)
         if leader != position:
             others.setdefault(leader, []).append(ranked[position].record.key)
     merged: list[Candidate] = []
     for position, candidate in enumerate(ranked):
-        if group_of.get(position, position) != position:
+        if find(position) != position:
             continue  # named by the candidate that stands for its object
         if position in others:
             keys = tuple(dict.fromkeys([*candidate.also_recorded_as, *others[position]]))

@@ -260,8 +260,12 @@ async def _search_one(
         )
     unique = list({record.key: record for record in records}.values())
     extras: dict[str, Any] = {}
+    if any(image.fingerprints for image in query.images):
+        extras["photographs_searched"] = registry.capabilities.images and not (
+            isinstance(result, SearchResult) and result.photographs_searched is False
+        )
     if isinstance(result, SearchResult):
-        extras = {
+        extras |= {
             "warnings": tuple(registry.settings.redact(w) for w in result.warnings),
             "source": result.source,
             "data_as_of": result.data_as_of,
@@ -411,8 +415,18 @@ def _report(
     # Whether the query could rule records out depends on what came back: found anew each time.
     found = [c for outcome in outcomes for c in outcome.candidates]
     limitations = (
-        *(limitation for limitation in limitations if limitation.kind not in THIN_QUERY_KINDS),
-        *thin_query_limitations(query, found, matcher.match_threshold),
+        *(
+            limitation
+            for limitation in limitations
+            if limitation.kind not in THIN_QUERY_KINDS | {PHOTOGRAPH_NOT_SEARCHED}
+        ),
+        *_photographs_not_searched(outcomes),
+        *thin_query_limitations(
+            query,
+            found,
+            matcher.match_threshold,
+            photographs_searched=all(o.photographs_searched is not False for o in outcomes),
+        ),
     )
     versions = {"provcheck": __version__, "python": platform.python_version()}
     for outcome in outcomes:
@@ -431,6 +445,28 @@ def _report(
         reply=reply,
     )
     return report.sealed()
+
+
+PHOTOGRAPH_NOT_SEARCHED = "photograph-not-searched"
+
+
+def _photographs_not_searched(outcomes: Sequence[RegistryOutcome]) -> list[Limitation]:
+    """A register searched by words only: the object's photographs met only the records the
+    words found, not the register -- an object registered under other words was not looked for."""
+    return [
+        Limitation(
+            kind=PHOTOGRAPH_NOT_SEARCHED,
+            subject=outcome.registry,
+            message=(
+                f"{outcome.registry} was searched by words only: the photographs were compared "
+                f"with the {outcome.records_returned} records the words found, not with the "
+                "whole register; a register that can be mirrored is searched by photograph once "
+                f"it is (`provcheck mirror {outcome.registry}`)"
+            ),
+        )
+        for outcome in outcomes
+        if outcome.state is OutcomeState.SEARCHED and outcome.photographs_searched is False
+    ]
 
 
 def _load_report(report: CheckReport | str | PathLike[str]) -> CheckReport:

@@ -17,9 +17,11 @@ which can carry a token) and says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -30,6 +32,7 @@ import httpx
 from provcheck._version import __version__
 from provcheck.description import MAX_IMAGE_BYTES
 from provcheck.errors import InputError
+from provcheck.http import MAX_REDIRECTS
 
 __all__ = [
     "ALLOW_PRIVATE_ENV",
@@ -42,7 +45,6 @@ __all__ = [
 ]
 
 ALLOW_PRIVATE_ENV = "PROVCHECK_ALLOW_PRIVATE_ADDRESSES"
-MAX_REDIRECTS = 5
 # Per operation (connect, each read) and for the whole fetch: a server that drips a byte a
 # second must not hold a check for ever.
 FETCH_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
@@ -73,8 +75,12 @@ def address_refusal(address: str) -> str | None:
         ip: _Address = ipaddress.ip_address(address.split("%", 1)[0])  # no IPv6 zone
     except ValueError:
         return "not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one is that IPv4 address: ::ffff:127.0.0.1 (mapped),
+        # 2002:7f00:1::1 (6to4) and a Teredo address's client all reach 127.0.0.1.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            return address_refusal(str(embedded))
     checks = (
         ("unspecified", ip.is_unspecified),
         ("loopback", ip.is_loopback),
@@ -99,10 +105,17 @@ def shown_url(url: str | httpx.URL, *, width: int = 120) -> str:
         text = str(url).split("?", 1)[0]
     else:
         port = f":{parsed.port}" if parsed.port is not None else ""
-        host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
-        text = f"{parsed.scheme}://{host}{port}{parsed.path}" if parsed.host else str(url)
+        raw = _ascii_host(parsed)
+        host = f"[{raw}]" if ":" in raw else raw
+        text = f"{parsed.scheme}://{host}{port}{parsed.path}" if raw else str(url)
         text = text.split("?", 1)[0]
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _ascii_host(url: httpx.URL) -> str:
+    """The host as it goes on the wire (IDNA-encoded, lower case). `url.host` would decode it,
+    and fails on a malformed label such as `xn--`."""
+    return url.raw_host.decode("ascii", "replace").lower()
 
 
 def fetch_image(
@@ -124,16 +137,57 @@ def fetch_image(
     pins: dict[str, list[str]] = {}
     shown = shown_url(url)
     ends = time.monotonic() + deadline
-    transport = _PinnedTransport(pins)
+    backend = _PinnedBackend(pins)
     headers = {"User-Agent": f"provcheck/{__version__}", "Accept": "image/*"}
+    # The whole fetch within `deadline`, however slowly a server drips its headers: past it the
+    # connections are shut from outside, and whatever was waiting on them ends.
+    watchdog = threading.Timer(deadline, backend.abort)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return _fetch(
+            url, backend, headers, timeout, lookup, allowed, max_bytes, max_redirects, ends
+        )
+    except (httpx.HTTPError, httpcore.NetworkError, OSError, UnicodeError) as error:
+        if backend.aborted:
+            raise InputError(f"{shown}: the photograph took too long to arrive") from None
+        raise InputError(
+            f"{shown}: could not fetch the photograph ({type(error).__name__})"
+        ) from None
+    except InputError:
+        if backend.aborted:
+            raise InputError(f"{shown}: the photograph took too long to arrive") from None
+        raise
+    finally:
+        watchdog.cancel()
+
+
+def _fetch(
+    url: str,
+    backend: _PinnedBackend,
+    headers: dict[str, str],
+    timeout: httpx.Timeout,
+    lookup: Resolver,
+    allowed: bool,
+    max_bytes: int,
+    max_redirects: int,
+    ends: float,
+) -> bytes:
+    pins = backend.pins
+    shown = shown_url(url)
     with httpx.Client(
-        transport=transport, timeout=timeout, headers=headers, follow_redirects=False
+        transport=_PinnedTransport(backend),
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=False,
     ) as client:
         try:
             request = client.build_request("GET", url)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
             raise InputError(f"{shown}: not a usable address ({error})") from None
         for hop in range(max_redirects + 1):
+            if time.monotonic() > ends:
+                raise InputError(f"{shown}: the photograph took too long to arrive")
             _admit(request.url, pins, lookup, allowed, given=shown)
             try:
                 response = client.send(request, stream=True)
@@ -175,9 +229,9 @@ def _admit(
         raise InputError(
             f"{hop}: only http and https addresses are fetched, not {url.scheme or 'none'}:"
         )
-    if not url.host:
+    host = _ascii_host(url).strip("[]")
+    if not host:
         raise InputError(f"{hop}: the address names no host")
-    host = url.host.lower()
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         literal = ipaddress.ip_address(host)
@@ -234,8 +288,20 @@ class _PinnedBackend(httpcore.NetworkBackend):
     """Connects a host only to the addresses the policy checked for it, never resolving again."""
 
     def __init__(self, pins: dict[str, list[str]]) -> None:
-        self._pins = pins
+        self.pins = pins
+        self.aborted = False
+        self._streams: list[httpcore.NetworkStream] = []
+        self._lock = threading.RLock()  # abort() runs inside connect_tcp too
         self._inner = httpcore.SyncBackend()
+
+    def abort(self) -> None:
+        """Shut every connection made (from another thread: a blocked read wakes and fails)."""
+        with self._lock:
+            self.aborted = True
+            for stream in self._streams:
+                connection = stream.get_extra_info("socket")
+                with contextlib.suppress(OSError, AttributeError):
+                    connection.shutdown(socket.SHUT_RDWR)
 
     def connect_tcp(
         self,
@@ -245,17 +311,23 @@ class _PinnedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = self._pins.get(host.strip("[]").lower())
-        if not addresses:
+        addresses = self.pins.get(host.strip("[]").lower())
+        if self.aborted or not addresses:
             raise httpcore.ConnectError(f"{host}: not an address checked for this fetch")
         failure: httpcore.ConnectError | None = None
         for address in addresses:
             try:
-                return self._inner.connect_tcp(
+                stream = self._inner.connect_tcp(
                     address, port, timeout, local_address, socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failure = httpcore.ConnectError(str(error))
+                continue
+            with self._lock:
+                self._streams.append(stream)
+                if self.aborted:  # the deadline passed while connecting
+                    self.abort()
+            return stream
         raise failure or httpcore.ConnectError(host)
 
     def connect_unix_socket(
@@ -275,8 +347,8 @@ class _PinnedTransport(httpx.HTTPTransport):
     pool it builds is replaced by one built alike.)
     """
 
-    def __init__(self, pins: dict[str, list[str]]) -> None:
+    def __init__(self, backend: _PinnedBackend) -> None:
         super().__init__()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_PinnedBackend(pins)
+            ssl_context=httpx.create_ssl_context(), network_backend=backend
         )

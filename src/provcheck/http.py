@@ -117,14 +117,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     """Scheme, host and port, the default port made explicit: where credentials may go."""
     default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, url.host.lower(), url.port or default
+    return url.scheme, _host(url), url.port or default
+
+
+def _host(url: httpx.URL) -> str:
+    # As it goes on the wire: `url.host` decodes IDNA, and fails on a label such as `xn--`.
+    return url.raw_host.decode("ascii", "replace").lower()
 
 
 def _where(request: httpx.Request) -> str:
     # Query strings can carry keys and the user's query: name only the method and the path.
     url = request.url
     port = f":{url.port}" if url.port is not None else ""
-    return f"{request.method} {url.scheme}://{url.host}{port}{url.path}"
+    return f"{request.method} {url.scheme}://{_host(url)}{port}{url.path}"
 
 
 def error_for_status(
@@ -391,9 +396,7 @@ class HttpSession:
 
     def owns(self, url: str) -> bool:
         """Whether `url` is on this session's service: only there may its credentials go."""
-        base = self._client.base_url
-        target = httpx.URL(url)
-        return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
+        return _origin(httpx.URL(url)) == _origin(self._client.base_url)
 
     def parse_json(self, response: httpx.Response) -> Any:
         try:
@@ -436,6 +439,14 @@ class HttpSession:
                 response = await self._client.send(request, stream=True)
             except httpx.HTTPError as error:
                 raise self._scrubbed(_error_for_transport(error, request, self.registry)) from error
+            except UnicodeError as error:  # a redirect to a host name that is not a name
+                raise self._scrubbed(
+                    MalformedResponseError(
+                        f"{self.registry}: {_where(request)} redirected to an address that "
+                        f"cannot be read ({error})",
+                        registry=self.registry,
+                    )
+                ) from error
             following = response.next_request
             if following is None:
                 return response

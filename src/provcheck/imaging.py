@@ -73,6 +73,8 @@ DECODE_BUDGET_BYTES = 4 * MAX_IMAGE_PIXELS
 _core: Any = getattr(Image, "core")  # noqa: B009  # Pillow's C module: untyped, not exported
 _core.set_block_size(max(_core.get_block_size(), 64 * 1024 * 1024))
 _STRIP_BYTES = 8 * 1024 * 1024  # pixels reduced at a time (see `_reduced`)
+# Decoded images larger than this (a 16-megapixel RGB photograph) are reduced as they are decoded.
+_REDUCE_ABOVE_BYTES = 64 * 1024 * 1024
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 # EXIF orientation -> the transposition that shows the image upright (as ImageOps does).
 _UPRIGHT = {
@@ -120,8 +122,9 @@ _DECODING = _DecodeBudget(DECODE_BUDGET_BYTES)
 def load_image(data: bytes, *, source: str, max_side: int | None = None) -> Image.Image:
     """Decode untrusted image bytes into an upright RGB image, or raise one clear `InputError`.
 
-    With `max_side`, the image comes back no smaller than that on its longer side, but reduced
-    as soon as it is decoded -- a JPEG already while decoding -- so that converting and
+    With `max_side`, the image comes back no smaller than that on its longer side; a JPEG is
+    reduced while decoding, and any image over 64 MB decoded as soon as it is decoded (box
+    averaging, a strip at a time), so that converting and
     flattening (the costly part: a 16-bit RGBA PNG of 8,900 x 8,900 pixels took 2 GB converted
     at full size) happen at the working size.
     """
@@ -171,7 +174,9 @@ def _reduced(image: Image.Image, max_side: int | None) -> Image.Image:
     images. A strip's copies take a few megabytes.
     """
     factor = max(image.size) // max_side if max_side else 1
-    if factor < 2:
+    if factor < 2 or decoded_bytes(image.mode, image.size) <= _REDUCE_ABOVE_BYTES:
+        # An ordinary photograph is resized later, with a finer filter than box averaging:
+        # what its fingerprints and features are made of stays as it was.
         return image
     width, height = image.size
     mode = image.mode

@@ -49,10 +49,12 @@ __all__ = [
     "ImportProblem",
     "ImportSummary",
     "import_file",
+    "json_lines",
     "keep_image",
     "load_mapping",
     "mapping_presets",
     "read_csv",
+    "without_controls",
 ]
 
 Progress = Callable[[int, int], None]
@@ -67,24 +69,64 @@ _SPLIT_IMAGES = re.compile(r"\s*[;|\n]\s*")
 CSV_FIELD_LIMIT = 1 << 20
 
 
+# Control characters carry no text: a NUL or a stray \x01 inside a word ("Ac\x00orn") would split
+# it and defeat matching, so they are removed where a field is read. A vertical tab or a form feed
+# is the line break inside a cell of some exports (FileMaker's): a newline. Tab and newline stay.
+# (Removed, not refused: an export with one stray control character is not worth refusing, and
+# no character of the text is lost.)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _control(match: re.Match[str]) -> str:
+    return "\n" if match.group() in "\x0b\x0c" else ""
+
+
+def without_controls(value: Any) -> Any:
+    """`value` with control characters taken out of its strings (of lists and objects too, but
+    not their keys): see `_CONTROLS`."""
+    if isinstance(value, str):
+        return _CONTROLS.sub(_control, value) if _CONTROLS.search(value) else value
+    if isinstance(value, dict):
+        return {key: without_controls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_controls(item) for item in value]
+    return value
+
+
+def json_lines(text: str) -> Iterator[tuple[int, str]]:
+    """The numbered non-blank lines of a JSON Lines text. Split at newlines only: `splitlines()`
+    also ends a line at U+2028, U+0085, ..., which a JSON string may hold as they are."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            yield number, line
+
+
 def read_csv(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """The header and the rows of a CSV file's text, each row with the line it starts on (rows
-    may span lines), or one `InputError` naming the line where the text cannot be read."""
-    # Process-wide, but only ever raised above the module's default, never lowered.
-    csv.field_size_limit(CSV_FIELD_LIMIT)
+    may span lines), or one `InputError` naming the line where the text cannot be read.
+
+    A column named twice is refused: a row could keep only one of its values. Control characters
+    are removed from the values (`without_controls`)."""
+    # Process-wide, so only ever raised to the limit provcheck needs, never lowered below what
+    # the program using provcheck chose.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     rows: list[tuple[int, dict[str, Any]]] = []
     start = 1
     try:
         header = list(reader.fieldnames or [])
+        named = [name for name in header if name.strip()]  # blank names hold no data of note
+        repeated = next((name for n, name in enumerate(named) if name in named[:n]), None)
+        if repeated is not None:
+            raise InputError(f"{path}:1: column {repeated!r} is repeated; keep one")
         start = reader.line_num + 1
         for row in reader:
-            rows.append((start, row))
+            rows.append((start, without_controls(row)))
             start = reader.line_num + 1
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise InputError(
-                f"{path}:{start}: field too long (over {CSV_FIELD_LIMIT:,} characters); "
+                f"{path}:{start}: field too long (over {csv.field_size_limit():,} characters); "
                 "shorten it or split it, or check that the file's quotes are balanced"
             ) from None
         raise InputError(f"{path}:{start}: not readable as CSV ({error})") from None
@@ -263,11 +305,9 @@ def keep_image(store: LocalStore, data: bytes, *, source: str) -> tuple[str, dic
 def _records_from_jsonl(
     path: Path, text: str, images: _ImageReader, registry: str | None
 ) -> Iterator[tuple[int, Record | _RowError]]:
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for line_number, line in json_lines(text):
         try:
-            data = load_json(line, source=str(path), line_offset=line_number - 1)
+            data = without_controls(load_json(line, source=str(path), line_offset=line_number - 1))
         except InputError as error:
             yield line_number, _RowError(None, str(error).split(": ", 2)[-1])
             continue
@@ -332,10 +372,20 @@ def _record_from_row(
             break
     description: dict[str, Any] = {}
     record_fields: dict[str, Any] = {"status": mapping.status}
+    given_by: dict[str, tuple[str, str]] = {}  # field -> the column that gave it, and its value
     for column, target in mapping.fields.items():
         value = values[column].strip()
         if not value:
             continue
+        # Two columns for one field: whichever is filled; both, and different, one would be lost.
+        if target in given_by and given_by[target][1] != value:
+            other, kept = given_by[target]
+            raise _RowError(
+                column,
+                f"{_shown(value)!r} differs from column {other!r} ({_shown(kept)!r}), which gives "
+                f"the {target} too; keep one",
+            )
+        given_by[target] = (column, value)
         if target == "record_id":
             record_id = value
         elif target in _RECORD_FIELDS:
@@ -371,6 +421,10 @@ def _record_from_row(
         target = (problem.field or "").split(".")[-1]
         culprit = next((c for c, t in mapping.fields.items() if t == target), problem.field)
         raise _RowError(culprit, problem.message) from None
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 40 else f"{value[:40]}..."
 
 
 def _without_repeated_ids(
@@ -447,7 +501,7 @@ def import_file(
         if mapping is not None:
             raise InputError(f"{path}: a mapping is for CSV files; JSON Lines hold Records already")
         rows = _records_from_jsonl(path, text, images, registry)
-        total = sum(1 for line in text.splitlines() if line.strip())
+        total = sum(1 for _ in json_lines(text))
     elif suffix == ".csv":
         if mapping is None:
             raise InputError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from provcheck.candidate import Candidate
 from provcheck.registry import Access, DataSource
@@ -73,3 +73,7 @@ class RegistryOutcome(BaseModel):
     started_at: datetime
     duration_s: float
     plugin_version: str | None = None
+    # With photographs in the query: whether the register was searched for them (False: it
+    # searched by words, and the photographs met only the records the words found). Left out
+    # of the JSON when no photograph was given, so that earlier reports keep their digests.
+    photographs_searched: bool | None = Field(default=None, exclude_if=lambda value: value is None)

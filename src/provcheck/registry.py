@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 import os
 import re
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -115,7 +116,15 @@ def url_credentials(text: str) -> list[str]:
     found += [
         value for key, value in url.params.multi_items() if value and _SECRET_PARAMETERS.match(key)
     ]
-    return found
+    # And as written, percent-encoded (`p%40ss`, `ab+cd`): messages quote addresses raw too.
+    raw_password = url.userinfo.decode("ascii", "replace").partition(":")[2]
+    found += [raw_password] if raw_password else []
+    for part in url.query.decode("ascii", "replace").split("&"):
+        key, _, value = part.partition("=")
+        if value and _SECRET_PARAMETERS.match(urllib.parse.unquote_plus(key)):
+            found.append(value)
+    # The longest first, so that no shorter form leaves part of a longer one in place.
+    return sorted(set(found), key=len, reverse=True)
 
 
 def redact_url(text: str) -> str:
@@ -201,8 +210,9 @@ class SearchResult(Sequence[Record]):
     """Records, with what the report should say about where they came from.
 
     A plugin may return a plain list of records; it returns a `SearchResult` to add warnings (a
-    malformed item left out), the data's source and freshness (a mirror synced at ...), or
-    documents the register issued (a search certificate), which the report keeps verbatim.
+    malformed item left out), the data's source and freshness (a mirror synced at ...),
+    documents the register issued (a search certificate), which the report keeps verbatim, or
+    that this search, unlike others, could not look for the photographs.
     """
 
     records: tuple[Record, ...] = ()
@@ -210,6 +220,10 @@ class SearchResult(Sequence[Record]):
     source: DataSource = DataSource.LIVE
     data_as_of: datetime | None = None
     documents: Mapping[str, JsonValue] = field(default_factory=dict)
+    # False when this search did not look for the query's photographs across the register
+    # (a register that searches by image only in some modes: a live API beside its mirror);
+    # None: as `capabilities.images` says.
+    photographs_searched: bool | None = None
 
     @overload
     def __getitem__(self, index: int) -> Record: ...

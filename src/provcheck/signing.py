@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from provcheck.canonical import canonical_json
 from provcheck.errors import InputError
-from provcheck.userfiles import read_bounded
+from provcheck.userfiles import read_bounded, write_atomically
 
 if TYPE_CHECKING:
     from provcheck.report import CheckReport
@@ -204,11 +204,22 @@ class SigningKey:
             ) from None
         except OSError as error:
             raise InputError(f"{path}: cannot write the key: {error.strerror or error}") from None
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        self.path = path
+        # Never a private key left without its .pub (what verifiers are given), nor half a key:
+        # a failure after the key file was made removes it, and says so in one line.
         public = Path(f"{path}.pub")
-        public.write_text(f"{self.public_key.text} {self.signer}\n", encoding="utf-8")
+        try:
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    file.write(text)
+            except OSError as error:
+                raise InputError(
+                    f"{path}: cannot write the key: {error.strerror or error}; nothing was kept"
+                ) from None
+            write_atomically(public, f"{self.public_key.text} {self.signer}\n")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self.path = path
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SigningKey:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -97,6 +98,31 @@ CREATE TABLE IF NOT EXISTS imports (
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
+
+
+def _refuse_what_is_not_a_file(path: Path) -> None:
+    """`InputError` if `path` is there and is not a regular file (SQLite would open a device,
+    block on a FIFO, or fail with "disk I/O error")."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise InputError(f"{path}: cannot open the store ({error.strerror or error})") from None
+    if stat.S_ISREG(mode):
+        return
+    what = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+    )
+    raise InputError(
+        f"{path}: not a provcheck store ({what}, not a file); give --store a file's path"
+    )
 
 
 def default_store_path() -> Path:
@@ -184,19 +210,29 @@ class LocalStore:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
+        _refuse_what_is_not_a_file(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._create_schema()
         except sqlite3.DatabaseError as error:
             raise InputError(f"{self.path}: not a provcheck store ({error})") from None
         except OSError as error:
             raise InputError(
                 f"{self.path}: cannot open the store ({error.strerror or error})"
             ) from None
+        try:
+            self._db.execute("PRAGMA busy_timeout=10000")
+            # Before anything is written -- even the journal mode, which changes the file --
+            # another program's database is refused, not given provcheck's tables.
+            new = self._refuse_another_database()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._create_schema(new=new)
+        except BaseException as error:
+            self._db.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise InputError(f"{self.path}: not a provcheck store ({error})") from None
+            raise
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
 
@@ -211,8 +247,37 @@ class LocalStore:
         """Where the per-user store is when no path is given (it may not exist yet)."""
         return default_store_path()
 
-    def _create_schema(self) -> None:
-        self._db.executescript(_SCHEMA)
+    def _refuse_another_database(self) -> bool:
+        """Is the file new (no tables: it becomes a store)? `InputError` if it holds tables but
+        no provcheck store: a store is known by its `meta` table's schema version (written with
+        its tables, in one transaction)."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            return True
+        version = None
+        if "meta" in tables:
+            with suppress(sqlite3.DatabaseError):
+                version = self._db.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone()
+        if version is None:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise InputError(
+                f"{self.path}: not a provcheck store (a database with other tables: {shown}); "
+                "give --store a new file's path, or a provcheck store's"
+            )
+        return False
+
+    def _create_schema(self, *, new: bool) -> None:
+        if new:
+            # One transaction: a store is never left with its tables and no schema version
+            # (it would then be refused as another program's database).
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta "
+                f"VALUES ('schema_version', '{_SCHEMA_VERSION}'); COMMIT;"
+            )
+        else:
+            self._db.executescript(_SCHEMA)  # tables a newer provcheck added
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))

@@ -31,10 +31,19 @@ MIN_SPECIFIC_FIELDS = 2
 THIN_QUERY_KINDS = frozenset({"query-too-thin", "same-title"})
 # Words a description needs, beyond generic ones, to count as saying something specific.
 _DESCRIPTION_WORDS = 4
-_ADVICE = (
-    "add what you know of the maker, measurements, date, materials, inscriptions or marks, or a "
-    "photograph, and check again"
-)
+# What to ask for, by the field that would say it.
+_ASK_FOR = {
+    "title": "the title",
+    "maker": "the maker",
+    "measurements": "measurements",
+    "period": "the date",
+    "inscriptions": "inscriptions or marks",
+}
+
+
+def _advice(specific: list[str]) -> str:
+    missing = [words for field, words in _ASK_FOR.items() if field not in specific]
+    return f"add what you know of {', '.join(missing)}, or a photograph, and check again"
 
 
 def _specific_words(text: str | None) -> list[str]:
@@ -73,14 +82,20 @@ def _same_title(query: ObjectDescription, candidate: Candidate) -> bool:
 
 
 def thin_query_limitations(
-    query: ObjectDescription, candidates: Sequence[Candidate], match_threshold: float
+    query: ObjectDescription,
+    candidates: Sequence[Candidate],
+    match_threshold: float,
+    *,
+    photographs_searched: bool,
 ) -> list[Limitation]:
     """What keeps a check of a thin query from concluding "no match found": the query itself,
     and each record below the threshold whose title is exactly the query's.
 
-    A query with a photograph is not thin: the photograph is compared with every record.
+    A query whose photographs every register was searched for (`photographs_searched`) is not
+    thin: the photographs are compared with every record. One whose photographs could not be
+    read, or that some register searched by words only, is judged by its words.
     """
-    if query.images:
+    if photographs_searched and any(image.fingerprints for image in query.images):
         return []
     specific = specific_fields(query)
     if len(specific) >= MIN_SPECIFIC_FIELDS:
@@ -94,7 +109,7 @@ def thin_query_limitations(
         Limitation(
             kind="query-too-thin",
             subject="query",
-            message=f"the query gives {said}: too little to rule a record out; {_ADVICE}",
+            message=f"the query gives {said}: too little to rule a record out; {_advice(specific)}",
         )
     ]
     for candidate in candidates:

@@ -14,10 +14,13 @@ from provcheck.report import CheckReport
 __all__ = ["PrintableStream", "printable", "render_report"]
 
 # Control characters (C0 but for newline and tab, DEL, C1) and the invisible characters that
-# reorder or hide text (bidirectional overrides and isolates, zero-width marks): register data
+# reorder or hide text (bidirectional overrides and isolates, zero-width space; the zero-width
+# joiners that Persian, Indic scripts and emoji need are kept): register data
 # and user files reach the terminal through reports and messages, and must not be able to move
 # the cursor, clear the screen, retitle the window or make one text read as another.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -36,6 +39,11 @@ class PrintableStream(io.TextIOBase):
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+
+    @property
+    def raw(self) -> TextIO:
+        """The stream written to: for what writes its own control sequences (progress bars)."""
+        return self._stream
 
     def write(self, text: str) -> int:
         self._stream.write(printable(text))

@@ -12,7 +12,14 @@ from typing import Any
 
 from provcheck.errors import InputError
 
-__all__ = ["load_json", "read_bounded", "read_text", "write_atomically"]
+__all__ = [
+    "load_json",
+    "read_bounded",
+    "read_text",
+    "writable_folder",
+    "write_atomically",
+    "write_bytes_atomically",
+]
 
 
 # The largest text file provcheck reads whole (a query, a report, a catalogue, an import file).
@@ -27,6 +34,9 @@ def read_text(path: Path, *, what: str, limit: int = MAX_TEXT_BYTES) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"{path}: {what} is not UTF-8 text (byte {error.start})") from None
+    # One byte-order mark, as Excel's "CSV UTF-8" and Notepad write: a mark, not text (else it
+    # would be the start of the first column's name, or of a JSON file's first token).
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -111,22 +121,80 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+class _RepeatedKey(_NotJson):
+    """An object naming one key twice: readers disagree on which value counts (Python's keeps
+    the last, others the first), so a signed report or a query could say two things at once."""
+
+    def __init__(self, key: str) -> None:
+        shown = key if len(key) <= 40 else f"{key[:40]}..."
+        super().__init__(f"the key {shown!r} is repeated; keep one")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return data
+
+
+def _repeated_key_line(text: str) -> int | None:
+    """The line (1-based, in `text`) of the first object that repeats a key, found by parsing again
+    with the pure-Python scanner, which says where each object starts. Only on that error."""
+
+    class Found(Exception):
+        def __init__(self, line: int) -> None:
+            self.line = line
+
+    parse_pairs = json.decoder.JSONObject  # type: ignore[attr-defined]
+
+    def parse_object(s_and_end: tuple[str, int], *args: Any, **kwargs: Any) -> tuple[Any, int]:
+        pairs, end = parse_pairs(s_and_end, *args, **kwargs)
+        if len({key for key, _ in pairs}) != len(pairs):
+            s, start = s_and_end
+            raise Found(s.count("\n", 0, start) + 1)
+        return dict(pairs), end
+
+    decoder = json.JSONDecoder(object_pairs_hook=list)
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        decoder.decode(text)
+    except Found as found:
+        return found.line
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 def load_json(text: str, *, source: str, line_offset: int = 0) -> Any:
     """Parsed JSON, or an `InputError` saying `source:line:column` and what is wrong there.
 
     Refused too, in one line: NaN and Infinity (Python writes them; JSON has no such numbers),
-    numbers too large for a float, and nesting deeper than `MAX_JSON_DEPTH`.
+    numbers too large for a float, an object that repeats a key, and nesting deeper than
+    `MAX_JSON_DEPTH`.
     """
     # Where a problem found by value is: the line of a one-line text; else the file.
     where = f"{source}:{line_offset + 1}" if "\n" not in text.rstrip("\n") else source
     too_deep = f"{where}: not valid JSON (nested more than {MAX_JSON_DEPTH} deep)"
     try:
         data = json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as error:
         line = error.lineno + line_offset
         raise InputError(f"{source}:{line}:{error.colno}: not valid JSON ({error.msg})") from None
+    except _RepeatedKey as error:
+        found = _repeated_key_line(text)
+        at = f"{source}:{found + line_offset}" if found is not None else where
+        raise InputError(f"{at}: not valid JSON ({error})") from None
     except _NotJson as error:
         raise InputError(f"{where}: not valid JSON ({error})") from None
     except RecursionError:
@@ -139,6 +207,12 @@ def load_json(text: str, *, source: str, line_offset: int = 0) -> Any:
 def write_atomically(path: Path, text: str) -> None:
     """Write the whole file or nothing: a reader never sees half a report. A file that cannot
     be written is one `InputError` naming it."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """`write_atomically` for bytes (an attached file): the whole file or nothing. A link at
+    `path` is replaced, never followed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
@@ -147,8 +221,8 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as error:
         raise InputError(f"{path}: cannot write here: {error.strerror or error}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
@@ -156,3 +230,36 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def writable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
+    """`folder` if files can be written in it (made if missing), else one `InputError` naming
+    `option` and `given` (what the user gave: the folder, or a file in it) -- checked before any
+    work, so that nothing is done whose result could not be kept.
+
+    Refused: a broken link on the way (making the folder would follow it), a file where a folder
+    must be, and a folder that exists but cannot be written in.
+    """
+    shown = f"{option} {given or folder}" if option else str(given or folder)
+    existing = folder
+    try:
+        while not existing.exists():
+            if existing.is_symlink():
+                raise InputError(
+                    f"{shown}: {existing} is a broken link; remove it or choose another place"
+                )
+            if existing.parent == existing:  # the root of a drive that is not there
+                raise InputError(f"{shown}: {existing} does not exist; choose another place")
+            existing = existing.parent  # exists() is False under a file, too
+        is_folder = existing.is_dir()
+    except (OSError, ValueError) as error:  # a name too long, a NUL in it, no permission
+        raise InputError(f"{shown}: cannot be used as a folder: {error}") from None
+    if not is_folder:
+        where = "" if existing == folder else f"{existing} "
+        raise InputError(f"{shown}: {where}is a file, not a folder; choose another place")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            f"{shown}: {existing} is not writable (permission denied); choose a folder you can "
+            "write to"
+        )
+    return folder

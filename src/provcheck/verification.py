@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ __all__ = [
 
 # Work size: enough detail for ORB on a painting, small enough to stay fast.
 _SIDE = WORKING_SIDE
+# ORB describes a patch of 31 pixels around each point, away from the edges: smaller is blank.
+_MIN_SIDE = 64
 _FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
@@ -97,6 +100,8 @@ def local_features(image: Image.Image) -> LocalFeatures:
     register's index should keep them (see `_index_order`)."""
     small = image.convert("L")
     small.thumbnail((_SIDE, _SIDE))
+    if min(small.size) < _MIN_SIDE:  # a sliver: ORB's pyramid cannot be built, nothing to find
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
     pixels = np.asarray(small, dtype=np.uint8)
     orb = cv2.ORB.create(nfeatures=_FEATURES)
     keypoints, descriptors = orb.detectAndCompute(pixels, None)
@@ -154,6 +159,7 @@ _QUERY_FEATURES: dict[tuple[str, bool], LocalFeatures] = {}
 # mirror image's features later. A few at ~2 MB each.
 _FETCHED: dict[str, Image.Image] = {}
 _FETCHED_KEPT = 32
+_FETCHED_LOCK = threading.Lock()  # a batch's checks fetch and verify on several threads
 
 
 def remember_photograph(ref: ImageRef, data: bytes) -> None:
@@ -163,9 +169,10 @@ def remember_photograph(ref: ImageRef, data: bytes) -> None:
         return
     image = load_image(data, source=ref.location, max_side=_SIDE)
     image.thumbnail((_SIDE, _SIDE))
-    while len(_FETCHED) >= _FETCHED_KEPT:
-        del _FETCHED[next(iter(_FETCHED))]  # the oldest first
-    _FETCHED[ref.sha256] = image
+    with _FETCHED_LOCK:
+        while len(_FETCHED) >= _FETCHED_KEPT:
+            _FETCHED.pop(next(iter(_FETCHED)), None)  # the oldest first
+        _FETCHED[ref.sha256] = image
 
 
 def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | None:
@@ -173,7 +180,8 @@ def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | No
     check (`remember_photograph`; None otherwise), or of its mirror image (local features are
     not mirror-invariant, and a photograph printed reversed still shows the work): computed
     when first asked for, then kept."""
-    fetched = _FETCHED.get(ref.sha256) if ref.url is not None and ref.sha256 else None
+    with _FETCHED_LOCK:
+        fetched = _FETCHED.get(ref.sha256) if ref.url is not None and ref.sha256 else None
     if ref.url is not None and fetched is None:
         return None
     data = None if ref.sha256 else ref.read()

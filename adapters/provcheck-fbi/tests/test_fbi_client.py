@@ -222,3 +222,24 @@ async def test_the_mock_serves_its_pictures_where_its_items_say() -> None:
         data = await registry.image_bytes(pictured.description.images[0])
     assert pictured.description.images[0].url.startswith("http://fbi.mock/image-repository/")
     assert data is not None and data[:4] == b"\x89PNG"
+
+
+async def test_a_photograph_given_to_the_live_api_is_said_not_searched_for() -> None:
+    """The live API searches words only: a photograph given with a generic title must not end
+    in "no match found" -- the register was never searched for it."""
+    import io
+
+    from PIL import Image
+
+    mock = create_mock(None, {})
+    registry = FbiRegistry(transport=in_process(mock.app), **mock.client_settings, min_interval=0)
+    picture = io.BytesIO()
+    Image.effect_noise((200, 160), 60).convert("RGB").save(picture, "PNG")
+    query = ObjectDescription(title="Untitled", images=[picture.getvalue()])
+    async with registry:
+        report = await acheck(query, [registry])
+    outcome = report.outcome("fbi")
+    assert outcome.state is OutcomeState.SEARCHED and outcome.photographs_searched is False
+    assert report.conclusion is Conclusion.INCOMPLETE
+    kinds = {limitation.kind for limitation in report.limitations}
+    assert {"photograph-not-searched", "query-too-thin"} <= kinds

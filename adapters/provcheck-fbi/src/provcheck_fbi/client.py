@@ -16,6 +16,7 @@ rest are returned.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -195,7 +196,9 @@ class FbiRegistry(Registry):
                     "fbi: the live API searches titles, makers and case numbers only; to search "
                     "by photograph, mirror the register first (`provcheck mirror fbi`)"
                 )
-            return await self._live(query, limit=limit)
+            # Live, the photographs are not searched for: the report says so.
+            live = await self._live(query, limit=limit)
+            return dataclasses.replace(live, photographs_searched=False)
         mirrored = await self._mirrored(query, limit=limit)
         records = list(mirrored.records)
         warnings = list(mirrored.warnings)
