@@ -405,3 +405,18 @@ def test_register_text_in_an_error_reaches_stderr_escaped(
     hostile = tmp_path / "q\x1b]0;owned\x07.json"
     code, _, err = run(capsys, "check", "--query", str(hostile))
     assert code == 2 and "\x1b" not in err and "\\u001b]0;owned" in err
+
+
+def test_the_page_names_a_photographs_file_never_its_folders(tmp_path: Path) -> None:
+    from conftest import image_bytes
+
+    folder = tmp_path / "private-folder-of-the-registrar"
+    folder.mkdir()
+    photo = folder / "front.png"
+    photo.write_bytes(image_bytes((120, 90), seed=3))
+    report = provcheck.check(
+        {"title": "Harbour at dusk", "maker": "Jan Vermeulen", "images": [str(photo)]},
+        [CountingRegistry()],
+    )
+    page = report.to_html()
+    assert "front.png" in page and "private-folder-of-the-registrar" not in page
