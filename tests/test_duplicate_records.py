@@ -206,3 +206,23 @@ def test_a_store_from_before_origins_knows_its_mirrored_records(tmp_path: Path) 
         assert store.record_ids("fbi", mirrored=True) == {"de8b6d55"}
         assert store.mark_removed("fbi", ["acorn", "de8b6d55"]) == 1
         assert store.record_ids("fbi") == {"acorn"}
+
+
+def test_one_object_from_the_local_store_and_its_register_is_one_candidate_in_the_report(
+    tmp_path: Path,
+) -> None:
+    """The demo's lamp: `fbi:acorn` imported from the NSAF listing into the local store, and the
+    same item from the FBI's API -- two registers' outcomes, one object in the report."""
+    import contextlib
+    import io
+
+    from provcheck.demo import run_demo
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        reworded = run_demo(tmp_path)[1]
+    urls = [c.record.url for c in reworded.candidates if c.record.registry == "fbi"]
+    assert len(urls) == len(set(urls)), "one FBI item shown twice"
+    lamp = next(c for c in reworded.candidates if c.record.key == "fbi:acorn")
+    assert any(key.startswith("fbi:") for key in lamp.also_recorded_as)
+    # Each register's outcome keeps what that register answered.
+    assert any(c.record.key != "fbi:acorn" for c in reworded.outcome("fbi").candidates)

@@ -114,7 +114,8 @@ def merge_same_objects(ranked: Sequence[Candidate]) -> list[Candidate]:
     for position in range(len(ranked)):
         leader = find(position)
         if leader != position:
-            others.setdefault(leader, []).append(ranked[position].record.key)
+            joined = ranked[position]
+            others.setdefault(leader, []).extend([joined.record.key, *joined.also_recorded_as])
     merged: list[Candidate] = []
     for position, candidate in enumerate(ranked):
         if find(position) != position:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from provcheck.candidate import Candidate
 from provcheck.canonical import sha256_digest
 from provcheck.description import ObjectDescription
+from provcheck.duplicates import merge_same_objects
 from provcheck.errors import InputError
 from provcheck.outcome import OutcomeState, RegistryOutcome
 from provcheck.signing import Signature, report_statement, trusted_key_ids
@@ -110,9 +111,11 @@ class CheckReport(BaseModel):
 
     @property
     def candidates(self) -> list[Candidate]:
-        """Every register's candidates, best first."""
+        """Every register's candidates, best first; one object that two registers (or a register
+        and its mirror in the local store) both hold is one candidate, naming the other
+        (`also_recorded_as`). Each outcome keeps its own candidates as its register answered."""
         found = [c for o in self.outcomes for c in o.candidates]
-        return sorted(found, key=lambda c: c.score, reverse=True)
+        return merge_same_objects(sorted(found, key=lambda c: c.score, reverse=True))
 
     @property
     def headline(self) -> str:
