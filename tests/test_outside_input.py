@@ -4,6 +4,7 @@ register or a file says reaches the terminal as control sequences."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -379,6 +380,10 @@ def test_a_report_is_never_written_over_and_a_device_never_replaced(
     os.mkfifo(fifo)
     code, _, err = run(capsys, "check", *QUERY, "--out", str(fifo))
     assert code == 2 and "not a regular file" in err and not fifo.is_file()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("KEEP")
+    code, _, err = run(capsys, "check", *QUERY, "--out", str(notes))
+    assert code == 2 and notes.read_text() == "KEEP"
     assert counting.searches == 1
 
 
@@ -420,3 +425,156 @@ def test_the_page_names_a_photographs_file_never_its_folders(tmp_path: Path) -> 
     )
     page = report.to_html()
     assert "front.png" in page and "private-folder-of-the-registrar" not in page
+
+
+# --- a plugin's answer, bounded and never trusted to be well-formed (second outside pass) -------
+
+HARBOUR = {"title": "Harbour at dusk", "maker": "Jan Vermeulen", "period": "1952"}
+
+
+class Scripted(provcheck.Registry):
+    """A plugin whose `search` does what a test says."""
+
+    name = "scripted"
+    title = "Scripted register"
+    access = provcheck.Access.API
+    capabilities = provcheck.Capabilities(fields=frozenset({"title", "makers"}))
+
+    def __init__(self, answer: Any, **options: Any) -> None:
+        super().__init__(**options)
+        self.answer = answer
+
+    async def search(self, query: provcheck.ObjectDescription, *, limit: int) -> Any:
+        return await self.answer()
+
+
+def record(record_id: str, **description: Any) -> provcheck.Record:
+    return provcheck.Record(
+        registry="scripted", record_id=record_id, status="stolen", description=description
+    )
+
+
+def test_two_records_under_one_id_never_hide_the_one_that_matches() -> None:
+    async def answer() -> list[provcheck.Record]:
+        return [record("1", **HARBOUR), record("1", title="Teapot")]
+
+    report = provcheck.check(HARBOUR, [Scripted(answer)])
+    assert report.conclusion is provcheck.Conclusion.POSSIBLE_MATCH
+    assert "more than once" in report.outcomes[0].warnings[0]
+
+
+def test_a_register_name_with_a_colon_is_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="register name"):
+        provcheck.Record(registry="local:x", record_id="1")
+    assert provcheck.Record(registry="fbi", record_id="x:1", status=" Stolen ").status == "stolen"
+
+
+class BadMessage(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no message")
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    ["none", "generator-raises", "message-raises", "cancelled"],
+)
+def test_a_plugins_bug_fails_that_register_only(behaviour: str, sample_store: Path) -> None:
+    async def answer() -> Any:
+        if behaviour == "none":
+            return None
+        if behaviour == "generator-raises":
+
+            def records() -> Any:
+                yield record("1", **HARBOUR)
+                raise RuntimeError("half-way")
+
+            return records()
+        if behaviour == "message-raises":
+            raise BadMessage()
+        raise asyncio.CancelledError()
+
+    local = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check(HARBOUR, [Scripted(answer), local])
+    scripted, searched = report.outcomes
+    assert scripted.state is provcheck.OutcomeState.FAILED and scripted.error is not None
+    assert scripted.error.kind == "internal"
+    assert searched.state is provcheck.OutcomeState.SEARCHED
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+
+
+def test_what_a_plugin_returns_and_says_is_bounded() -> None:
+    async def many() -> list[provcheck.Record]:
+        return [record(str(n), title="Teapot") for n in range(500)]
+
+    report = provcheck.check(HARBOUR, [Scripted(many)], limit=20)
+    outcome = report.outcomes[0]
+    assert outcome.records_returned == 500 and len(outcome.candidates) <= 20
+    assert "more than the 20 asked for" in outcome.warnings[0]
+
+    async def loud() -> list[provcheck.Record]:
+        raise provcheck.RegistryError("x" * 5_000_000)
+
+    failed = provcheck.check(HARBOUR, [Scripted(loud)]).outcomes[0]
+    assert failed.error is not None and len(failed.error.message) < 3_000
+
+
+def test_an_answer_after_the_time_allowed_is_a_timeout() -> None:
+    async def stubborn() -> list[provcheck.Record]:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            await asyncio.sleep(1.5)  # ignores the cancellation, then answers "nothing"
+        return []
+
+    report = provcheck.check(HARBOUR, [Scripted(stubborn)], timeout=0.2)
+    outcome = report.outcomes[0]
+    assert outcome.state is provcheck.OutcomeState.FAILED and outcome.error is not None
+    assert outcome.error.kind == "timeout"
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"registries": [Scripted]}, "is a class"),
+        ({"registries": [None]}, "neither a register's name"),
+        ({"limit": 10**20}, "limit must be"),
+        ({"limit": 2.5}, "limit must be"),
+        ({"timeout": float("nan")}, "timeout must be"),
+        ({"timeout": "5"}, "timeout must be"),
+    ],
+)
+def test_a_library_call_with_odd_arguments_is_one_clear_error(
+    options: dict[str, Any], message: str
+) -> None:
+    arguments = {"registries": ["local"], **options}
+    with pytest.raises(provcheck.InvalidQueryError, match=message):
+        provcheck.check(HARBOUR, **arguments)
+
+
+def test_a_record_image_path_never_picks_a_file_of_this_machine_for_the_page(
+    tmp_path: Path,
+) -> None:
+    from conftest import image_bytes
+
+    secret = tmp_path / "private.png"
+    secret.write_bytes(image_bytes((160, 120), seed=9))
+
+    async def answer() -> list[provcheck.Record]:
+        image = {"path": str(secret)}
+        return [record("1", **HARBOUR, images=[image])]
+
+    report = provcheck.check(HARBOUR, [Scripted(answer)])
+    assert report.candidates
+    assert "data:image/jpeg" not in report.to_html()
+
+
+def test_argparse_usage_errors_escape_control_characters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["check", "--titel", "\x1b]0;PWN\x07\x1b[2J"])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\u001b]0;PWN" in err

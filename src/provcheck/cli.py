@@ -138,27 +138,16 @@ def _writable_file(path: Path, option: str) -> Path:
         raise InputError(
             f"{option} {path}: is a folder; give a file name in it, e.g. {path / 'report.json'}"
         )
-    if path.exists() and not path.is_file():
+    if path.exists() or path.is_symlink():
+        # A report is a record -- maybe signed, maybe cited by a later one -- and whatever else
+        # is there is someone's: nothing is written over.
+        kind = "a file" if path.is_file() else "something that is not a regular file"
         raise InputError(
-            f"{option} {path}: is not a regular file (a device or FIFO); give a file name"
-        )
-    if path.is_file() and _is_report(path):
-        # A report is a record -- maybe signed, maybe cited by a later one: never replaced.
-        raise InputError(
-            f"{option} {path}: a provcheck report is already there, and a report is never "
-            "written over; give another name (or move that one away)"
+            f"{option} {path}: {kind} is already there, and a report is never written over "
+            "anything; give another name (or move that one away)"
         )
     writable_folder(path.parent, option, path)
     return path
-
-
-def _is_report(path: Path) -> bool:
-    """Whether `path` holds a provcheck report, from its first bytes (a report's JSON opens
-    with its schema version and its id)."""
-    with contextlib.suppress(OSError), path.open("rb") as file:
-        head = file.read(256)
-        return b'"schema_version"' in head and b'"report_id"' in head
-    return False
 
 
 def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
@@ -1169,12 +1158,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         print(f"provcheck: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    args = _parse(given)
     # Whatever a report, a register or a file says reaches the terminal as text, never as
-    # control sequences (the progress bars write to the real standard error, not through this).
+    # control sequences (the progress bars write to the real standard error, not through this);
+    # argparse's own usage errors quote the arguments too.
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = PrintableStream(stdout), PrintableStream(stderr)
+    args: argparse.Namespace | None = None
     try:
+        args = _parse(given)
         code: int = args.run(args)
     except ProvcheckError as error:
         # One line, whatever the message quotes from a file (a header cell may hold a newline).
@@ -1184,7 +1175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         again = (
             ": what is finished is kept; run the same command again to continue"
-            if args.command in ("batch", "mirror")
+            if args is not None and args.command in ("batch", "mirror")
             else ""
         )
         print(f"provcheck: interrupted{again}", file=sys.stderr)

@@ -136,6 +136,15 @@ def _select(registries: RegistriesLike) -> list[_Selected]:
         chosen = list(registries)
     selected: list[_Selected] = []
     for item in chosen:
+        if isinstance(item, type) and issubclass(item, Registry):
+            raise InvalidQueryError(
+                f"registries: {item.__name__} is a class; give an instance ({item.__name__}()) "
+                "or its name"
+            )
+        if not isinstance(item, str | Registry):
+            raise InvalidQueryError(
+                f"registries: {item!r:.60} is neither a register's name nor a Registry instance"
+            )
         choice = (
             _Selected(item.name, item, False, item.title, item.access)
             if isinstance(item, Registry)
@@ -208,7 +217,7 @@ async def _search_one(
         )
 
     def failure(kind: str, message: str, retry_after: float | None = None) -> RegistryOutcome:
-        text = registry.settings.redact(message)
+        text = _bounded(registry.settings.redact(message))
         return outcome(
             OutcomeState.FAILED,
             error=OutcomeError(kind=kind, message=text, retry_after=retry_after),
@@ -226,10 +235,16 @@ async def _search_one(
                 result = await registry.search(query, limit=limit)
             else:
                 result = await registry.resume(pending.handle, limit=limit, reply=reply)
+            records = list(result)  # a plugin's generator runs here, under the same rules
     except TimeoutError as error:
         if isinstance(error, RegistryError):  # the plugin's own timeout, with its message
-            return failure(error.kind, str(error), error.retry_after)
+            return failure(error.kind, _said(error), error.retry_after)
         return failure("timeout", f"{selected.name}: no answer within {seconds:g} s")
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # the check itself is being cancelled
+        return failure("internal", f"{selected.name}: plugin error: it raised CancelledError")
     except QueryNotSupported as signal:
         return outcome(OutcomeState.SKIPPED, reason=registry.settings.redact(str(signal)))
     except SearchPending as signal:
@@ -243,30 +258,44 @@ async def _search_one(
         referral = Referral(instructions=signal.instructions, request=signal.request)
         return outcome(OutcomeState.REFERRAL, referral=referral, reason=str(signal))
     except RegistryError as error:
-        return failure(error.kind, str(error), error.retry_after)
+        return failure(error.kind, _said(error), error.retry_after)
     except ProvcheckError as error:
-        return failure(error.kind, str(error))
+        return failure(error.kind, _said(error))
     except Exception as error:  # a plugin's bug must not end the check for every register
         return failure(
-            "internal", f"{selected.name}: plugin error: {type(error).__name__}: {error}"
+            "internal", f"{selected.name}: plugin error: {type(error).__name__}: {_said(error)}"
         )
-
-    records = list(result)
+    if time.perf_counter() - clock > seconds + _LATE_GRACE_S:
+        # It answered, but only after its time (it blocked the loop, or ignored cancellation):
+        # a late answer is not the search the check allowed.
+        return failure(
+            "timeout",
+            f"{selected.name}: answered only after {time.perf_counter() - clock:.1f} s, "
+            f"past its {seconds:g} s",
+        )
     strays = [r for r in records if not isinstance(r, Record)]
     if strays:
         return failure(
             "malformed-response",
             f"{selected.name}: the plugin returned {type(strays[0]).__name__}, not Record",
         )
-    unique = list({record.key: record for record in records}.values())
+    warnings: list[str] = []
+    returned = len(records)
+    if len(records) > limit:
+        warnings.append(
+            f"the register returned {len(records):,} records, more than the {limit} asked for; "
+            f"the first {limit} were judged"
+        )
+        records = records[:limit]
+    unique = _one_per_key(records, query, matcher, warnings)
     extras: dict[str, Any] = {}
     if any(image.fingerprints for image in query.images):
         extras["photographs_searched"] = registry.capabilities.images and not (
             isinstance(result, SearchResult) and result.photographs_searched is False
         )
     if isinstance(result, SearchResult):
+        warnings = [*result.warnings, *warnings]
         extras |= {
-            "warnings": tuple(registry.settings.redact(w) for w in result.warnings),
             "source": result.source,
             "data_as_of": result.data_as_of,
             "documents": dict(result.documents),
@@ -284,9 +313,53 @@ async def _search_one(
     return outcome(
         OutcomeState.SEARCHED,
         candidates=tuple(merge_same_objects(ranked)),  # one object twice: one candidate
-        records_returned=len(records),
+        records_returned=returned,
+        warnings=tuple(_bounded(registry.settings.redact(w)) for w in warnings),
         **extras,
     )
+
+
+# Seconds past its timeout a plugin's answer is still taken (the loop's own scheduling).
+_LATE_GRACE_S = 1.0
+# What a report keeps of one message from a plugin or a service.
+_MESSAGE_CHARS = 2_000
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + " ... (cut short)"
+
+
+def _said(error: BaseException) -> str:
+    """An exception's message, whatever its `__str__` does."""
+    try:
+        return str(error)
+    except Exception:
+        return f"{type(error).__name__} (its message could not be read)"
+
+
+def _one_per_key(
+    records: list[Record], query: ObjectDescription, matcher: Matcher, warnings: list[str]
+) -> list[Record]:
+    """One record per key, in the register's order. Two records under one id are not silently
+    one: the one most like the object is kept (never the last by chance), and the report says so."""
+    keys = [record.key for record in records]
+    if len(set(keys)) == len(keys):
+        return records
+    best: dict[str, Record] = {}
+    for candidate in matcher.rank(query, records):  # best first
+        best.setdefault(candidate.record.key, candidate.record)
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    warnings.append(
+        f"{len(repeated)} record id(s) came more than once ({', '.join(repeated[:3])}"
+        f"{', ...' if len(repeated) > 3 else ''}); for each, the record most like the object "
+        "was judged"
+    )
+    kept: list[Record] = []
+    for record in records:
+        if best.get(record.key) is record:
+            kept.append(record)
+            del best[record.key]
+    return kept
 
 
 def _photographs(query: ObjectDescription) -> list[ImageRef]:
@@ -375,12 +448,11 @@ async def acheck(
     `limit` caps the records asked of each register; `timeout` (seconds) overrides each
     register's own timeout setting. Returns the sealed `CheckReport`.
     """
+    _check_options(limit, timeout)
     # Decoding photographs is slow work: keep it off the event loop.
     limitations: list[Limitation] = []
     description = await asyncio.to_thread(_as_query, query, limitations)
     photographs = await asyncio.to_thread(_photographs, description)
-    if limit < 1:
-        raise InvalidQueryError(f"limit must be at least 1, not {limit}")
     matcher = matcher or Matcher()
     created = datetime.now(UTC)
     selected = _select(registries)
@@ -401,6 +473,25 @@ async def acheck(
             return_exceptions=True,
         )
     return _report(description, outcomes, matcher, created, limitations=tuple(limitations))
+
+
+MAX_LIMIT = 1_000
+
+
+def _check_options(limit: object, timeout: object) -> None:
+    """`limit` and `timeout` as a check takes them, said before anything is searched."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidQueryError(
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit!r:.40}"
+        )
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= 86_400  # NaN fails this too
+    ):
+        raise InvalidQueryError(
+            f"timeout must be seconds above 0, at most 86400, not {timeout!r:.40}"
+        )
 
 
 def _report(
@@ -504,6 +595,7 @@ async def aresume(
     report that names the earlier one's digest (`resumes`). `registries` gives instances to use
     instead of opening the registers by name (a test's mock, a configured client).
     """
+    _check_options(limit, timeout)
     earlier = _load_report(report)
     matcher = matcher or Matcher(match_threshold=earlier.match_threshold)
     photographs = await asyncio.to_thread(_photographs, earlier.query)

@@ -115,10 +115,15 @@ def _thumbnail(data: bytes, source: str) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
 
 
-def _picture(image: ImageRef, source: ImageSource) -> _Picture:
+def _picture(image: ImageRef, source: ImageSource, *, register: bool = False) -> _Picture:
     data = None
+    asked = image
+    if register and image.path is not None:
+        # A record's image comes from the store's copy only: a path in a record (a service's
+        # answer passed through) must not choose which file of this machine a shared page shows.
+        asked = ImageRef.model_construct(sha256=image.sha256)
     with contextlib.suppress(Exception):  # a copy that cannot be had is shown as missing
-        data = source(image)
+        data = source(asked)
     uri = _thumbnail(data, image.location) if data else None
     if image.path is not None:
         # The file's name only: a page is shown to others, and the folders of this machine are
@@ -179,7 +184,7 @@ def _view(report: CheckReport, source: ImageSource) -> _View:
         report=report,
         query_pictures=[_picture(i, source) for i in report.query.images],
         candidates=[
-            (c, [_picture(i, source) for i in c.record.description.images])
+            (c, [_picture(i, source, register=True) for i in c.record.description.images])
             for c in _candidates_shown(report)
         ],
     )
@@ -218,14 +223,14 @@ def render_case(
 def render_candidate(candidate: Candidate, *, images: ImageSource | None = None) -> str:
     """One candidate as an HTML block: its record, images and evidence."""
     source = images or local_copies()
-    pictures = [_picture(i, source) for i in candidate.record.description.images]
+    pictures = [_picture(i, source, register=True) for i in candidate.record.description.images]
     return _render("report.html.j2", fragment="candidate", candidate=candidate, pictures=pictures)
 
 
 def render_record(record: Record, *, images: ImageSource | None = None) -> str:
     """One record as an HTML block."""
     source = images or local_copies()
-    pictures = [_picture(i, source) for i in record.description.images]
+    pictures = [_picture(i, source, register=True) for i in record.description.images]
     return _render("report.html.j2", fragment="record", record=record, pictures=pictures)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -12,6 +13,8 @@ from provcheck.description import ObjectDescription
 from provcheck.periods import DatePeriod, parse_period
 
 __all__ = ["Record", "RecordStatus"]
+
+_REGISTER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 class RecordStatus(StrEnum):
@@ -51,6 +54,22 @@ class Record(BaseModel):
     url: str | None = None
     modified: datetime | None = None  # when the register last changed this record, if it says
     raw: JsonValue = None
+
+    @field_validator("registry")
+    @classmethod
+    def _a_register_name(cls, registry: str) -> str:
+        # A key is `registry:record_id`: a name with a colon would let one record pass for
+        # another (`local` + `x:1` and `local:x` + `1`), and hide it.
+        if not _REGISTER_NAME.fullmatch(registry):
+            raise ValueError(
+                f"register name {registry[:40]!r}: lower-case letters, digits, - and _ only"
+            )
+        return registry
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _a_status_word(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("date_of_loss", mode="before")
     @classmethod
