@@ -46,7 +46,7 @@ from provcheck.html import render_batch_summary
 from provcheck.importing import ImportProblem, json_lines, read_csv, without_controls
 from provcheck.registry import Registry
 from provcheck.report import CheckReport, Conclusion
-from provcheck.userfiles import load_json, read_text, write_atomically
+from provcheck.userfiles import load_json, read_text, refuse_links, write_atomically
 
 __all__ = ["BatchItem", "BatchSummary", "read_catalogue", "report_name", "run_batch"]
 
@@ -200,12 +200,15 @@ def report_name(key: str) -> str:
     return f"{readable}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
-def _refuse_link(path: Path) -> None:
-    if path.is_symlink():
-        raise InputError(
-            f"{path} is a symbolic link; a batch writes nothing through a link in its folder: "
-            "remove the link, or choose another --out"
-        )
+def _refuse_link(path: Path, *, folder: bool = False) -> None:
+    """No link where the batch writes `path` (a file, or a `folder`)."""
+    refuse_links(
+        path.parent,
+        [] if folder else [path],
+        folders=[path] if folder else [],
+        writer="a batch",
+        instead="choose another --out",
+    )
 
 
 @contextmanager
@@ -319,7 +322,7 @@ async def _run_batch(
     sign: Callable[[CheckReport], CheckReport] | None = None,
 ) -> BatchSummary:
     reports = out / "reports"
-    _refuse_link(reports)
+    _refuse_link(reports, folder=True)
     reports.mkdir(exist_ok=True)
     journal = out / "journal.jsonl"
     finished = _finished(journal)

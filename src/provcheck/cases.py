@@ -37,6 +37,7 @@ from provcheck.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
 from provcheck.store import LocalStore
 from provcheck.userfiles import (
     read_bounded,
+    refuse_links,
     writable_folder,
     write_atomically,
     write_bytes_atomically,
@@ -418,7 +419,12 @@ class CaseFile:
         }
         stem = out / f"case-{known}"
         targets = {out / folder / name: data for _, name, data in files}
-        _refuse_links(out, [*targets, Path(f"{stem}.json"), Path(f"{stem}.html")])
+        refuse_links(
+            out,
+            [*targets, Path(f"{stem}.json"), Path(f"{stem}.html")],
+            writer="a dossier",
+            instead="give another folder",
+        )
         for target, data in targets.items():  # each file whole or not at all
             write_bytes_atomically(target, data)
         write_atomically(
@@ -493,8 +499,8 @@ class CaseFile:
         if self._db.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is None:
             known = ", ".join(c[0] for c in self.cases()[-5:]) or "none yet"
             raise InputError(
-                f"no case {case_id!r} in {self.store.path} (latest: {known}); "
-                "open one with `provcheck case new TITLE`"
+                f"no case {case_id!r} in {self.store.path}: there is no such case (latest: "
+                f"{known}); `provcheck case list` shows them, `provcheck case new TITLE` opens one"
             )
         return case_id
 
@@ -610,27 +616,6 @@ def _signature_problem(
         problem = f"it is signed by an unknown key: {signature.described} is not a trusted key"
         return problem, False
     return None
-
-
-def _refuse_links(out: Path, files: Iterable[Path]) -> None:
-    """An `InputError` before anything is written if a link, or a file where a folder must be,
-    is on the way from `out` to any file the dossier writes: a link placed there would have the
-    export overwrite whatever it points to. (`out` itself is the user's choice, link or not.)"""
-    for file in files:
-        parts = file.relative_to(out).parts
-        for depth in range(1, len(parts) + 1):
-            path = out.joinpath(*parts[:depth])
-            if path.is_symlink():
-                raise InputError(
-                    f"{path}: is a symbolic link; a dossier writes nothing through a link in its "
-                    "folder: remove the link, or give another folder"
-                )
-            folder_expected = depth < len(parts)
-            if path.exists() and path.is_dir() != folder_expected:
-                kind = "a file, not a folder" if folder_expected else "a folder, not a file"
-                raise InputError(
-                    f"{path}: is {kind}; the dossier needs it: move it, or give another folder"
-                )
 
 
 def _file_name(name: str) -> str:

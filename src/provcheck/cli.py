@@ -31,7 +31,7 @@ from provcheck.batch import BatchSummary, read_catalogue, run_batch
 from provcheck.cases import CaseFile, CaseVerification
 from provcheck.demo import run_demo
 from provcheck.description import ObjectDescription
-from provcheck.engine import DEFAULT_LIMIT, check, resume
+from provcheck.engine import DEFAULT_LIMIT, MAX_LIMIT, MAX_TIMEOUT_S, check, resume
 from provcheck.errors import (
     ConfigurationError,
     InputError,
@@ -164,30 +164,14 @@ def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
     return _writable_file(json_path, "--out"), out
 
 
-def _require_case(args: argparse.Namespace) -> None:
-    """The case a check is to go into exists: said before any register is asked."""
-    if not _store_path(args).is_file():
-        raise InputError(
-            f"--case {args.case}: there is no local store at {_store_path(args)}, so no cases yet; open one with `provcheck case new TITLE`"
-        )
-    store, cases = _cases(args)
-    with store:
-        known = [case_id for case_id, _, _ in cases.cases()]
-    if args.case not in known:
-        raise InputError(
-            f"--case {args.case}: no such case (latest: {', '.join(known[-5:]) or 'none yet'}); "
-            "`provcheck case list` shows them, `provcheck case new TITLE` opens one"
-        )
-
-
 def _command_check(args: argparse.Namespace) -> int:
     query = _load_query(args)
     json_path, html_path = _report_paths(args)
     key = _signing_key(args)  # a key that cannot be read is said before any register is asked
-    if args.case:
-        _require_case(args)
-        with LocalStore(_store_path(args)) as store:
-            CaseFile(store, key=key).writable(args.case)
+    if args.case:  # the case is there and can be added to: said before any register is asked
+        store, cases = _cases(args, key=key)
+        with store:
+            cases.writable(args.case)
     names: list[str] = args.registry or list(installed_registries())
     local = open_registry("local", path=args.store) if args.store and "local" in names else None
     chosen = [local if name == "local" and local is not None else name for name in names]
@@ -200,8 +184,9 @@ def _command_check(args: argparse.Namespace) -> int:
     if key is not None:
         report = sign_report(report, key)
     if args.case:
-        with LocalStore(_store_path(args)) as store:
-            entry = CaseFile(store, key=key).add_check(args.case, report)
+        store, cases = _cases(args, key=key)
+        with store:
+            entry = cases.add_check(args.case, report)
         print(f"Case {entry.case_id}: entry {entry.sequence} (check) added", file=sys.stderr)
     if args.format == "html" and not args.out:
         print(report.to_html())
@@ -374,23 +359,22 @@ def _signing_key(args: argparse.Namespace) -> SigningKey | None:
 
 
 def _cases(
-    args: argparse.Namespace, *, create: bool = False, sign: bool = False
+    args: argparse.Namespace, *, create: bool = False, key: SigningKey | None = None
 ) -> tuple[LocalStore, CaseFile]:
     """The store's case files; a command that only reads them makes no store where none is;
-    one that adds to them signs with the configured key."""
+    one that adds to them signs with `key`."""
     path = _store_path(args)
     if not create and not path.is_file():
         raise InputError(
             f"there is no local store at {path}, so no cases yet; open one with "
             "`provcheck case new TITLE` (or give --store PATH)"
         )
-    key = _signing_key(args) if sign else None
     store = LocalStore(path)
     return store, CaseFile(store, key=key)
 
 
 def _command_case_new(args: argparse.Namespace) -> int:
-    store, cases = _cases(args, create=True, sign=True)
+    store, cases = _cases(args, create=True, key=_signing_key(args))
     with store:
         entry = cases.new(args.title, description=args.description)
     print(f"Opened case {entry.case_id}: {args.title}")
@@ -428,7 +412,7 @@ def _command_case_show(args: argparse.Namespace) -> int:
 
 
 def _command_case_note(args: argparse.Namespace) -> int:
-    store, cases = _cases(args, sign=True)
+    store, cases = _cases(args, key=_signing_key(args))
     with store:
         entry = cases.add_note(args.case, args.text)
     print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
@@ -436,7 +420,7 @@ def _command_case_note(args: argparse.Namespace) -> int:
 
 
 def _command_case_record(args: argparse.Namespace) -> int:
-    store, cases = _cases(args, sign=True)
+    store, cases = _cases(args, key=_signing_key(args))
     attach = Path(args.attach) if args.attach else None
     with store:
         entry = cases.add_record(args.case, args.text, attach=attach)
@@ -738,24 +722,24 @@ def _command(
 
 
 def _count(text: str) -> int:
-    """A whole number from 1 to 1,000 (argparse names the option when this refuses)."""
+    """A whole number from 1 to `MAX_LIMIT` (argparse names the option when this refuses)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"{text}: give a whole number from 1 to 1000")
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{text}: give a whole number from 1 to {MAX_LIMIT}")
     return value
 
 
 def _seconds(text: str) -> float:
-    """Seconds: a finite number above 0, at most a day."""
+    """Seconds: a finite number above 0, at most `MAX_TIMEOUT_S` (a day)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 86400:  # NaN fails this too
-        raise argparse.ArgumentTypeError(f"{text}: give seconds above 0, at most 86400")
+    if not 0 < value <= MAX_TIMEOUT_S:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{text}: give seconds above 0, at most {MAX_TIMEOUT_S}")
     return value
 
 

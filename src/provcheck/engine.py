@@ -61,13 +61,28 @@ from provcheck.verification import (
     remember_photograph,
 )
 
-__all__ = ["DEFAULT_LIMIT", "QueryLike", "RegistriesLike", "acheck", "aresume", "check", "resume"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_TIMEOUT_S",
+    "QueryLike",
+    "RegistriesLike",
+    "acheck",
+    "aresume",
+    "check",
+    "resume",
+]
 
 DEFAULT_LIMIT = 20
+# The most records asked of one register, and the longest a register may take, in one check.
+MAX_LIMIT = 1_000
+MAX_TIMEOUT_S = 86_400
 # Candidates per register whose photographs are verified by local features (the rest are far
 # below them already; verification costs tens of milliseconds per image).
 VERIFIED_CANDIDATES = 5
 VERIFIED_BY_SCORE = 3
+# The limitation a register that searched by words only leaves on a check with photographs.
+PHOTOGRAPH_NOT_SEARCHED = "photograph-not-searched"
 
 QueryLike = ObjectDescription | Mapping[str, Any]
 RegistriesLike = str | Registry | Sequence[str | Registry] | None
@@ -475,9 +490,6 @@ async def acheck(
     return _report(description, outcomes, matcher, created, limitations=tuple(limitations))
 
 
-MAX_LIMIT = 1_000
-
-
 def _check_options(limit: object, timeout: object) -> None:
     """`limit` and `timeout` as a check takes them, said before anything is searched."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -487,10 +499,10 @@ def _check_options(limit: object, timeout: object) -> None:
     if timeout is not None and (
         isinstance(timeout, bool)
         or not isinstance(timeout, int | float)
-        or not 0 < timeout <= 86_400  # NaN fails this too
+        or not 0 < timeout <= MAX_TIMEOUT_S  # NaN fails this too
     ):
         raise InvalidQueryError(
-            f"timeout must be seconds above 0, at most 86400, not {timeout!r:.40}"
+            f"timeout must be seconds above 0, at most {MAX_TIMEOUT_S}, not {timeout!r:.40}"
         )
 
 
@@ -536,9 +548,6 @@ def _report(
         reply=reply,
     )
     return report.sealed()
-
-
-PHOTOGRAPH_NOT_SEARCHED = "photograph-not-searched"
 
 
 def _photographs_not_searched(outcomes: Sequence[RegistryOutcome]) -> list[Limitation]:

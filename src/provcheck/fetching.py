@@ -32,7 +32,7 @@ import httpx
 from provcheck._version import __version__
 from provcheck.description import MAX_IMAGE_BYTES
 from provcheck.errors import InputError
-from provcheck.http import MAX_REDIRECTS
+from provcheck.http import MAX_REDIRECTS, shown_url, wire_host
 
 __all__ = [
     "ALLOW_PRIVATE_ENV",
@@ -41,7 +41,6 @@ __all__ = [
     "fetch_image",
     "private_addresses_allowed",
     "resolve_addresses",
-    "shown_url",
 ]
 
 ALLOW_PRIVATE_ENV = "PROVCHECK_ALLOW_PRIVATE_ADDRESSES"
@@ -95,27 +94,6 @@ def address_refusal(address: str) -> str | None:
     if not ip.is_global:  # shared (carrier-grade NAT) space, documentation ranges, ...
         return "non-public"
     return None
-
-
-def shown_url(url: str | httpx.URL, *, width: int = 120) -> str:
-    """An address for messages: scheme, host, port and path; no query string, no credentials."""
-    try:
-        parsed = httpx.URL(str(url))
-    except (httpx.InvalidURL, TypeError, ValueError):
-        text = str(url).split("?", 1)[0]
-    else:
-        port = f":{parsed.port}" if parsed.port is not None else ""
-        raw = _ascii_host(parsed)
-        host = f"[{raw}]" if ":" in raw else raw
-        text = f"{parsed.scheme}://{host}{port}{parsed.path}" if raw else str(url)
-        text = text.split("?", 1)[0]
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _ascii_host(url: httpx.URL) -> str:
-    """The host as it goes on the wire (IDNA-encoded, lower case). `url.host` would decode it,
-    and fails on a malformed label such as `xn--`."""
-    return url.raw_host.decode("ascii", "replace").lower()
 
 
 def fetch_image(
@@ -229,7 +207,7 @@ def _admit(
         raise InputError(
             f"{hop}: only http and https addresses are fetched, not {url.scheme or 'none'}:"
         )
-    host = _ascii_host(url).strip("[]")
+    host = wire_host(url).strip("[]")
     if not host:
         raise InputError(f"{hop}: the address names no host")
     port = url.port or (443 if url.scheme == "https" else 80)

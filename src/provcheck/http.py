@@ -45,6 +45,7 @@ from provcheck.errors import (
 from provcheck.registry import redact_url
 
 __all__ = [
+    "MAX_REDIRECTS",
     "USER_AGENT",
     "HttpSession",
     "RetryPolicy",
@@ -56,6 +57,8 @@ __all__ = [
     "photograph_json",
     "poll",
     "search_budget_end",
+    "shown_url",
+    "wire_host",
 ]
 
 T = TypeVar("T")
@@ -117,19 +120,33 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     """Scheme, host and port, the default port made explicit: where credentials may go."""
     default = {"http": 80, "https": 443}.get(url.scheme)
-    return url.scheme, _host(url), url.port or default
+    return url.scheme, wire_host(url), url.port or default
 
 
-def _host(url: httpx.URL) -> str:
-    # As it goes on the wire: `url.host` decodes IDNA, and fails on a label such as `xn--`.
+def wire_host(url: httpx.URL) -> str:
+    """The host as it goes on the wire (IDNA-encoded, lower case). `url.host` would decode it,
+    and fails on a malformed label such as `xn--`."""
     return url.raw_host.decode("ascii", "replace").lower()
 
 
+def shown_url(url: str | httpx.URL, *, width: int = 120) -> str:
+    """An address for messages: scheme, host, port and path; no query string (it can carry a
+    key or the user's query), no credentials."""
+    try:
+        parsed = httpx.URL(str(url))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        text = str(url).split("?", 1)[0]
+    else:
+        port = f":{parsed.port}" if parsed.port is not None else ""
+        raw = wire_host(parsed)
+        host = f"[{raw}]" if ":" in raw else raw
+        text = f"{parsed.scheme}://{host}{port}{parsed.path}" if raw else str(url)
+        text = text.split("?", 1)[0]
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _where(request: httpx.Request) -> str:
-    # Query strings can carry keys and the user's query: name only the method and the path.
-    url = request.url
-    port = f":{url.port}" if url.port is not None else ""
-    return f"{request.method} {url.scheme}://{_host(url)}{port}{url.path}"
+    return f"{request.method} {shown_url(request.url, width=500)}"
 
 
 def error_for_status(

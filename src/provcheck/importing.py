@@ -303,9 +303,9 @@ def keep_image(store: LocalStore, data: bytes, *, source: str) -> tuple[str, dic
 
 
 def _records_from_jsonl(
-    path: Path, text: str, images: _ImageReader, registry: str | None
+    path: Path, lines: list[tuple[int, str]], images: _ImageReader, registry: str | None
 ) -> Iterator[tuple[int, Record | _RowError]]:
-    for line_number, line in json_lines(text):
+    for line_number, line in lines:
         try:
             data = without_controls(load_json(line, source=str(path), line_offset=line_number - 1))
         except InputError as error:
@@ -330,9 +330,13 @@ def _records_from_jsonl(
 
 
 def _records_from_csv(
-    path: Path, text: str, images: _ImageReader, mapping: CsvMapping, registry: str | None
+    path: Path,
+    header: list[str],
+    rows: list[tuple[int, dict[str, Any]]],
+    images: _ImageReader,
+    mapping: CsvMapping,
+    registry: str | None,
 ) -> Iterator[tuple[int, Record | _RowError]]:
-    header, rows = read_csv(path, text)
     needed = (
         set(mapping.fields)
         | set(mapping.images)
@@ -500,16 +504,18 @@ def import_file(
     if suffix in (".jsonl", ".ndjson"):
         if mapping is not None:
             raise InputError(f"{path}: a mapping is for CSV files; JSON Lines hold Records already")
-        rows = _records_from_jsonl(path, text, images, registry)
-        total = sum(1 for _ in json_lines(text))
+        lines = list(json_lines(text))
+        total = len(lines)
+        rows = _records_from_jsonl(path, lines, images, registry)
     elif suffix == ".csv":
         if mapping is None:
             raise InputError(
                 f"{path}: a CSV file needs --mapping (a mapping file, or a preset: "
                 f"{', '.join(mapping_presets())})"
             )
-        total = len(read_csv(path, text)[1])
-        rows = _records_from_csv(path, text, images, mapping, registry)
+        header, found = read_csv(path, text)
+        total = len(found)
+        rows = _records_from_csv(path, header, found, images, mapping, registry)
     else:
         raise InputError(
             f"{path}: import takes .jsonl or .csv files, not {suffix or 'no suffix'!r}"

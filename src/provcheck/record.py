@@ -14,7 +14,8 @@ from provcheck.periods import DatePeriod, parse_period
 
 __all__ = ["Record", "RecordStatus"]
 
-_REGISTER_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# What a register's name may be (`Registry.name`, and every record's `registry`).
+REGISTER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 class RecordStatus(StrEnum):
@@ -60,9 +61,9 @@ class Record(BaseModel):
     def _a_register_name(cls, registry: str) -> str:
         # A key is `registry:record_id`: a name with a colon would let one record pass for
         # another (`local` + `x:1` and `local:x` + `1`), and hide it.
-        if not _REGISTER_NAME.fullmatch(registry):
+        if not REGISTER_NAME.fullmatch(registry):
             raise ValueError(
-                f"register name {registry[:40]!r}: lower-case letters, digits, - and _ only"
+                f"register name {registry[:40]!r}: a lower-case letter, then letters, digits, - and _ only"
             )
         return registry
 

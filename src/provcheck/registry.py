@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, Validat
 
 from provcheck.description import ImageRef, ObjectDescription
 from provcheck.errors import ConfigurationError, QueryNotSupported, first_problem
-from provcheck.record import Record
+from provcheck.record import REGISTER_NAME, Record
 
 if TYPE_CHECKING:
     from provcheck.verification import LocalFeatures
@@ -47,7 +47,6 @@ __all__ = [
 
 T = TypeVar("T")
 
-_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 # The class attributes every register that can be opened declares (the rest have defaults).
 _REQUIRED = ("name", "title", "access")
 
@@ -302,7 +301,7 @@ class Registry(abc.ABC):
                     "(see provcheck.Registry)"
                 )
         name = cls.__dict__.get("name")
-        if name is not None and not _NAME.fullmatch(name):
+        if name is not None and not REGISTER_NAME.fullmatch(name):
             raise TypeError(
                 f"{cls.__name__}.name {name!r} must be lower case: letters, digits, - _"
             )

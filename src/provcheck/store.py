@@ -8,8 +8,9 @@ stored fingerprints with numpy, all at once.
 Writes of records happen in transactions the caller opens (`with store.transaction():`), so an
 import is all or nothing. Each record remembers where it came from (`origin`): an `import` of a
 user's file, or a `mirror` of its register. A mirror owns only what it mirrored: records of the
-same register imported from a file are never marked removed by a sync that did not list them. Image fingerprints are a cache, committed as they are computed, so an
-interrupted import does not decode the same photographs again.
+same register imported from a file are never marked removed by a sync that did not list them.
+Image fingerprints are a cache, committed as they are computed, so an interrupted import does not
+decode the same photographs again.
 """
 
 from __future__ import annotations

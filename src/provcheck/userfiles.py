@@ -7,6 +7,7 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ __all__ = [
     "load_json",
     "read_bounded",
     "read_text",
+    "refuse_links",
     "writable_folder",
     "write_atomically",
     "write_bytes_atomically",
@@ -230,6 +232,35 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def refuse_links(
+    out: Path,
+    files: Iterable[Path],
+    *,
+    folders: Iterable[Path] = (),
+    writer: str,
+    instead: str,
+) -> None:
+    """An `InputError` before anything is written if a symbolic link, or a file where a folder
+    must be (or a folder where a file must be), is on the way from the folder `out` to any of
+    `files` or `folders`: a link placed there would have `writer` ("a batch", "a dossier")
+    overwrite whatever it points to. (`out` itself is the user's choice, link or not.)
+    `instead` says what else to do ("choose another --out")."""
+    targets = [(file, False) for file in files] + [(folder, True) for folder in folders]
+    for target, is_folder in targets:
+        parts = target.relative_to(out).parts
+        for depth in range(1, len(parts) + 1):
+            path = out.joinpath(*parts[:depth])
+            if path.is_symlink():
+                raise InputError(
+                    f"{path} is a symbolic link; {writer} writes nothing through a link in its "
+                    f"folder: remove the link, or {instead}"
+                )
+            folder_expected = depth < len(parts) or is_folder
+            if path.exists() and path.is_dir() != folder_expected:
+                kind = "a file, not a folder" if folder_expected else "a folder, not a file"
+                raise InputError(f"{path}: is {kind}; {writer} needs it: move it, or {instead}")
 
 
 def writable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
