@@ -23,9 +23,9 @@ from pathlib import Path
 
 from provcheck import LocalRegistry, LocalStore, Registry
 from provcheck.batch import read_catalogue, run_batch
-from provcheck.importing import import_file, load_mapping
-from provcheck.mocks import Faults, in_process, installed_mocks, load_mock
-from provcheck.plugins import registry_class
+from provcheck.registers.discovery import registry_class
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.testing.mocks import Faults, in_process, installed_mocks, load_mock
 
 ROOT = Path(__file__).resolve().parent.parent
 NSAF = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"

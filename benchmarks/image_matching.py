@@ -36,9 +36,9 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 import provcheck
-from provcheck.importing import import_file
-from provcheck.local import LocalRegistry
-from provcheck.store import LocalStore
+from provcheck.store.importing import import_file
+from provcheck.store.local import LocalRegistry
+from provcheck.store.sqlite import LocalStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = ROOT.parent / "shared" / "data" / "corpus"

@@ -35,12 +35,17 @@ from image_matching import NEW_PHOTOGRAPH  # the same new photographs as the rec
 from PIL import Image
 
 import provcheck
-from provcheck.descriptor_index import INDEXED_DESCRIPTORS
-from provcheck.imaging import WORKING_SIDE, compute_fingerprints, load_image, thumbnail_jpeg
-from provcheck.importing import import_file
-from provcheck.local import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
-from provcheck.store import LocalStore, nearest_images
-from provcheck.verification import LocalFeatures, features_to_bytes, local_features
+from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS
+from provcheck.images.fingerprints import (
+    WORKING_SIDE,
+    compute_fingerprints,
+    load_image,
+    thumbnail_jpeg,
+)
+from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
+from provcheck.store.importing import import_file
+from provcheck.store.local import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
+from provcheck.store.sqlite import LocalStore, nearest_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CORPUS = ROOT.parent / "shared" / "data" / "corpus"

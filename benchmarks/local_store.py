@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from provcheck import ObjectDescription
-from provcheck.importing import import_file, load_mapping
-from provcheck.store import LocalStore
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.sqlite import LocalStore
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"

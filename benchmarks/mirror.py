@@ -21,8 +21,8 @@ from provcheck_fbi import FbiRegistry
 from provcheck_fbi.service import FbiService, create_mock
 
 from provcheck import LocalStore
-from provcheck.mirroring import MirrorSummary, mirror
-from provcheck.mocks import MockService, in_process
+from provcheck.store.mirroring import MirrorSummary, mirror
+from provcheck.testing.mocks import MockService, in_process
 
 
 async def timed_sync(

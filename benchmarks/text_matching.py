@@ -39,9 +39,9 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from provcheck import Matcher, ObjectDescription, Record
-from provcheck.importing import import_file, load_mapping
-from provcheck.normalise import normalise_text
-from provcheck.store import LocalStore
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.sqlite import LocalStore
+from provcheck.text.normalise import normalise_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from provcheck import plugins
+from provcheck.registers import discovery as plugins
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

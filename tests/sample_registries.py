@@ -10,7 +10,7 @@ import httpx
 from pydantic import SecretStr
 
 import provcheck
-from provcheck.http import HttpSession, RetryPolicy
+from provcheck.registers.http import HttpSession, RetryPolicy
 
 
 class MemoryRegistry(provcheck.Registry):

@@ -18,7 +18,7 @@ from sample_registries import MemoryRegistry
 from provcheck import InputError
 from provcheck.batch import LOCK_NAME, read_catalogue, report_name, run_batch
 from provcheck.cli import main
-from provcheck.importing import CSV_FIELD_LIMIT
+from provcheck.store.importing import CSV_FIELD_LIMIT
 
 
 def catalogue(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -293,7 +293,7 @@ def test_one_folder_check_is_shared_by_the_cli_and_the_cases() -> None:
 
 
 def _keyed(tmp_path: Path, name: str) -> Path:
-    from provcheck.signing import SigningKey
+    from provcheck.reports.signing import SigningKey
 
     path = tmp_path / f"{name}.pem"
     SigningKey.generate(name).save(path)

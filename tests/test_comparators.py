@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from provcheck import Matcher, ObjectDescription, Record
-from provcheck.comparators import (
+from provcheck.matching.comparators import (
     compare_inventory_numbers,
     compare_makers,
     compare_markings,
@@ -20,7 +20,7 @@ from provcheck.comparators import (
     compare_periods,
     compare_titles,
 )
-from provcheck.normalise import normalise_text, tokens
+from provcheck.text.normalise import normalise_text, tokens
 
 
 def d(**fields: Any) -> ObjectDescription:

@@ -8,8 +8,8 @@ import numpy as np
 from conftest import FIXTURES
 from PIL import Image
 
-from provcheck.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex, key_bits_for
-from provcheck.verification import local_features
+from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex, key_bits_for
+from provcheck.images.verification import local_features
 
 IMAGES = sorted((FIXTURES / "sample-register" / "images").glob("*.jpg"))[:8]
 
@@ -61,7 +61,7 @@ def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
     tmp_path: Path,
 ) -> None:
     import provcheck
-    from provcheck.importing import import_file
+    from provcheck.store.importing import import_file
 
     folder = tmp_path / "register"
     folder.mkdir()
@@ -94,7 +94,7 @@ def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
 
 def test_a_new_store_at_the_same_path_does_not_take_the_old_index(tmp_path: Path) -> None:
     import provcheck
-    from provcheck.importing import import_file
+    from provcheck.store.importing import import_file
 
     def register(paths: list[Path], name: str) -> Path:
         lines = [

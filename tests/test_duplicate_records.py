@@ -14,13 +14,13 @@ from provcheck_fbi import FbiRegistry
 from provcheck_fbi.service import FbiService, create_mock
 
 from provcheck import ObjectDescription, Record, acheck
-from provcheck.candidate import Band, Candidate
-from provcheck.duplicates import merge_same_objects
-from provcheck.importing import import_file, load_mapping
-from provcheck.mirroring import mirror
-from provcheck.mocks import in_process
-from provcheck.store import LocalStore
-from provcheck.terminal import render_report
+from provcheck.model.candidate import Band, Candidate
+from provcheck.model.duplicates import merge_same_objects
+from provcheck.reports.terminal import render_report
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.mirroring import mirror
+from provcheck.store.sqlite import LocalStore
+from provcheck.testing.mocks import in_process
 
 pytestmark = pytest.mark.anyio
 NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
@@ -216,7 +216,7 @@ def test_one_object_from_the_local_store_and_its_register_is_one_candidate_in_th
     import contextlib
     import io
 
-    from provcheck.demo import run_demo
+    from provcheck.cli.demo import run_demo
 
     with contextlib.redirect_stdout(io.StringIO()):
         reworded = run_demo(tmp_path)[1]

@@ -15,7 +15,7 @@ from conftest import FIXTURES
 from provcheck import check
 from provcheck.cli import main
 from provcheck.errors import InputError
-from provcheck.fetching import ALLOW_PRIVATE_ENV, address_refusal, fetch_image
+from provcheck.registers.fetching import ALLOW_PRIVATE_ENV, address_refusal, fetch_image
 
 PHOTO = (FIXTURES / "queries" / "dealer-photo.jpg").read_bytes()
 PUBLIC = "93.184.216.34"
@@ -34,7 +34,7 @@ def resolver(table: dict[str, list[str]]) -> Callable[[str, int], Sequence[str]]
 def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """A resolver for the whole process (the engine's fetches too): no test asks real DNS."""
     table: dict[str, list[str]] = {"photos.example": [PUBLIC]}
-    monkeypatch.setattr("provcheck.fetching.resolve_addresses", resolver(table))
+    monkeypatch.setattr("provcheck.registers.fetching.resolve_addresses", resolver(table))
     monkeypatch.delenv(ALLOW_PRIVATE_ENV, raising=False)
     return table
 

@@ -21,7 +21,7 @@ from PIL import Image
 from provcheck import ImageRef, ObjectDescription, check
 from provcheck.cli import main
 from provcheck.errors import InputError
-from provcheck.imaging import (
+from provcheck.images.fingerprints import (
     DECODE_BUDGET_BYTES,
     compute_fingerprints,
     decoded_bytes,
@@ -123,8 +123,8 @@ def sixteen_bit_rgba_png(side: int) -> bytes:
 _MEASURE = """
 import resource, sys
 from provcheck import ImageRef
-from provcheck.imaging import fingerprinted
-from provcheck.verification import features_for
+from provcheck.images.fingerprints import fingerprinted
+from provcheck.images.verification import features_for
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 ref = fingerprinted(ImageRef(path=sys.argv[1]), variants=True)
 features_for(ref)

@@ -19,18 +19,18 @@ from pydantic import ValidationError
 
 from provcheck import ImageRef, Matcher, ObjectDescription, Record, parse_makers
 from provcheck.cli import main
-from provcheck.comparators import (
+from provcheck.errors import InputError
+from provcheck.matching.comparators import (
     compare_images,
     compare_makers,
     compare_markings,
     compare_measurements,
     compare_periods,
 )
-from provcheck.errors import InputError
-from provcheck.makers import Maker
-from provcheck.measurements import Measurement, parse_measurements
-from provcheck.periods import DatePeriod, parse_period
-from provcheck.store import LocalStore
+from provcheck.store.sqlite import LocalStore
+from provcheck.text.makers import Maker
+from provcheck.text.measurements import Measurement, parse_measurements
+from provcheck.text.periods import DatePeriod, parse_period
 from provcheck.userfiles import load_json
 
 CONCLUDED = (0, 1, 3)  # the exit codes of a check that ran: no match, possible match, incomplete

@@ -13,7 +13,7 @@ from sample_registries import MemoryRegistry
 
 from provcheck import CheckReport, ObjectDescription, check
 from provcheck.cli import main
-from provcheck.html import render_report
+from provcheck.reports.html import render_report
 
 HOSTILE = {
     "description": {

@@ -18,7 +18,7 @@ from provcheck import (
     RegistryUnavailableError,
     RejectedQueryError,
 )
-from provcheck.http import (
+from provcheck.registers.http import (
     USER_AGENT,
     HttpSession,
     RetryPolicy,

@@ -11,7 +11,7 @@ from PIL import Image
 from test_verification import HORSEWOMAN, photographed
 
 from provcheck import ImageRef, InputError
-from provcheck.imaging import (
+from provcheck.images.fingerprints import (
     compute_fingerprints,
     find_artwork,
     fingerprinted,
@@ -129,7 +129,7 @@ def _picture(seed: int = 5, size: tuple[int, int] = (300, 220)) -> Image.Image:
 
 
 def test_uniform_borders_are_trimmed() -> None:
-    from provcheck.imaging import trim_borders
+    from provcheck.images.fingerprints import trim_borders
 
     picture = _picture()
     padded = Image.new(
@@ -141,7 +141,7 @@ def test_uniform_borders_are_trimmed() -> None:
 
 
 def test_a_picture_that_is_mostly_background_is_not_trimmed_away() -> None:
-    from provcheck.imaging import trim_borders
+    from provcheck.images.fingerprints import trim_borders
 
     blank = Image.new("RGB", (200, 200), (250, 250, 250))
     blank.paste(Image.new("RGB", (60, 60), (0, 0, 0)), (70, 70))
@@ -165,7 +165,7 @@ def _encoded(image: Image.Image) -> bytes:
 )
 def test_a_turned_or_mirrored_photograph_keeps_a_close_variant(turn: Image.Transpose) -> None:
     from provcheck import ObjectDescription
-    from provcheck.comparators import compare_images
+    from provcheck.matching.comparators import compare_images
 
     stored = fingerprinted(ImageRef(data=_encoded(_picture())))
     query = fingerprinted(ImageRef(data=_encoded(_picture().transpose(turn))), variants=True)
@@ -177,7 +177,7 @@ def test_a_turned_or_mirrored_photograph_keeps_a_close_variant(turn: Image.Trans
 
 def test_padding_does_not_hide_a_picture() -> None:
     from provcheck import ObjectDescription
-    from provcheck.comparators import compare_images
+    from provcheck.matching.comparators import compare_images
 
     picture = _picture(seed=9)
     padded = Image.new(

@@ -14,8 +14,8 @@ from conftest import FIXTURES
 
 from provcheck import InputError
 from provcheck.cli import main
-from provcheck.importing import CSV_FIELD_LIMIT, import_file, load_mapping
-from provcheck.store import LocalStore
+from provcheck.store.importing import CSV_FIELD_LIMIT, import_file, load_mapping
+from provcheck.store.sqlite import LocalStore
 
 NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
 

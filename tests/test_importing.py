@@ -8,8 +8,8 @@ import pytest
 from conftest import FIXTURES, image_bytes
 
 from provcheck import InputError, RecordStatus
-from provcheck.importing import import_file, load_mapping
-from provcheck.store import LocalStore
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.sqlite import LocalStore
 
 SAMPLE = FIXTURES / "sample-register" / "records.jsonl"
 NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"

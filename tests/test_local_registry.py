@@ -10,9 +10,9 @@ from conftest import FIXTURES
 
 import provcheck
 from provcheck import Conclusion, ObjectDescription, OutcomeState, Registry
-from provcheck.importing import import_file, load_mapping
-from provcheck.local import LocalRegistry
-from provcheck.store import LocalStore
+from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.local import LocalRegistry
+from provcheck.store.sqlite import LocalStore
 from provcheck.testing import RegistryConformance
 
 QUERIES = FIXTURES / "queries"
@@ -92,7 +92,7 @@ def test_a_new_photograph_finds_the_registered_painting(sample_store: Path) -> N
 
 
 def test_image_search_alone_retrieves_by_fingerprint(sample_store: Path) -> None:
-    query = provcheck.imaging.fingerprinted(
+    query = provcheck.images.fingerprints.fingerprinted(
         ObjectDescription.from_file(QUERIES / "dealer-photo.json").images[0]
     )
     with LocalStore(sample_store) as store:
@@ -126,7 +126,7 @@ def test_an_empty_store_proves_nothing(tmp_path: Path) -> None:
 
 def test_local_is_installed_through_the_entry_point(private_store: Path) -> None:
     entries = provcheck.installed_registries()
-    assert entries["local"].target == "provcheck.local:LocalRegistry"
+    assert entries["local"].target == "provcheck.store.local:LocalRegistry"
     registry = provcheck.open_registry("local")
     assert registry.settings.path == str(private_store)  # from PROVCHECK_LOCAL_PATH
     asyncio.run(registry.aclose())

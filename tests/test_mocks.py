@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from provcheck import InputError
-from provcheck import cli as cli_module
+from provcheck.cli import app as cli_module
 from provcheck.cli import main
-from provcheck.mocks import (
+from provcheck.testing.mocks import (
     FaultInjection,
     Faults,
     IdempotencyConflict,

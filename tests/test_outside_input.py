@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 import provcheck
-from provcheck.cli import EXIT_INTERNAL_ERROR, main
-from provcheck.terminal import printable
+import provcheck.cli.app
+from provcheck.cli import main
+from provcheck.cli.app import EXIT_INTERNAL_ERROR
+from provcheck.reports.terminal import printable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SAMPLE = FIXTURES / "sample-register" / "records.jsonl"
@@ -189,7 +191,7 @@ def test_a_write_that_fails_late_is_one_line(
 def test_resume_never_writes_over_the_report_it_resumes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from provcheck.cli import _resumed_path
+    from provcheck.cli.app import _resumed_path
 
     pending = tmp_path / "report.json"
     pending.write_text("{}")
@@ -212,7 +214,7 @@ def test_an_internal_error_says_it_is_a_bug_and_exits_with_its_own_code(
     def broken(args: object) -> int:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(provcheck.cli, "_command_registries", broken)
+    monkeypatch.setattr(provcheck.cli.app, "_command_registries", broken)
     code, _, err = run(capsys, "registries")
     assert code == EXIT_INTERNAL_ERROR and code not in (0, 1, 2, 3)
     assert err.count("\n") == 1
@@ -301,7 +303,7 @@ def test_credentials_in_a_base_url_are_not_in_reprs_or_messages() -> None:
     for secret in ("hunter2", "k-123456", "sk-abcdef"):
         assert secret not in shown
     assert "registry.example.org" in shown and "page=1" in shown
-    from provcheck.registry import redact_url
+    from provcheck.registers.registry import redact_url
 
     for written in (
         "https://u:p%40ss@h/x",

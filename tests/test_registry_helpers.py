@@ -16,7 +16,7 @@ from provcheck import (
     SearchPending,
     collect_records,
 )
-from provcheck.http import pending_if_unreachable, photograph_json
+from provcheck.registers.http import pending_if_unreachable, photograph_json
 
 
 class Item(BaseModel):

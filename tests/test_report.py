@@ -8,7 +8,7 @@ from sample_registries import MemoryRegistry
 
 import provcheck
 from provcheck import CheckReport, InputError, verify_report
-from provcheck.canonical import canonical_json
+from provcheck.model.canonical import canonical_json
 
 
 @pytest.fixture

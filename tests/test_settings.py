@@ -23,7 +23,8 @@ def test_arguments_then_environment_then_defaults() -> None:
 
 def test_environment_variable_names() -> None:
     assert (
-        provcheck.registry.env_var_name("sample-api", "api_key") == "PROVCHECK_SAMPLE_API_API_KEY"
+        provcheck.registers.registry.env_var_name("sample-api", "api_key")
+        == "PROVCHECK_SAMPLE_API_API_KEY"
     )
 
 

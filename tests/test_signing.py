@@ -24,9 +24,9 @@ from provcheck import (
     sign_report,
     verify_report,
 )
-from provcheck import signing as signing_module
 from provcheck.cases import CaseEntry, CaseFile
 from provcheck.cli import main
+from provcheck.reports import signing as signing_module
 
 
 @pytest.fixture(autouse=True)
@@ -217,9 +217,9 @@ def test_resume_and_batch_sign_the_reports_they_write(
     assert len(reports) == 2
     assert all(verify_report(r, trust=[key.key_id]).ok for r in reports)
 
-    import provcheck.cli
+    import provcheck.cli.app
 
-    monkeypatch.setattr(provcheck.cli, "resume", lambda *args, **kwargs: a_report())
+    monkeypatch.setattr(provcheck.cli.app, "resume", lambda *args, **kwargs: a_report())
     target = tmp_path / "resumed.json"
     run(capsys, "resume", str(reports[0]), "--out", str(target))
     assert verify_report(target, trust=[key.key_id]).signed_by == "Musée Exemple"
@@ -386,7 +386,7 @@ def test_a_batch_never_signs_a_report_edited_on_disk(
     monkeypatch.setenv("PROVCHECK_SIGNING_KEY", str(key.path))
     run(capsys, "batch", str(catalogue), "--registry", "local", "--out", str(out))
     assert json.loads(report.read_text()).get("signature") is None  # still the editor's alone
-    import provcheck.cli
+    import provcheck.cli.app
 
     assert not hasattr(provcheck.cli, "_sign_reports")
 
@@ -412,7 +412,7 @@ def test_resume_with_a_key_requires_the_earlier_report_signed_by_that_key(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import provcheck.cli
+    import provcheck.cli.app
 
     asked: list[object] = []
 
@@ -420,7 +420,7 @@ def test_resume_with_a_key_requires_the_earlier_report_signed_by_that_key(
         asked.append(args)
         return a_report()
 
-    monkeypatch.setattr(provcheck.cli, "resume", fake_resume)
+    monkeypatch.setattr(provcheck.cli.app, "resume", fake_resume)
     unsigned = tmp_path / "unsigned.json"
     unsigned.write_text(a_report().to_json())
     other = tmp_path / "other.json"

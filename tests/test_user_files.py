@@ -18,8 +18,8 @@ from sample_registries import MemoryRegistry
 from provcheck import InputError, ObjectDescription, check, verify_report
 from provcheck.batch import read_catalogue
 from provcheck.cli import main
-from provcheck.importing import CSV_FIELD_LIMIT, import_file, load_mapping, read_csv
-from provcheck.store import LocalStore
+from provcheck.store.importing import CSV_FIELD_LIMIT, import_file, load_mapping, read_csv
+from provcheck.store.sqlite import LocalStore
 from provcheck.userfiles import load_json, read_text
 
 BOM = "\ufeff"

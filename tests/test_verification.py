@@ -15,16 +15,16 @@ from PIL import Image, ImageFilter
 
 import provcheck
 from provcheck import Conclusion, ObjectDescription
-from provcheck.importing import import_file
-from provcheck.local import LocalRegistry
-from provcheck.store import LocalStore
-from provcheck.verification import (
+from provcheck.images.verification import (
     _index_order,
     features_from_bytes,
     features_to_bytes,
     local_features,
     match_geometry,
 )
+from provcheck.store.importing import import_file
+from provcheck.store.local import LocalRegistry
+from provcheck.store.sqlite import LocalStore
 
 IMAGES = FIXTURES / "sample-register" / "images"
 HORSEWOMAN = IMAGES / "imgdata-the-horsewoman.jpg"
@@ -197,7 +197,7 @@ def test_cli_bad_images_get_one_line_and_exit_2(
 
 
 def test_a_mapping_no_camera_could_make_is_not_a_match() -> None:
-    from provcheck.verification import _plausible
+    from provcheck.images.verification import _plausible
 
     centre = np.array([300.0, 200.0])
     turned = cv2.getRotationMatrix2D((300, 200), 8, 0.7)
@@ -251,9 +251,9 @@ def test_a_mirrored_copy_is_found_and_confirmed(sample_store: Path, name: str) -
 
 
 def test_few_matches_between_textured_pictures_overrule_a_hash_look_alike() -> None:
-    from provcheck.comparators import Comparison
-    from provcheck.matching import _with_geometry
-    from provcheck.verification import GeometricMatch
+    from provcheck.images.verification import GeometricMatch
+    from provcheck.matching.comparators import Comparison
+    from provcheck.matching.matcher import _with_geometry
 
     look_alike = Comparison(0.9, detail="dhash 8 of 64 bits apart")
     # A thousand features each and hardly any in common: not the same picture.

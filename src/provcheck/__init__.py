@@ -15,9 +15,7 @@ clean.
 
 from provcheck._version import __version__
 from provcheck.batch import BatchItem, BatchSummary, read_catalogue, run_batch
-from provcheck.candidate import Band, Candidate, Evidence
 from provcheck.cases import CaseEntry, CaseFile, CaseVerification
-from provcheck.description import ImageLike, ImageRef, ObjectDescription
 from provcheck.engine import QueryLike, RegistriesLike, acheck, aresume, check, resume
 from provcheck.errors import (
     AuthenticationError,
@@ -38,18 +36,28 @@ from provcheck.errors import (
     RejectedQueryError,
     SearchPending,
 )
-from provcheck.imaging import fingerprinted
-from provcheck.importing import CsvMapping, ImportProblem, ImportSummary, import_file, load_mapping
-from provcheck.local import LocalRegistry, LocalSettings
-from provcheck.makers import AttributionQualifier, Maker, parse_makers
-from provcheck.matching import Matcher
-from provcheck.measurements import Dimension, Measurement, Unit, parse_measurements
-from provcheck.mirroring import MirrorSummary, mirror
-from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
-from provcheck.periods import DatePeriod, parse_period
-from provcheck.plugins import installed_registries, open_registry, registry_class
-from provcheck.record import Record, RecordStatus
-from provcheck.registry import (
+from provcheck.images.fingerprints import fingerprinted
+from provcheck.images.verification import LocalFeatures, local_features
+from provcheck.matching.matcher import Matcher
+from provcheck.model.candidate import Band, Candidate, Evidence
+from provcheck.model.description import ImageLike, ImageRef, ObjectDescription
+from provcheck.model.outcome import (
+    OutcomeError,
+    OutcomeState,
+    PendingSearch,
+    Referral,
+    RegistryOutcome,
+)
+from provcheck.model.record import Record, RecordStatus
+from provcheck.model.report import (
+    CheckReport,
+    Conclusion,
+    Limitation,
+    ReportVerification,
+    verify_report,
+)
+from provcheck.registers.discovery import installed_registries, open_registry, registry_class
+from provcheck.registers.registry import (
     Access,
     Capabilities,
     DataSource,
@@ -58,10 +66,20 @@ from provcheck.registry import (
     SearchResult,
     collect_records,
 )
-from provcheck.report import CheckReport, Conclusion, Limitation, ReportVerification, verify_report
-from provcheck.signing import Signature, SigningKey, sign_report
-from provcheck.store import LocalStore, MirrorState
-from provcheck.verification import LocalFeatures, local_features
+from provcheck.reports.signing import Signature, SigningKey, sign_report
+from provcheck.store.importing import (
+    CsvMapping,
+    ImportProblem,
+    ImportSummary,
+    import_file,
+    load_mapping,
+)
+from provcheck.store.local import LocalRegistry, LocalSettings
+from provcheck.store.mirroring import MirrorSummary, mirror
+from provcheck.store.sqlite import LocalStore, MirrorState
+from provcheck.text.makers import AttributionQualifier, Maker, parse_makers
+from provcheck.text.measurements import Dimension, Measurement, Unit, parse_measurements
+from provcheck.text.periods import DatePeriod, parse_period
 
 __all__ = [
     "Access",

@@ -39,13 +39,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from provcheck.description import ObjectDescription
 from provcheck.engine import acheck
 from provcheck.errors import InputError, ProvcheckError, first_problem
-from provcheck.html import render_batch_summary
-from provcheck.importing import ImportProblem, json_lines, read_csv, without_controls
-from provcheck.registry import Registry
-from provcheck.report import CheckReport, Conclusion
+from provcheck.model.description import ObjectDescription
+from provcheck.model.report import CheckReport, Conclusion
+from provcheck.registers.registry import Registry
+from provcheck.reports.html import render_batch_summary
+from provcheck.store.importing import ImportProblem, json_lines, read_csv, without_controls
 from provcheck.userfiles import load_json, read_text, refuse_links, write_atomically
 
 __all__ = ["BatchItem", "BatchSummary", "read_catalogue", "report_name", "run_batch"]

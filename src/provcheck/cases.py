@@ -8,7 +8,7 @@ added; `verify_case` recomputes the chain from the stored bytes, so any later ch
 
 The chain alone is proof against accident, not against a determined editor: anyone can rewrite an
 entry and recompute every hash after it, or delete the last entry. With a signing key
-(`provcheck.signing`), each entry is signed, and so is the case's head (how many entries it has,
+(`provcheck.reports.signing`), each entry is signed, and so is the case's head (how many entries it has,
 and the last one's hash) after every entry: a rewritten and re-chained entry no longer matches its
 signature, an unsigned entry after signed ones is found, and a deleted last entry leaves the
 signed head counting one more entry than the store holds. What no signature can show is a whole
@@ -30,11 +30,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-from provcheck.canonical import sha256_digest
 from provcheck.errors import InputError
-from provcheck.report import CheckReport
-from provcheck.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
-from provcheck.store import LocalStore
+from provcheck.model.canonical import sha256_digest
+from provcheck.model.report import CheckReport
+from provcheck.reports.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
+from provcheck.store.sqlite import LocalStore
 from provcheck.userfiles import (
     read_bounded,
     refuse_links,
@@ -390,7 +390,10 @@ class CaseFile:
         # Each case's files in a folder of its own: two cases exported into one folder never
         # replace each other's attachments (each page links its own).
         folder = f"attachments/{known}"
-        from provcheck.html import local_copies, render_case  # the page's module needs this one
+        from provcheck.reports.html import (  # the page's module needs this one
+            local_copies,
+            render_case,
+        )
 
         page = render_case(
             known,

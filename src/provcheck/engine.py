@@ -3,7 +3,7 @@
 Each register is searched concurrently under its own timeout. Whatever happens at one register --
 an answer, an error, a hang, a register that cannot answer this query, one that will answer later
 -- becomes that register's outcome; nothing at one register stops the others. The conclusion
-follows the rule in `provcheck.report.conclude`.
+follows the rule in `provcheck.model.report.conclude`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from provcheck._version import __version__
-from provcheck.candidate import Candidate
-from provcheck.comparators import looks_mirrored
-from provcheck.description import ImageRef, ObjectDescription
-from provcheck.duplicates import merge_same_objects
 from provcheck.errors import (
     ConfigurationError,
     InputError,
@@ -41,18 +37,8 @@ from provcheck.errors import (
     SearchPending,
     first_problem,
 )
-from provcheck.fetching import fetch_image
-from provcheck.http import search_budget_end
-from provcheck.imaging import fingerprinted
-from provcheck.matching import Matcher
-from provcheck.outcome import OutcomeError, OutcomeState, PendingSearch, Referral, RegistryOutcome
-from provcheck.plugins import installed_registries, plugin_version, registry_class
-from provcheck.record import Record
-from provcheck.registry import Access, Registry, SearchResult
-from provcheck.report import CheckReport, Limitation, conclude, verify_report
-from provcheck.sufficiency import THIN_QUERY_KINDS, thin_query_limitations
-from provcheck.userfiles import load_json, read_text
-from provcheck.verification import (
+from provcheck.images.fingerprints import fingerprinted
+from provcheck.images.verification import (
     GeometricMatch,
     LocalFeatures,
     features_for,
@@ -60,6 +46,26 @@ from provcheck.verification import (
     match_geometry,
     remember_photograph,
 )
+from provcheck.matching.comparators import looks_mirrored
+from provcheck.matching.matcher import Matcher
+from provcheck.matching.sufficiency import THIN_QUERY_KINDS, thin_query_limitations
+from provcheck.model.candidate import Candidate
+from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.duplicates import merge_same_objects
+from provcheck.model.outcome import (
+    OutcomeError,
+    OutcomeState,
+    PendingSearch,
+    Referral,
+    RegistryOutcome,
+)
+from provcheck.model.record import Record
+from provcheck.model.report import CheckReport, Limitation, conclude, verify_report
+from provcheck.registers.discovery import installed_registries, plugin_version, registry_class
+from provcheck.registers.fetching import fetch_image
+from provcheck.registers.http import search_budget_end
+from provcheck.registers.registry import Access, Registry, SearchResult
+from provcheck.userfiles import load_json, read_text
 
 __all__ = [
     "DEFAULT_LIMIT",

@@ -14,10 +14,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from provcheck import ImageRef, Matcher, ObjectDescription, Record
-from provcheck import comparators as c
-from provcheck.makers import AttributionQualifier, Maker
-from provcheck.measurements import MAX_VALUE, Measurement, Unit
-from provcheck.periods import MAX_YEARS, DatePeriod
+from provcheck.matching import comparators as c
+from provcheck.text.makers import AttributionQualifier, Maker
+from provcheck.text.measurements import MAX_VALUE, Measurement, Unit
+from provcheck.text.periods import MAX_YEARS, DatePeriod
 
 COMPARATORS = [getattr(c, name) for name in c.__all__ if name.startswith("compare_")]
 TEXT_FIELDS = [

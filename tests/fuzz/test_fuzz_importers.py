@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from provcheck import Matcher
 from provcheck.errors import InputError
-from provcheck.importing import CsvMapping, ImportSummary, import_file
-from provcheck.store import LocalStore
+from provcheck.store.importing import CsvMapping, ImportSummary, import_file
+from provcheck.store.sqlite import LocalStore
 
 HUGE = "1" + "0" * 400
 COLUMNS = ["id", "title", "artist", "date", "medium", "dimensions", "status", "notes", "photo"]

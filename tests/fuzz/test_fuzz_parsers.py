@@ -7,11 +7,11 @@ import re
 from fuzzing import CHEAP, text
 from hypothesis import example, given
 
-from provcheck.makers import parse_makers
-from provcheck.measurements import MAX_VALUE, parse_measurements
-from provcheck.normalise import STOPWORDS, normalise_text, tokens
-from provcheck.periods import parse_period
-from provcheck.vocabulary import (
+from provcheck.text.makers import parse_makers
+from provcheck.text.measurements import MAX_VALUE, parse_measurements
+from provcheck.text.normalise import STOPWORDS, normalise_text, tokens
+from provcheck.text.periods import parse_period
+from provcheck.text.vocabulary import (
     canonical_materials,
     canonical_title_words,
     is_vague_object_type,

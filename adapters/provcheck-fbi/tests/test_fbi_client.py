@@ -172,7 +172,9 @@ async def test_requests_keep_to_the_services_pace(respx_mock: respx.MockRouter) 
 
 async def test_record_images_on_public_hosts_are_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
     # Another host than the API's: fetched under the address policy (a public address).
-    monkeypatch.setattr("provcheck.fetching.resolve_addresses", lambda host, port: ["192.0.32.10"])
+    monkeypatch.setattr(
+        "provcheck.registers.fetching.resolve_addresses", lambda host, port: ["192.0.32.10"]
+    )
     with respx.mock() as mock:
         large = mock.get(
             "https://artcrimes.fbi.gov/image-repository/coin-20-coin-only.png/@@images/image/large"

@@ -25,8 +25,8 @@ from provcheck import (
     RegistryUnavailableError,
     acheck,
 )
-from provcheck.mirroring import MirrorSummary, mirror
 from provcheck.mocks import in_process
+from provcheck.store.mirroring import MirrorSummary, mirror
 
 pytestmark = pytest.mark.anyio
 NSAF_ROWS = 4523

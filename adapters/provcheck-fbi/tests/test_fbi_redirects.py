@@ -15,7 +15,7 @@ from PIL import Image
 from provcheck_fbi import FbiRegistry, record_from_item
 
 from provcheck import ImageRef, LocalStore, ObjectDescription, RegistryError
-from provcheck.mirroring import mirror
+from provcheck.store.mirroring import mirror
 
 pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
@@ -37,7 +37,7 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             raise OSError(-2, "Name or service not known")
         return table[host]
 
-    monkeypatch.setattr("provcheck.fetching.resolve_addresses", resolve)
+    monkeypatch.setattr("provcheck.registers.fetching.resolve_addresses", resolve)
     monkeypatch.delenv("PROVCHECK_ALLOW_PRIVATE_ADDRESSES", raising=False)
     return table
 

@@ -46,8 +46,8 @@ from provcheck import (
     SearchResult,
     collect_records,
 )
-from provcheck.fetching import fetch_image
 from provcheck.http import HttpSession, RetryPolicy, Throttle
+from provcheck.registers.fetching import fetch_image
 
 __all__ = ["FbiRegistry", "FbiSettings", "record_from_item"]
 

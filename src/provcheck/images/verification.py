@@ -1,0 +1,269 @@
+"""Geometric verification: do two photographs show the same flat object, by local features?
+
+A perceptual hash says two images look alike as a whole; it cannot say that a cropped, tilted or
+reframed photograph shows *this* painting rather than a similar one. ORB keypoints matched between
+the two images and a RANSAC homography can: many matches that agree on one perspective mapping, and
+a mapping that covers a good share of the register's image, are evidence that survives crops,
+frames, rotation and perspective.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from provcheck.images.fingerprints import WORKING_SIDE, load_image
+from provcheck.model.description import ImageRef
+
+__all__ = [
+    "GeometricMatch",
+    "LocalFeatures",
+    "features_for",
+    "features_from_bytes",
+    "features_of_bytes",
+    "features_to_bytes",
+    "local_features",
+    "match_geometry",
+    "remember_photograph",
+]
+
+# Work size: enough detail for ORB on a painting, small enough to stay fast.
+_SIDE = WORKING_SIDE
+# ORB describes a patch of 31 pixels around each point, away from the edges: smaller is blank.
+_MIN_SIDE = 64
+_FEATURES = 1000
+_RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
+_RANSAC_PIXELS = 6.0
+_MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
+# Below these a mapping is chance: a few random matches always agree on some homography.
+CONFIRMING_INLIERS = 20
+CONFIRMING_COVERAGE = 0.15
+# Texture and matches below which the geometry cannot say either way (see `conclusive`).
+_INCONCLUSIVE_MATCHES = 12
+_TEXTURED = 200
+_BLANK = 8
+
+
+@dataclass(frozen=True)
+class LocalFeatures:
+    keypoints: np.ndarray  # N x 2 float32, in pixels of the work-size image
+    descriptors: np.ndarray  # N x 32 uint8 (ORB)
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class GeometricMatch:
+    """How well one photograph maps onto another: agreeing matches and the share covered."""
+
+    inliers: int
+    matches: int
+    coverage: float  # share of the register's image that the query's outline covers
+    # How much texture each side had to match: two textured pictures of one thing share features.
+    query_features: int = 0
+    record_features: int = 0
+
+    @property
+    def confirmed(self) -> bool:
+        # Many agreeing matches, or (in a small image) fewer that are most of all matches found:
+        # chance matches agree with a mapping at a low rate, never most of them.
+        consistent = self.inliers >= CONFIRMING_INLIERS or (
+            self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= 0.5 * self.matches
+        )
+        return consistent and self.coverage >= CONFIRMING_COVERAGE
+
+    @property
+    def conclusive(self) -> bool:
+        """Does the geometry say anything, confirmed or not? Few matches settle nothing when an
+        image has little texture to match (a monochrome, a flat print); but two well-textured
+        pictures of one thing always share more, and a photograph full of detail is not a copy of
+        a picture with none at all (a blank, a blur)."""
+        textures = (self.query_features, self.record_features)
+        if max(textures) >= _TEXTURED and min(textures) < _BLANK:
+            return True
+        return self.matches >= _INCONCLUSIVE_MATCHES or min(textures) >= _TEXTURED
+
+    def describe(self) -> str:
+        verdict = "confirmed" if self.confirmed else "not confirmed"
+        return f"{self.inliers} of {self.matches} feature matches agree, {self.coverage:.0%} covered: {verdict}"
+
+
+def local_features(image: Image.Image) -> LocalFeatures:
+    """ORB keypoints and descriptors of an image, at a bounded working size, in the order a
+    register's index should keep them (see `_index_order`)."""
+    small = image.convert("L")
+    small.thumbnail((_SIDE, _SIDE))
+    if min(small.size) < _MIN_SIDE:  # a sliver: ORB's pyramid cannot be built, nothing to find
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
+    pixels = np.asarray(small, dtype=np.uint8)
+    orb = cv2.ORB.create(nfeatures=_FEATURES)
+    keypoints, descriptors = orb.detectAndCompute(pixels, None)
+    if descriptors is None or not keypoints:
+        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
+    order = _index_order(keypoints)
+    points = np.array([k.pt for k in keypoints], dtype=np.float32)[order]
+    return LocalFeatures(points, np.ascontiguousarray(descriptors[order]), *small.size)
+
+
+def _index_order(keypoints: Sequence[cv2.KeyPoint]) -> np.ndarray:
+    """Strongest first within each scale, the scales taken in turn.
+
+    A register's index keeps only the first few hundred features of an image. The strongest
+    overall are mostly fine detail, which a photograph taken from further away (a painting on a
+    wall) no longer shows; taking each pyramid level in turn keeps features at every scale, so a
+    photograph at any distance meets some of them again.
+    """
+    octaves = np.array([k.octave for k in keypoints])
+    responses = np.array([k.response for k in keypoints])
+    # Rank of each feature within its own octave, by response.
+    by_strength = np.lexsort((-responses, octaves))
+    rank = np.empty(len(keypoints), dtype=np.int64)
+    for octave in np.unique(octaves):
+        members = by_strength[octaves[by_strength] == octave]
+        rank[members] = np.arange(len(members))
+    return np.lexsort((octaves, rank))
+
+
+def features_to_bytes(features: LocalFeatures) -> bytes:
+    """A compact form to keep with a stored image: half-precision keypoints (to a fraction of a
+    pixel at this working size), then the descriptors."""
+    head = np.array([features.width, features.height, len(features.descriptors)], dtype="<u4")
+    points = features.keypoints.astype("<f2")
+    return head.tobytes() + points.tobytes() + features.descriptors.tobytes()
+
+
+def features_from_bytes(data: bytes) -> LocalFeatures:
+    """The features `features_to_bytes` wrote; ValueError if the bytes are not such a record."""
+    if len(data) < 12:
+        raise ValueError("not a local-features record")
+    width, height, count = (int(v) for v in np.frombuffer(data[:12], dtype="<u4"))
+    if len(data) != 12 + count * 36:
+        raise ValueError("not a local-features record")
+    points = np.frombuffer(data, dtype="<f2", count=count * 2, offset=12).astype(np.float32)
+    descriptors = np.frombuffer(data, dtype=np.uint8, count=count * 32, offset=12 + count * 4)
+    return LocalFeatures(points.reshape(-1, 2), descriptors.reshape(-1, 32), width, height)
+
+
+# Query features by image digest and orientation: a photograph is decoded and described once per
+# process, however many registers and candidates it is compared with.
+_QUERY_FEATURES: dict[tuple[str, bool], LocalFeatures] = {}
+# Photographs fetched by URL for a check, at the working size, by digest: their bytes cannot be
+# read again from the reference (and must not be fetched twice), yet verification may want the
+# mirror image's features later. A few at ~2 MB each.
+_FETCHED: dict[str, Image.Image] = {}
+_FETCHED_KEPT = 32
+_FETCHED_LOCK = threading.Lock()  # a batch's checks fetch and verify on several threads
+
+
+def remember_photograph(ref: ImageRef, data: bytes) -> None:
+    """Keep a query photograph fetched from `ref.url` (its bytes `data`, its digest in
+    `ref.sha256`) so that `features_for` can describe it like a file."""
+    if ref.sha256 is None or ref.sha256 in _FETCHED:
+        return
+    image = load_image(data, source=ref.location, max_side=_SIDE)
+    image.thumbnail((_SIDE, _SIDE))
+    with _FETCHED_LOCK:
+        while len(_FETCHED) >= _FETCHED_KEPT:
+            _FETCHED.pop(next(iter(_FETCHED)), None)  # the oldest first
+        _FETCHED[ref.sha256] = image
+
+
+def features_for(ref: ImageRef, *, mirrored: bool = False) -> LocalFeatures | None:
+    """Local features of a query image given by path or bytes, or by URL once fetched for this
+    check (`remember_photograph`; None otherwise), or of its mirror image (local features are
+    not mirror-invariant, and a photograph printed reversed still shows the work): computed
+    when first asked for, then kept."""
+    with _FETCHED_LOCK:
+        fetched = _FETCHED.get(ref.sha256) if ref.url is not None and ref.sha256 else None
+    if ref.url is not None and fetched is None:
+        return None
+    data = None if ref.sha256 else ref.read()
+    key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored)
+    features = _QUERY_FEATURES.get(key)
+    if features is None:
+        image = fetched or load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
+        if mirrored:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        features = local_features(image)
+        if len(_QUERY_FEATURES) > 256:
+            _QUERY_FEATURES.clear()
+        _QUERY_FEATURES[key] = features
+    return features
+
+
+def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:
+    """Local features of untrusted image bytes (a register's record image)."""
+    return local_features(load_image(data, source=source, max_side=_SIDE))
+
+
+def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
+    """Match the query's features to the record's and fit one homography with RANSAC."""
+    features = (len(query.descriptors), len(record.descriptors))
+    if min(features) < 8:
+        return GeometricMatch(0, 0, 0.0, *features)
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    pairs = matcher.knnMatch(query.descriptors, record.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < _RATIO * p[1].distance]
+    if len(good) < 8:
+        return GeometricMatch(0, len(good), 0.0, *features)
+    source = query.keypoints[[m.queryIdx for m in good]].reshape(-1, 1, 2)
+    target = record.keypoints[[m.trainIdx for m in good]].reshape(-1, 1, 2)
+    homography, mask = cv2.findHomography(
+        source, target, cv2.RANSAC, _RANSAC_PIXELS, maxIters=_ransac_iterations(len(good))
+    )
+    if homography is None or mask is None:
+        return GeometricMatch(0, len(good), 0.0, *features)
+    inliers = int(mask.sum())
+    if inliers == 0:
+        return GeometricMatch(0, len(good), 0.0, *features)
+    centre = source[mask.ravel() == 1].reshape(-1, 2).mean(axis=0)
+    if not _plausible(homography, centre):
+        return GeometricMatch(inliers, len(good), 0.0, *features)
+    return GeometricMatch(inliers, len(good), _coverage(homography, query, record), *features)
+
+
+def _ransac_iterations(matches: int) -> int:
+    """Enough RANSAC samples to find, 199 times in 200, the smallest set of agreeing matches that
+    could confirm (`GeometricMatch.confirmed`): with few matches that is half of them, found in a
+    few dozen samples, not the 2,000 OpenCV would otherwise spend on a pair that shares nothing."""
+    share = min(CONFIRMING_INLIERS / matches, max(CONFIRMING_INLIERS // 2 / matches, 0.5))
+    needed = math.log(0.005) / math.log(1.0 - min(share, 0.999) ** 4)
+    return int(min(2000, max(50, math.ceil(needed))))
+
+
+def _plausible(homography: np.ndarray, centre: np.ndarray) -> bool:
+    """Could this mapping be a photograph of a flat object? Around the matched area it must keep
+    the picture's handedness and squash it no more than a view from about 70 degrees off-axis
+    does (3:1). A few chance matches always agree on *some* homography; it is seldom one a camera
+    could have made."""
+    points = (centre + np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])).reshape(-1, 1, 2)
+    mapped = cv2.perspectiveTransform(points, homography.astype(np.float64)).reshape(-1, 2)
+    # How a pixel's two sides come out: the mapping's local linear part (its Jacobian).
+    jacobian = np.stack([mapped[1] - mapped[0], mapped[2] - mapped[0]], axis=1)
+    if not np.all(np.isfinite(jacobian)) or np.linalg.det(jacobian) <= 0:
+        return False
+    largest, smallest = np.linalg.svd(jacobian, compute_uv=False)
+    return bool(smallest > 0 and largest / smallest <= _MAX_SQUASH)
+
+
+def _coverage(homography: np.ndarray, query: LocalFeatures, record: LocalFeatures) -> float:
+    """The share of the record's image inside the query's outline, mapped; 0 if it folds over."""
+    corners = np.array(
+        [[0, 0], [query.width, 0], [query.width, query.height], [0, query.height]], dtype=np.float32
+    ).reshape(-1, 1, 2)
+    outline = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+    if not np.all(np.isfinite(outline)) or not cv2.isContourConvex(outline.astype(np.float32)):
+        return 0.0  # a mapping that turns the picture inside out is not a photograph of it
+    frame = np.array(
+        [[0, 0], [record.width, 0], [record.width, record.height], [0, record.height]],
+        dtype=np.float32,
+    )
+    area, _ = cv2.intersectConvexConvex(outline.astype(np.float32), frame)
+    return float(min(1.0, max(0.0, area / (record.width * record.height))))

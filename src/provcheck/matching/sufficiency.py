@@ -1,0 +1,128 @@
+"""Whether a query says enough to rule a record out, and which records a person must look at.
+
+A register's record is ruled out by what the query says that the record contradicts. One field
+-- a title alone, a maker alone -- or only generic words ("Portrait of a woman", "painting")
+rule almost nothing out: a stolen "Acorn" lamp scores low against the bare title "Acorn" because
+nothing else was compared, not because anything disagreed. Such a check must not read as "no
+match found": it concludes `incomplete`, says the query is too thin and what to add, and names
+every record whose title is the query's own, for a person to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from provcheck.model.candidate import Candidate
+from provcheck.model.description import ObjectDescription
+from provcheck.model.report import Limitation
+from provcheck.text.normalise import STOPWORDS, normalise_text
+from provcheck.text.vocabulary import GENERIC_TITLE_WORDS, canonical_title_words
+
+__all__ = [
+    "MIN_SPECIFIC_FIELDS",
+    "THIN_QUERY_KINDS",
+    "specific_fields",
+    "thin_query_limitations",
+]
+
+# Fields that identify an object, needed for a check without a photograph to rule records out.
+MIN_SPECIFIC_FIELDS = 2
+# The kinds of limitation this module finds (recomputed whenever a report's outcomes change).
+THIN_QUERY_KINDS = frozenset({"query-too-thin", "same-title"})
+# Words a description needs, beyond generic ones, to count as saying something specific.
+_DESCRIPTION_WORDS = 4
+# What to ask for, by the field that would say it.
+_ASK_FOR = {
+    "title": "the title",
+    "maker": "the maker",
+    "measurements": "measurements",
+    "period": "the date",
+    "inscriptions": "inscriptions or marks",
+}
+
+
+def _advice(specific: list[str]) -> str:
+    missing = [words for field, words in _ASK_FOR.items() if field not in specific]
+    return f"add what you know of {', '.join(missing)}, or a photograph, and check again"
+
+
+def _specific_words(text: str | None) -> list[str]:
+    return [
+        word
+        for word in canonical_title_words(text)
+        if word not in STOPWORDS and word not in GENERIC_TITLE_WORDS and len(word) > 1
+    ]
+
+
+def specific_fields(query: ObjectDescription) -> list[str]:
+    """The Object ID fields of `query` that say something that could tell one object from
+    another (a title of only generic words, a type or a material say too little)."""
+    found: list[str] = []
+    if _specific_words(query.title):
+        found.append("title")
+    if any(normalise_text(maker.name) for maker in query.makers):
+        found.append("maker")
+    if query.measurements:
+        found.append("measurements")
+    if query.period is not None and query.period.earliest is not None:
+        found.append("period")
+    for name in ("inscriptions", "inventory_number", "distinguishing_features"):
+        if normalise_text(getattr(query, name) or ""):
+            found.append(name)
+    if _specific_words(query.subject):
+        found.append("subject")
+    if len(_specific_words(query.description)) >= _DESCRIPTION_WORDS:
+        found.append("description")
+    return found
+
+
+def _same_title(query: ObjectDescription, candidate: Candidate) -> bool:
+    ours = normalise_text(query.title or "")
+    return bool(ours) and ours == normalise_text(candidate.record.description.title or "")
+
+
+def thin_query_limitations(
+    query: ObjectDescription,
+    candidates: Sequence[Candidate],
+    match_threshold: float,
+    *,
+    photographs_searched: bool,
+) -> list[Limitation]:
+    """What keeps a check of a thin query from concluding "no match found": the query itself,
+    and each record below the threshold whose title is exactly the query's.
+
+    A query whose photographs every register was searched for (`photographs_searched`) is not
+    thin: the photographs are compared with every record. One whose photographs could not be
+    read, or that some register searched by words only, is judged by its words.
+    """
+    if photographs_searched and any(image.fingerprints for image in query.images):
+        return []
+    specific = specific_fields(query)
+    if len(specific) >= MIN_SPECIFIC_FIELDS:
+        return []
+    given = sorted(query.text_fields())
+    if specific:
+        said = f"only one field that tells objects apart ({specific[0]})"
+    else:
+        said = "only generic words (" + ", ".join(given) + ")" if given else "nothing specific"
+    limitations = [
+        Limitation(
+            kind="query-too-thin",
+            subject="query",
+            message=f"the query gives {said}: too little to rule a record out; {_advice(specific)}",
+        )
+    ]
+    for candidate in candidates:
+        if candidate.score < match_threshold and _same_title(query, candidate):
+            record = candidate.record
+            limitations.append(
+                Limitation(
+                    kind="same-title",
+                    subject=record.key,
+                    message=(
+                        f"{record.key} ({record.status.value}) has exactly this title "
+                        f"({record.description.title!r}): look at it before relying on this check"
+                    ),
+                )
+            )
+    return limitations

@@ -1,0 +1,1 @@
+"""The model: what a check asks (ObjectDescription), what registers hold (Record), what a check found (Candidate, RegistryOutcome, CheckReport) and what a case keeps. Data only: no I/O, no HTTP, no store."""

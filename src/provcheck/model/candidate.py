@@ -1,0 +1,73 @@
+"""A register's record judged against the query: a score, a band, and the evidence for both."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from provcheck.model.record import Record
+
+__all__ = ["CONTRADICTION", "Band", "Candidate", "Evidence"]
+
+# Below this similarity a field's evidence reads, and counts, as a contradiction.
+CONTRADICTION = 0.3
+
+
+class Band(StrEnum):
+    """How a person should read a score: look now (strong), look (possible), or hardly (weak)."""
+
+    STRONG = "strong"
+    POSSIBLE = "possible"
+    WEAK = "weak"
+
+
+class Evidence(BaseModel):
+    """One field compared: both values as written, how alike they are, and why.
+
+    `similarity` is None when either side said nothing: absence is not disagreement.
+    `weight` is how much this field counts towards the score.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    query_value: str | None
+    record_value: str | None
+    similarity: float | None = Field(ge=0.0, le=1.0)
+    weight: float = Field(ge=0.0)
+    reason: str
+
+
+class Candidate(BaseModel):
+    """A record that may be the object being checked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record: Record
+    score: float = Field(ge=0.0, le=1.0)
+    band: Band
+    evidence: tuple[Evidence, ...] = ()
+    # The same object as recorded elsewhere in this register's results (its listing imported
+    # from a file, and its mirror; `registry:record_id` keys), judged with it: this candidate is
+    # the best-scoring of them. Left out of the JSON when empty, so that a report written before
+    # the field existed keeps its digest.
+    also_recorded_as: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
+
+    def _repr_html_(self) -> str:
+        from provcheck.reports.html import (
+            render_candidate,  # the page's module needs this one first
+        )
+
+        return render_candidate(self)
+
+    def top_reasons(self, count: int = 3) -> list[str]:
+        """The reasons of the fields that counted most for it, then the strongest against it."""
+        compared = [e for e in self.evidence if e.similarity is not None]
+        supporting = sorted(compared, key=lambda e: e.weight * (e.similarity or 0.0), reverse=True)
+        reasons = [e.reason for e in supporting[:count] if (e.similarity or 0.0) >= CONTRADICTION]
+        against = [e for e in compared if (e.similarity or 0.0) < CONTRADICTION]
+        if against:
+            worst = max(against, key=lambda e: e.weight * (1.0 - (e.similarity or 0.0)))
+            reasons.append(worst.reason)
+        return reasons

@@ -1,0 +1,88 @@
+"""What a register holds about one object: its common fields, and its own payload kept whole."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, JsonValue, field_validator
+
+from provcheck.model.description import ObjectDescription
+from provcheck.text.periods import DatePeriod, parse_period
+
+__all__ = ["Record", "RecordStatus"]
+
+# What a register's name may be (`Registry.name`, and every record's `registry`).
+REGISTER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
+
+
+class RecordStatus(StrEnum):
+    STOLEN = "stolen"
+    MISSING = "missing"
+    LOOTED = "looted"  # taken in war or under persecution
+    ILLEGALLY_EXPORTED = "illegally-exported"
+    RECOVERED = "recovered"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, text: str | None) -> RecordStatus:
+        """A register's status word as one of these; `unknown` for a word provcheck does not
+        know (a register's vocabulary grows; a record is not refused for it)."""
+        try:
+            return cls((text or "").strip().lower())
+        except ValueError:
+            return cls.UNKNOWN
+
+
+class Record(BaseModel):
+    """One register's record of one object.
+
+    `registry` names the register that holds it and `record_id` is that register's own identifier
+    (stable, unique within the register). `raw` is the register's payload exactly as received, so
+    nothing the common model leaves out is lost.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    registry: str
+    record_id: str
+    status: RecordStatus = RecordStatus.UNKNOWN
+    description: ObjectDescription = ObjectDescription()
+    date_of_loss: DatePeriod | None = None
+    place_of_loss: str | None = None
+    url: str | None = None
+    modified: datetime | None = None  # when the register last changed this record, if it says
+    raw: JsonValue = None
+
+    @field_validator("registry")
+    @classmethod
+    def _a_register_name(cls, registry: str) -> str:
+        # A key is `registry:record_id`: a name with a colon would let one record pass for
+        # another (`local` + `x:1` and `local:x` + `1`), and hide it.
+        if not REGISTER_NAME.fullmatch(registry):
+            raise ValueError(
+                f"register name {registry[:40]!r}: a lower-case letter, then letters, digits, - and _ only"
+            )
+        return registry
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _a_status_word(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("date_of_loss", mode="before")
+    @classmethod
+    def _read_date_of_loss(cls, value: Any) -> Any:
+        return parse_period(value) if isinstance(value, str) else value
+
+    def _repr_html_(self) -> str:
+        from provcheck.reports.html import render_record  # the page's module needs this one first
+
+        return render_record(self)
+
+    @property
+    def key(self) -> str:
+        """`registry:record_id`, unique across registers."""
+        return f"{self.registry}:{self.record_id}"

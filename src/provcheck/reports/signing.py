@@ -1,0 +1,338 @@
+"""Signatures: who vouches for a report or a case entry, in a way a determined editor cannot redo.
+
+A digest shows that a file was not changed by accident, or by someone who did not recompute it;
+anyone can recompute it. A signature made with an organisation's private key (Ed25519) can only be
+made again with that key: a report whose conclusion was changed, or a case re-chained after an
+entry was rewritten, no longer verifies. The signature also names a key (its id is derived from
+the public key, never taken on trust), so a verifier who knows the organisation's key can tell its
+signature from one made with any other key under the same name.
+
+The private key lives in one file, readable by its owner only: `provcheck key new` writes it, and
+`PROVCHECK_SIGNING_KEY` (a path), an argument, or the default file in the user's data folder
+configures it. Its bytes never appear in a repr, a log or a report.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import platformdirs
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from provcheck.errors import InputError
+from provcheck.model.canonical import canonical_json
+from provcheck.userfiles import read_bounded, write_atomically
+
+if TYPE_CHECKING:
+    from provcheck.model.report import CheckReport
+
+__all__ = [
+    "KEY_ENV",
+    "PublicKey",
+    "Signature",
+    "SigningKey",
+    "configured_key",
+    "default_key_path",
+    "report_statement",
+    "sign_report",
+    "trusted_key_ids",
+]
+
+KEY_ENV = "PROVCHECK_SIGNING_KEY"
+ALGORITHM = "ed25519"
+_MAX_KEY_FILE_BYTES = 64 * 1024
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", re.DOTALL)
+_KEY_ID = re.compile(r"ed25519:[0-9a-f]{32}")
+
+
+def default_key_path() -> Path:
+    """The per-user key file: the platform's data folder (platformdirs), like the local store."""
+    return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "signing-key.pem"
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """An Ed25519 public key: what a verifier needs, and may share freely."""
+
+    raw: bytes
+
+    @property
+    def text(self) -> str:
+        """The key as written in reports and `.pub` files: `ed25519 <base64>`."""
+        return f"{ALGORITHM} {base64.b64encode(self.raw).decode('ascii')}"
+
+    @property
+    def key_id(self) -> str:
+        """`ed25519:` and the first 128 bits of the key's SHA-256, in hex: short, and unforgeable."""
+        return f"{ALGORITHM}:{hashlib.sha256(self.raw).hexdigest()[:32]}"
+
+    @classmethod
+    def from_base64(cls, text: str) -> PublicKey | None:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        return cls(raw) if len(raw) == 32 else None
+
+    def verifies(self, signature: bytes, message: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+class Signature(BaseModel):
+    """A signature over a statement (what is signed, spelled out), by a named signer's key.
+
+    The message signed is the canonical JSON of the statement together with every field here but
+    `value`: the signer's name, the key and the time cannot be changed without breaking it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    signer: str
+    key_id: str
+    public_key: str  # base64 of the raw 32-byte Ed25519 public key
+    signed_at: str  # ISO 8601, UTC, exactly as signed
+    value: str  # base64 of the 64-byte signature
+
+    @property
+    def described(self) -> str:
+        return f"{self.signer} (key {self.key_id})"
+
+    def key(self) -> PublicKey | None:
+        """The public key it was made with, if its id is the one the key gives (else None)."""
+        key = PublicKey.from_base64(self.public_key)
+        return key if key is not None and key.key_id == self.key_id else None
+
+    def verifies(self, statement: Mapping[str, JsonValue]) -> bool:
+        """Whether this signature was made over `statement` by the key it names."""
+        key = self.key()
+        try:
+            value = base64.b64decode(self.value, validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return key is not None and key.verifies(value, _message(statement, self))
+
+
+def _message(statement: Mapping[str, JsonValue], signature: Signature) -> bytes:
+    return canonical_json(
+        {"statement": dict(statement), **signature.model_dump(mode="json", exclude={"value"})}
+    )
+
+
+class SigningKey:
+    """An organisation's private signing key and the name it signs as."""
+
+    __slots__ = ("_private", "path", "signer")
+
+    def __init__(self, private: Ed25519PrivateKey, signer: str, path: Path | None = None) -> None:
+        if not signer.strip() or "\n" in signer:
+            raise InputError("a signing key needs a signer: the organisation's name, on one line")
+        self._private = private
+        self.signer = signer.strip()
+        self.path = path
+
+    def __repr__(self) -> str:  # never the key's bytes
+        return f"SigningKey(signer={self.signer!r}, key_id={self.key_id!r})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def generate(cls, signer: str) -> SigningKey:
+        return cls(Ed25519PrivateKey.generate(), signer)
+
+    @property
+    def public_key(self) -> PublicKey:
+        return PublicKey(
+            self._private.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+        )
+
+    @property
+    def key_id(self) -> str:
+        return self.public_key.key_id
+
+    def sign(self, statement: Mapping[str, JsonValue]) -> Signature:
+        """A signature over `statement` (a small JSON object saying what is vouched for)."""
+        public = self.public_key
+        unsigned = Signature(
+            signer=self.signer,
+            key_id=public.key_id,
+            public_key=base64.b64encode(public.raw).decode("ascii"),
+            signed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            value="",
+        )
+        value = self._private.sign(_message(statement, unsigned))
+        return unsigned.model_copy(update={"value": base64.b64encode(value).decode("ascii")})
+
+    def save(self, path: Path) -> None:
+        """Write the key to a new file readable by its owner only (mode 0600); never over a key."""
+        pem = self._private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        text = (
+            "provcheck signing key: keep it private; share the .pub file beside it.\n"
+            f"Signer: {self.signer}\nKey ID: {self.key_id}\n{pem}"
+        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL: an existing key is never replaced (what it signed could no longer be told
+            # from a forgery); the mode is set at creation, so the key is never readable by others.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InputError(
+                f"{path}: a key already exists there; keep it, or give another path (--out)"
+            ) from None
+        except OSError as error:
+            raise InputError(f"{path}: cannot write the key: {error.strerror or error}") from None
+        # Never a private key left without its .pub (what verifiers are given), nor half a key:
+        # a failure after the key file was made removes it, and says so in one line.
+        public = Path(f"{path}.pub")
+        try:
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    file.write(text)
+            except OSError as error:
+                raise InputError(
+                    f"{path}: cannot write the key: {error.strerror or error}; nothing was kept"
+                ) from None
+            write_atomically(public, f"{self.public_key.text} {self.signer}\n")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self.path = path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SigningKey:
+        """The key in `path`: an unencrypted PKCS#8 PEM Ed25519 key under a `Signer: NAME` line."""
+        path = Path(path)
+        text = _read_key_file(path, what="signing key")
+        signer = next(
+            (line[7:].strip() for line in text.splitlines() if line.startswith("Signer:")), ""
+        )
+        block = _PEM_BLOCK.search(text)
+        if block is None or block.group(1) != "PRIVATE KEY":
+            raise InputError(
+                f"{path}: not a signing key (no PEM private key in it); "
+                "make one with `provcheck key new --signer NAME`"
+            )
+        try:
+            private = serialization.load_pem_private_key(block.group(0).encode(), password=None)
+        except (ValueError, TypeError):
+            raise InputError(f"{path}: the signing key is damaged or encrypted") from None
+        if not isinstance(private, Ed25519PrivateKey):
+            raise InputError(f"{path}: not an Ed25519 key; provcheck signs with Ed25519")
+        if not signer:
+            raise InputError(f"{path}: no 'Signer: NAME' line above the key: add one")
+        return cls(private, signer, path)
+
+
+def _read_key_file(path: Path, *, what: str) -> str:
+    data = read_bounded(path, _MAX_KEY_FILE_BYTES, what=what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the {what} is not text (PEM)") from None
+
+
+def configured_key(path: str | os.PathLike[str] | None = None) -> SigningKey | None:
+    """The key to sign with: `path`, else `$PROVCHECK_SIGNING_KEY`, else the default key file if
+    there is one; None when no key is configured (reports and entries are then unsigned)."""
+    if path:
+        return SigningKey.load(path)
+    given = os.environ.get(KEY_ENV, "").strip()
+    if given:
+        return SigningKey.load(given)
+    default = default_key_path()
+    return SigningKey.load(default) if default.is_file() else None
+
+
+def trusted_key_ids(specs: Iterable[str | os.PathLike[str]]) -> frozenset[str]:
+    """The key ids of the keys a verifier trusts. Each is a key id (`ed25519:<hex>`), a public key
+    (`ed25519 <base64>`), or a file holding either, or a PEM public or private key."""
+    return frozenset(_key_id(spec) for spec in specs)
+
+
+def _key_id(spec: str | os.PathLike[str]) -> str:
+    text = os.fspath(spec).strip()
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    if _KEY_ID.fullmatch(text):
+        return text
+    words = text.split()
+    if len(words) == 2 and words[0] == ALGORITHM:
+        key = PublicKey.from_base64(words[1])
+        if key is not None:
+            return key.key_id
+    path = Path(text)
+    if text and path.is_file():
+        return _key_id_in_file(path)
+    raise InputError(
+        f"trusted key {shown!r}: not a key file, a public key ('ed25519 <base64>') or a key id "
+        "('ed25519:<hex>'); `provcheck key show` prints the organisation's"
+    )
+
+
+def _key_id_in_file(path: Path) -> str:
+    text = _read_key_file(path, what="trusted key")
+    block = _PEM_BLOCK.search(text)
+    if block is not None and block.group(1) == "PRIVATE KEY":
+        return SigningKey.load(path).key_id
+    if block is not None and block.group(1) == "PUBLIC KEY":
+        try:
+            public = serialization.load_pem_public_key(block.group(0).encode())
+        except ValueError:
+            public = None
+        if isinstance(public, Ed25519PublicKey):
+            raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            return PublicKey(raw).key_id
+    words = text.split()
+    for first, second in itertools.pairwise(words):
+        key = PublicKey.from_base64(second) if first == ALGORITHM else None
+        if key is not None:
+            return key.key_id
+    found = _KEY_ID.search(text)
+    if found:
+        return found.group(0)
+    raise InputError(f"{path}: no Ed25519 public key or key id in it (a trusted key)")
+
+
+def report_statement(report_id: str, digest: str) -> dict[str, JsonValue]:
+    """What a report's signature vouches for: its digest, and what that digest covers."""
+    return {
+        "purpose": "provcheck-report",
+        "report_id": report_id,
+        "digest": digest,
+        "digest_covers": "the report's canonical JSON without its digest and signature fields",
+    }
+
+
+def sign_report(report: CheckReport, key: SigningKey) -> CheckReport:
+    """The report with `key`'s signature over its digest; only an intact report is signed."""
+    from provcheck.model.report import verify_report  # the report's module needs this one first
+
+    if not report.digest or not verify_report(report.model_copy(update={"signature": None})):
+        raise InputError(
+            f"report {report.report_id}: its digest does not match its content; "
+            "only an intact report can be signed"
+        )
+    signature = key.sign(report_statement(report.report_id, report.digest))
+    return report.model_copy(update={"signature": signature})

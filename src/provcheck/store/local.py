@@ -1,0 +1,188 @@
+"""The built-in `local` register: the records in this machine's local store.
+
+It is announced through the same `provcheck.registries` entry point as any third-party register
+and uses only the public plugin API. It searches every record in the store -- your own losses,
+imported lists, mirrors of other registers -- by text (FTS5) and by image fingerprints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from provcheck.errors import InputError, QueryNotSupported, RegistryUnavailableError
+from provcheck.images.verification import LocalFeatures, features_for
+from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.record import Record
+from provcheck.registers.registry import (
+    Access,
+    Capabilities,
+    DataSource,
+    Registry,
+    RegistrySettings,
+    SearchResult,
+)
+from provcheck.store.sqlite import LocalStore
+
+T = TypeVar("T")
+
+__all__ = ["LocalRegistry", "LocalSettings"]
+
+# pHash/dHash bits two photographs of the same flat work may differ by and still be retrieved.
+# Retrieval only: the matcher then weighs the distance as evidence.
+IMAGE_RETRIEVAL_DISTANCE = 18
+# Query keypoints that must meet a stored image's again for it to be a candidate at all; the
+# engine's geometric verification then decides.
+FEATURE_RETRIEVAL_VOTES = 5
+
+
+class LocalSettings(RegistrySettings):
+    path: str | None = None  # the store file; default: the per-user data folder
+
+    def store_path(self) -> Path:
+        """The store file these settings name: `path`, else the per-user default."""
+        return Path(self.path) if self.path else LocalStore.default_path()
+
+
+class LocalRegistry(Registry):
+    name = "local"
+    title = "Local store (your losses, imported lists, mirrors)"
+    access = Access.LOCAL
+    capabilities = Capabilities(
+        fields=frozenset(
+            {
+                "title",
+                "makers",
+                "object_type",
+                "materials",
+                "inscriptions",
+                "period",
+                "subject",
+                "distinguishing_features",
+                "description",
+                "inventory_number",
+                "place_of_origin",
+                "keywords",
+            }
+        ),
+        images=True,
+    )
+    Settings = LocalSettings
+    settings: LocalSettings
+
+    def __init__(
+        self,
+        settings: LocalSettings | None = None,
+        /,
+        *,
+        store: LocalStore | None = None,
+        registries: Sequence[str] | None = None,
+        **options: Any,
+    ) -> None:
+        """`store` is an open store to search instead of the settings' one; `registries` keeps
+        the search to the records of those registers (a mirror's), instead of all."""
+        super().__init__(settings, **options)
+        self._store = store
+        self._registries = list(registries) if registries is not None else None
+        self._owns_store = store is None
+        self._lock = asyncio.Lock()
+        self._using_store = threading.Lock()
+
+    @property
+    def store(self) -> LocalStore:
+        if self._store is None:
+            try:
+                self._store = LocalStore(self.settings.path)
+            except InputError as error:  # for a check, a store it cannot open is a failed register
+                raise RegistryUnavailableError(str(error), registry=self.name) from None
+        return self._store
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` on a worker thread, one at a time (one SQLite connection). The thread
+        holds a lock of its own for as long as it uses the store: a cancelled task gives up the
+        asyncio lock at once, while its thread goes on, and the store must not be closed under it."""
+
+        def locked() -> T:
+            with self._using_store:
+                return work(*args)
+
+        async with self._lock:
+            return await asyncio.to_thread(locked)
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        return await self._in_thread(self._search, query, limit)
+
+    def _search(self, query: ObjectDescription, limit: int) -> SearchResult:
+        store = self.store
+        stats = store.stats()
+        held = {
+            name: count
+            for name, count in stats.records_by_registry.items()
+            if self._registries is None or name in self._registries
+        }
+        if not any(held.values()):
+            # Searching nothing proves nothing: the check must not read as "no match found".
+            which = f" of {', '.join(self._registries)}" if self._registries is not None else ""
+            raise QueryNotSupported(
+                f"{self.name}: the local store at {store.path} holds no records{which}, so "
+                "nothing was compared; import records first (`provcheck local import FILE`)"
+            )
+        fingerprints = [image.fingerprints for image in query.images if image.fingerprints]
+        only = self._registries
+        by_image = store.search_images(
+            fingerprints, limit=limit, max_distance=IMAGE_RETRIEVAL_DISTANCE, registries=only
+        )
+        # Each photograph's own features (its mirror image is for verification only: a mirrored
+        # copy of a registered image is already found by its turned and mirrored hashes).
+        features = [described.descriptors for i in query.images if (described := features_for(i))]
+        by_features = store.search_by_features(
+            features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES, registries=only
+        )
+        by_text = store.search_text(query, limit=limit, registries=only)
+        found: dict[str, Record] = {}
+        # The best of each way in turn -- shared local features, look-alike hashes, words -- so
+        # that many weak feature votes (a mirrored photograph collects them everywhere) cannot
+        # push an exact hash hit out of the answer.
+        ways = [[r for r, _ in by_features], [r for r, _ in by_image], by_text]
+        for rank in range(max(map(len, ways))):
+            for way in ways:
+                if rank < len(way):
+                    found.setdefault(way[rank].key, way[rank])
+        warnings: list[str] = []
+        if query.images and not fingerprints:
+            warnings.append("the query's images could not be compared (no fingerprints)")
+        last = stats.last_import
+        return SearchResult(
+            records=tuple(list(found.values())[:limit]),
+            warnings=tuple(warnings),
+            source=DataSource.LOCAL,
+            data_as_of=datetime.fromisoformat(last.finished_at)
+            if last and last.finished_at
+            else None,
+        )
+
+    async def image_bytes(self, image: ImageRef) -> bytes | None:
+        """The store's copy of a record image (kept at import), whatever became of the original."""
+        if image.sha256 is None:
+            return image.data
+        return await self._in_thread(lambda: self.store.thumbnail(image.sha256 or ""))
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        """The local features kept with a record image at import."""
+        if image.sha256 is None:
+            return None
+        return await self._in_thread(lambda: self.store.image_features(image.sha256 or ""))
+
+    async def aclose(self) -> None:
+        if self._owns_store and self._store is not None:
+            await asyncio.to_thread(self._close_store)
+
+    def _close_store(self) -> None:
+        with self._using_store:  # after any search still running on a worker thread
+            if self._store is not None:
+                self._store.close()
+                self._store = None

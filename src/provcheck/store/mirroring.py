@@ -1,0 +1,173 @@
+"""Mirroring a register into the local store, so that its records can be searched by photograph
+and by any words, however little its own service can search.
+
+A register with bulk access implements `Registry.iter_records(since=...)` (newest changes first)
+and `Registry.count_records()`. `mirror` stores every record it yields under the register's name,
+fetches each record's image (in the size asked for) once, and keeps its fingerprints and local
+features, exactly as an import does. It is incremental: the store remembers how far the last
+complete sync reached (the newest `Record.modified` it saw), and the next one asks only for what
+changed since. Mirrored records the register no longer holds are marked removed -- after a full
+sync, or when the register's count no longer agrees with the mirror's, which sends the sync
+through the whole list once. Records of the same register imported from a file are not the
+mirror's: it never marks them removed. An interrupted sync keeps what it stored; the next one takes it up from where
+the last complete one ended, and fetches no image it already has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from provcheck.errors import InputError, RegistryError
+from provcheck.model.description import ImageRef
+from provcheck.model.record import Record
+from provcheck.registers.registry import Registry
+from provcheck.store.importing import keep_image
+from provcheck.store.sqlite import LocalStore, MirrorState
+
+__all__ = ["MirrorSummary", "mirror"]
+
+# Records written per transaction: an interruption loses at most these (they are fetched again).
+BATCH = 100
+
+
+@dataclass
+class MirrorSummary:
+    """What a sync did; also what its progress callback is given as it goes."""
+
+    registry: str
+    full: bool
+    expected: int | None = None  # what the register said it holds, when it says
+    fetched: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    images_fetched: int = 0
+    images_kept: int = 0  # already in the store: not fetched again
+    images_failed: int = 0
+    synced_at: str = ""
+
+
+Progress = Callable[[MirrorSummary], None]
+
+
+async def mirror(
+    registry: Registry,
+    store: LocalStore,
+    *,
+    image_size: str = "large",
+    full: bool = False,
+    progress: Progress | None = None,
+) -> MirrorSummary:
+    """Bring the store's mirror of `registry` up to date; `full` lists every record again.
+
+    `image_size` names the image variant to keep (`large`, `thumb`, ...; the original when a
+    record's image has no such variant).
+    """
+    name = registry.name
+    state = store.mirror_state(name)
+    full = full or state is None or state.watermark is None
+    since = None if full or state is None else _parse_time(state.watermark)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    summary = MirrorSummary(name, full, expected=await registry.count_records())
+    watermark = since
+    seen: set[str] = set()
+    batch: list[Record] = []
+
+    def write() -> None:
+        with store.transaction():
+            for record in batch:
+                if store.put_record(record, mirrored=True):
+                    summary.added += 1
+                else:
+                    summary.updated += 1
+        batch.clear()
+
+    async for record in registry.iter_records(since=since):
+        seen.add(record.record_id)
+        images = [
+            await _kept_image(registry, store, record, image, image_size, summary)
+            for image in record.description.images
+        ]
+        batch.append(
+            record.model_copy(
+                update={
+                    "description": record.description.model_copy(update={"images": tuple(images)})
+                }
+            )
+        )
+        if record.modified is not None and (watermark is None or record.modified > watermark):
+            watermark = record.modified
+        summary.fetched += 1
+        if len(batch) >= BATCH:
+            await asyncio.to_thread(write)
+        if progress is not None:
+            progress(summary)
+    if batch:
+        await asyncio.to_thread(write)
+
+    listed_at = state.listed_at if state is not None else None
+    # Only what a mirror wrote: records of the same register imported from a file (the NSAF
+    # listing, say) are not the mirror's to mark removed, nor to count against the register's.
+    held = store.record_ids(name, mirrored=True)
+    if not full and summary.expected is not None and summary.expected != len(held):
+        # The register's count and the mirror's disagree: something went. List everything once.
+        seen = {record.record_id async for record in registry.iter_records(since=None)}
+        full = True
+    if full:
+        summary.removed = store.mark_removed(name, held - seen)
+        listed_at = started
+    summary.synced_at = started
+    store.set_mirror_state(
+        name,
+        MirrorState(
+            synced_at=started,
+            watermark=watermark.isoformat() if watermark is not None else None,
+            listed_at=listed_at,
+        ),
+    )
+    return summary
+
+
+async def _kept_image(
+    registry: Registry,
+    store: LocalStore,
+    record: Record,
+    image: ImageRef,
+    size: str,
+    summary: MirrorSummary,
+) -> ImageRef:
+    """A record image with its digest and fingerprints, fetched and kept unless the store has it
+    already (from an earlier sync of the same record). One that cannot be fetched or read stays a
+    reference: the record is mirrored all the same, and counted."""
+    if image.url is None or image.sha256:
+        return image
+    earlier = store.get(record.registry, record.record_id)
+    for kept in earlier.description.images if earlier is not None else ():
+        if kept.url == image.url and kept.sha256 and store.has_image(kept.sha256):
+            summary.images_kept += 1
+            return image.model_copy(
+                update={"sha256": kept.sha256, "fingerprints": kept.fingerprints}
+            )
+    url = image.variants.get(size) or image.url
+    try:
+        data = await registry.image_bytes(ImageRef(url=url))
+        if data is None:
+            raise InputError(f"{url}: the register gave no image")
+        digest, fingerprints = await asyncio.to_thread(keep_image, store, data, source=url)
+    except (RegistryError, InputError):
+        summary.images_failed += 1
+        return image
+    summary.images_fetched += 1
+    return image.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(text)
+    return None

@@ -1,0 +1,734 @@
+"""The local store: registers' records kept on this machine, in one SQLite file.
+
+It holds records of several registers side by side, each under its register's name (your own
+losses, imported lists, mirrors), with their images' fingerprints and bounded copies, and a log of
+every import. Text search uses SQLite FTS5 over the Object ID text fields; image search compares
+stored fingerprints with numpy, all at once.
+
+Writes of records happen in transactions the caller opens (`with store.transaction():`), so an
+import is all or nothing. Each record remembers where it came from (`origin`): an `import` of a
+user's file, or a `mirror` of its register. A mirror owns only what it mirrored: records of the
+same register imported from a file are never marked removed by a sync that did not list them.
+Image fingerprints are a cache, committed as they are computed, so an interrupted import does not
+decode the same photographs again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+from provcheck.errors import InputError
+from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex
+from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
+from provcheck.model.description import ObjectDescription
+from provcheck.model.record import Record
+from provcheck.text.normalise import tokens
+
+__all__ = [
+    "ImportLog",
+    "LocalStore",
+    "MirrorState",
+    "StoreStats",
+    "default_store_path",
+    "nearest_images",
+]
+
+_SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    registry TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    record_json TEXT NOT NULL,
+    import_id INTEGER REFERENCES imports(id),
+    updated_at TEXT NOT NULL,
+    removed_at TEXT,
+    origin TEXT NOT NULL DEFAULT 'import',
+    UNIQUE (registry, record_id)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS records_text USING fts5(
+    title, makers, object_type, materials, inscriptions, description, period, numbers,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS images (
+    sha256 TEXT PRIMARY KEY,
+    phash INTEGER NOT NULL,
+    dhash INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    thumbnail BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_descriptors (
+    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
+    descriptors BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS image_features (
+    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
+    features BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_images (
+    record INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES images(sha256),
+    PRIMARY KEY (record, position)
+);
+CREATE INDEX IF NOT EXISTS record_images_sha256 ON record_images(sha256);
+CREATE TABLE IF NOT EXISTS imports (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    added INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0
+);
+"""
+# bm25 weights, in the column order of records_text: a title or a maker says more than a word in
+# a long description.
+_BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
+
+
+def _refuse_what_is_not_a_file(path: Path) -> None:
+    """`InputError` if `path` is there and is not a regular file (SQLite would open a device,
+    block on a FIFO, or fail with "disk I/O error")."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise InputError(f"{path}: cannot open the store ({error.strerror or error})") from None
+    if stat.S_ISREG(mode):
+        return
+    what = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+    )
+    raise InputError(
+        f"{path}: not a provcheck store ({what}, not a file); give --store a file's path"
+    )
+
+
+def default_store_path() -> Path:
+    """The per-user store: the platform's data folder (platformdirs), `provcheck/local.sqlite3`."""
+    return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "local.sqlite3"
+
+
+@dataclass(frozen=True)
+class ImportLog:
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    added: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    path: Path
+    size_bytes: int
+    records_by_registry: dict[str, int]
+    images: int
+    last_import: ImportLog | None
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    """A register's mirror: when it was last synced to the end (`synced_at`), the newest
+    modification it had seen then (`watermark`, where the next sync starts), and when every
+    record was last listed (`listed_at`, the last check for records that went)."""
+
+    synced_at: str
+    watermark: str | None = None
+    listed_at: str | None = None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _origin(mirrored: bool) -> str:
+    return "mirror" if mirrored else "import"
+
+
+def _to_signed(fingerprint: str) -> int:
+    # SQLite integers are signed 64-bit; a 64-bit hash is stored as its two's complement.
+    value = int(fingerprint, 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _search_text_columns(description: ObjectDescription) -> tuple[str, ...]:
+    makers = " ".join(
+        [description.maker_text or ""]
+        + [m.name for m in description.makers]
+        + [n for m in description.makers for n in m.other_names]
+    )
+    description_text = " ".join(
+        filter(
+            None,
+            [
+                description.description,
+                description.distinguishing_features,
+                description.subject,
+                description.place_of_origin,
+                " ".join(description.keywords),
+            ],
+        )
+    )
+    return (
+        description.title or "",
+        makers,
+        description.object_type or "",
+        description.materials or "",
+        description.inscriptions or "",
+        description_text,
+        description.period.text if description.period else "",
+        description.inventory_number or "",
+    )
+
+
+class LocalStore:
+    """One SQLite file of records, images and import logs. Open it, use it, `close()` it."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        _refuse_what_is_not_a_file(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"{self.path}: not a provcheck store ({error})") from None
+        except OSError as error:
+            raise InputError(
+                f"{self.path}: cannot open the store ({error.strerror or error})"
+            ) from None
+        try:
+            self._db.execute("PRAGMA busy_timeout=10000")
+            # Before anything is written -- even the journal mode, which changes the file --
+            # another program's database is refused, not given provcheck's tables.
+            new = self._refuse_another_database()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._create_schema(new=new)
+        except BaseException as error:
+            self._db.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise InputError(f"{self.path}: not a provcheck store ({error})") from None
+            raise
+        self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._features_index: tuple[int, DescriptorIndex] | None = None
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The store's SQLite connection, for provcheck modules that keep tables of their own in
+        the store's file (case files). Write inside `transaction()`."""
+        return self._db
+
+    @staticmethod
+    def default_path() -> Path:
+        """Where the per-user store is when no path is given (it may not exist yet)."""
+        return default_store_path()
+
+    def _refuse_another_database(self) -> bool:
+        """Is the file new (no tables: it becomes a store)? `InputError` if it holds tables but
+        no provcheck store: a store is known by its `meta` table's schema version (written with
+        its tables, in one transaction)."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            return True
+        version = None
+        if "meta" in tables:
+            with suppress(sqlite3.DatabaseError):
+                version = self._db.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone()
+        if version is None:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise InputError(
+                f"{self.path}: not a provcheck store (a database with other tables: {shown}); "
+                "give --store a new file's path, or a provcheck store's"
+            )
+        return False
+
+    def _create_schema(self, *, new: bool) -> None:
+        if new:
+            # One transaction: a store is never left with its tables and no schema version
+            # (it would then be refused as another program's database).
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta "
+                f"VALUES ('schema_version', '{_SCHEMA_VERSION}'); COMMIT;"
+            )
+        else:
+            self._db.executescript(_SCHEMA)  # tables a newer provcheck added
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
+        elif row[0] != _SCHEMA_VERSION:
+            raise InputError(
+                f"{self.path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
+                "upgrade provcheck"
+            )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "origin" not in columns:
+            # A store from before records knew their origin: a mirror wrote records without an
+            # import, and only a mirror did.
+            with self.transaction():
+                self._db.execute(
+                    "ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'import'"
+                )
+                self._db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
+        # Which store this is, whatever its path: a saved index is never taken for another's.
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<LocalStore {str(self.path)!r}>"
+
+    # Writing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the record writes inside it happen, or none do."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        finally:
+            # Anything that stopped it before the commit ended -- an error, Ctrl-C between the
+            # last write and COMMIT -- leaves nothing written and no transaction open. (A commit
+            # that happened stays: Ctrl-C during it is raised only once it has returned.)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._image_index = None
+            self._features_index = None
+
+    def start_import(self, source: str) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO imports (source, started_at) VALUES (?, ?)", (source, _now())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finish_import(self, import_id: int, *, added: int, updated: int, skipped: int) -> None:
+        self._db.execute(
+            "UPDATE imports SET finished_at = ?, added = ?, updated = ?, skipped = ? WHERE id = ?",
+            (_now(), added, updated, skipped, import_id),
+        )
+
+    def import_finished(self, import_id: int) -> bool:
+        """Whether the import of that id was committed to the end."""
+        row = self._db.execute(
+            "SELECT finished_at FROM imports WHERE id = ?", (import_id,)
+        ).fetchone()
+        return row is not None and row[0] is not None
+
+    def put_record(
+        self, record: Record, *, import_id: int | None = None, mirrored: bool = False
+    ) -> bool:
+        """Store a record, replacing the one with the same register and id. True if it is new.
+
+        `mirrored`: written by a mirror of its register (which then owns it, and may mark it
+        removed); otherwise by an import (`import_id`)."""
+        origin = _origin(mirrored)
+        existing = self._db.execute(
+            "SELECT id FROM records WHERE registry = ? AND record_id = ?",
+            (record.registry, record.record_id),
+        ).fetchone()
+        payload = record.model_dump_json()
+        if existing is None:
+            cursor = self._db.execute(
+                "INSERT INTO records (registry, record_id, record_json, import_id, updated_at,"
+                " origin) VALUES (?, ?, ?, ?, ?, ?)",
+                (record.registry, record.record_id, payload, import_id, _now(), origin),
+            )
+            row_id = int(cursor.lastrowid or 0)
+        else:
+            row_id = int(existing[0])
+            self._db.execute(
+                "UPDATE records SET record_json = ?, import_id = ?, updated_at = ?,"
+                " removed_at = NULL, origin = ? WHERE id = ?",
+                (payload, import_id, _now(), origin, row_id),
+            )
+            self._db.execute("DELETE FROM records_text WHERE rowid = ?", (row_id,))
+            self._db.execute("DELETE FROM record_images WHERE record = ?", (row_id,))
+        self._db.execute(
+            "INSERT INTO records_text (rowid, title, makers, object_type, materials, inscriptions,"
+            " description, period, numbers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row_id, *_search_text_columns(record.description)),
+        )
+        for position, image in enumerate(record.description.images):
+            if image.sha256 and self.has_image(image.sha256):
+                self._db.execute(
+                    "INSERT INTO record_images (record, position, sha256) VALUES (?, ?, ?)",
+                    (row_id, position, image.sha256),
+                )
+        return existing is None
+
+    def has_image(self, sha256: str) -> bool:
+        return (
+            self._db.execute("SELECT 1 FROM images WHERE sha256 = ?", (sha256,)).fetchone()
+            is not None
+        )
+
+    def image_fingerprints(self, sha256: str) -> dict[str, str] | None:
+        row = self._db.execute(
+            "SELECT phash, dhash FROM images WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {"phash": f"{row[0] & (2**64 - 1):016x}", "dhash": f"{row[1] & (2**64 - 1):016x}"}
+
+    def put_image(
+        self,
+        sha256: str,
+        fingerprints: dict[str, str],
+        *,
+        size: tuple[int, int],
+        thumbnail: bytes,
+        features: LocalFeatures | None = None,
+    ) -> None:
+        """Keep an image's fingerprints, local features and a bounded copy; committed at once
+        (it is a cache). The strongest features go into the retrieval index; all of them are kept
+        for verification, so that a check need not decode and describe the image again."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO images (sha256, phash, dhash, width, height, thumbnail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                sha256,
+                _to_signed(fingerprints["phash"]),
+                _to_signed(fingerprints["dhash"]),
+                size[0],
+                size[1],
+                thumbnail,
+            ),
+        )
+        if features is not None and len(features.descriptors):
+            indexed = features.descriptors[:INDEXED_DESCRIPTORS]
+            self._db.execute(
+                "INSERT OR IGNORE INTO image_descriptors (sha256, descriptors) VALUES (?, ?)",
+                (sha256, np.ascontiguousarray(indexed, dtype=np.uint8).tobytes()),
+            )
+            self._db.execute(
+                "INSERT OR IGNORE INTO image_features (sha256, features) VALUES (?, ?)",
+                (sha256, features_to_bytes(features)),
+            )
+
+    def image_features(self, sha256: str) -> LocalFeatures | None:
+        """The local features kept for an image at import (None for images stored before they
+        were kept, or without any)."""
+        row = self._db.execute(
+            "SELECT features FROM image_features WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return None if row is None else features_from_bytes(bytes(row[0]))
+
+    def thumbnail(self, sha256: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT thumbnail FROM images WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def get(self, registry: str, record_id: str) -> Record | None:
+        row = self._db.execute(
+            "SELECT record_json FROM records WHERE registry = ? AND record_id = ?",
+            (registry, record_id),
+        ).fetchone()
+        return None if row is None else Record.model_validate_json(row[0])
+
+    def iter_records(self, registry: str | None = None) -> Iterator[Record]:
+        """Every record in the store (of one register, if named), in the order they were added."""
+        sql = "SELECT record_json FROM records WHERE removed_at IS NULL"
+        parameters: tuple[str, ...] = ()
+        if registry is not None:
+            sql, parameters = sql + " AND registry = ?", (registry,)
+        for (payload,) in self._db.execute(sql + " ORDER BY id", parameters).fetchall():
+            yield Record.model_validate_json(payload)
+
+    def count(self, registry: str | None = None) -> int:
+        if registry is None:
+            row = self._db.execute(
+                "SELECT count(*) FROM records WHERE removed_at IS NULL"
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT count(*) FROM records WHERE registry = ? AND removed_at IS NULL",
+                (registry,),
+            ).fetchone()
+        return int(row[0])
+
+    def search_text(
+        self, query: ObjectDescription, *, limit: int, registries: Sequence[str] | None = None
+    ) -> list[Record]:
+        """Records sharing identifying words with the query, best first by BM25."""
+        words = sorted(set(_query_words(query)))
+        if not words:
+            return []
+        expression = " OR ".join(f'"{word}"' for word in words)
+        sql = (
+            "SELECT r.record_json FROM records_text t JOIN records r ON r.id = t.rowid"
+            " WHERE records_text MATCH ? AND r.removed_at IS NULL"
+        )
+        parameters: list[object] = [expression]
+        if registries is not None:
+            sql += f" AND r.registry IN ({', '.join('?' * len(registries))})"
+            parameters += list(registries)
+        sql += f" ORDER BY bm25(records_text, {_BM25_WEIGHTS}) LIMIT ?"
+        parameters.append(limit)
+        rows = self._db.execute(sql, parameters).fetchall()
+        return [Record.model_validate_json(row[0]) for row in rows]
+
+    def search_images(
+        self,
+        fingerprints: Sequence[dict[str, str]],
+        *,
+        limit: int,
+        max_distance: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records with an image within `max_distance` bits of any query image, nearest first."""
+        if not fingerprints:
+            return []
+        record_ids, phashes, dhashes = self._images()
+        if record_ids.size == 0:
+            return []
+        indices, distances = nearest_images(
+            {"phash": phashes, "dhash": dhashes}, fingerprints, max_distance
+        )
+        found: dict[int, int] = {}
+        for index, distance in zip(indices.tolist(), distances.tolist(), strict=True):
+            found.setdefault(int(record_ids[index]), int(distance))
+        return self._ranked_records(list(found.items()), limit, registries)
+
+    def search_by_features(
+        self,
+        descriptors: Sequence[np.ndarray],
+        *,
+        limit: int,
+        min_votes: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records whose images share many local features with a query image, most first."""
+        index = self._descriptor_index()
+        votes: dict[int, int] = {}
+        for query in descriptors:
+            for row_id, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
+                votes[row_id] = max(votes.get(row_id, 0), count)
+        ranked = sorted(votes.items(), key=lambda item: -item[1])
+        return self._ranked_records(ranked, limit, registries)
+
+    def _ranked_records(
+        self, ranked: list[tuple[int, int]], limit: int, registries: Sequence[str] | None
+    ) -> list[tuple[Record, int]]:
+        """The records of (row id, measure) pairs, in that order, of the named registers only."""
+        results: list[tuple[Record, int]] = []
+        for row_id, measure in ranked:
+            row = self._db.execute(
+                "SELECT record_json, registry FROM records WHERE id = ? AND removed_at IS NULL",
+                (row_id,),
+            ).fetchone()
+            if row is None or (registries is not None and row[1] not in registries):
+                continue
+            results.append((Record.model_validate_json(row[0]), measure))
+            if len(results) >= limit:
+                break
+        return results
+
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
+
+    def _descriptor_index(self) -> DescriptorIndex:
+        """The retrieval index of every stored record image's descriptors, each owned by its
+        record's row id. Saved beside the store and memory-mapped, so that a large register is not
+        re-indexed by every command; rebuilt when the records or images have changed."""
+        version = self._version()
+        if self._features_index is None or self._features_index[0] != version:
+            tag = ":".join(
+                str(value)
+                for value in self._db.execute(
+                    "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
+                    " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
+                    " FROM record_images"
+                ).fetchone()
+            )
+            folder = Path(f"{self.path}.index")
+            index = DescriptorIndex.open(folder, tag=tag)
+            if index is None:
+                index = self._build_descriptor_index()
+                with suppress(OSError):  # a read-only folder: keep it in memory only
+                    index.save(folder, tag=tag)
+            self._features_index = (version, index)
+        return self._features_index[1]
+
+    def _build_descriptor_index(self) -> DescriptorIndex:
+        rows = self._db.execute(
+            "SELECT ri.record, d.descriptors FROM record_images ri"
+            " JOIN image_descriptors d ON d.sha256 = ri.sha256"
+        ).fetchall()
+        arrays = [np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32) for _, blob in rows]
+        descriptors = np.concatenate(arrays) if arrays else np.zeros((0, 32), np.uint8)
+        owners = np.repeat(
+            np.array([row_id for row_id, _ in rows], dtype=np.uint32),
+            [len(a) for a in arrays],
+        )
+        return DescriptorIndex.build(descriptors, owners)
+
+    def _images(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        version = self._version()
+        if self._image_index is None or self._image_index[0] != version:
+            rows = self._db.execute(
+                "SELECT ri.record, i.phash, i.dhash FROM record_images ri"
+                " JOIN images i ON i.sha256 = ri.sha256"
+            ).fetchall()
+            record_ids = np.array([r[0] for r in rows], dtype=np.int64)
+            phashes = np.array([r[1] for r in rows], dtype=np.int64).view(np.uint64)
+            dhashes = np.array([r[2] for r in rows], dtype=np.int64).view(np.uint64)
+            self._image_index = (version, record_ids, phashes, dhashes)
+        return self._image_index[1], self._image_index[2], self._image_index[3]
+
+    # Mirrors -------------------------------------------------------------------------------
+
+    def mirror_state(self, registry: str) -> MirrorState | None:
+        """When the mirror of `registry` was last synced to the end, and how far it reached."""
+        row = self._db.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"mirror:{registry}",)
+        ).fetchone()
+        return None if row is None else MirrorState(**json.loads(row[0]))
+
+    def set_mirror_state(self, registry: str, state: MirrorState) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (f"mirror:{registry}", json.dumps(vars(state))),
+            )
+
+    def record_ids(self, registry: str, *, mirrored: bool | None = None) -> set[str]:
+        """The ids of the records of `registry` the store holds (not marked removed); with
+        `mirrored`, only those a mirror wrote (True) or an import wrote (False)."""
+        sql = "SELECT record_id FROM records WHERE registry = ? AND removed_at IS NULL"
+        parameters: tuple[str, ...] = (registry,)
+        if mirrored is not None:
+            sql, parameters = sql + " AND origin = ?", (registry, _origin(mirrored))
+        return {row[0] for row in self._db.execute(sql, parameters).fetchall()}
+
+    def record_ids_not_from(self, registry: str, source: str) -> set[str]:
+        """The ids of every record of `registry` (removed ones too) that an import of `source`
+        (a file's resolved path) did not write last: mirrored ones, and other files'."""
+        rows = self._db.execute(
+            "SELECT r.record_id FROM records r LEFT JOIN imports i ON i.id = r.import_id"
+            " WHERE r.registry = ? AND (r.origin != 'import' OR i.source IS NULL"
+            " OR i.source != ?)",
+            (registry, source),
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def mark_removed(self, registry: str, record_ids: Iterable[str]) -> int:
+        """Mark mirrored records the register no longer holds: kept, with the time they went, but
+        no longer found. A record stored again is found again. Records imported from a file are
+        never marked: the register's listing says nothing about them. Returns how many were
+        marked."""
+        marked = 0
+        with self.transaction():
+            for record_id in record_ids:
+                cursor = self._db.execute(
+                    "UPDATE records SET removed_at = ? WHERE registry = ? AND record_id = ?"
+                    " AND removed_at IS NULL AND origin = 'mirror'",
+                    (_now(), registry, record_id),
+                )
+                marked += cursor.rowcount
+        return marked
+
+    def imports(self) -> list[ImportLog]:
+        rows = self._db.execute(
+            "SELECT id, source, started_at, finished_at, added, updated, skipped FROM imports"
+            " WHERE finished_at IS NOT NULL ORDER BY id"
+        ).fetchall()
+        return [ImportLog(*row) for row in rows]
+
+    def stats(self) -> StoreStats:
+        counts = dict(
+            self._db.execute(
+                "SELECT registry, count(*) FROM records WHERE removed_at IS NULL"
+                " GROUP BY registry ORDER BY registry"
+            ).fetchall()
+        )
+        images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
+        logs = self.imports()
+        index = Path(f"{self.path}.index")
+        files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
+        files += list(index.iterdir()) if index.is_dir() else []  # the saved feature index
+        size = sum(p.stat().st_size for p in files if p.is_file())
+        return StoreStats(self.path, size, counts, images, logs[-1] if logs else None)
+
+
+_SCAN_BLOCK = 1 << 15  # stored hashes per block: 256 KB of them, a core's cache
+
+
+def nearest_images(
+    stored: dict[str, np.ndarray], fingerprints: Sequence[dict[str, str]], max_distance: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the stored hashes (uint64 arrays by kind) within `max_distance` bits of any of
+    the query's fingerprints (`kind` or `kind@variant`), nearest first, and their distances.
+
+    One pass of XOR and popcount per query hash over all stored images, in bytes; only the few
+    within reach are sorted.
+    """
+    size = len(next(iter(stored.values()))) if stored else 0
+    queries = [
+        (column, np.uint64(int(value, 16)))
+        for query in fingerprints
+        for key, value in query.items()
+        if (column := stored.get(key.partition("@")[0])) is not None  # "phash@rot90": "phash"
+    ]
+    best = np.full(size, 64, dtype=np.uint8)
+    # A block of stored hashes at a time, every query hash against it while it is in the cache;
+    # scratch arrays reused, since at a million images allocation costs as much as the work.
+    differences = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint64)
+    bits = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint8)
+    for start in range(0, size, _SCAN_BLOCK):
+        end = min(size, start + _SCAN_BLOCK)
+        block_best, scratch, counts = (
+            best[start:end],
+            differences[: end - start],
+            bits[: end - start],
+        )
+        for column, value in queries:
+            np.bitwise_xor(column[start:end], value, out=scratch)
+            np.bitwise_count(scratch, out=counts)
+            np.minimum(block_best, counts, out=block_best)
+    close = np.flatnonzero(best <= max_distance)
+    order = close[np.argsort(best[close], kind="stable")]
+    return order, best[order]
+
+
+def _query_words(query: ObjectDescription) -> list[str]:
+    text = " ".join(column for column in _search_text_columns(query) if column)
+    # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
+    # (Compared by length: Python refuses int() of more than 4,300 digits.)
+    return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and len(w.lstrip("0")) < 3)]
