@@ -28,7 +28,7 @@ from provcheck.store.importing import import_file, load_mapping
 from provcheck.testing.mocks import Faults, in_process, installed_mocks, load_mock
 
 ROOT = Path(__file__).resolve().parent.parent
-NSAF = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"
+NSAF = ROOT / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
 ARTWORKS = ROOT / "fixtures" / "benchmark" / "artworks.csv"
 
 

@@ -21,7 +21,7 @@ from provcheck.store.importing import import_file, load_mapping
 from provcheck.store.sqlite import LocalStore
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"
+DEFAULT_CSV = ROOT / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
 
 
 def main() -> None:

@@ -17,7 +17,10 @@ from pathlib import Path
 
 from provcheck import parse_makers, parse_measurements, parse_period
 
-DEFAULT_CSV = Path(__file__).resolve().parent.parent / "fixtures" / "nsaf" / "nsaf_data.csv"
+DEFAULT_CSV = (
+    Path(__file__).resolve().parent.parent
+    / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
+)
 _YEAR_OR_CENTURY = re.compile(r"\d{3,4}|centur|\d\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 

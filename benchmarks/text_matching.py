@@ -2,7 +2,7 @@
 
     uv run python benchmarks/text_matching.py [--csv PATH] [--sample 300] [--seed 11]
 
-The register is a local store of all 4,523 NSAF records (the copy in fixtures/). Queries
+The register is a local store of all 4,523 NSAF records (the FBI plugin's seed copy). Queries
 re-describe a random sample of them as a seller or cataloguer would -- one kind of change at a time,
 then all combined -- and describe public-domain artworks that are in no register
 (fixtures/benchmark/artworks.csv). Both matchers rank the same candidates (the store's text
@@ -44,7 +44,7 @@ from provcheck.store.sqlite import LocalStore
 from provcheck.text.normalise import normalise_text
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = ROOT / "fixtures" / "nsaf" / "nsaf_data.csv"
+DEFAULT_CSV = ROOT / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
 NEGATIVES = ROOT / "fixtures" / "benchmark" / "artworks.csv"
 CANDIDATES = 20
 

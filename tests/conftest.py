@@ -9,6 +9,11 @@ import pytest
 from provcheck.registers import discovery as plugins
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# The FBI's NSAF listing is the FBI plugin's package data (its mock API serves it).
+NSAF = (
+    Path(__file__).resolve().parents[1]
+    / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
+)
 
 
 @pytest.fixture

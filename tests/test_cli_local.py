@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, NSAF
 
 from provcheck import verify_report
 from provcheck.cli import main
-
-NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -110,7 +108,7 @@ def test_bad_import_gets_one_line_and_exit_2(
             "no register named 'nowhere' is installed",
         ),
         (
-            ["check", "--image", str(FIXTURES / "nsaf" / "README.md"), "--registry", "local"],
+            ["check", "--image", str(NSAF.parent / "README.md"), "--registry", "local"],
             "README.md: not a readable image",
         ),
         (["verify", "missing.json"], "missing.json: no such report file"),

@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 import pytest
-from conftest import FIXTURES
+from conftest import NSAF
 
 from provcheck import Matcher, ObjectDescription, Record
 from provcheck.matching.comparators import (
@@ -320,7 +320,7 @@ def test_inventory_numbers() -> None:
 
 
 def _records(count: int) -> list[Record]:
-    with (FIXTURES / "nsaf" / "nsaf_data.csv").open(encoding="utf-8", newline="") as file:
+    with NSAF.open(encoding="utf-8", newline="") as file:
         rows = [
             r
             for r in csv.DictReader(file)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES
+from conftest import NSAF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from provcheck_fbi import FbiRegistry
@@ -23,7 +23,6 @@ from provcheck.store.sqlite import LocalStore
 from provcheck.testing.mocks import in_process
 
 pytestmark = pytest.mark.anyio
-NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
 ROWS = 4523
 
 

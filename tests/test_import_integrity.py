@@ -10,14 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import NSAF
 
 from provcheck import InputError
 from provcheck.cli import main
 from provcheck.store.importing import CSV_FIELD_LIMIT, import_file, load_mapping
 from provcheck.store.sqlite import LocalStore
-
-NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, image_bytes
+from conftest import FIXTURES, NSAF, image_bytes
 
 from provcheck import InputError, RecordStatus
 from provcheck.store.importing import import_file, load_mapping
 from provcheck.store.sqlite import LocalStore
 
 SAMPLE = FIXTURES / "sample-register" / "records.jsonl"
-NSAF = FIXTURES / "nsaf" / "nsaf_data.csv"
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from provcheck import InputError
-from provcheck.cli import app as cli_module
 from provcheck.cli import main
+from provcheck.cli import mock as mock_commands
 from provcheck.testing.mocks import (
     FaultInjection,
     Faults,
@@ -119,7 +119,7 @@ def test_mock_serve_prints_how_to_point_provcheck_at_it(
 ) -> None:
     served: dict[str, Any] = {}
     monkeypatch.setattr(
-        cli_module, "serve", lambda app, host, port: served.update(app=app, port=port)
+        mock_commands, "serve", lambda app, host, port: served.update(app=app, port=port)
     )
     args = ["mock", "serve", "alr", "--port", "9099", "--fault", "rate_limited=3"]
     assert main([*args, "--set", "credit=2"]) == 0

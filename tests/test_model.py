@@ -206,3 +206,51 @@ def test_report_json_has_the_contract_fields() -> None:
     assert {"record", "score", "band", "evidence"} <= set(candidate)
     assert {"registry", "record_id"} <= set(candidate["record"])
     assert {"created_at", "versions", "digest"} <= set(data)
+
+
+def test_each_outcome_is_of_the_class_its_state_names() -> None:
+    from provcheck.model.outcome import (
+        FailedOutcome,
+        PendingOutcome,
+        ReferralOutcome,
+        SearchedOutcome,
+    )
+
+    report = sample_report()  # built from the general RegistryOutcome
+    kinds = [type(o) for o in report.outcomes]
+    assert kinds == [SearchedOutcome, FailedOutcome, PendingOutcome, ReferralOutcome]
+    again = CheckReport.model_validate_json(report.to_json())
+    assert [type(o) for o in again.outcomes] == kinds
+    failed = again.outcomes[1]
+    assert isinstance(failed, FailedOutcome) and failed.error.kind == "timeout"
+    assert again.digest == report.digest  # the JSON, and so the digest, did not change
+
+
+@pytest.mark.parametrize(
+    ("state", "details", "problem"),
+    [
+        (OutcomeState.FAILED, {}, "a failed outcome lacks `error`"),
+        (OutcomeState.SEARCHED, {"error": OutcomeError(kind="x", message="y")}, "has `error`"),
+        (OutcomeState.PENDING, {}, "a pending outcome lacks `pending`"),
+        (OutcomeState.REFERRAL, {}, "a referral outcome lacks `referral`"),
+        (OutcomeState.SKIPPED, {}, "a skipped outcome says why"),
+        (
+            OutcomeState.SEARCHED,
+            {"pending": PendingSearch(message="later", handle={"id": "1"})},
+            "a searched outcome has `pending`",
+        ),
+    ],
+)
+def test_an_outcome_carries_its_states_details_and_no_other(
+    state: OutcomeState, details: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        RegistryOutcome(
+            registry="r",
+            title="R",
+            access=Access.API,
+            state=state,
+            started_at=datetime(2026, 11, 25, tzinfo=UTC),
+            duration_s=0.0,
+            **details,  # type: ignore[arg-type]
+        )

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
+from conftest import NSAF
 
 from provcheck import ObjectDescription, parse_makers, parse_measurements, parse_period
 
-NSAF = Path(__file__).resolve().parent.parent / "fixtures" / "nsaf" / "nsaf_data.csv"
 _HAS_YEAR_OR_CENTURY = re.compile(r"\d{3,4}|centur|\d\s*(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 

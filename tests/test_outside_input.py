@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 import provcheck
-import provcheck.cli.app
-from provcheck.cli import main
-from provcheck.cli.app import EXIT_INTERNAL_ERROR
+import provcheck.cli.registries
+from provcheck.cli import EXIT_INTERNAL_ERROR, main
 from provcheck.reports.terminal import printable
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -191,7 +190,7 @@ def test_a_write_that_fails_late_is_one_line(
 def test_resume_never_writes_over_the_report_it_resumes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from provcheck.cli.app import _resumed_path
+    from provcheck.cli.check import _resumed_path
 
     pending = tmp_path / "report.json"
     pending.write_text("{}")
@@ -214,7 +213,7 @@ def test_an_internal_error_says_it_is_a_bug_and_exits_with_its_own_code(
     def broken(args: object) -> int:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(provcheck.cli.app, "_command_registries", broken)
+    monkeypatch.setattr(provcheck.cli.registries, "_command_registries", broken)
     code, _, err = run(capsys, "registries")
     assert code == EXIT_INTERNAL_ERROR and code not in (0, 1, 2, 3)
     assert err.count("\n") == 1

@@ -39,3 +39,19 @@ def test_import_prints_the_public_api() -> None:
         check=True,
     )
     assert "'check'" in done.stdout and "'Registry'" in done.stdout
+
+
+def test_the_runtime_needs_no_test_dependency() -> None:
+    # An installed wheel has no pytest: the demo and `provcheck mock serve` import the mock
+    # toolkit from provcheck.testing, whose suites must load only when a test asks for them.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, provcheck, provcheck.cli, provcheck.cli.demo, provcheck.mocks, "
+        "provcheck.testing.mocks; print(sorted({'pytest', 'respx', 'hypothesis'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -217,9 +217,9 @@ def test_resume_and_batch_sign_the_reports_they_write(
     assert len(reports) == 2
     assert all(verify_report(r, trust=[key.key_id]).ok for r in reports)
 
-    import provcheck.cli.app
+    import provcheck.cli.check
 
-    monkeypatch.setattr(provcheck.cli.app, "resume", lambda *args, **kwargs: a_report())
+    monkeypatch.setattr(provcheck.cli.check, "resume", lambda *args, **kwargs: a_report())
     target = tmp_path / "resumed.json"
     run(capsys, "resume", str(reports[0]), "--out", str(target))
     assert verify_report(target, trust=[key.key_id]).signed_by == "Musée Exemple"
@@ -412,7 +412,7 @@ def test_resume_with_a_key_requires_the_earlier_report_signed_by_that_key(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import provcheck.cli.app
+    import provcheck.cli.check
 
     asked: list[object] = []
 
@@ -420,7 +420,7 @@ def test_resume_with_a_key_requires_the_earlier_report_signed_by_that_key(
         asked.append(args)
         return a_report()
 
-    monkeypatch.setattr(provcheck.cli.app, "resume", fake_resume)
+    monkeypatch.setattr(provcheck.cli.check, "resume", fake_resume)
     unsigned = tmp_path / "unsigned.json"
     unsigned.write_text(a_report().to_json())
     other = tmp_path / "other.json"

@@ -277,6 +277,26 @@ def test_unreadable_kept_features_fall_back_to_the_picture(sample_store: Path) -
     assert report.outcomes[0].state.value == "searched"
     images = next(e for e in report.candidates[0].evidence if e.field == "images")
     assert "confirmed" in images.reason  # verified from the stored copy instead
+    # ... and the plugin's failure is on the record, not swallowed.
+    (warning,) = [w for w in report.outcomes[0].warnings if "kept features" in w]
+    assert "ValueError: not a local-features record" in warning
+
+
+def test_a_record_photograph_that_cannot_be_had_is_a_warning(sample_store: Path) -> None:
+    class Broken(LocalRegistry):
+        async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
+            return None  # type: ignore[return-value]
+
+        async def image_bytes(self, image: provcheck.ImageRef) -> bytes:
+            raise RuntimeError("the image store is unplugged")
+
+    query = ObjectDescription.from_file(FIXTURES / "queries" / "dealer-photo.json")
+    report = provcheck.check(query, [Broken(path=str(sample_store))])
+    outcome = report.outcomes[0]
+    assert outcome.state.value == "searched"  # verification adds evidence, it fails nothing
+    warnings = [w for w in outcome.warnings if "could not be verified" in w]
+    assert warnings and "RuntimeError: the image store is unplugged" in warnings[0]
+    assert len(warnings) == 1  # one line for the register, not one per photograph
 
 
 def test_a_damaged_features_record_is_refused() -> None:

@@ -15,7 +15,7 @@ clean.
 
 from provcheck._version import __version__
 from provcheck.batch import BatchItem, BatchSummary, read_catalogue, run_batch
-from provcheck.cases import CaseEntry, CaseFile, CaseVerification
+from provcheck.cases import CaseFile
 from provcheck.engine import QueryLike, RegistriesLike, acheck, aresume, check, resume
 from provcheck.errors import (
     AuthenticationError,
@@ -40,7 +40,9 @@ from provcheck.images.fingerprints import fingerprinted
 from provcheck.images.verification import LocalFeatures, local_features
 from provcheck.matching.matcher import Matcher
 from provcheck.model.candidate import Band, Candidate, Evidence
+from provcheck.model.case import CaseEntry, CaseVerification
 from provcheck.model.description import ImageLike, ImageRef, ObjectDescription
+from provcheck.model.display import install_html_renderer as _install_html_renderer
 from provcheck.model.outcome import (
     OutcomeError,
     OutcomeState,
@@ -49,13 +51,7 @@ from provcheck.model.outcome import (
     RegistryOutcome,
 )
 from provcheck.model.record import Record, RecordStatus
-from provcheck.model.report import (
-    CheckReport,
-    Conclusion,
-    Limitation,
-    ReportVerification,
-    verify_report,
-)
+from provcheck.model.report import CheckReport, Conclusion, Limitation
 from provcheck.registers.discovery import installed_registries, open_registry, registry_class
 from provcheck.registers.registry import (
     Access,
@@ -66,7 +62,14 @@ from provcheck.registers.registry import (
     SearchResult,
     collect_records,
 )
-from provcheck.reports.signing import Signature, SigningKey, sign_report
+from provcheck.reports.html import render_html as _render_html
+from provcheck.reports.signing import (
+    ReportVerification,
+    Signature,
+    SigningKey,
+    sign_report,
+    verify_report,
+)
 from provcheck.store.importing import (
     CsvMapping,
     ImportProblem,
@@ -75,6 +78,7 @@ from provcheck.store.importing import (
     load_mapping,
 )
 from provcheck.store.local import LocalRegistry, LocalSettings
+from provcheck.store.local import local_copies as _local_copies
 from provcheck.store.mirroring import MirrorSummary, mirror
 from provcheck.store.sqlite import LocalStore, MirrorState
 from provcheck.text.makers import AttributionQualifier, Maker, parse_makers
@@ -169,3 +173,12 @@ __all__ = [
     "sign_report",
     "verify_report",
 ]
+
+
+def _show_as_html(item: object, fragment: bool) -> str:
+    # The composition root: the model shows itself as HTML (`CheckReport.to_html()`, notebooks)
+    # through the reports layer, with photographs from the local store; neither knows the other.
+    return _render_html(item, fragment=fragment, images=_local_copies())
+
+
+_install_html_renderer(_show_as_html)

@@ -40,15 +40,23 @@ from typing import Any
 from pydantic import ValidationError
 
 from provcheck.engine import acheck
-from provcheck.errors import InputError, ProvcheckError, first_problem
+from provcheck.errors import ConfigurationError, InputError, ProvcheckError, first_problem
 from provcheck.model.description import ObjectDescription
 from provcheck.model.report import CheckReport, Conclusion
+from provcheck.registers.discovery import open_registry
 from provcheck.registers.registry import Registry
 from provcheck.reports.html import render_batch_summary
 from provcheck.store.importing import ImportProblem, json_lines, read_csv, without_controls
 from provcheck.userfiles import load_json, read_text, refuse_links, write_atomically
 
-__all__ = ["BatchItem", "BatchSummary", "read_catalogue", "report_name", "run_batch"]
+__all__ = [
+    "BatchItem",
+    "BatchSummary",
+    "open_registries",
+    "read_catalogue",
+    "report_name",
+    "run_batch",
+]
 
 # Column names people use, as the Object ID fields they mean.
 COLUMN_NAMES = {
@@ -98,6 +106,16 @@ class BatchSummary:
     # Objects whose check could not be made (key -> why): not journaled, so a run again retries
     # them; one object's trouble never stops the others.
     failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def conclusion(self) -> Conclusion:
+        """The batch's, as one: a possible match if any object's is one; else incomplete if any
+        object could not be checked or its check is incomplete; else no match found."""
+        if self.by_conclusion.get(Conclusion.POSSIBLE_MATCH.value):
+            return Conclusion.POSSIBLE_MATCH
+        if self.failed or self.by_conclusion.get(Conclusion.INCOMPLETE.value):
+            return Conclusion.INCOMPLETE
+        return Conclusion.NO_MATCH_FOUND
 
 
 def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
@@ -276,6 +294,23 @@ def _finished(journal: Path) -> dict[str, dict[str, Any]]:
         if isinstance(entry, dict) and "key" in entry:
             finished[str(entry["key"])] = entry
     return finished
+
+
+def open_registries(
+    names: Sequence[str], *, store: str | Path | None = None
+) -> list[Registry | str]:
+    """The registers for `run_batch`, each opened once so that its throttling and concurrency
+    limits hold across the batch; `store` is the `local` register's store. A register that
+    cannot be opened (its settings incomplete) stays a name: each check reports it as failed,
+    with the reason. Close the opened ones (`aclose`) when the batch is done."""
+    registries: list[Registry | str] = []
+    for name in names:
+        settings = {"path": store} if name == "local" and store else {}
+        try:
+            registries.append(open_registry(name, **settings))
+        except ConfigurationError:
+            registries.append(name)
+    return registries
 
 
 async def run_batch(

@@ -20,21 +20,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import JsonValue, ValidationError
 
 from provcheck.errors import InputError
-from provcheck.model.canonical import sha256_digest
+from provcheck.model.case import Attachment, CaseEntry, CaseHead, CaseVerification, EntryKind
 from provcheck.model.report import CheckReport
+from provcheck.reports.html import render_case
 from provcheck.reports.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
+from provcheck.store.local import store_copies
 from provcheck.userfiles import (
     read_bounded,
     refuse_links,
@@ -56,156 +56,6 @@ __all__ = [
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, title TEXT NOT NULL, created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS case_entries (
-    case_id TEXT NOT NULL REFERENCES cases(id),
-    sequence INTEGER NOT NULL,
-    entry_json TEXT NOT NULL,
-    PRIMARY KEY (case_id, sequence)
-);
-CREATE TABLE IF NOT EXISTS case_files (sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS case_heads (case_id TEXT PRIMARY KEY, head_json TEXT NOT NULL);
-"""
-
-
-class EntryKind(StrEnum):
-    OPENED = "opened"
-    CHECK = "check"  # a check run: the sealed report, whole
-    NOTE = "note"
-    RECORD = "record"  # an outcome a person records: a certificate received, a referral answered
-
-
-class Attachment(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    sha256: str
-    size: int
-
-
-class CaseEntry(BaseModel):
-    """One entry of a case's history; `hash` covers every other field, `previous` included, but
-    the signature (made over the hash, it cannot be inside it)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    sequence: int
-    kind: EntryKind
-    at: datetime
-    text: str | None = None
-    data: dict[str, JsonValue] = {}
-    attachment: Attachment | None = None
-    previous: str
-    hash: str = ""
-    signature: Signature | None = Field(default=None, exclude_if=lambda value: value is None)
-
-    def computed_hash(self) -> str:
-        return sha256_digest(self.model_dump(mode="json", exclude={"hash", "signature"}))
-
-    def statement(self) -> dict[str, JsonValue]:
-        """What the entry's signature vouches for: the entry, and the case's head once it was
-        written (this entry the last of `sequence` entries)."""
-        return {
-            "purpose": "provcheck-case-entry",
-            "case_id": self.case_id,
-            "sequence": self.sequence,
-            "entry_hash": self.hash,
-            "head": {"entries": self.sequence, "last_hash": self.hash},
-        }
-
-
-class CaseHead(BaseModel):
-    """A signed case's latest state: how many entries, the last one's hash. Re-signed after each
-    entry, it is what shows that entries were deleted from the end."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    entries: int
-    last_hash: str
-    signature: Signature
-
-    @staticmethod
-    def statement(case_id: str, entries: int, last_hash: str) -> dict[str, JsonValue]:
-        # A purpose of its own: an entry's signature cannot stand in for the head's.
-        return {
-            "purpose": "provcheck-case-head",
-            "case_id": case_id,
-            "entries": entries,
-            "last_hash": last_hash,
-        }
-
-
-class CaseVerification(BaseModel):
-    """Whether a case's history is as written: `broken_at` names the first entry that is not."""
-
-    model_config = ConfigDict(frozen=True)
-
-    case_id: str
-    entries: int
-    ok: bool
-    broken_at: int | None = None
-    problem: str | None = None
-    last_hash: str | None = None
-    # Who signed the entries, as "Name (key ed25519:...)", in the order they first signed.
-    signers: tuple[str, ...] = ()
-    signed_entries: int = 0
-    # Who signed each entry verified, in order (None: unsigned), up to the first that failed.
-    signed_by: tuple[str | None, ...] = ()
-    # False when what failed shows no change (an unsigned or untrusted entry under `trust`).
-    changed: bool = True
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    @property
-    def signing(self) -> str:
-        """Who signed which entries: "signed by X", "unsigned", or, when that is not all of
-        them, "entries 5-6 signed by X; 1-4 unsigned"."""
-        if not self.signers:
-            return "unsigned"
-        if len(self.signers) == 1 and None not in self.signed_by:
-            return f"signed by {self.signers[0]}"
-        parts = [
-            f"{_numbers(self.signed_by, signer, noun=True)} signed by {signer}"
-            for signer in self.signers
-        ]
-        if None in self.signed_by:
-            parts.append(f"{_numbers(self.signed_by, None)} unsigned")
-        return "; ".join(parts)
-
-    @property
-    def line(self) -> str:
-        """The verification in one line, as `provcheck case verify` prints it."""
-        if self.ok:
-            return (
-                f"case {self.case_id}: {self.entries} entries, history intact "
-                f"({self.last_hash}); {self.signing}"
-            )
-        if not self.changed:  # "entry 1 is unsigned, and --trust requires ..."
-            return f"case {self.case_id}: entry {self.broken_at} {(self.problem or '').removeprefix('it ')}"
-        return (
-            f"case {self.case_id}: entry {self.broken_at} was CHANGED after it was written: "
-            f"{self.problem}"
-        )
-
-
-def _numbers(signed_by: tuple[str | None, ...], signer: str | None, *, noun: bool = False) -> str:
-    """The entries `signer` signed, as ranges: "entries 1-4, 6" (or "1-4, 6" without the noun)."""
-    numbers = [n for n, who in enumerate(signed_by, start=1) if who == signer]
-    ranges: list[str] = []
-    start = previous = numbers[0]
-    for number in [*numbers[1:], 0]:
-        if number != previous + 1:
-            ranges.append(str(start) if start == previous else f"{start}-{previous}")
-            start = number
-        previous = number
-    text = ", ".join(ranges)
-    if not noun:
-        return text
-    return f"entry {text}" if len(numbers) == 1 else f"entries {text}"
-
 
 @dataclass(frozen=True)
 class CaseExport:
@@ -221,11 +71,9 @@ class CaseExport:
 class CaseFile:
     """The cases kept in a local store; entries are signed with `key` when one is given."""
 
-    def __init__(self, store: LocalStore, *, key: SigningKey | None = None) -> None:
+    def __init__(self, store: Store, *, key: SigningKey | None = None) -> None:
         self.store = store
         self.key = key
-        self._db: sqlite3.Connection = store.connection
-        self._db.executescript(_SCHEMA)
 
     def new(self, title: str, *, description: str | None = None) -> CaseEntry:
         """Open a case about one object; its first entry."""
@@ -234,10 +82,7 @@ class CaseFile:
         now = datetime.now(UTC)
         case_id = f"C-{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
         with self.store.transaction():
-            self._db.execute(
-                "INSERT INTO cases (id, title, created_at) VALUES (?, ?, ?)",
-                (case_id, title.strip(), now.isoformat()),
-            )
+            self.store.add_case(case_id, title.strip(), now.isoformat())
             return self._append(
                 case_id, EntryKind.OPENED, title.strip(), {"description": description}
             )
@@ -261,9 +106,7 @@ class CaseFile:
                 data = _read_attachment(attach)
                 self._last(known)  # a case that cannot be added to is refused before its file
                 digest = hashlib.sha256(data).hexdigest()
-                self._db.execute(
-                    "INSERT OR IGNORE INTO case_files (sha256, data) VALUES (?, ?)", (digest, data)
-                )
+                self.store.put_case_file(digest, data)
                 attachment = Attachment(name=attach.name, sha256=digest, size=len(data))
             return self._append(known, EntryKind.RECORD, _text(text), {}, attachment)
 
@@ -274,8 +117,7 @@ class CaseFile:
 
     def cases(self) -> list[tuple[str, str, str]]:
         """(id, title, opened at) of every case, oldest first."""
-        rows = self._db.execute("SELECT id, title, created_at FROM cases ORDER BY created_at, id")
-        return [(r[0], r[1], r[2]) for r in rows.fetchall()]
+        return [(case.id, case.title, case.created_at) for case in self.store.cases()]
 
     def entries(self, case_id: str) -> list[CaseEntry]:
         """The case's entries in order; an entry that cannot be read is an `InputError` naming it."""
@@ -283,8 +125,7 @@ class CaseFile:
         return [_entry(case_id, sequence, text) for sequence, text in rows]
 
     def attachment(self, sha256: str) -> bytes | None:
-        row = self._db.execute("SELECT data FROM case_files WHERE sha256 = ?", (sha256,)).fetchone()
-        return None if row is None else bytes(row[0])
+        return self.store.case_file(sha256)
 
     def verify(
         self, case_id: str, *, trust: Iterable[str | os.PathLike[str]] | None = None
@@ -390,17 +231,12 @@ class CaseFile:
         # Each case's files in a folder of its own: two cases exported into one folder never
         # replace each other's attachments (each page links its own).
         folder = f"attachments/{known}"
-        from provcheck.reports.html import (  # the page's module needs this one
-            local_copies,
-            render_case,
-        )
-
         page = render_case(
             known,
             title,
             entries,
             verification,
-            images=local_copies(self.store.path),
+            images=store_copies(self.store),
             attachments={e.sequence: f"{folder}/{name}" for e, name, _ in files},
         )
         dossier = {
@@ -442,12 +278,6 @@ class CaseFile:
             verification=verification,
         )
 
-    def _head(self, case_id: str) -> str | None:
-        row = self._db.execute(
-            "SELECT head_json FROM case_heads WHERE case_id = ?", (case_id,)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
     def _head_problem(
         self,
         case_id: str,
@@ -457,7 +287,7 @@ class CaseFile:
         signed: bool,
     ) -> tuple[int, str] | None:
         """(entry, problem) when the signed head does not hold, or is missing from a signed case."""
-        text = self._head(case_id)
+        text = self.store.case_head(case_id)
         if text is None:
             if signed:
                 return entries, "the case's signed head is missing: entries may have been deleted"
@@ -484,12 +314,8 @@ class CaseFile:
         return None
 
     def _rows(self, case_id: str) -> list[tuple[int, str]]:
-        rows = self._db.execute(
-            "SELECT sequence, entry_json FROM case_entries WHERE case_id = ? ORDER BY sequence",
-            (case_id,),
-        ).fetchall()
         found = []
-        for sequence, text in rows:
+        for sequence, text in self.store.case_entries(case_id):
             if not isinstance(sequence, int):
                 raise InputError(
                     f"case {case_id}: an entry numbered {str(sequence)[:20]!r} is not an entry as "
@@ -499,23 +325,19 @@ class CaseFile:
         return found
 
     def _known(self, case_id: str) -> str:
-        if self._db.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is None:
+        if not self.store.has_case(case_id):
             known = ", ".join(c[0] for c in self.cases()[-5:]) or "none yet"
             raise InputError(
-                f"no case {case_id!r} in {self.store.path}: there is no such case (latest: "
+                f"no case {case_id!r} in {self.store.location}: there is no such case (latest: "
                 f"{known}); `provcheck case list` shows them, `provcheck case new TITLE` opens one"
             )
         return case_id
 
     def _last(self, case_id: str) -> CaseEntry | None:
         """The case's last entry; an `InputError` if it cannot be read or (signed) added to."""
-        last = self._db.execute(
-            "SELECT sequence, entry_json FROM case_entries WHERE case_id = ?"
-            " ORDER BY sequence DESC LIMIT 1",
-            (case_id,),
-        ).fetchone()
+        last = self.store.last_case_entry(case_id)
         entry = None if last is None else _entry(case_id, last[0], last[1])
-        signed = self._head(case_id) is not None or (
+        signed = self.store.case_head(case_id) is not None or (
             entry is not None and entry.signature is not None
         )
         if self.key is None and signed:
@@ -551,19 +373,13 @@ class CaseFile:
             head = CaseHead(
                 entries=entry.sequence, last_hash=entry.hash, signature=self.key.sign(statement)
             )
-            self._db.execute(
-                "INSERT OR REPLACE INTO case_heads (case_id, head_json) VALUES (?, ?)",
-                (case_id, head.model_dump_json()),
-            )
-        self._db.execute(
-            "INSERT INTO case_entries (case_id, sequence, entry_json) VALUES (?, ?, ?)",
-            (case_id, entry.sequence, entry.model_dump_json()),
-        )
+            self.store.set_case_head(case_id, head.model_dump_json())
+        self.store.add_case_entry(case_id, entry.sequence, entry.model_dump_json())
         return entry
 
 
 def verify_case(
-    store: LocalStore, case_id: str, *, trust: Iterable[str | os.PathLike[str]] | None = None
+    store: Store, case_id: str, *, trust: Iterable[str | os.PathLike[str]] | None = None
 ) -> CaseVerification:
     return CaseFile(store).verify(case_id, trust=trust)
 

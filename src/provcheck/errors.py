@@ -30,12 +30,21 @@ __all__ = [
     "RejectedQueryError",
     "SearchPending",
     "first_problem",
+    "message_of",
 ]
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pydantic import JsonValue, ValidationError
+
+
+def message_of(error: BaseException) -> str:
+    """An exception's message, whatever its `__str__` does (a plugin's may raise)."""
+    try:
+        return str(error)
+    except Exception:
+        return f"{type(error).__name__} (its message could not be read)"
 
 
 def first_problem(error: ValidationError) -> tuple[str | None, str]:

@@ -1,6 +1,6 @@
 """The toolkit for a plugin's mock service (faults, in-process transport, seed records,
-idempotency keys, polling pace). The stable import path for plugin authors; the code is
-`provcheck.testing.mocks`."""
+idempotency keys, polling pace, a base for services that answer later). The stable import path
+for plugin authors; the code is `provcheck.testing.mocks`."""
 
 from provcheck.testing.mocks import (
     MOCK_ENTRY_POINT_GROUP,
@@ -14,12 +14,17 @@ from provcheck.testing.mocks import (
     PollPacing,
     Refusal,
     SeedRecords,
+    Submission,
+    SubmitAndPollMockOptions,
+    SubmitAndPollService,
     decode_photographs,
+    error_response,
     find_seed,
     in_process,
     installed_mocks,
     load_mock,
     parse_options,
+    read_body,
     serve,
 )
 
@@ -35,11 +40,16 @@ __all__ = [
     "PollPacing",
     "Refusal",
     "SeedRecords",
+    "Submission",
+    "SubmitAndPollMockOptions",
+    "SubmitAndPollService",
     "decode_photographs",
+    "error_response",
     "find_seed",
     "in_process",
     "installed_mocks",
     "load_mock",
     "parse_options",
+    "read_body",
     "serve",
 ]

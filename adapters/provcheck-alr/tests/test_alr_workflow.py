@@ -25,11 +25,12 @@ from provcheck import (
     acheck,
     aresume,
 )
-from provcheck.mocks import Faults, in_process
+from provcheck.mocks import Faults, find_seed, in_process
 from provcheck.testing import ManualClock
 
 pytestmark = pytest.mark.anyio
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
+SEED = find_seed("provcheck_alr", "alr")
 KEY = "alr-test-key-7f3a9c"
 OWNER = {"current_owner": "Example Gallery Ltd", "collection_type": "dealer stock"}
 
@@ -157,8 +158,8 @@ async def test_matches_become_candidates_with_the_registers_record() -> None:
 async def test_a_new_photograph_is_found_and_verified_against_the_served_image(
     tmp_path: Path,
 ) -> None:
-    seed = json.loads((FIXTURES / "alr" / "records.jsonl").read_text().splitlines()[0])
-    registered = Image.open(FIXTURES / "alr" / seed["description"]["images"][0]["path"])
+    seed = json.loads(SEED.read_text().splitlines()[0])
+    registered = Image.open(SEED.parent / seed["description"]["images"][0]["path"])
     # A seller's photograph: cropped, turned a little, brighter, recompressed.
     w, h = registered.size
     photo = registered.crop((w // 20, h // 20, w - w // 15, h - h // 25)).rotate(3, expand=True)

@@ -25,13 +25,13 @@ from provcheck import (
     Registry,
     acheck,
 )
-from provcheck.mocks import Faults, in_process
+from provcheck.mocks import Faults, find_seed, in_process
 from provcheck.testing import RegistryConformance
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 ITEM = json.loads((FIXTURES / "fbi" / "item.json").read_text(encoding="utf-8"))
 API = "https://api.fbi.gov"
-NSAF = nsaf_items(FIXTURES / "nsaf" / "nsaf_data.csv", photographs=0)
+NSAF = nsaf_items(find_seed("provcheck_fbi", "nsaf", "nsaf_data.csv"), photographs=0)
 
 
 def venus_items(count: int) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ plugins (in-process), prints each report, writes each as JSON, and says what to 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import importlib.resources
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from provcheck.cli.common import Commands, add_command
 from provcheck.engine import acheck
 from provcheck.errors import InputError, ProvcheckError
 from provcheck.model.description import ObjectDescription
@@ -28,9 +30,9 @@ from provcheck.store.importing import import_file
 from provcheck.store.local import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 from provcheck.testing.mocks import Faults, in_process, installed_mocks, load_mock
-from provcheck.userfiles import write_atomically
+from provcheck.userfiles import writable_folder, write_atomically
 
-__all__ = ["DEMO_CHECKS", "demo_data_dir", "run_demo"]
+__all__ = ["DEMO_CHECKS", "add_commands", "demo_data_dir", "run_demo"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,26 @@ DEMO_CHECKS = (
         " is not compared there)",
     ),
 )
+
+
+def add_commands(commands: Commands) -> None:
+    """`demo`."""
+    demo = add_command(
+        commands,
+        "demo",
+        "run sample checks on bundled data (no network, no set-up)",
+        "provcheck demo --out /tmp/provcheck-demo",
+        description="Build a sample register in a temporary store and run three sample checks.",
+    )
+    demo.add_argument(
+        "--out", default="provcheck-demo", metavar="DIR", help="where to write the reports"
+    )
+    demo.set_defaults(run=_command_demo)
+
+
+def _command_demo(args: argparse.Namespace) -> int:
+    run_demo(writable_folder(Path(args.out), "--out"))
+    return 0
 
 
 def demo_data_dir() -> Path:
@@ -89,7 +111,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
     echo(
         "\nTry next:\n"
         f"  provcheck verify {first}              # prove the report was not changed\n"
-        "  provcheck local import fixtures/nsaf/nsaf_data.csv --mapping nsaf   # 4,523 FBI records\n"
+        "  provcheck local import adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv --mapping nsaf   # 4,523 FBI records\n"
         '  provcheck check --title "Hysterical Venus" --maker Dali --registry local\n'
         "  provcheck check --image photo.jpg --title ... --out report.json\n"
         "  provcheck batch fixtures/catalogue/catalogue.csv --registry local   # a whole sale\n"

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from provcheck.model.display import as_html
 from provcheck.model.record import Record
 
 __all__ = ["CONTRADICTION", "Band", "Candidate", "Evidence"]
@@ -55,11 +56,7 @@ class Candidate(BaseModel):
     also_recorded_as: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
 
     def _repr_html_(self) -> str:
-        from provcheck.reports.html import (
-            render_candidate,  # the page's module needs this one first
-        )
-
-        return render_candidate(self)
+        return as_html(self, fragment=True)
 
     def top_reasons(self, count: int = 3) -> list[str]:
         """The reasons of the fields that counted most for it, then the strongest against it."""

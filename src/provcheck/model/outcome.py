@@ -4,13 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from provcheck.model.candidate import Candidate
-from provcheck.registers.registry import Access, DataSource
 
-__all__ = ["OutcomeError", "OutcomeState", "PendingSearch", "Referral", "RegistryOutcome"]
+__all__ = [
+    "Access",
+    "DataSource",
+    "OutcomeError",
+    "OutcomeState",
+    "PendingSearch",
+    "Referral",
+    "RegistryOutcome",
+]
+
+
+class Access(StrEnum):
+    """How a register is reached."""
+
+    API = "api"  # a service provcheck calls
+    LOCAL = "local"  # data held on this machine (own losses, imports, mirrors)
+    REFERRAL = "referral"  # no programmatic access: a person sends a prepared request
+
+
+class DataSource(StrEnum):
+    """Where a search's answer came from, so a report can say how fresh it is."""
+
+    LIVE = "live"  # asked of the register's service just now
+    CACHE = "cache"  # a saved answer to the same question
+    MIRROR = "mirror"  # a local copy of the register, synced at `data_as_of`
+    LOCAL = "local"  # records held on this machine, last imported at `data_as_of`
 
 
 class OutcomeState(StrEnum):
@@ -77,3 +102,83 @@ class RegistryOutcome(BaseModel):
     # searched by words, and the photographs met only the records the words found). Left out
     # of the JSON when no photograph was given, so that earlier reports keep their digests.
     photographs_searched: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+
+    @model_validator(mode="after")
+    def _details_match_state(self) -> RegistryOutcome:
+        # Each state carries its own details and no other's: a reader that knows the state
+        # (or the class: `FailedOutcome`, ...) need not check again.
+        carried = {
+            "error": OutcomeState.FAILED,
+            "pending": OutcomeState.PENDING,
+            "referral": OutcomeState.REFERRAL,
+        }
+        for field, state in carried.items():
+            if (getattr(self, field) is not None) != (self.state is state):
+                has = "has" if getattr(self, field) is not None else "lacks"
+                raise ValueError(f"a {self.state.value} outcome {has} `{field}`")
+        if self.state is OutcomeState.SKIPPED and not self.reason:
+            raise ValueError("a skipped outcome says why (`reason`)")
+        if self.candidates and self.state is not OutcomeState.SEARCHED:
+            raise ValueError(f"a {self.state.value} outcome has no candidates")
+        return self
+
+
+class SearchedOutcome(RegistryOutcome):
+    """The register answered; its candidates (maybe none) are in `candidates`."""
+
+    state: Literal[OutcomeState.SEARCHED] = OutcomeState.SEARCHED
+
+
+class FailedOutcome(RegistryOutcome):
+    """The register could not be searched: `error` says why."""
+
+    state: Literal[OutcomeState.FAILED] = OutcomeState.FAILED
+    error: OutcomeError
+
+
+class SkippedOutcome(RegistryOutcome):
+    """The register cannot answer this query: `reason` says why."""
+
+    state: Literal[OutcomeState.SKIPPED] = OutcomeState.SKIPPED
+    reason: str
+
+
+class ReferralOutcome(RegistryOutcome):
+    """No programmatic access: a person must send `referral.request`."""
+
+    state: Literal[OutcomeState.REFERRAL] = OutcomeState.REFERRAL
+    referral: Referral
+
+
+class PendingOutcome(RegistryOutcome):
+    """Submitted; the register answers later: `pending.handle` resumes it."""
+
+    state: Literal[OutcomeState.PENDING] = OutcomeState.PENDING
+    pending: PendingSearch
+
+
+# What a report holds: one outcome per register, of the class its state names.
+Outcome = Annotated[
+    SearchedOutcome | FailedOutcome | SkippedOutcome | ReferralOutcome | PendingOutcome,
+    Field(discriminator="state"),
+]
+_CLASS_OF_STATE: dict[OutcomeState, type[RegistryOutcome]] = {
+    OutcomeState.SEARCHED: SearchedOutcome,
+    OutcomeState.FAILED: FailedOutcome,
+    OutcomeState.SKIPPED: SkippedOutcome,
+    OutcomeState.REFERRAL: ReferralOutcome,
+    OutcomeState.PENDING: PendingOutcome,
+}
+
+
+def outcome_of_state(**fields: Any) -> RegistryOutcome:
+    """An outcome of the class its `state` names (`FailedOutcome` for "failed", ...)."""
+    return _CLASS_OF_STATE[OutcomeState(fields["state"])](**fields)
+
+
+def as_outcome(outcome: object) -> object:
+    """Turn an outcome built as the general `RegistryOutcome` into its state's class, for a
+    field typed `Outcome`; anything else is left to validation."""
+    if type(outcome) is RegistryOutcome:
+        return _CLASS_OF_STATE[outcome.state].model_validate(outcome.model_dump())
+    return outcome

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, JsonValue, field_validator
 
 from provcheck.model.description import ObjectDescription
+from provcheck.model.display import as_html
 from provcheck.text.periods import DatePeriod, parse_period
 
 __all__ = ["Record", "RecordStatus"]
@@ -78,9 +79,7 @@ class Record(BaseModel):
         return parse_period(value) if isinstance(value, str) else value
 
     def _repr_html_(self) -> str:
-        from provcheck.reports.html import render_record  # the page's module needs this one first
-
-        return render_record(self)
+        return as_html(self, fragment=True)
 
     @property
     def key(self) -> str:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from os import PathLike
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from provcheck.errors import InputError
 from provcheck.model.candidate import Candidate
 from provcheck.model.canonical import sha256_digest
 from provcheck.model.description import ObjectDescription
+from provcheck.model.display import as_html
 from provcheck.model.duplicates import merge_same_objects
-from provcheck.model.outcome import OutcomeState, RegistryOutcome
-from provcheck.reports.signing import Signature, report_statement, trusted_key_ids
-from provcheck.userfiles import load_json, read_text
+from provcheck.model.outcome import Outcome, OutcomeState, RegistryOutcome, as_outcome
+from provcheck.model.signature import Signature
 
 __all__ = [
     "CAVEAT",
@@ -26,9 +23,8 @@ __all__ = [
     "CheckReport",
     "Conclusion",
     "Limitation",
-    "ReportVerification",
     "conclude",
-    "verify_report",
+    "report_digest",
 ]
 
 CAVEAT = (
@@ -91,7 +87,8 @@ class CheckReport(BaseModel):
     query: ObjectDescription
     conclusion: Conclusion
     match_threshold: float
-    outcomes: tuple[RegistryOutcome, ...]
+    # Each of the class its state names (`FailedOutcome`, ...): `error` is there when it failed.
+    outcomes: tuple[Outcome, ...]
     # What was given and not compared, or why the query cannot rule anything out.
     limitations: tuple[Limitation, ...] = ()
     versions: dict[str, str]
@@ -105,9 +102,16 @@ class CheckReport(BaseModel):
     # and absent from an unsigned report's JSON, which stays as it was before signatures.
     signature: Signature | None = Field(default=None, exclude_if=lambda value: value is None)
 
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcomes_of_their_state(cls, outcomes: object) -> object:
+        if isinstance(outcomes, list | tuple):
+            return tuple(as_outcome(outcome) for outcome in outcomes)
+        return outcomes
+
     def sealed(self) -> CheckReport:
         """This report with its digest computed."""
-        return self.model_copy(update={"digest": _digest(self.model_dump(mode="json"))})
+        return self.model_copy(update={"digest": report_digest(self.model_dump(mode="json"))})
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -140,113 +144,15 @@ class CheckReport(BaseModel):
 
     def to_html(self) -> str:
         """The report as a standalone web page (`provcheck.reports.html.render_report`)."""
-        from provcheck.reports.html import render_report  # the page's module needs this one first
-
-        return render_report(self)
+        return as_html(self, fragment=False)
 
     def _repr_html_(self) -> str:
-        from provcheck.reports.html import render_report
-
-        return render_report(self, fragment=True)
+        return as_html(self, fragment=True)
 
 
-def _digest(data: Mapping[str, Any]) -> str:
+def report_digest(data: Mapping[str, Any]) -> str:
     # The signature is made over the digest, so it cannot be inside it; an unsigned report
     # written before signatures existed has the same digest as ever.
     return sha256_digest(
         {key: value for key, value in data.items() if key not in ("digest", "signature")}
     )
-
-
-class ReportVerification(BaseModel):
-    """The result of checking a report's digest: `ok`, and both digests when they differ."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ok: bool
-    recorded: str
-    computed: str
-    # The signature: None when the report is unsigned (its digest then shows only that it was not
-    # changed by accident or by someone who did not recompute it, not who wrote it).
-    signature_ok: bool | None = None
-    signed_by: str | None = None
-    key_id: str | None = None
-    signed_at: str | None = None
-    # Whether the key is one the verifier trusts: None when no trusted keys were given.
-    trusted: bool | None = None
-    problem: str | None = None
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-
-def verify_report(
-    report: CheckReport | Mapping[str, Any] | str | PathLike[str],
-    *,
-    trust: Iterable[str | PathLike[str]] | None = None,
-) -> ReportVerification:
-    """Recompute a report's digest from its JSON and compare it with the one it records; check
-    its signature, if it has one, and name who signed.
-
-    A path or JSON text is checked as written, field by field, so that any change to the file --
-    even a field provcheck does not know -- is detected. `trust` (key ids, public keys or key
-    files: `provcheck.reports.signing.trusted_key_ids`) requires a signature by one of those keys.
-    """
-    trusted = trusted_key_ids(trust) if trust is not None else None
-    if isinstance(report, CheckReport):
-        data: Any = report.model_dump(mode="json")
-    elif isinstance(report, Mapping):
-        data = report
-    else:
-        if isinstance(report, str) and report.lstrip().startswith("{"):
-            data = load_json(report, source="report")
-        else:
-            path = Path(report)
-            data = load_json(read_text(path, what="report"), source=str(path))
-    if not isinstance(data, Mapping) or not isinstance(data.get("digest"), str):
-        raise InputError("not a provcheck report: it has no 'digest' field")
-    computed = _digest(data)
-    digest_ok = computed == data["digest"]
-    result = ReportVerification(ok=digest_ok, recorded=data["digest"], computed=computed)
-    if not digest_ok:
-        result = result.model_copy(
-            update={"problem": "its digest does not match: it was changed after it was written"}
-        )
-    return _check_signature(result, data, trusted)
-
-
-def _check_signature(
-    result: ReportVerification, data: Mapping[str, Any], trusted: frozenset[str] | None
-) -> ReportVerification:
-    if data.get("signature") is None:
-        if trusted is None:
-            return result
-        problem = result.problem or "it is unsigned, and a signature by a trusted key was required"
-        return result.model_copy(update={"ok": False, "trusted": False, "problem": problem})
-    try:
-        signature = Signature.model_validate(data["signature"])
-    except ValidationError:
-        return result.model_copy(
-            update={"ok": False, "signature_ok": False, "problem": "its signature is not readable"}
-        )
-    statement = report_statement(str(data.get("report_id")), result.recorded)
-    signed = signature.verifies(statement)
-    known = None if trusted is None else signature.key_id in trusted
-    update: dict[str, Any] = {
-        "ok": result.ok and signed and known is not False,
-        "signature_ok": signed,
-        "signed_by": signature.signer,
-        "key_id": signature.key_id,
-        "signed_at": signature.signed_at,
-        "trusted": known,
-    }
-    if not signed:
-        update["problem"] = result.problem or (
-            f"its signature (by {signature.described}) does not match: the report was changed "
-            "after it was signed"
-        )
-    elif known is False:
-        update["problem"] = (
-            f"signed by an unknown key: {signature.described} is not among the trusted keys"
-        )
-    return result.model_copy(update=update)

@@ -19,7 +19,6 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, overload
 
 import httpx
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, Validat
 
 from provcheck.errors import ConfigurationError, QueryNotSupported, first_problem
 from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.outcome import Access, DataSource
 from provcheck.model.record import REGISTER_NAME, Record
 
 if TYPE_CHECKING:
@@ -49,23 +49,6 @@ T = TypeVar("T")
 
 # The class attributes every register that can be opened declares (the rest have defaults).
 _REQUIRED = ("name", "title", "access")
-
-
-class Access(StrEnum):
-    """How a register is reached."""
-
-    API = "api"  # a service provcheck calls
-    LOCAL = "local"  # data held on this machine (own losses, imports, mirrors)
-    REFERRAL = "referral"  # no programmatic access: a person sends a prepared request
-
-
-class DataSource(StrEnum):
-    """Where a search's answer came from, so a report can say how fresh it is."""
-
-    LIVE = "live"  # asked of the register's service just now
-    CACHE = "cache"  # a saved answer to the same question
-    MIRROR = "mirror"  # a local copy of the register, synced at `data_as_of`
-    LOCAL = "local"  # records held on this machine, last imported at `data_as_of`
 
 
 class Capabilities(BaseModel):

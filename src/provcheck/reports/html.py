@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,28 +21,24 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from provcheck.cases import CaseEntry, CaseVerification, EntryKind
 from provcheck.errors import InputError
 from provcheck.images.fingerprints import load_image, thumbnail_jpeg
 from provcheck.model.candidate import CONTRADICTION, Candidate
+from provcheck.model.case import CaseEntry, CaseVerification, EntryKind
 from provcheck.model.description import ImageRef
+from provcheck.model.display import ImageSource, own_bytes
 from provcheck.model.record import Record
 from provcheck.model.report import CheckReport
-from provcheck.store.local import LocalSettings
-from provcheck.store.sqlite import LocalStore
 
 __all__ = [
     "ImageSource",
-    "local_copies",
     "render_batch_summary",
     "render_candidate",
     "render_case",
+    "render_html",
     "render_record",
     "render_report",
 ]
-
-# Where a record image's bytes come from, for its thumbnail: None if there is no copy to show.
-ImageSource = Callable[[ImageRef], bytes | None]
 
 THUMBNAIL_SIDE = 320
 SHOWN_CANDIDATES = 5  # besides every candidate at or above the match threshold
@@ -132,24 +128,6 @@ def _picture(image: ImageRef, source: ImageSource, *, register: bool = False) ->
     return _Picture(uri, image.url)
 
 
-def local_copies(store_path: str | Path | None = None) -> ImageSource:
-    """Image bytes from the image itself (inline, or a readable file), else the local store's
-    copy of it (kept at import or mirroring, by content digest). URLs are never fetched: a report
-    is rendered offline, and a register's address is not to be trusted."""
-    path = Path(store_path) if store_path else LocalSettings.load("local").store_path()
-
-    def source(image: ImageRef) -> bytes | None:
-        if image.data is not None or image.path is not None:
-            with contextlib.suppress(InputError):
-                return image.read()
-        if image.sha256 and path.is_file():
-            with LocalStore(path) as store:
-                return store.thumbnail(image.sha256)
-        return None
-
-    return source
-
-
 def _candidates_shown(report: CheckReport) -> list[Candidate]:
     above = [c for c in report.candidates if c.score >= report.match_threshold]
     below = [c for c in report.candidates if c.score < report.match_threshold]
@@ -167,9 +145,9 @@ def render_report(
     """The report as a standalone HTML page (or, `fragment`, a block for a notebook).
 
     `images` gives the bytes of an image for its thumbnail; by default the image itself or the
-    local store's copy (`local_copies`).
+    local store's copy (`provcheck.store.local.local_copies`).
     """
-    view = _view(report, images or local_copies())
+    view = _view(report, images or own_bytes)
     return _render(
         "report.html.j2",
         fragment="report" if fragment else None,
@@ -201,7 +179,7 @@ def render_case(
 ) -> str:
     """A case's dossier as one page: its history in order, each check's report in full;
     `attachments` gives each entry's attached file as exported beside the page (by sequence)."""
-    source = images or local_copies()
+    source = images or own_bytes
     timeline: list[tuple[CaseEntry, _View | None, str | None]] = []
     for entry in entries:
         report = entry.data.get("report") if entry.kind is EntryKind.CHECK else None
@@ -222,14 +200,14 @@ def render_case(
 
 def render_candidate(candidate: Candidate, *, images: ImageSource | None = None) -> str:
     """One candidate as an HTML block: its record, images and evidence."""
-    source = images or local_copies()
+    source = images or own_bytes
     pictures = [_picture(i, source, register=True) for i in candidate.record.description.images]
     return _render("report.html.j2", fragment="candidate", candidate=candidate, pictures=pictures)
 
 
 def render_record(record: Record, *, images: ImageSource | None = None) -> str:
     """One record as an HTML block."""
-    source = images or local_copies()
+    source = images or own_bytes
     pictures = [_picture(i, source, register=True) for i in record.description.images]
     return _render("report.html.j2", fragment="record", record=record, pictures=pictures)
 
@@ -240,3 +218,14 @@ def render_batch_summary(entries: Sequence[Mapping[str, Any]]) -> str:
     for entry in entries:
         counts[entry["conclusion"]] = counts.get(entry["conclusion"], 0) + 1
     return _render("summary.html.j2", entries=entries, counts=counts)
+
+
+def render_html(item: object, *, fragment: bool, images: ImageSource | None = None) -> str:
+    """A report, candidate or record as HTML: what `CheckReport.to_html()` and notebooks show."""
+    if isinstance(item, CheckReport):
+        return render_report(item, images=images, fragment=fragment)
+    if isinstance(item, Candidate):
+        return render_candidate(item, images=images)
+    if isinstance(item, Record):
+        return render_record(item, images=images)
+    raise TypeError(f"no HTML view of {type(item).__name__}")

@@ -15,33 +15,35 @@ configures it. Its bytes never appear in a repr, a log or a report.
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
 import itertools
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any
 
 import platformdirs
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
 from provcheck.errors import InputError
-from provcheck.model.canonical import canonical_json
-from provcheck.userfiles import read_bounded, write_atomically
-
-if TYPE_CHECKING:
-    from provcheck.model.report import CheckReport
+from provcheck.model.report import CheckReport, report_digest
+from provcheck.model.signature import (
+    ALGORITHM,
+    PublicKey,
+    Signature,
+    report_statement,
+    signed_message,
+)
+from provcheck.userfiles import load_json, read_bounded, read_text, write_atomically
 
 __all__ = [
     "KEY_ENV",
     "PublicKey",
+    "ReportVerification",
     "Signature",
     "SigningKey",
     "configured_key",
@@ -49,10 +51,10 @@ __all__ = [
     "report_statement",
     "sign_report",
     "trusted_key_ids",
+    "verify_report",
 ]
 
 KEY_ENV = "PROVCHECK_SIGNING_KEY"
-ALGORITHM = "ed25519"
 _MAX_KEY_FILE_BYTES = 64 * 1024
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", re.DOTALL)
 _KEY_ID = re.compile(r"ed25519:[0-9a-f]{32}")
@@ -61,79 +63,6 @@ _KEY_ID = re.compile(r"ed25519:[0-9a-f]{32}")
 def default_key_path() -> Path:
     """The per-user key file: the platform's data folder (platformdirs), like the local store."""
     return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "signing-key.pem"
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """An Ed25519 public key: what a verifier needs, and may share freely."""
-
-    raw: bytes
-
-    @property
-    def text(self) -> str:
-        """The key as written in reports and `.pub` files: `ed25519 <base64>`."""
-        return f"{ALGORITHM} {base64.b64encode(self.raw).decode('ascii')}"
-
-    @property
-    def key_id(self) -> str:
-        """`ed25519:` and the first 128 bits of the key's SHA-256, in hex: short, and unforgeable."""
-        return f"{ALGORITHM}:{hashlib.sha256(self.raw).hexdigest()[:32]}"
-
-    @classmethod
-    def from_base64(cls, text: str) -> PublicKey | None:
-        try:
-            raw = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        return cls(raw) if len(raw) == 32 else None
-
-    def verifies(self, signature: bytes, message: bytes) -> bool:
-        try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-
-class Signature(BaseModel):
-    """A signature over a statement (what is signed, spelled out), by a named signer's key.
-
-    The message signed is the canonical JSON of the statement together with every field here but
-    `value`: the signer's name, the key and the time cannot be changed without breaking it.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    algorithm: Literal["ed25519"] = "ed25519"
-    signer: str
-    key_id: str
-    public_key: str  # base64 of the raw 32-byte Ed25519 public key
-    signed_at: str  # ISO 8601, UTC, exactly as signed
-    value: str  # base64 of the 64-byte signature
-
-    @property
-    def described(self) -> str:
-        return f"{self.signer} (key {self.key_id})"
-
-    def key(self) -> PublicKey | None:
-        """The public key it was made with, if its id is the one the key gives (else None)."""
-        key = PublicKey.from_base64(self.public_key)
-        return key if key is not None and key.key_id == self.key_id else None
-
-    def verifies(self, statement: Mapping[str, JsonValue]) -> bool:
-        """Whether this signature was made over `statement` by the key it names."""
-        key = self.key()
-        try:
-            value = base64.b64decode(self.value, validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        return key is not None and key.verifies(value, _message(statement, self))
-
-
-def _message(statement: Mapping[str, JsonValue], signature: Signature) -> bytes:
-    return canonical_json(
-        {"statement": dict(statement), **signature.model_dump(mode="json", exclude={"value"})}
-    )
 
 
 class SigningKey:
@@ -179,7 +108,7 @@ class SigningKey:
             signed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             value="",
         )
-        value = self._private.sign(_message(statement, unsigned))
+        value = self._private.sign(signed_message(statement, unsigned))
         return unsigned.model_copy(update={"value": base64.b64encode(value).decode("ascii")})
 
     def save(self, path: Path) -> None:
@@ -315,20 +244,8 @@ def _key_id_in_file(path: Path) -> str:
     raise InputError(f"{path}: no Ed25519 public key or key id in it (a trusted key)")
 
 
-def report_statement(report_id: str, digest: str) -> dict[str, JsonValue]:
-    """What a report's signature vouches for: its digest, and what that digest covers."""
-    return {
-        "purpose": "provcheck-report",
-        "report_id": report_id,
-        "digest": digest,
-        "digest_covers": "the report's canonical JSON without its digest and signature fields",
-    }
-
-
 def sign_report(report: CheckReport, key: SigningKey) -> CheckReport:
     """The report with `key`'s signature over its digest; only an intact report is signed."""
-    from provcheck.model.report import verify_report  # the report's module needs this one first
-
     if not report.digest or not verify_report(report.model_copy(update={"signature": None})):
         raise InputError(
             f"report {report.report_id}: its digest does not match its content; "
@@ -336,3 +253,97 @@ def sign_report(report: CheckReport, key: SigningKey) -> CheckReport:
         )
     signature = key.sign(report_statement(report.report_id, report.digest))
     return report.model_copy(update={"signature": signature})
+
+
+class ReportVerification(BaseModel):
+    """The result of checking a report's digest: `ok`, and both digests when they differ."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    recorded: str
+    computed: str
+    # The signature: None when the report is unsigned (its digest then shows only that it was not
+    # changed by accident or by someone who did not recompute it, not who wrote it).
+    signature_ok: bool | None = None
+    signed_by: str | None = None
+    key_id: str | None = None
+    signed_at: str | None = None
+    # Whether the key is one the verifier trusts: None when no trusted keys were given.
+    trusted: bool | None = None
+    problem: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def verify_report(
+    report: CheckReport | Mapping[str, Any] | str | PathLike[str],
+    *,
+    trust: Iterable[str | PathLike[str]] | None = None,
+) -> ReportVerification:
+    """Recompute a report's digest from its JSON and compare it with the one it records; check
+    its signature, if it has one, and name who signed.
+
+    A path or JSON text is checked as written, field by field, so that any change to the file --
+    even a field provcheck does not know -- is detected. `trust` (key ids, public keys or key
+    files: `provcheck.reports.signing.trusted_key_ids`) requires a signature by one of those keys.
+    """
+    trusted = trusted_key_ids(trust) if trust is not None else None
+    if isinstance(report, CheckReport):
+        data: Any = report.model_dump(mode="json")
+    elif isinstance(report, Mapping):
+        data = report
+    else:
+        if isinstance(report, str) and report.lstrip().startswith("{"):
+            data = load_json(report, source="report")
+        else:
+            path = Path(report)
+            data = load_json(read_text(path, what="report"), source=str(path))
+    if not isinstance(data, Mapping) or not isinstance(data.get("digest"), str):
+        raise InputError("not a provcheck report: it has no 'digest' field")
+    computed = report_digest(data)
+    digest_ok = computed == data["digest"]
+    result = ReportVerification(ok=digest_ok, recorded=data["digest"], computed=computed)
+    if not digest_ok:
+        result = result.model_copy(
+            update={"problem": "its digest does not match: it was changed after it was written"}
+        )
+    return _check_signature(result, data, trusted)
+
+
+def _check_signature(
+    result: ReportVerification, data: Mapping[str, Any], trusted: frozenset[str] | None
+) -> ReportVerification:
+    if data.get("signature") is None:
+        if trusted is None:
+            return result
+        problem = result.problem or "it is unsigned, and a signature by a trusted key was required"
+        return result.model_copy(update={"ok": False, "trusted": False, "problem": problem})
+    try:
+        signature = Signature.model_validate(data["signature"])
+    except ValidationError:
+        return result.model_copy(
+            update={"ok": False, "signature_ok": False, "problem": "its signature is not readable"}
+        )
+    statement = report_statement(str(data.get("report_id")), result.recorded)
+    signed = signature.verifies(statement)
+    known = None if trusted is None else signature.key_id in trusted
+    update: dict[str, Any] = {
+        "ok": result.ok and signed and known is not False,
+        "signature_ok": signed,
+        "signed_by": signature.signer,
+        "key_id": signature.key_id,
+        "signed_at": signature.signed_at,
+        "trusted": known,
+    }
+    if not signed:
+        update["problem"] = result.problem or (
+            f"its signature (by {signature.described}) does not match: the report was changed "
+            "after it was signed"
+        )
+    elif known is False:
+        update["problem"] = (
+            f"signed by an unknown key: {signature.described} is not among the trusted keys"
+        )
+    return result.model_copy(update=update)

@@ -8,7 +8,13 @@ from typing import TextIO
 
 from pydantic import JsonValue
 
-from provcheck.model.outcome import OutcomeState, RegistryOutcome
+from provcheck.model.outcome import (
+    FailedOutcome,
+    OutcomeState,
+    PendingOutcome,
+    ReferralOutcome,
+    RegistryOutcome,
+)
 from provcheck.model.report import CheckReport
 
 __all__ = ["PrintableStream", "printable", "render_report"]
@@ -72,16 +78,16 @@ def _outcome_line(outcome: RegistryOutcome) -> str:
             detail += (
                 f" ({outcome.source.value} data as of {outcome.data_as_of:%Y-%m-%d %H:%M} UTC)"
             )
-    elif outcome.state is OutcomeState.FAILED and outcome.error is not None:
+    elif isinstance(outcome, FailedOutcome):
         detail = f"{outcome.error.kind}: {outcome.error.message}"
-    elif outcome.state is OutcomeState.PENDING and outcome.pending is not None:
+    elif isinstance(outcome, PendingOutcome):
         detail = outcome.pending.message
-    elif outcome.state is OutcomeState.REFERRAL and outcome.referral is not None:
+    elif isinstance(outcome, ReferralOutcome):
         detail = outcome.referral.instructions
     else:
         detail = outcome.reason or ""
     lines = [f"{head} {detail}  [{outcome.duration_s:.2f} s]"]
-    if outcome.pending is not None and outcome.pending.question:
+    if isinstance(outcome, PendingOutcome) and outcome.pending.question:
         lines.append(f"{'':13}question: {outcome.pending.question}")
     lines += [f"{'':13}warning: {warning}" for warning in outcome.warnings]
     for name, document in outcome.documents.items():

@@ -39,7 +39,7 @@ from provcheck.images.fingerprints import (
 from provcheck.images.verification import local_features
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
 from provcheck.userfiles import load_json, read_text
 
 __all__ = [
@@ -272,7 +272,7 @@ def _pydantic_problem(error: ValidationError) -> _RowError:
 class _ImageReader:
     """Reads, fingerprints and keeps each distinct image of an import once."""
 
-    def __init__(self, store: LocalStore, base: Path) -> None:
+    def __init__(self, store: Store, base: Path) -> None:
         self.store = store
         self.base = base
 
@@ -285,7 +285,7 @@ class _ImageReader:
         return ref.model_copy(update={"sha256": digest, "fingerprints": fingerprints})
 
 
-def keep_image(store: LocalStore, data: bytes, *, source: str) -> tuple[str, dict[str, str]]:
+def keep_image(store: Store, data: bytes, *, source: str) -> tuple[str, dict[str, str]]:
     """Keep an image in the store -- fingerprints, local features, a bounded copy -- once per
     distinct image: its digest and fingerprints. An image the store already has is not decoded
     again. `InputError` if the bytes are not a readable image."""
@@ -437,7 +437,7 @@ def _without_repeated_ids(
     read: list[tuple[int, Record]],
     summary: ImportSummary,
     file: str,
-    store: LocalStore,
+    store: Store,
     source: str,
     *,
     number: bool,
@@ -485,7 +485,7 @@ def _without_repeated_ids(
 
 
 def import_file(
-    store: LocalStore,
+    store: Store,
     path: str | Path,
     *,
     mapping: CsvMapping | None = None,

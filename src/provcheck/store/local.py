@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from provcheck.errors import InputError, QueryNotSupported, RegistryUnavailableError
 from provcheck.images.verification import LocalFeatures, features_for
 from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.display import ImageSource, own_bytes
 from provcheck.model.record import Record
 from provcheck.registers.registry import (
     Access,
@@ -26,11 +27,12 @@ from provcheck.registers.registry import (
     RegistrySettings,
     SearchResult,
 )
+from provcheck.store.interface import Store
 from provcheck.store.sqlite import LocalStore
 
 T = TypeVar("T")
 
-__all__ = ["LocalRegistry", "LocalSettings"]
+__all__ = ["LocalRegistry", "LocalSettings", "local_copies", "store_copies"]
 
 # pHash/dHash bits two photographs of the same flat work may differ by and still be retrieved.
 # Retrieval only: the matcher then weighs the distance as evidence.
@@ -79,7 +81,7 @@ class LocalRegistry(Registry):
         settings: LocalSettings | None = None,
         /,
         *,
-        store: LocalStore | None = None,
+        store: Store | None = None,
         registries: Sequence[str] | None = None,
         **options: Any,
     ) -> None:
@@ -93,7 +95,7 @@ class LocalRegistry(Registry):
         self._using_store = threading.Lock()
 
     @property
-    def store(self) -> LocalStore:
+    def store(self) -> Store:
         if self._store is None:
             try:
                 self._store = LocalStore(self.settings.path)
@@ -128,7 +130,7 @@ class LocalRegistry(Registry):
             # Searching nothing proves nothing: the check must not read as "no match found".
             which = f" of {', '.join(self._registries)}" if self._registries is not None else ""
             raise QueryNotSupported(
-                f"{self.name}: the local store at {store.path} holds no records{which}, so "
+                f"{self.name}: the local store at {store.location} holds no records{which}, so "
                 "nothing was compared; import records first (`provcheck local import FILE`)"
             )
         fingerprints = [image.fingerprints for image in query.images if image.fingerprints]
@@ -186,3 +188,32 @@ class LocalRegistry(Registry):
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+
+def local_copies(store_path: str | Path | None = None) -> ImageSource:
+    """Image bytes for a page: the image's own (inline, or a readable file), else the local
+    store's copy of it (kept at import or mirroring, by content digest). URLs are never fetched:
+    a report is rendered offline, and a register's address is not to be trusted."""
+    path = Path(store_path) if store_path else LocalSettings.load("local").store_path()
+
+    def source(image: ImageRef) -> bytes | None:
+        own = own_bytes(image)
+        if own is None and image.sha256 and path.is_file():
+            with LocalStore(path) as store:
+                return store.thumbnail(image.sha256)
+        return own
+
+    return source
+
+
+def store_copies(store: Store) -> ImageSource:
+    """Image bytes for a page, from an open store: the image's own (inline, or a readable file),
+    else the store's copy of it. URLs are never fetched (see `local_copies`)."""
+
+    def source(image: ImageRef) -> bytes | None:
+        own = own_bytes(image)
+        if own is None and image.sha256:
+            return store.thumbnail(image.sha256)
+        return own
+
+    return source

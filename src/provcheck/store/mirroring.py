@@ -26,7 +26,7 @@ from provcheck.model.description import ImageRef
 from provcheck.model.record import Record
 from provcheck.registers.registry import Registry
 from provcheck.store.importing import keep_image
-from provcheck.store.sqlite import LocalStore, MirrorState
+from provcheck.store.interface import MirrorState, Store
 
 __all__ = ["MirrorSummary", "mirror"]
 
@@ -56,7 +56,7 @@ Progress = Callable[[MirrorSummary], None]
 
 async def mirror(
     registry: Registry,
-    store: LocalStore,
+    store: Store,
     *,
     image_size: str = "large",
     full: bool = False,
@@ -134,7 +134,7 @@ async def mirror(
 
 async def _kept_image(
     registry: Registry,
-    store: LocalStore,
+    store: Store,
     record: Record,
     image: ImageRef,
     size: str,

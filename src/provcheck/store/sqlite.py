@@ -1,9 +1,12 @@
-"""The local store: registers' records kept on this machine, in one SQLite file.
+"""`LocalStore`: the `Store` in one SQLite file -- records, their text index, images, imports.
 
 It holds records of several registers side by side, each under its register's name (your own
 losses, imported lists, mirrors), with their images' fingerprints and bounded copies, and a log of
-every import. Text search uses SQLite FTS5 over the Object ID text fields; image search compares
-stored fingerprints with numpy, all at once.
+every import. Text search uses SQLite FTS5 over the Object ID text fields; image search reads the
+stored hashes into arrays once and scans them all at once (`provcheck.images.hash_scan`); local
+features are searched through an index saved beside the file (`provcheck.store.feature_index`).
+The file and its tables are `provcheck.store.sqlite_file`'s, the case files' tables
+`provcheck.store.sqlite_cases`'s.
 
 Writes of records happen in transactions the caller opens (`with store.transaction():`), so an
 import is all or nothing. Each record remembers where it came from (`origin`): an `import` of a
@@ -18,22 +21,22 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import platformdirs
 
-from provcheck.errors import InputError
 from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex
+from provcheck.images.hash_scan import nearest_images, nearest_owners
 from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
+from provcheck.store.feature_index import index_folder, saved_descriptor_index
+from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase, StoreStats
+from provcheck.store.sqlite_cases import CaseTables
+from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
 from provcheck.text.normalise import tokens
 
 __all__ = [
@@ -42,124 +45,13 @@ __all__ = [
     "MirrorState",
     "StoreStats",
     "default_store_path",
+    # Where it was before the scan moved to the images layer (benchmarks import it from here).
     "nearest_images",
 ]
 
-_SCHEMA_VERSION = "1"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    id INTEGER PRIMARY KEY,
-    registry TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    record_json TEXT NOT NULL,
-    import_id INTEGER REFERENCES imports(id),
-    updated_at TEXT NOT NULL,
-    removed_at TEXT,
-    origin TEXT NOT NULL DEFAULT 'import',
-    UNIQUE (registry, record_id)
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS records_text USING fts5(
-    title, makers, object_type, materials, inscriptions, description, period, numbers,
-    tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TABLE IF NOT EXISTS images (
-    sha256 TEXT PRIMARY KEY,
-    phash INTEGER NOT NULL,
-    dhash INTEGER NOT NULL,
-    width INTEGER NOT NULL,
-    height INTEGER NOT NULL,
-    thumbnail BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS image_descriptors (
-    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
-    descriptors BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS image_features (
-    sha256 TEXT PRIMARY KEY REFERENCES images(sha256),
-    features BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS record_images (
-    record INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    sha256 TEXT NOT NULL REFERENCES images(sha256),
-    PRIMARY KEY (record, position)
-);
-CREATE INDEX IF NOT EXISTS record_images_sha256 ON record_images(sha256);
-CREATE TABLE IF NOT EXISTS imports (
-    id INTEGER PRIMARY KEY,
-    source TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    added INTEGER NOT NULL DEFAULT 0,
-    updated INTEGER NOT NULL DEFAULT 0,
-    skipped INTEGER NOT NULL DEFAULT 0
-);
-"""
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
-
-
-def _refuse_what_is_not_a_file(path: Path) -> None:
-    """`InputError` if `path` is there and is not a regular file (SQLite would open a device,
-    block on a FIFO, or fail with "disk I/O error")."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise InputError(f"{path}: cannot open the store ({error.strerror or error})") from None
-    if stat.S_ISREG(mode):
-        return
-    what = (
-        "a folder"
-        if stat.S_ISDIR(mode)
-        else "a FIFO"
-        if stat.S_ISFIFO(mode)
-        else "a socket"
-        if stat.S_ISSOCK(mode)
-        else "a device"
-    )
-    raise InputError(
-        f"{path}: not a provcheck store ({what}, not a file); give --store a file's path"
-    )
-
-
-def default_store_path() -> Path:
-    """The per-user store: the platform's data folder (platformdirs), `provcheck/local.sqlite3`."""
-    return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "local.sqlite3"
-
-
-@dataclass(frozen=True)
-class ImportLog:
-    id: int
-    source: str
-    started_at: str
-    finished_at: str | None
-    added: int
-    updated: int
-    skipped: int
-
-
-@dataclass(frozen=True)
-class StoreStats:
-    path: Path
-    size_bytes: int
-    records_by_registry: dict[str, int]
-    images: int
-    last_import: ImportLog | None
-
-
-@dataclass(frozen=True)
-class MirrorState:
-    """A register's mirror: when it was last synced to the end (`synced_at`), the newest
-    modification it had seen then (`watermark`, where the next sync starts), and when every
-    record was last listed (`listed_at`, the last check for records that went)."""
-
-    synced_at: str
-    watermark: str | None = None
-    listed_at: str | None = None
 
 
 def _now() -> str:
@@ -206,107 +98,33 @@ def _search_text_columns(description: ObjectDescription) -> tuple[str, ...]:
     )
 
 
-class LocalStore:
+class LocalStore(Store):
     """One SQLite file of records, images and import logs. Open it, use it, `close()` it."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
-        _refuse_what_is_not_a_file(self.path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.DatabaseError as error:
-            raise InputError(f"{self.path}: not a provcheck store ({error})") from None
-        except OSError as error:
-            raise InputError(
-                f"{self.path}: cannot open the store ({error.strerror or error})"
-            ) from None
-        try:
-            self._db.execute("PRAGMA busy_timeout=10000")
-            # Before anything is written -- even the journal mode, which changes the file --
-            # another program's database is refused, not given provcheck's tables.
-            new = self._refuse_another_database()
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._create_schema(new=new)
-        except BaseException as error:
-            self._db.close()
-            if isinstance(error, sqlite3.DatabaseError):
-                raise InputError(f"{self.path}: not a provcheck store ({error})") from None
-            raise
+        self._db = open_store_file(self.path)
+        self._cases = CaseTables(self._db)
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
-        """The store's SQLite connection, for provcheck modules that keep tables of their own in
-        the store's file (case files). Write inside `transaction()`."""
+        """The store's SQLite connection (for tests that change a store by hand). Write inside
+        `transaction()`."""
         return self._db
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     @staticmethod
     def default_path() -> Path:
         """Where the per-user store is when no path is given (it may not exist yet)."""
         return default_store_path()
 
-    def _refuse_another_database(self) -> bool:
-        """Is the file new (no tables: it becomes a store)? `InputError` if it holds tables but
-        no provcheck store: a store is known by its `meta` table's schema version (written with
-        its tables, in one transaction)."""
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-        if not tables:
-            return True
-        version = None
-        if "meta" in tables:
-            with suppress(sqlite3.DatabaseError):
-                version = self._db.execute(
-                    "SELECT value FROM meta WHERE key = 'schema_version'"
-                ).fetchone()
-        if version is None:
-            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
-            raise InputError(
-                f"{self.path}: not a provcheck store (a database with other tables: {shown}); "
-                "give --store a new file's path, or a provcheck store's"
-            )
-        return False
-
-    def _create_schema(self, *, new: bool) -> None:
-        if new:
-            # One transaction: a store is never left with its tables and no schema version
-            # (it would then be refused as another program's database).
-            self._db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta "
-                f"VALUES ('schema_version', '{_SCHEMA_VERSION}'); COMMIT;"
-            )
-        else:
-            self._db.executescript(_SCHEMA)  # tables a newer provcheck added
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
-        elif row[0] != _SCHEMA_VERSION:
-            raise InputError(
-                f"{self.path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
-                "upgrade provcheck"
-            )
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
-        if "origin" not in columns:
-            # A store from before records knew their origin: a mirror wrote records without an
-            # import, and only a mirror did.
-            with self.transaction():
-                self._db.execute(
-                    "ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'import'"
-                )
-                self._db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
-        # Which store this is, whatever its path: a saved index is never taken for another's.
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
-
     def close(self) -> None:
         self._db.close()
-
-    def __enter__(self) -> LocalStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<LocalStore {str(self.path)!r}>"
@@ -316,16 +134,10 @@ class LocalStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All the record writes inside it happen, or none do."""
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield
-            self._db.execute("COMMIT")
+            with sqlite_transaction(self._db):
+                yield
         finally:
-            # Anything that stopped it before the commit ended -- an error, Ctrl-C between the
-            # last write and COMMIT -- leaves nothing written and no transaction open. (A commit
-            # that happened stays: Ctrl-C during it is raised only once it has returned.)
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
             self._image_index = None
             self._features_index = None
 
@@ -514,17 +326,12 @@ class LocalStore:
     ) -> list[tuple[Record, int]]:
         """Records with an image within `max_distance` bits of any query image, nearest first."""
         if not fingerprints:
-            return []
+            return []  # without reading the stored hashes
         record_ids, phashes, dhashes = self._images()
-        if record_ids.size == 0:
-            return []
-        indices, distances = nearest_images(
-            {"phash": phashes, "dhash": dhashes}, fingerprints, max_distance
+        found = nearest_owners(
+            record_ids, {"phash": phashes, "dhash": dhashes}, fingerprints, max_distance
         )
-        found: dict[int, int] = {}
-        for index, distance in zip(indices.tolist(), distances.tolist(), strict=True):
-            found.setdefault(int(record_ids[index]), int(distance))
-        return self._ranked_records(list(found.items()), limit, registries)
+        return self._ranked_records(found, limit, registries)
 
     def search_by_features(
         self,
@@ -564,40 +371,12 @@ class LocalStore:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
 
     def _descriptor_index(self) -> DescriptorIndex:
-        """The retrieval index of every stored record image's descriptors, each owned by its
-        record's row id. Saved beside the store and memory-mapped, so that a large register is not
-        re-indexed by every command; rebuilt when the records or images have changed."""
+        """The retrieval index of the record images' descriptors, each owned by its record's row
+        id; read again when the records or images have changed."""
         version = self._version()
         if self._features_index is None or self._features_index[0] != version:
-            tag = ":".join(
-                str(value)
-                for value in self._db.execute(
-                    "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
-                    " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
-                    " FROM record_images"
-                ).fetchone()
-            )
-            folder = Path(f"{self.path}.index")
-            index = DescriptorIndex.open(folder, tag=tag)
-            if index is None:
-                index = self._build_descriptor_index()
-                with suppress(OSError):  # a read-only folder: keep it in memory only
-                    index.save(folder, tag=tag)
-            self._features_index = (version, index)
+            self._features_index = (version, saved_descriptor_index(self._db, self.path))
         return self._features_index[1]
-
-    def _build_descriptor_index(self) -> DescriptorIndex:
-        rows = self._db.execute(
-            "SELECT ri.record, d.descriptors FROM record_images ri"
-            " JOIN image_descriptors d ON d.sha256 = ri.sha256"
-        ).fetchall()
-        arrays = [np.frombuffer(blob, dtype=np.uint8).reshape(-1, 32) for _, blob in rows]
-        descriptors = np.concatenate(arrays) if arrays else np.zeros((0, 32), np.uint8)
-        owners = np.repeat(
-            np.array([row_id for row_id, _ in rows], dtype=np.uint32),
-            [len(a) for a in arrays],
-        )
-        return DescriptorIndex.build(descriptors, owners)
 
     def _images(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         version = self._version()
@@ -622,7 +401,7 @@ class LocalStore:
         return None if row is None else MirrorState(**json.loads(row[0]))
 
     def set_mirror_state(self, registry: str, state: MirrorState) -> None:
-        with self.transaction():
+        with sqlite_transaction(self._db):
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 (f"mirror:{registry}", json.dumps(vars(state))),
@@ -680,51 +459,43 @@ class LocalStore:
         )
         images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
         logs = self.imports()
-        index = Path(f"{self.path}.index")
+        index = index_folder(self.path)
         files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
         files += list(index.iterdir()) if index.is_dir() else []  # the saved feature index
         size = sum(p.stat().st_size for p in files if p.is_file())
         return StoreStats(self.path, size, counts, images, logs[-1] if logs else None)
 
+    # Case files ------------------------------------------------------------------------------
 
-_SCAN_BLOCK = 1 << 15  # stored hashes per block: 256 KB of them, a core's cache
+    def add_case(self, case_id: str, title: str, created_at: str) -> None:
+        self._cases.add_case(case_id, title, created_at)
 
+    def has_case(self, case_id: str) -> bool:
+        return self._cases.has_case(case_id)
 
-def nearest_images(
-    stored: dict[str, np.ndarray], fingerprints: Sequence[dict[str, str]], max_distance: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the stored hashes (uint64 arrays by kind) within `max_distance` bits of any of
-    the query's fingerprints (`kind` or `kind@variant`), nearest first, and their distances.
+    def cases(self) -> list[StoredCase]:
+        return self._cases.cases()
 
-    One pass of XOR and popcount per query hash over all stored images, in bytes; only the few
-    within reach are sorted.
-    """
-    size = len(next(iter(stored.values()))) if stored else 0
-    queries = [
-        (column, np.uint64(int(value, 16)))
-        for query in fingerprints
-        for key, value in query.items()
-        if (column := stored.get(key.partition("@")[0])) is not None  # "phash@rot90": "phash"
-    ]
-    best = np.full(size, 64, dtype=np.uint8)
-    # A block of stored hashes at a time, every query hash against it while it is in the cache;
-    # scratch arrays reused, since at a million images allocation costs as much as the work.
-    differences = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint64)
-    bits = np.empty(min(size, _SCAN_BLOCK), dtype=np.uint8)
-    for start in range(0, size, _SCAN_BLOCK):
-        end = min(size, start + _SCAN_BLOCK)
-        block_best, scratch, counts = (
-            best[start:end],
-            differences[: end - start],
-            bits[: end - start],
-        )
-        for column, value in queries:
-            np.bitwise_xor(column[start:end], value, out=scratch)
-            np.bitwise_count(scratch, out=counts)
-            np.minimum(block_best, counts, out=block_best)
-    close = np.flatnonzero(best <= max_distance)
-    order = close[np.argsort(best[close], kind="stable")]
-    return order, best[order]
+    def add_case_entry(self, case_id: str, sequence: int, entry_json: str) -> None:
+        self._cases.add_case_entry(case_id, sequence, entry_json)
+
+    def case_entries(self, case_id: str) -> list[tuple[object, object]]:
+        return self._cases.case_entries(case_id)
+
+    def last_case_entry(self, case_id: str) -> tuple[object, object] | None:
+        return self._cases.last_case_entry(case_id)
+
+    def case_head(self, case_id: str) -> str | None:
+        return self._cases.case_head(case_id)
+
+    def set_case_head(self, case_id: str, head_json: str) -> None:
+        self._cases.set_case_head(case_id, head_json)
+
+    def put_case_file(self, sha256: str, data: bytes) -> None:
+        self._cases.put_case_file(sha256, data)
+
+    def case_file(self, sha256: str) -> bytes | None:
+        return self._cases.case_file(sha256)
 
 
 def _query_words(query: ObjectDescription) -> list[str]:

@@ -12,11 +12,18 @@ has in common, so that each plugin writes only its own service:
   the staff who compare a request with it;
 - what services that answer later share: `IdempotencyKeys` (a request sent twice is acted on
   once), `PollPacing` (429 for polling too fast), `decode_photographs` (uploads), and
-  `parse_options` (the mock's own settings, `--set NAME=VALUE`).
+  `parse_options` (the mock's own settings, `--set NAME=VALUE`);
+- `SubmitAndPollService`: the base of a mock of a service that takes a request and answers it
+  later (the mock side of `provcheck.registers.SubmitAndPollRegistry`): authentication, the
+  opening of submission and status, the image route, and `error_response`, `read_body`.
+
+Mocks are Starlette apps; provcheck does not depend on Starlette (a plugin that ships a mock
+does), so this module imports it only where a mock service runs.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import base64
 import binascii
@@ -30,7 +37,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -51,6 +58,10 @@ from provcheck.model.record import Record
 from provcheck.text.normalise import tokens
 from provcheck.userfiles import read_text
 
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+
 __all__ = [
     "MOCK_ENTRY_POINT_GROUP",
     "ConnectionDropped",
@@ -63,12 +74,17 @@ __all__ = [
     "PollPacing",
     "Refusal",
     "SeedRecords",
+    "Submission",
+    "SubmitAndPollMockOptions",
+    "SubmitAndPollService",
     "decode_photographs",
+    "error_response",
     "find_seed",
     "in_process",
     "installed_mocks",
     "load_mock",
     "parse_options",
+    "read_body",
     "serve",
 ]
 
@@ -81,6 +97,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 Options = TypeVar("Options", bound=BaseModel)
+T = TypeVar("T")
+Entry = TypeVar("Entry")
 Drift = Literal["unknown-field", "renamed-field", "missing-field"]
 
 
@@ -436,6 +454,163 @@ class PollPacing:
             return max(1, math.ceil(self.min_interval - since))
         self._last[name] = now
         return None
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """An error as a mock service answers it: `{"error": code, "message": message}`."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+
+
+def read_body(read: Callable[[bytes], T], body: bytes) -> T | Response:
+    """`read(body)` -- a request's body as the service reads it -- or the 422 a service answers
+    a body that is not of its form (a `ValueError`, pydantic's `ValidationError` among them)."""
+    try:
+        return read(body)
+    except ValidationError as error:
+        where, problem = first_problem(error)
+        return error_response(422, "invalid_request", f"{where}: {problem}")
+    except ValueError as error:
+        return error_response(422, "invalid_request", str(error))
+
+
+class SubmitAndPollMockOptions(BaseModel):
+    """The settings every mock of a service that answers later has; a plugin's mock adds its own
+    (`provcheck mock serve NAME --set review_seconds=30`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    review_seconds: float = Field(
+        default=1.0, ge=0, description="time the register takes to answer"
+    )
+    min_poll_interval: float = Field(default=0.2, ge=0, description="faster polling gets 429")
+    seed: Path | None = None  # the seed records' file, instead of the plugin's own
+
+
+@dataclass(frozen=True)
+class Submission(Generic[T]):
+    """A new submission, past the checks every one gets first (`open_submission`)."""
+
+    key: str  # its Idempotency-Key: remember it (`keys.remember`) once the submission is acted on
+    body: bytes
+    content: T  # the body as the service read it
+
+
+class SubmitAndPollService(abc.ABC, Generic[Entry]):
+    """The base of a mock service that takes a request (a search) and answers it later.
+
+    A subclass -- usually a dataclass -- holds `seed`, `keys`, `pacing` and `clock`, sets the class
+    attributes, implements `unauthorised`, `entry`, `repeated` and `progress`, and routes its own
+    paths to `status`, `image` and its own submit endpoint, which starts with `open_submission`.
+    """
+
+    seed: SeedRecords
+    keys: IdempotencyKeys
+    pacing: PollPacing
+    clock: Callable[[], float]
+
+    noun: ClassVar[str] = "search"  # what the service calls what is submitted
+    entry_parameter: ClassVar[str] = "search_id"  # the status route's path parameter
+    not_found: ClassVar[str] = "no search with that id"
+    max_body_bytes: ClassVar[int] = 40 * 1024 * 1024
+
+    @abc.abstractmethod
+    def unauthorised(self, request: Request) -> Response | None:
+        """The refusal of a request without valid credentials; None if they are valid."""
+
+    @abc.abstractmethod
+    def entry(self, name: str) -> Entry | None:
+        """The submission (a search, a request) of that id, if there is one."""
+
+    @abc.abstractmethod
+    def repeated(self, name: str) -> dict[str, Any]:
+        """The answer to a submission sent again with its key: the one named `name`."""
+
+    @abc.abstractmethod
+    async def progress(self, entry: Entry, now: float) -> dict[str, Any]:
+        """The status answer: where the submission is at the service's time `now`."""
+
+    async def open_submission(
+        self, request: Request, read: Callable[[bytes], T]
+    ) -> Submission[T] | Response:
+        """What every submission is checked for first, in order: credentials, its idempotency
+        key (a key sent before is answered again, 200), its size, and its body (`read`, 422)."""
+        from starlette.responses import JSONResponse, Response
+
+        if (refused := self.unauthorised(request)) is not None:
+            return refused
+        key = request.headers.get("Idempotency-Key", "").strip()
+        body = await request.body()
+        known = self.keys.submission(key, body, max_bytes=self.max_body_bytes, what=self.noun)
+        if isinstance(known, Refusal):
+            return error_response(known.status, known.code, known.message)
+        if known is not None:
+            return JSONResponse(self.repeated(known), status_code=200)
+        content = read_body(read, body)
+        if isinstance(content, Response):
+            return content
+        return Submission(key, body, content)
+
+    def find(self, request: Request) -> Entry | Response:
+        """The submission a request's path names, or why not: no credentials (401), none (404)."""
+        if (refused := self.unauthorised(request)) is not None:
+            return refused
+        entry = self.entry(request.path_params[self.entry_parameter])
+        if entry is None:
+            return error_response(404, "not_found", self.not_found)
+        return entry
+
+    async def status(self, request: Request) -> Response:
+        """Where a submission is; 429 for asking after it too soon."""
+        from starlette.responses import JSONResponse, Response
+
+        entry = self.find(request)
+        if isinstance(entry, Response):
+            return entry
+        now = self.clock()
+        name = request.path_params[self.entry_parameter]
+        if (wait := self.pacing.too_soon(name, now)) is not None:
+            return error_response(
+                429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)}
+            )
+        return JSONResponse(await self.progress(entry, now))
+
+    def record_json(
+        self, record: Record, *, images: str, loss: str = "loss", copied: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """A seed record as such services give it (what `provcheck.registers.ServiceRecord`
+        reads): its photographs at `{images}/{record_id}/{n}.jpg` (routed to `image`), its loss
+        under the key `loss`, and the `copied` fields of its raw payload (whom to contact)."""
+        raw = record.raw if isinstance(record.raw, dict) else {}
+        return {
+            "id": record.record_id,
+            "status": record.status.value,
+            "object": record.description.text_fields(),
+            "images": [
+                {"url": f"{images}/{record.record_id}/{n}.jpg"}
+                for n, _ in enumerate(record.description.images)
+            ],
+            loss: {
+                "date": record.date_of_loss.text if record.date_of_loss else None,
+                "place": record.place_of_loss,
+                "circumstances": raw.get("circumstances"),
+            },
+            **{name: raw.get(name) for name in copied},
+        }
+
+    async def image(self, request: Request) -> Response:
+        """A record's photograph (`{record_id}/{index:int}` in the route), as the service serves it."""
+        from starlette.responses import Response
+
+        if (refused := self.unauthorised(request)) is not None:
+            return refused
+        data = self.seed.image(request.path_params["record_id"], request.path_params["index"])
+        if data is None:
+            return error_response(404, "not_found", "no such image")
+        return Response(data, media_type="image/jpeg")
 
 
 def find_seed(package: str, name: str, file: str = "records.jsonl") -> Path:

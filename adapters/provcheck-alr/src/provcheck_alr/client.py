@@ -14,10 +14,9 @@ with growing waits up to `deadline` seconds. The answer becomes the outcome:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
@@ -26,31 +25,25 @@ from provcheck import (
     Access,
     AuthenticationError,
     Capabilities,
-    ImageRef,
     MalformedResponseError,
     ObjectDescription,
     PaymentRequiredError,
     Record,
-    RecordStatus,
-    Registry,
     RegistrySettings,
     RejectedQueryError,
-    SearchPending,
     SearchResult,
-    collect_records,
 )
-from provcheck.http import HttpSession, RetryPolicy, pending_if_unreachable, photograph_json, poll
+from provcheck.http import photograph_json
+from provcheck.registers import ServiceRecord, SubmitAndPollRegistry, SubmitAndPollSettings
 
 __all__ = ["AlrRegistry", "AlrSettings"]
 
 FINAL = frozenset({"completed", "certified", "refused"})
 # A search id as it may appear in a URL path: no slashes, no dot segments, nothing to escape.
 _SEARCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-WAITING = frozenset({"queued", "in_review"})
 
 
-class AlrSettings(RegistrySettings):
-    base_url: str = Field(description="the search service, e.g. https://api.example.org")
+class AlrSettings(SubmitAndPollSettings):
     api_key: SecretStr = Field(description="the account's API key (sent as X-API-Key)")
     current_owner: str | None = Field(
         default=None, description="who owns the object now (required by the register)"
@@ -59,37 +52,11 @@ class AlrSettings(RegistrySettings):
         default=None,
         description="the type of collection: private, dealer stock, museum, ... (required)",
     )
-    poll_interval: float = Field(default=2.0, gt=0, description="first wait between polls, s")
-    deadline: float = Field(
-        default=45.0, ge=0, description="seconds to wait for staff before the search is pending"
-    )
-    timeout: float = Field(default=90.0, gt=0)
 
 
 class _Fee(BaseModel):
     amount: str
     currency: str
-
-
-class _Image(BaseModel):
-    url: str
-
-
-class _Loss(BaseModel):
-    date: str | None = None
-    place: str | None = None
-
-
-class _RegisterRecord(BaseModel):
-    """One match's record, as the service gives it."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str = Field(min_length=1)
-    status: str = "unknown"
-    object: dict[str, str]
-    images: list[_Image] = []
-    loss: _Loss = _Loss()
 
 
 class _Search(BaseModel):
@@ -107,7 +74,7 @@ class _Search(BaseModel):
     refusal: dict[str, JsonValue] | None = None
 
 
-class AlrRegistry(Registry):
+class AlrRegistry(SubmitAndPollRegistry[_Search]):
     """The Art Loss Register, through its search service (paid per search)."""
 
     name: ClassVar[str] = "alr"
@@ -135,83 +102,51 @@ class AlrRegistry(Registry):
     Settings: ClassVar[type[RegistrySettings]] = AlrSettings
     settings: AlrSettings
 
-    def __init__(self, settings: AlrSettings | None = None, /, **options: Any) -> None:
-        super().__init__(settings, **options)
-        key = self.settings.api_key.get_secret_value()
-        self._http = HttpSession(
-            registry=self.name,
-            base_url=self.settings.base_url,
-            headers={"X-API-Key": key, "Accept": "application/json"},
-            retry=RetryPolicy(attempts=5, max_wait=30.0),
-            transport=self.transport,
-            secrets=[key],
-        )
+    submit_path: ClassVar[str] = "/v1/searches"
+    handle_pattern: ClassVar[re.Pattern[str]] = _SEARCH_ID
+    final_states: ClassVar[frozenset[str]] = FINAL
+    status_model = _Search
 
-    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        body = await asyncio.to_thread(self._request_body, query)
+    def headers(self) -> Mapping[str, str]:
+        return {"X-API-Key": self.settings.api_key.get_secret_value()}
+
+    def account_key(self) -> str:
+        return hashlib.sha256(self.settings.api_key.get_secret_value().encode()).hexdigest()
+
+    def submission_key(self, query: ObjectDescription) -> str:
+        # The same object from the same account and owner is the same search: paid once.
+        owner, collection = self.settings.current_owner, self.settings.collection_type
+        return self.idempotency_key(query.digest(), owner or "", collection or "")
+
+    async def submit(self, query: ObjectDescription) -> str:
         try:
-            response = await self._http.request(
-                "POST",
-                "/v1/searches",
-                json=body,
-                headers={"Idempotency-Key": self._idempotency_key(query)},
-                idempotent=True,  # the key makes a repeated submission the same search, unpaid
-            )
+            return await super().submit(query)
         except AuthenticationError as error:
             error.args = (f"{error}: the API key was refused; check PROVCHECK_ALR_API_KEY",)
             raise
         except PaymentRequiredError as error:
             error.args = (f"{error}: the account has no search credit left; top it up",)
             raise
-        submitted = self._http.parse_model(_Search, response)
-        return await self._wait_for(submitted.id, limit=limit)
 
-    async def resume(
-        self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
-    ) -> Sequence[Record]:
-        search_id = handle.get("search_id")
-        if not isinstance(search_id, str) or not _SEARCH_ID.fullmatch(search_id):
-            raise RejectedQueryError(
-                f"alr: the pending search's handle has no valid search_id ({search_id!r})"
-            )
-        return await self._wait_for(search_id, limit=limit)
+    def search_id(self, status: _Search) -> str:
+        return status.id
 
-    async def image_bytes(self, image: ImageRef) -> bytes | None:
-        # Only the service's own images: the API key must never go to another host.
-        if image.url is None or not self._http.owns(image.url):
-            return image.data
-        response = await self._http.request("GET", image.url)
-        return response.content
+    def state(self, status: _Search) -> str:
+        return status.status
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def request_body(self, query: ObjectDescription) -> dict[str, Any]:
+        return {
+            "object": query.text_fields(),
+            "photographs": [photograph_json(image) for image in query.images],
+            "provenance": {
+                "current_owner": self.settings.current_owner,
+                "collection_type": self.settings.collection_type,
+                "history": query.provenance,
+            },
+            "reference": query.inventory_number,
+        }
 
-    # -- the workflow ---------------------------------------------------------------------
-
-    async def _wait_for(self, search_id: str, *, limit: int) -> SearchResult:
-        path = f"/v1/searches/{search_id}"
-
-        async def fetch() -> _Search:
-            response = await self._http.request("GET", path)
-            return self._http.parse_model(_Search, response)
-
-        submitted = f"alr: search {search_id} was submitted"  # and paid for
-        with pending_if_unreachable(submitted, handle={"search_id": search_id}):
-            search = await poll(
-                fetch,
-                lambda s: s.status in FINAL,
-                interval=self.settings.poll_interval,
-                deadline=self.settings.deadline,
-            )
-        if search.status in WAITING:
-            raise SearchPending(
-                f"alr: search {search_id} is {search.status.replace('_', ' ')} with the "
-                f"register's staff after {self.settings.deadline:g} s; resume it later",
-                handle={"search_id": search_id},
-            )
-        return self._result(search, limit=limit)
-
-    def _result(self, search: _Search, *, limit: int) -> SearchResult:
+    def outcome(self, search_id: str, search: _Search, *, limit: int) -> SearchResult:
         documents: dict[str, JsonValue] = {
             "search": {
                 "id": search.id,
@@ -240,46 +175,10 @@ class AlrRegistry(Registry):
                 )
             documents["certificate"] = search.certificate
             return SearchResult(documents=documents)
-        records, warnings = collect_records(
-            search.matches[:limit], self._record, label=lambda n: f"match {n} of search {search.id}"
-        )
-        return SearchResult(tuple(records), warnings=tuple(warnings), documents=documents)
-
-    def _record(self, match: Mapping[str, JsonValue]) -> Record:
-        """A match as a `Record`, the service's payload kept whole in `raw`."""
-        found = _RegisterRecord.model_validate(match.get("record"))
-        images = [
-            ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
-        ]
-        return Record(
-            registry=self.name,
-            record_id=found.id,
-            status=RecordStatus.parse(found.status),
-            description=ObjectDescription.model_validate({**found.object, "images": images}),
-            date_of_loss=found.loss.date,  # parsed by the model
-            place_of_loss=found.loss.place,
-            raw=dict(match),
+        return self.records(
+            search.matches, limit=limit, label=f"search {search.id}", documents=documents
         )
 
-    def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
-        return {
-            "object": query.text_fields(),
-            "photographs": [photograph_json(image) for image in query.images],
-            "provenance": {
-                "current_owner": self.settings.current_owner,
-                "collection_type": self.settings.collection_type,
-                "history": query.provenance,
-            },
-            "reference": query.inventory_number,
-        }
-
-    def _idempotency_key(self, query: ObjectDescription) -> str:
-        # The same object, described the same way, from the same account and owner, is the same
-        # search: a retry after a dropped answer, a second run of the check, a batch run twice.
-        parts = [
-            hashlib.sha256(self.settings.api_key.get_secret_value().encode()).hexdigest(),
-            query.digest(),
-            self.settings.current_owner or "",
-            self.settings.collection_type or "",
-        ]
-        return "provcheck-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
+    def record(self, match: Mapping[str, JsonValue]) -> Record:
+        # A match is the register's record and the reviewer's note on it.
+        return self.service_record(ServiceRecord.model_validate(match.get("record")), match)

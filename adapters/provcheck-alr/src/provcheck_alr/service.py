@@ -29,26 +29,26 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from provcheck import ImageRef, InputError, ObjectDescription, Record
-from provcheck.errors import first_problem
 from provcheck.mocks import (
     FaultInjection,
     Faults,
     IdempotencyKeys,
     MockService,
     PollPacing,
-    Refusal,
     SeedRecords,
+    SubmitAndPollMockOptions,
+    SubmitAndPollService,
     decode_photographs,
+    error_response,
     find_seed,
     parse_options,
 )
@@ -61,25 +61,19 @@ CERTIFICATE_WORDING = (
     "database at the time of the search. This certificate does not guarantee title, and is valid "
     "only for the item described and at the time of the search."
 )
-MAX_BODY_BYTES = 40 * 1024 * 1024
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _RANGE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\s*(?:-|–|to|until)\s*(1[5-9]\d\d|20\d\d)\b")
 _WAR_YEARS = (1933, 1945)
 
 
-class AlrMockOptions(BaseModel):
+class AlrMockOptions(SubmitAndPollMockOptions):
     """The mock's own settings (`provcheck mock serve alr --set credit=3`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     api_key: str = "alr-demo-key"
     credit: int = Field(default=100, ge=0, description="searches the account can pay for")
     fee: str = "25.00"
     currency: str = "GBP"
-    review_seconds: float = Field(default=1.0, ge=0, description="time staff take to answer")
-    min_poll_interval: float = Field(default=0.2, ge=0, description="faster polling gets 429")
     certificate_days: int = Field(default=90, ge=1, description="a certificate's validity")
-    seed: Path | None = None
 
 
 @dataclass
@@ -92,8 +86,10 @@ class _Search:
 
 
 @dataclass
-class AlrService:
+class AlrService(SubmitAndPollService[_Search]):
     """The service's state: the account, its searches, and the register they are compared with."""
+
+    not_found = "no search with that id on this account"
 
     seed: SeedRecords
     options: AlrMockOptions
@@ -122,31 +118,18 @@ class AlrService:
     # -- endpoints --------------------------------------------------------------------------
 
     async def submit(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        key = request.headers.get("Idempotency-Key", "").strip()
-        body = await request.body()
-        known = self.keys.submission(key, body, max_bytes=MAX_BODY_BYTES, what="search")
-        if isinstance(known, Refusal):
-            return _error(known.status, known.code, known.message)
-        if known is not None:
-            return JSONResponse(self._accepted(self.searches[known]), status_code=200)
-        try:
-            submitted = _SearchRequest.model_validate_json(body)
-            description, photographs = submitted.description()
-        except ValidationError as error:
-            where, problem = first_problem(error)
-            return _error(422, "invalid_request", f"{where}: {problem}")
-        except ValueError as error:
-            return _error(422, "invalid_request", str(error))
+        opened = await self.open_submission(request, _SearchRequest.read)
+        if isinstance(opened, Response):
+            return opened
+        submitted, description, photographs = opened.content
         if self.credit <= 0:
-            return _error(
+            return error_response(
                 402, "insufficient_credit", "the account has no search credit left; top it up"
             )
         try:
             outcome = await asyncio.to_thread(self._review, submitted, description, photographs)
         except InputError as error:
-            return _error(422, "unreadable_photograph", str(error))
+            return error_response(422, "unreadable_photograph", str(error))
         self.credit -= 1
         self.charged += 1
         now = datetime.now(UTC)
@@ -158,22 +141,14 @@ class AlrService:
             outcome=outcome,
         )
         self.searches[search.id] = search
-        self.keys.remember(key, body, search.id)
+        self.keys.remember(opened.key, opened.body, search.id)
         return JSONResponse(
             self._accepted(search),
             status_code=202,
             headers={"Location": f"/v1/searches/{search.id}"},
         )
 
-    async def status(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        search = self.searches.get(request.path_params["search_id"])
-        if search is None:
-            return _error(404, "not_found", "no search with that id on this account")
-        now = self.clock()
-        if (wait := self.pacing.too_soon(search.id, now)) is not None:
-            return _error(429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)})
+    async def progress(self, search: _Search, now: float) -> dict[str, Any]:
         elapsed = now - search.submitted
         review = self.options.review_seconds
         body = self._accepted(search)
@@ -183,18 +158,10 @@ class AlrService:
             body["status"] = "in_review"
         else:
             body |= search.outcome
-        return JSONResponse(body)
-
-    async def image(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        data = self.seed.image(request.path_params["record_id"], request.path_params["index"])
-        if data is None:
-            return _error(404, "not_found", "no such image")
-        return Response(data, media_type="image/jpeg")
+        return body
 
     async def account(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
+        if (refused := self.unauthorised(request)) is not None:
             return refused
         return JSONResponse(
             {
@@ -255,23 +222,7 @@ class AlrService:
         }
 
     def _record(self, record: Record) -> dict[str, Any]:
-        raw = record.raw if isinstance(record.raw, dict) else {}
-        return {
-            "id": record.record_id,
-            "status": record.status.value,
-            "object": record.description.text_fields(),
-            "images": [
-                {"url": f"/v1/images/{record.record_id}/{n}.jpg"}
-                for n, _ in enumerate(record.description.images)
-            ],
-            "loss": {
-                "date": record.date_of_loss.text if record.date_of_loss else None,
-                "place": record.place_of_loss,
-                "circumstances": raw.get("circumstances"),
-            },
-            "registered": raw.get("registered"),
-            "contact": raw.get("contact"),
-        }
+        return self.record_json(record, images="/v1/images", copied=("registered", "contact"))
 
     def _accepted(self, search: _Search) -> dict[str, Any]:
         return {
@@ -282,10 +233,16 @@ class AlrService:
             "fee": {"amount": self.options.fee, "currency": self.options.currency},
         }
 
-    def _unauthorised(self, request: Request) -> Response | None:
+    def entry(self, name: str) -> _Search | None:
+        return self.searches.get(name)
+
+    def repeated(self, name: str) -> dict[str, Any]:
+        return self._accepted(self.searches[name])
+
+    def unauthorised(self, request: Request) -> Response | None:
         given = request.headers.get("X-API-Key", "")
         if given != self.options.api_key:
-            return _error(401, "invalid_api_key", "the API key is missing or not valid")
+            return error_response(401, "invalid_api_key", "the API key is missing or not valid")
         return None
 
 
@@ -305,14 +262,16 @@ class _SearchRequest(BaseModel):
     provenance: _Provenance = _Provenance()
     reference: str | None = None
 
-    def description(self) -> tuple[ObjectDescription, list[bytes]]:
-        """The object as described, and the photographs uploaded (those by URL are not fetched:
-        the mock has no network)."""
-        photographs = decode_photographs(self.photographs)
-        description = ObjectDescription.model_validate(self.object)
+    @classmethod
+    def read(cls, body: bytes) -> tuple[_SearchRequest, ObjectDescription, list[bytes]]:
+        """The request, the object as described, and the photographs uploaded (those by URL are
+        not fetched: the mock has no network)."""
+        submitted = cls.model_validate_json(body)
+        photographs = decode_photographs(submitted.photographs)
+        description = ObjectDescription.model_validate(submitted.object)
         if description.is_empty and not photographs:
             raise ValueError("object: describe the object, or upload a photograph")
-        return description, photographs
+        return submitted, description, photographs
 
 
 def _war_gap(description: ObjectDescription, history: str | None) -> bool:
@@ -336,12 +295,6 @@ def _refusal(reason: str, message: str) -> dict[str, Any]:
 
 def _note(score: float) -> str:
     return "strong resemblance" if score >= 0.7 else "possible match: compare in person"
-
-
-def _error(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def create_mock(

@@ -17,10 +17,9 @@ request -- then polls with growing waits up to `deadline` seconds:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -30,18 +29,14 @@ from provcheck import (
     Access,
     AuthenticationError,
     Capabilities,
-    ImageRef,
     ObjectDescription,
     Record,
-    RecordStatus,
-    Registry,
     RegistrySettings,
-    RejectedQueryError,
     SearchPending,
     SearchResult,
-    collect_records,
 )
-from provcheck.http import HttpSession, RetryPolicy, pending_if_unreachable, photograph_json, poll
+from provcheck.http import photograph_json
+from provcheck.registers import Loss, ServiceRecord, SubmitAndPollRegistry, SubmitAndPollSettings
 
 __all__ = ["LsadRegistry", "LsadSettings"]
 
@@ -52,40 +47,19 @@ _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*)
 TOKEN_MARGIN_S = 30.0
 
 
-class LsadSettings(RegistrySettings):
-    base_url: str = Field(description="the request service, e.g. https://lsad.example.org")
+class LsadSettings(SubmitAndPollSettings):
     client_id: str = Field(description="the OAuth2 client id the unit issued")
     client_secret: SecretStr = Field(description="the OAuth2 client secret")
     requester_name: str = Field(description="who asks: the unit answers a named person")
     requester_email: str = Field(description="where the unit writes back")
     requester_organisation: str | None = None
     purpose: str = "due diligence before acquiring or handling the object"
-    poll_interval: float = Field(default=2.0, gt=0, description="first wait between polls, s")
-    deadline: float = Field(
-        default=45.0, ge=0, description="seconds to wait for the unit before the request is pending"
-    )
-    timeout: float = Field(default=90.0, gt=0)
 
 
-class _Image(BaseModel):
-    url: str
+class _DatabaseRecord(ServiceRecord):
+    """One possible match, as the unit gives it: the loss is where and when it was stolen."""
 
-
-class _Stolen(BaseModel):
-    date: str | None = None
-    place: str | None = None
-
-
-class _DatabaseRecord(BaseModel):
-    """One possible match, as the unit gives it."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str = Field(min_length=1)
-    status: str = "unknown"
-    object: dict[str, str]
-    images: list[_Image] = []
-    stolen: _Stolen = _Stolen()
+    loss: Loss = Field(default=Loss(), alias="stolen")
 
 
 class _Answer(BaseModel):
@@ -109,7 +83,7 @@ class _Request(BaseModel):
     answer: _Answer | None = None
 
 
-class LsadRegistry(Registry):
+class LsadRegistry(SubmitAndPollRegistry[_Request]):
     """The London Stolen Arts Database, through the Art & Antiques Unit's request service."""
 
     name: ClassVar[str] = "lsad"
@@ -135,92 +109,66 @@ class LsadRegistry(Registry):
     Settings: ClassVar[type[RegistrySettings]] = LsadSettings
     settings: LsadSettings
 
+    submit_path: ClassVar[str] = "/requests"
+    handle_key: ClassVar[str] = "reference"
+    handle_pattern: ClassVar[re.Pattern[str]] = _REFERENCE
+    final_states: ClassVar[frozenset[str]] = frozenset({"answered", "information_requested"})
+    noun: ClassVar[str] = "request"
+    accepted_as: ClassVar[str] = "received"
+    answered_by: ClassVar[str] = "the Art & Antiques Unit"
+    status_model = _Request
+
     def __init__(self, settings: LsadSettings | None = None, /, **options: Any) -> None:
         super().__init__(settings, **options)
-        self._http = HttpSession(
-            registry=self.name,
-            base_url=self.settings.base_url,
-            headers={"Accept": "application/json"},
-            retry=RetryPolicy(attempts=5, max_wait=30.0),
-            transport=self.transport,
-            secrets=[self.settings.client_secret.get_secret_value()],
-        )
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
 
-    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        body = await asyncio.to_thread(self._request_body, query)
-        response = await self._authorised(
+    def account_key(self) -> str:
+        return self.settings.client_id
+
+    def submission_key(self, query: ObjectDescription) -> str:
+        return self.idempotency_key("request", query.digest())
+
+    def search_id(self, status: _Request) -> str:
+        return status.reference
+
+    def state(self, status: _Request) -> str:
+        return status.status
+
+    def request_body(self, query: ObjectDescription) -> dict[str, Any]:
+        requester = {
+            "name": self.settings.requester_name,
+            "email": self.settings.requester_email,
+            "organisation": self.settings.requester_organisation,
+        }
+        return {
+            "requester": requester,
+            "purpose": self.settings.purpose,
+            "object": query.text_fields(),
+            "photographs": [photograph_json(image) for image in query.images],
+        }
+
+    async def send_reply(self, search_id: str, reply: str) -> None:
+        await self.request(
             "POST",
-            "/requests",
-            json=body,
-            headers={"Idempotency-Key": self._idempotency_key("request", query.digest())},
-            idempotent=True,  # the key makes a repeated request the same request
+            f"/requests/{search_id}/supplements",
+            json={"text": reply},
+            headers={"Idempotency-Key": self.idempotency_key(search_id, reply)},
+            idempotent=True,
         )
-        opened = self._http.parse_model(_Request, response)
-        return await self._wait_for(opened.reference, limit=limit)
 
-    async def resume(
-        self, handle: Mapping[str, JsonValue], *, limit: int, reply: str | None = None
-    ) -> Sequence[Record]:
-        reference = handle.get("reference")
-        if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
-            raise RejectedQueryError(
-                f"lsad: the pending request's handle has no valid reference ({reference!r})"
-            )
-        if reply:
-            await self._authorised(
-                "POST",
-                f"/requests/{reference}/supplements",
-                json={"text": reply},
-                headers={"Idempotency-Key": self._idempotency_key(reference, reply)},
-                idempotent=True,
-            )
-        return await self._wait_for(reference, limit=limit)
-
-    async def image_bytes(self, image: ImageRef) -> bytes | None:
-        # Only the service's own images: the token must never go to another host.
-        if image.url is None or not self._http.owns(image.url):
-            return image.data
-        response = await self._authorised("GET", image.url)
-        return response.content
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    # -- the workflow ---------------------------------------------------------------------
-
-    async def _wait_for(self, reference: str, *, limit: int) -> SearchResult:
-        async def fetch() -> _Request:
-            response = await self._authorised("GET", f"/requests/{reference}")
-            return self._http.parse_model(_Request, response)
-
-        received = f"lsad: request {reference} was received"
-        with pending_if_unreachable(received, handle={"reference": reference}):
-            request = await poll(
-                fetch,
-                lambda r: r.status in ("answered", "information_requested"),
-                interval=self.settings.poll_interval,
-                deadline=self.settings.deadline,
-            )
+    def outcome(self, reference: str, request: _Request, *, limit: int) -> SearchResult:
         if request.status == "information_requested":
-            question = request.question or "more information about the object"
             raise SearchPending(
                 f"lsad: {request.officer or 'the officer'} asks for more information about "
                 f"request {reference} before searching; answer with provcheck resume --reply",
-                handle={"reference": reference},
-                question=question,
+                handle=self.handle(reference),
+                question=request.question or "more information about the object",
             )
         if request.answer is None:
-            raise SearchPending(
-                f"lsad: request {reference} is {request.status} with the Art & Antiques Unit "
-                f"after {self.settings.deadline:g} s; resume it later",
-                handle={"reference": reference},
-            )
-        return self._result(request, request.answer, limit=limit)
-
-    def _result(self, request: _Request, answer: _Answer, *, limit: int) -> SearchResult:
+            raise self.still_pending(reference, request.status)
+        answer = request.answer
         documents: dict[str, JsonValue] = {
             "request": {"reference": request.reference, "officer": request.officer},
             "answer": {
@@ -229,39 +177,23 @@ class LsadRegistry(Registry):
                 "answered_at": answer.answered_at,
             },
         }
-        records, warnings = collect_records(
-            answer.matches[:limit],
-            self._record,
-            label=lambda n: f"match {n} of {request.reference}",
+        return self.records(
+            answer.matches, limit=limit, label=request.reference, documents=documents
         )
-        return SearchResult(tuple(records), warnings=tuple(warnings), documents=documents)
 
-    def _record(self, match: Mapping[str, JsonValue]) -> Record:
-        """A possible match as a `Record`, the unit's payload kept whole in `raw`."""
-        found = _DatabaseRecord.model_validate(match)
-        images = [
-            ImageRef(url=url) for image in found.images if (url := self._http.resolve(image.url))
-        ]
-        return Record(
-            registry=self.name,
-            record_id=found.id,
-            status=RecordStatus.parse(found.status),
-            description=ObjectDescription.model_validate({**found.object, "images": images}),
-            date_of_loss=found.stolen.date,  # parsed by the model
-            place_of_loss=found.stolen.place,
-            raw=dict(match),
-        )
+    def record(self, match: Mapping[str, JsonValue]) -> Record:
+        return self.service_record(_DatabaseRecord.model_validate(match), match)
 
     # -- authorisation --------------------------------------------------------------------
 
-    async def _authorised(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """A request with a valid bearer token; a token the service refuses (expired or revoked
         early) is renewed once and the request sent again."""
         headers = dict(kwargs.pop("headers", {}))
         for attempt in (1, 2):
             token = await self._access_token(renew=attempt == 2)
             try:
-                return await self._http.request(
+                return await self.http.request(
                     method, url, headers={**headers, "Authorization": f"Bearer {token}"}, **kwargs
                 )
             except AuthenticationError:
@@ -273,14 +205,14 @@ class LsadRegistry(Registry):
         async with self._token_lock:
             if renew or self._token is None or time.monotonic() >= self._token_expires:
                 response = await self._token_request()
-                token = self._http.parse_model(_Token, response)
+                token = self.http.parse_model(_Token, response)
                 self._token = token.access_token
                 self._token_expires = time.monotonic() + token.expires_in - TOKEN_MARGIN_S
             return self._token
 
     async def _token_request(self) -> httpx.Response:
         try:
-            return await self._http.request(
+            return await self.http.request(
                 "POST",
                 "/oauth/token",
                 data={
@@ -296,27 +228,6 @@ class LsadRegistry(Registry):
                 "and PROVCHECK_LSAD_CLIENT_SECRET",
             )
             raise
-
-    # -- the request ----------------------------------------------------------------------
-
-    def _request_body(self, query: ObjectDescription) -> dict[str, Any]:
-        requester = {
-            "name": self.settings.requester_name,
-            "email": self.settings.requester_email,
-            "organisation": self.settings.requester_organisation,
-        }
-        return {
-            "requester": requester,
-            "purpose": self.settings.purpose,
-            "object": query.text_fields(),
-            "photographs": [photograph_json(image) for image in query.images],
-        }
-
-    def _idempotency_key(self, *parts: str) -> str:
-        # The same request from the same client is the same request: a retry after a dropped
-        # answer, a second run of the check, a batch run twice.
-        joined = "\n".join([self.settings.client_id, *parts])
-        return "provcheck-" + hashlib.sha256(joined.encode()).hexdigest()[:40]
 
 
 class _Token(BaseModel):

@@ -29,18 +29,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from provcheck import ImageRef, ObjectDescription, Record
-from provcheck.errors import first_problem
 from provcheck.mocks import (
     FaultInjection,
     Faults,
@@ -48,11 +46,14 @@ from provcheck.mocks import (
     IdempotencyKeys,
     MockService,
     PollPacing,
-    Refusal,
     SeedRecords,
+    SubmitAndPollMockOptions,
+    SubmitAndPollService,
     decode_photographs,
+    error_response,
     find_seed,
     parse_options,
+    read_body,
 )
 
 __all__ = ["LsadMockOptions", "LsadService", "create_mock"]
@@ -68,21 +69,15 @@ MORE_INFORMATION = (
     "object (front, back and any marks), or its measurements and any inscriptions, labels or "
     "damage that would identify it."
 )
-MAX_BODY_BYTES = 40 * 1024 * 1024
 OFFICERS = ("DC A. Morgan", "DC R. Patel", "DS J. Whitfield")
 
 
-class LsadMockOptions(BaseModel):
+class LsadMockOptions(SubmitAndPollMockOptions):
     """The mock's own settings (`provcheck mock serve lsad --set review_seconds=30`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     client_id: str = "lsad-demo-client"
     client_secret: str = "lsad-demo-secret"
     token_lifetime: float = Field(default=3600, gt=0, description="seconds a token is valid")
-    review_seconds: float = Field(default=1.0, ge=0, description="time the unit takes to answer")
-    min_poll_interval: float = Field(default=0.2, ge=0, description="faster polling gets 429")
-    seed: Path | None = None
 
 
 @dataclass
@@ -105,8 +100,12 @@ class _Request:
 
 
 @dataclass
-class LsadService:
+class LsadService(SubmitAndPollService[_Request]):
     """The unit's state: tokens issued, requests received, and the database they are searched in."""
+
+    noun = "request"
+    entry_parameter = "reference"
+    not_found = "no request with that reference"
 
     seed: SeedRecords
     options: LsadMockOptions
@@ -140,12 +139,14 @@ class LsadService:
             k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()
         }
         if form.get("grant_type") != "client_credentials":
-            return _error(400, "unsupported_grant_type", "use grant_type=client_credentials")
+            return error_response(
+                400, "unsupported_grant_type", "use grant_type=client_credentials"
+            )
         if (form.get("client_id"), form.get("client_secret")) != (
             self.options.client_id,
             self.options.client_secret,
         ):
-            return _error(401, "invalid_client", "the client id or secret is not valid")
+            return error_response(401, "invalid_client", "the client id or secret is not valid")
         token = secrets.token_urlsafe(24)
         self.tokens[token] = _Token(
             expires=self.clock() + self.options.token_lifetime,
@@ -161,24 +162,10 @@ class LsadService:
         )
 
     async def submit(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        key = request.headers.get("Idempotency-Key", "").strip()
-        body = await request.body()
-        known = self.keys.submission(key, body, max_bytes=MAX_BODY_BYTES, what="request")
-        if isinstance(known, Refusal):
-            return _error(known.status, known.code, known.message)
-        if known is not None:
-            return JSONResponse(self._view(self.requests[known]), status_code=200)
-        try:
-            submitted = _SearchRequest.model_validate_json(body)
-            photographs = decode_photographs(submitted.photographs)
-            description = ObjectDescription.model_validate(submitted.object)
-        except ValidationError as error:
-            where, problem = first_problem(error)
-            return _error(422, "invalid_request", f"{where}: {problem}")
-        except ValueError as error:
-            return _error(422, "invalid_request", str(error))
+        opened = await self.open_submission(request, _SearchRequest.read)
+        if isinstance(opened, Response):
+            return opened
+        description, photographs = opened.content
         now = datetime.now(UTC)
         number = next(self._numbers)
         entry = _Request(
@@ -190,47 +177,35 @@ class LsadService:
             started=self.clock(),
         )
         self.requests[entry.reference] = entry
-        self.keys.remember(key, body, entry.reference)
+        self.keys.remember(opened.key, opened.body, entry.reference)
         self.received += 1
         return JSONResponse(self._view(entry), status_code=201)
 
-    async def status(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        entry = self.requests.get(request.path_params["reference"])
-        if entry is None:
-            return _error(404, "not_found", "no request with that reference")
-        now = self.clock()
-        if (wait := self.pacing.too_soon(entry.reference, now)) is not None:
-            return _error(429, "polling_too_fast", "poll less often", {"Retry-After": str(wait)})
+    async def progress(self, entry: _Request, now: float) -> dict[str, Any]:
         review_over = now - entry.started >= self.options.review_seconds
         if entry.answer is None and entry.question is None and review_over:
             await asyncio.to_thread(self._search, entry)
-        return JSONResponse(self._view(entry))
+        return self._view(entry)
 
     async def supplement(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        entry = self.requests.get(request.path_params["reference"])
-        if entry is None:
-            return _error(404, "not_found", "no request with that reference")
+        entry = self.find(request)
+        if isinstance(entry, Response):
+            return entry
         key = request.headers.get("Idempotency-Key", "").strip()
         body = await request.body()
         try:
             if key and self.supplement_keys.known(key, body) == entry.reference:
                 return JSONResponse(self._view(entry), status_code=202)  # the same answer again
         except IdempotencyConflict:
-            return _error(409, "idempotency_key_reused", "that key sent a different answer")
+            return error_response(409, "idempotency_key_reused", "that key sent a different answer")
         if entry.question is None:
-            return _error(409, "no_question", "the officer has not asked for more information")
-        try:
-            given = _Supplement.model_validate_json(body)
-            photographs = decode_photographs(given.photographs)
-        except ValidationError as error:
-            where, problem = first_problem(error)
-            return _error(422, "invalid_request", f"{where}: {problem}")
-        except ValueError as error:
-            return _error(422, "invalid_request", str(error))
+            return error_response(
+                409, "no_question", "the officer has not asked for more information"
+            )
+        read = read_body(_Supplement.read, body)
+        if isinstance(read, Response):
+            return read
+        given, photographs = read
         entry.supplements.append(given.text)
         entry.photographs += photographs
         extra = " ".join(part for part in (entry.description.description, given.text) if part)
@@ -240,14 +215,6 @@ class LsadService:
         if key:
             self.supplement_keys.remember(key, body, entry.reference)
         return JSONResponse(self._view(entry), status_code=202)
-
-    async def image(self, request: Request) -> Response:
-        if (refused := self._unauthorised(request)) is not None:
-            return refused
-        data = self.seed.image(request.path_params["record_id"], request.path_params["index"])
-        if data is None:
-            return _error(404, "not_found", "no such image")
-        return Response(data, media_type="image/jpeg")
 
     # -- the unit's work ----------------------------------------------------------------------
 
@@ -282,23 +249,8 @@ class LsadService:
         }
 
     def _record(self, record: Record) -> dict[str, Any]:
-        raw = record.raw if isinstance(record.raw, dict) else {}
-        return {
-            "id": record.record_id,
-            "crime_reference": raw.get("crime_reference"),
-            "status": record.status.value,
-            "object": record.description.text_fields(),
-            "images": [
-                {"url": f"/images/{record.record_id}/{n}.jpg"}
-                for n, _ in enumerate(record.description.images)
-            ],
-            "stolen": {
-                "date": record.date_of_loss.text if record.date_of_loss else None,
-                "place": record.place_of_loss,
-                "circumstances": raw.get("circumstances"),
-            },
-            "contact": raw.get("contact"),
-        }
+        copied = ("crime_reference", "contact")
+        return self.record_json(record, images="/images", loss="stolen", copied=copied)
 
     def _view(self, entry: _Request) -> dict[str, Any]:
         elapsed = self.clock() - entry.started
@@ -320,13 +272,19 @@ class LsadService:
             view |= {"status": "assigned", "officer": entry.officer}
         return view
 
-    def _unauthorised(self, request: Request) -> Response | None:
+    def entry(self, name: str) -> _Request | None:
+        return self.requests.get(name)
+
+    def repeated(self, name: str) -> dict[str, Any]:
+        return self._view(self.requests[name])
+
+    def unauthorised(self, request: Request) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         known = self.tokens.get(token) if scheme.lower() == "bearer" else None
         if known is not None and known.uses_left is not None:
             known.uses_left -= 1
         if known is None or known.expires <= self.clock() or (known.uses_left or 0) < 0:
-            return _error(
+            return error_response(
                 401,
                 "invalid_token",
                 "the access token is missing, expired or revoked",
@@ -351,6 +309,13 @@ class _SearchRequest(BaseModel):
     object: dict[str, str]
     photographs: list[dict[str, str]] = []
 
+    @classmethod
+    def read(cls, body: bytes) -> tuple[ObjectDescription, list[bytes]]:
+        """The object as described, and the photographs uploaded (not those by URL)."""
+        submitted = cls.model_validate_json(body)
+        photographs = decode_photographs(submitted.photographs)
+        return ObjectDescription.model_validate(submitted.object), photographs
+
 
 class _Supplement(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -358,11 +323,10 @@ class _Supplement(BaseModel):
     text: str = Field(min_length=1)
     photographs: list[dict[str, str]] = []
 
-
-def _error(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
+    @classmethod
+    def read(cls, body: bytes) -> tuple[_Supplement, list[bytes]]:
+        given = cls.model_validate_json(body)
+        return given, decode_photographs(given.photographs)
 
 
 def create_mock(

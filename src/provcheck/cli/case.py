@@ -1,0 +1,183 @@
+"""`provcheck case ...`: one object's case file -- its checks, notes and records -- in the local
+store: opened, added to, shown, verified, exported as a dossier."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from provcheck.cases import CaseFile
+from provcheck.cli.common import (
+    STORE_HELP,
+    TRUST_HELP,
+    Commands,
+    add_command,
+    signing_key,
+    store_path,
+)
+from provcheck.errors import InputError
+from provcheck.reports.signing import SigningKey
+from provcheck.store.sqlite import LocalStore
+
+__all__ = ["add_commands", "open_cases"]
+
+
+def add_commands(commands: Commands) -> None:
+    """`case` and its commands."""
+    case = commands.add_parser("case", help="case files: one object's checks, notes and records")
+    case_commands = case.add_subparsers(dest="case_command", required=True, metavar="COMMAND")
+    case_new = add_command(
+        case_commands,
+        "new",
+        "open a case about one object",
+        'provcheck case new "Bryullov, The Horsewoman, offered by X Gallery"',
+    )
+    case_new.add_argument("title", metavar="TITLE")
+    case_new.add_argument("--description", metavar="TEXT")
+    case_new.set_defaults(run=_command_case_new)
+    case_list = add_command(case_commands, "list", "the cases in the store", "provcheck case list")
+    case_list.set_defaults(run=_command_case_list)
+    case_show = add_command(
+        case_commands,
+        "show",
+        "a case's history, and whether it is intact",
+        "provcheck case show C-…",
+    )
+    case_show.add_argument("case", metavar="ID")
+    case_show.set_defaults(run=_command_case_show)
+    case_note = add_command(
+        case_commands, "note", "add a note", 'provcheck case note C-… "seller confirms provenance"'
+    )
+    case_note.add_argument("case", metavar="ID")
+    case_note.add_argument("text", metavar="TEXT")
+    case_note.set_defaults(run=_command_case_note)
+    case_record = add_command(
+        case_commands,
+        "record",
+        "record an outcome a person received, with a file",
+        'provcheck case record C-… "certificate S00123 received 2026-12-01" --attach cert.pdf',
+    )
+    case_record.add_argument("case", metavar="ID")
+    case_record.add_argument("text", metavar="TEXT")
+    case_record.add_argument("--attach", metavar="FILE", help="a file to keep with the entry")
+    case_record.set_defaults(run=_command_case_record)
+    case_verify = add_command(
+        case_commands,
+        "verify",
+        "check that no entry of a case was changed (exit 0 intact, 1 changed)",
+        "provcheck case verify C-…",
+    )
+    case_verify.add_argument("case", metavar="ID")
+    case_verify.add_argument("--trust", action="append", metavar="KEY", help=TRUST_HELP)
+    case_verify.set_defaults(run=_command_case_verify)
+    case_export = add_command(
+        case_commands,
+        "export",
+        "write a case's dossier (HTML and JSON, with attachments)",
+        "provcheck case export C-… --out dossier/",
+    )
+    case_export.add_argument("case", metavar="ID")
+    case_export.add_argument("--out", metavar="DIR", default=".", help="where to write it")
+    case_export.set_defaults(run=_command_case_export)
+    for parser_ in (
+        case_new,
+        case_list,
+        case_show,
+        case_note,
+        case_record,
+        case_verify,
+        case_export,
+    ):
+        parser_.add_argument("--store", metavar="PATH", help=STORE_HELP)
+
+
+def open_cases(
+    args: argparse.Namespace, *, create: bool = False, key: SigningKey | None = None
+) -> tuple[LocalStore, CaseFile]:
+    """The store's case files; a command that only reads them makes no store where none is;
+    one that adds to them signs with `key`."""
+    path = store_path(args)
+    if not create and not path.is_file():
+        raise InputError(
+            f"there is no local store at {path}, so no cases yet; open one with "
+            "`provcheck case new TITLE` (or give --store PATH)"
+        )
+    store = LocalStore(path)
+    return store, CaseFile(store, key=key)
+
+
+def _command_case_new(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args, create=True, key=signing_key(args))
+    with store:
+        entry = cases.new(args.title, description=args.description)
+    print(f"Opened case {entry.case_id}: {args.title}")
+    print(f"  provcheck check ... --case {entry.case_id}   # its checks go into its history")
+    return 0
+
+
+def _command_case_list(args: argparse.Namespace) -> int:
+    found: list[tuple[str, str, str]] = []
+    if store_path(args).is_file():
+        store, cases = open_cases(args)
+        with store:
+            found = cases.cases()
+    if not found:
+        print("No cases yet: `provcheck case new TITLE` opens one.")
+    for case_id, title, opened in found:
+        print(f"{case_id}  {opened[:19]}  {title}")
+    return 0
+
+
+def _command_case_show(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args)
+    with store:
+        entries = cases.entries(args.case)
+        verification = cases.verify(args.case)
+    for entry in entries:
+        attached = f" [attached: {entry.attachment.name}]" if entry.attachment else ""
+        signed = f" [signed: {entry.signature.signer}]" if entry.signature else ""
+        print(
+            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {entry.text}"
+            f"{attached}{signed}"
+        )
+    print(verification.line)
+    return 0 if verification.ok else 1
+
+
+def _command_case_note(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args, key=signing_key(args))
+    with store:
+        entry = cases.add_note(args.case, args.text)
+    print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
+    return 0
+
+
+def _command_case_record(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args, key=signing_key(args))
+    attach = Path(args.attach) if args.attach else None
+    with store:
+        entry = cases.add_record(args.case, args.text, attach=attach)
+    print(f"Case {entry.case_id}: entry {entry.sequence} (record) added")
+    return 0
+
+
+def _command_case_verify(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args)
+    with store:
+        verification = cases.verify(args.case, trust=args.trust)
+    print(verification.line, file=sys.stdout if verification.ok else sys.stderr)
+    return 0 if verification.ok else 1
+
+
+def _command_case_export(args: argparse.Namespace) -> int:
+    store, cases = open_cases(args)
+    with store:
+        export = cases.export(args.case, Path(args.out))
+    attached = f", {len(export.attachments)} attached files" if export.attachments else ""
+    print(
+        f"Dossier of case {args.case}: {export.html} and {export.json} "
+        f"({export.entries} entries{attached})"
+    )
+    print(export.verification.line)
+    return 0 if export.verification.ok else 1

@@ -1,0 +1,353 @@
+"""The check: ask every selected register at once, judge what comes back, write the record.
+
+Each register is searched concurrently under its own timeout. Whatever happens at one register --
+an answer, an error, a hang, a register that cannot answer this query, one that will answer later
+-- becomes that register's outcome; nothing at one register stops the others. The conclusion
+follows the rule in `provcheck.model.report.conclude`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import platform
+import uuid
+from collections.abc import Coroutine, Mapping, Sequence
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from provcheck._version import __version__
+from provcheck.engine.photographs import query_photographs
+from provcheck.engine.search import (
+    RegistriesLike,
+    Selected,
+    open_registry_by_name,
+    search_one,
+    select_registries,
+)
+from provcheck.errors import (
+    InputError,
+    InvalidQueryError,
+    first_problem,
+)
+from provcheck.images.fingerprints import fingerprinted
+from provcheck.images.verification import (
+    remember_photograph,
+)
+from provcheck.matching.matcher import Matcher
+from provcheck.matching.sufficiency import THIN_QUERY_KINDS, thin_query_limitations
+from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.outcome import (
+    OutcomeState,
+    RegistryOutcome,
+)
+from provcheck.model.report import CheckReport, Limitation, conclude
+from provcheck.registers.fetching import fetch_image
+from provcheck.registers.registry import Registry
+from provcheck.reports.signing import verify_report
+from provcheck.userfiles import load_json, read_text
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_TIMEOUT_S",
+    "PHOTOGRAPH_NOT_SEARCHED",
+    "QueryLike",
+    "RegistriesLike",
+    "acheck",
+    "aresume",
+    "check",
+    "resume",
+]
+
+DEFAULT_LIMIT = 20
+
+# The most records asked of one register, and the longest a register may take, in one check.
+MAX_LIMIT = 1_000
+
+MAX_TIMEOUT_S = 86_400
+
+# The limitation a register that searched by words only leaves on a check with photographs.
+PHOTOGRAPH_NOT_SEARCHED = "photograph-not-searched"
+
+QueryLike = ObjectDescription | Mapping[str, Any]
+
+
+def _as_query(query: QueryLike, limitations: list[Limitation]) -> ObjectDescription:
+    """The query validated, its photographs fingerprinted; what could not be compared is added
+    to `limitations`."""
+    if isinstance(query, ObjectDescription):
+        description = query
+    else:
+        try:
+            description = ObjectDescription.model_validate(query)
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            raise InvalidQueryError(f"query field {where or 'query'}: {problem}") from None
+    if description.is_empty:
+        raise InvalidQueryError("the query describes nothing: give at least one field or image")
+    # Query photographs are decoded and fingerprinted once here, never once per register. One
+    # given by address is fetched (once, under the address policy) and then treated like a file;
+    # one that cannot be fetched or read is named as not compared, and the check cannot conclude
+    # "no match found" without it.
+    fetched: dict[str, ImageRef] = {}
+    images = []
+    for image in description.images:
+        if image.url is None:
+            images.append(fingerprinted(image, variants=True))
+            continue
+        if image.url not in fetched:
+            fetched[image.url] = image
+            try:
+                data = fetch_image(image.url)
+                fetched[image.url] = fingerprinted(image, variants=True, data=data)
+                remember_photograph(fetched[image.url], data)
+            except InputError as error:
+                limitations.append(
+                    Limitation(
+                        kind="photograph-not-compared",
+                        subject=image.url,
+                        message=f"the photograph could not be fetched or read ({error}); "
+                        "give it as a file (--image PATH) to have it compared",
+                    )
+                )
+        images.append(fetched[image.url])
+    return description.model_copy(update={"images": tuple(images)})
+
+
+async def acheck(
+    query: QueryLike,
+    registries: RegistriesLike = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """Check `query` against `registries` (names or `Registry` instances; None: every installed one).
+
+    `limit` caps the records asked of each register; `timeout` (seconds) overrides each
+    register's own timeout setting. Returns the sealed `CheckReport`.
+    """
+    _check_options(limit, timeout)
+    # Decoding photographs is slow work: keep it off the event loop.
+    limitations: list[Limitation] = []
+    description = await asyncio.to_thread(_as_query, query, limitations)
+    photographs = await asyncio.to_thread(query_photographs, description)
+    matcher = matcher or Matcher()
+    created = datetime.now(UTC)
+    selected = select_registries(registries)
+    try:
+        outcomes = tuple(
+            await asyncio.gather(
+                *(
+                    search_one(
+                        s, description, photographs, limit=limit, timeout=timeout, matcher=matcher
+                    )
+                    for s in selected
+                )
+            )
+        )
+    finally:
+        await asyncio.gather(
+            *(s.registry.aclose() for s in selected if s.owned and s.registry is not None),
+            return_exceptions=True,
+        )
+    return _report(description, outcomes, matcher, created, limitations=tuple(limitations))
+
+
+def _check_options(limit: object, timeout: object) -> None:
+    """`limit` and `timeout` as a check takes them, said before anything is searched."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidQueryError(
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit!r:.40}"
+        )
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout <= MAX_TIMEOUT_S  # NaN fails this too
+    ):
+        raise InvalidQueryError(
+            f"timeout must be seconds above 0, at most {MAX_TIMEOUT_S}, not {timeout!r:.40}"
+        )
+
+
+def _report(
+    query: ObjectDescription,
+    outcomes: tuple[RegistryOutcome, ...],
+    matcher: Matcher,
+    created: datetime,
+    resumes: str | None = None,
+    reply: str | None = None,
+    limitations: tuple[Limitation, ...] = (),
+) -> CheckReport:
+    # Whether the query could rule records out depends on what came back: found anew each time.
+    found = [c for outcome in outcomes for c in outcome.candidates]
+    limitations = (
+        *(
+            limitation
+            for limitation in limitations
+            if limitation.kind not in THIN_QUERY_KINDS | {PHOTOGRAPH_NOT_SEARCHED}
+        ),
+        *_photographs_not_searched(outcomes),
+        *thin_query_limitations(
+            query,
+            found,
+            matcher.match_threshold,
+            photographs_searched=all(o.photographs_searched is not False for o in outcomes),
+        ),
+    )
+    versions = {"provcheck": __version__, "python": platform.python_version()}
+    for outcome in outcomes:
+        if outcome.plugin_version:
+            versions[outcome.registry] = outcome.plugin_version
+    report = CheckReport(
+        report_id=str(uuid.uuid4()),
+        created_at=created,
+        query=query,
+        conclusion=conclude(outcomes, matcher.match_threshold, limitations),
+        match_threshold=matcher.match_threshold,
+        outcomes=outcomes,
+        limitations=limitations,
+        versions=versions,
+        resumes=resumes,
+        reply=reply,
+    )
+    return report.sealed()
+
+
+def _photographs_not_searched(outcomes: Sequence[RegistryOutcome]) -> list[Limitation]:
+    """A register searched by words only: the object's photographs met only the records the
+    words found, not the register -- an object registered under other words was not looked for."""
+    return [
+        Limitation(
+            kind=PHOTOGRAPH_NOT_SEARCHED,
+            subject=outcome.registry,
+            message=(
+                f"{outcome.registry} was searched by words only: the photographs were compared "
+                f"with the {outcome.records_returned} records the words found, not with the "
+                "whole register; a register that can be mirrored is searched by photograph once "
+                f"it is (`provcheck mirror {outcome.registry}`)"
+            ),
+        )
+        for outcome in outcomes
+        if outcome.state is OutcomeState.SEARCHED and outcome.photographs_searched is False
+    ]
+
+
+def _load_report(report: CheckReport | str | PathLike[str]) -> CheckReport:
+    if isinstance(report, CheckReport):
+        loaded = report
+    else:
+        path = Path(report)
+        data = load_json(read_text(path, what="report"), source=str(path))
+        try:
+            loaded = CheckReport.model_validate(data)
+        except ValidationError as error:
+            where, problem = first_problem(error)
+            raise InputError(f"{path}: not a provcheck report: field {where}: {problem}") from None
+    if not verify_report(loaded):
+        raise InputError(
+            f"report {loaded.report_id} was changed after it was written (its digest does not "
+            "match); only an intact report can be resumed"
+        )
+    return loaded
+
+
+async def aresume(
+    report: CheckReport | str | PathLike[str],
+    registries: Sequence[Registry] = (),
+    *,
+    reply: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """Take up the pending searches of an earlier report, without submitting or paying again.
+
+    Each pending register is asked for its answer (`Registry.resume`); `reply` answers a
+    register that asked a question. Every other outcome is kept as it was. Returns a new sealed
+    report that names the earlier one's digest (`resumes`). `registries` gives instances to use
+    instead of opening the registers by name (a test's mock, a configured client).
+    """
+    _check_options(limit, timeout)
+    earlier = _load_report(report)
+    matcher = matcher or Matcher(match_threshold=earlier.match_threshold)
+    photographs = await asyncio.to_thread(query_photographs, earlier.query)
+    given = {registry.name: registry for registry in registries}
+    created = datetime.now(UTC)
+    selected = {
+        o.registry: (
+            Selected(o.registry, given[o.registry], False, o.title, o.access)
+            if o.registry in given
+            else open_registry_by_name(o.registry)
+        )
+        for o in earlier.outcomes
+        if o.state is OutcomeState.PENDING
+    }
+    if not selected:
+        raise InputError(f"report {earlier.report_id} has no pending searches to resume")
+
+    async def resumed(outcome: RegistryOutcome) -> RegistryOutcome:
+        if outcome.registry not in selected:
+            return outcome
+        return await search_one(
+            selected[outcome.registry],
+            earlier.query,
+            photographs,
+            limit=limit,
+            timeout=timeout,
+            matcher=matcher,
+            pending=outcome.pending,
+            reply=reply,
+        )
+
+    try:
+        outcomes = tuple(await asyncio.gather(*(resumed(o) for o in earlier.outcomes)))
+    finally:
+        await asyncio.gather(
+            *(s.registry.aclose() for s in selected.values() if s.owned and s.registry),
+            return_exceptions=True,
+        )
+    return _report(
+        earlier.query, outcomes, matcher, created, earlier.digest, reply, earlier.limitations
+    )
+
+
+def check(
+    query: QueryLike,
+    registries: RegistriesLike = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """`acheck`, for code that is not async. Works inside a running event loop (a notebook) too."""
+    return _run(acheck(query, registries, limit=limit, timeout=timeout, matcher=matcher))
+
+
+def resume(
+    report: CheckReport | str | PathLike[str],
+    registries: Sequence[Registry] = (),
+    *,
+    reply: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    timeout: float | None = None,
+    matcher: Matcher | None = None,
+) -> CheckReport:
+    """`aresume`, for code that is not async."""
+    run = aresume(report, registries, reply=reply, limit=limit, timeout=timeout, matcher=matcher)
+    return _run(run)
+
+
+def _run(work: Coroutine[Any, Any, CheckReport]) -> CheckReport:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    # A notebook already runs a loop in this thread: run the work on a loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()

@@ -1,0 +1,139 @@
+"""The photographs of a check: the query's, made ready once, and their verification by local
+features against the best few candidates' photographs. Verification adds evidence and never fails
+a search; what could not be verified -- a register's image that cannot be had, kept features that
+cannot be read, even a plugin's bug -- is said in the register's warnings, never swallowed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from provcheck.errors import (
+    InputError,
+    message_of,
+)
+from provcheck.images.verification import (
+    GeometricMatch,
+    LocalFeatures,
+    features_for,
+    features_of_bytes,
+    match_geometry,
+)
+from provcheck.matching.comparators import looks_mirrored
+from provcheck.model.candidate import Candidate
+from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.registers.registry import Registry
+
+__all__ = ["VERIFIED_BY_SCORE", "VERIFIED_CANDIDATES", "query_photographs", "verify_photographs"]
+
+# Candidates per register whose photographs are verified by local features (the rest are far
+# below them already; verification costs tens of milliseconds per image).
+VERIFIED_CANDIDATES = 5
+
+VERIFIED_BY_SCORE = 3
+
+
+def query_photographs(query: ObjectDescription) -> list[ImageRef]:
+    """The query's images that can be verified (a file or bytes, not a URL), with their local
+    features computed now, once per check, off the event loop. A photograph no longer where a
+    resumed report says it was is left to its fingerprints."""
+    found = []
+    for image in query.images:
+        with contextlib.suppress(InputError):
+            if features_for(image) is not None:
+                found.append(image)
+    return found
+
+
+@dataclass
+class _Problems:
+    """What went wrong while verifying one register's candidates, said once per kind."""
+
+    unread_features: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+    def warnings(self) -> list[str]:
+        found = []
+        if self.unread_features:
+            found.append(
+                f"the register's kept features of {len(self.unread_features)} record "
+                f"photograph(s) could not be read ({self.unread_features[0]}); their pixels "
+                "were described instead"
+            )
+        if self.unverified:
+            found.append(
+                f"{len(self.unverified)} record photograph(s) could not be verified by local "
+                f"features ({self.unverified[0]}); they were compared by their fingerprints only"
+            )
+        return found
+
+
+def _problem(image: ImageRef, error: BaseException) -> str:
+    return f"{image.location}: {type(error).__name__}: {message_of(error)}"
+
+
+async def verify_photographs(
+    registry: Registry,
+    query: ObjectDescription,
+    photographs: list[ImageRef],
+    candidates: Sequence[Candidate],
+) -> tuple[dict[str, GeometricMatch], list[str]]:
+    """Map the query's photographs onto each candidate's, for the best few candidates: the best
+    match per candidate's record key, and warnings for what could not be verified."""
+    found: dict[str, GeometricMatch] = {}
+    problems = _Problems()
+    for candidate in candidates:
+        # Each photograph as taken; its mirror image too (described only then) when the record's
+        # picture looks like a reversed copy of it.
+        mirrored = looks_mirrored(query, candidate.record.description)
+        ways = [(photo, flip) for photo in photographs for flip in (False, True)[: 1 + mirrored]]
+        best: GeometricMatch | None = None
+        for image in candidate.record.description.images:
+            theirs = await _record_features(registry, image, problems)
+            if theirs is None:
+                continue
+            for photo, flip in ways:
+                ours = await asyncio.to_thread(
+                    functools.partial(features_for, photo, mirrored=flip)
+                )
+                if ours is None:
+                    continue
+                match = await asyncio.to_thread(match_geometry, ours, theirs)
+                if best is None or _stronger(match, best):
+                    best = match
+                if best.confirmed:
+                    break  # the mirror image need not be tried once the photograph is confirmed
+        if best is not None:
+            found[candidate.record.key] = best
+    return found, problems.warnings()
+
+
+async def _record_features(
+    registry: Registry, image: ImageRef, problems: _Problems
+) -> LocalFeatures | None:
+    """A record image's local features: as the register keeps them, else from its pixels. None
+    when the register has no copy, or when neither can be had (then `problems` says why)."""
+    try:
+        kept = await registry.image_features(image)
+    except Exception as error:  # a plugin's bug, or features it cannot read: use the pixels
+        problems.unread_features.append(_problem(image, error))
+        kept = None
+    if kept is not None:
+        return kept
+    try:
+        data = await registry.image_bytes(image)
+        if data is None:
+            return None  # the register keeps no copy: nothing to verify against, no failure
+        return await asyncio.to_thread(
+            functools.partial(features_of_bytes, data, source=image.location)
+        )
+    except Exception as error:  # unreadable bytes or a plugin's bug: left to the fingerprints
+        problems.unverified.append(_problem(image, error))
+        return None
+
+
+def _stronger(match: GeometricMatch, than: GeometricMatch) -> bool:
+    return (match.confirmed, match.inliers) > (than.confirmed, than.inliers)

@@ -1,0 +1,281 @@
+"""The `Store` interface: what provcheck asks of a place that keeps registers' records.
+
+A store holds records of several registers side by side, each under its register's name, with
+the fingerprints, local features and a bounded copy of their images, a log of every import, how
+far each register's mirror reached, and the case files. The importer, the mirror, the `local`
+register and the case files use a store through this interface only; `LocalStore`
+(`provcheck.store.sqlite`, one SQLite file) is the implementation provcheck ships, and
+`provcheck.testing.store_contract.StoreContract` is the behaviour any implementation must show.
+
+Rules every implementation keeps:
+
+* Record writes happen in transactions the caller opens (`with store.transaction():`): all of
+  them, or none. Images are a cache the importer and the mirror write before they open the
+  transaction for the records, outside any: kept at once, so that an interrupted import does not
+  decode the same photographs again.
+* Each record remembers where it came from: an import of a file (`import_id`), or a mirror of its
+  register (`mirrored=True`). A mirror owns only what it mirrored: `mark_removed` never marks a
+  record an import wrote.
+* A record's images are linked to it by content digest (`ImageRef.sha256`) when it is stored;
+  an image must be stored (`put_image`) before the records that show it.
+* Case entries are only ever appended; a case's head is replaced with each signed entry.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+
+from provcheck.images.verification import LocalFeatures
+from provcheck.model.description import ObjectDescription
+from provcheck.model.record import Record
+
+__all__ = ["ImportLog", "MirrorState", "Store", "StoreStats", "StoredCase"]
+
+
+@dataclass(frozen=True)
+class ImportLog:
+    id: int
+    source: str
+    started_at: str
+    finished_at: str | None
+    added: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    path: Path
+    size_bytes: int
+    records_by_registry: dict[str, int]
+    images: int
+    last_import: ImportLog | None
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    """A register's mirror: when it was last synced to the end (`synced_at`), the newest
+    modification it had seen then (`watermark`, where the next sync starts), and when every
+    record was last listed (`listed_at`, the last check for records that went)."""
+
+    synced_at: str
+    watermark: str | None = None
+    listed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    """A case as the store lists it: its id, title and when it was opened (ISO 8601)."""
+
+    id: str
+    title: str
+    created_at: str
+
+
+class Store(abc.ABC):
+    """Records, images, imports, mirrors and case files, kept somewhere. Open one, use it,
+    `close()` it (or use it as a context manager)."""
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """Where the store is, for messages: a file's path, a database's name (never a secret)."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All the record and case writes inside it happen, or none do (an exception, or Ctrl-C,
+        before its end leaves nothing written)."""
+
+    # Imports ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def start_import(self, source: str) -> int:
+        """Log an import of `source` (a file's resolved path) starting: its id."""
+
+    @abc.abstractmethod
+    def finish_import(self, import_id: int, *, added: int, updated: int, skipped: int) -> None: ...
+
+    @abc.abstractmethod
+    def import_finished(self, import_id: int) -> bool:
+        """Whether the import of that id was committed to the end."""
+
+    @abc.abstractmethod
+    def imports(self) -> list[ImportLog]:
+        """The finished imports, oldest first."""
+
+    # Records ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def put_record(
+        self, record: Record, *, import_id: int | None = None, mirrored: bool = False
+    ) -> bool:
+        """Store a record, replacing the one with the same register and id (which is then found
+        again if it was marked removed). True if it is new. `mirrored`: written by a mirror of its
+        register (which then owns it); otherwise by an import (`import_id`)."""
+
+    @abc.abstractmethod
+    def get(self, registry: str, record_id: str) -> Record | None: ...
+
+    @abc.abstractmethod
+    def iter_records(self, registry: str | None = None) -> Iterator[Record]:
+        """Every record not marked removed (of one register, if named), in the order they were
+        first added."""
+
+    @abc.abstractmethod
+    def count(self, registry: str | None = None) -> int:
+        """How many records are not marked removed (of one register, if named)."""
+
+    @abc.abstractmethod
+    def record_ids(self, registry: str, *, mirrored: bool | None = None) -> set[str]:
+        """The ids of the records of `registry` not marked removed; with `mirrored`, only those a
+        mirror wrote (True) or an import wrote (False)."""
+
+    @abc.abstractmethod
+    def record_ids_not_from(self, registry: str, source: str) -> set[str]:
+        """The ids of every record of `registry` (removed ones too) that an import of `source`
+        did not write last: mirrored ones, and other files'."""
+
+    @abc.abstractmethod
+    def mark_removed(self, registry: str, record_ids: Iterable[str]) -> int:
+        """Mark mirrored records the register no longer holds: kept, but no longer found, until
+        stored again. Imported records are never marked. How many were marked (in a transaction
+        of its own)."""
+
+    @abc.abstractmethod
+    def search_text(
+        self, query: ObjectDescription, *, limit: int, registries: Sequence[str] | None = None
+    ) -> list[Record]:
+        """Records sharing identifying words with the query (whatever their case or accents),
+        best first: a title or a maker's word counts for more than one in a long description."""
+
+    @abc.abstractmethod
+    def stats(self) -> StoreStats: ...
+
+    # Images ----------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def has_image(self, sha256: str) -> bool: ...
+
+    @abc.abstractmethod
+    def image_fingerprints(self, sha256: str) -> dict[str, str] | None:
+        """The stored image's 64-bit hashes, `{"phash": hex, "dhash": hex}` (16 hex digits)."""
+
+    @abc.abstractmethod
+    def put_image(
+        self,
+        sha256: str,
+        fingerprints: dict[str, str],
+        *,
+        size: tuple[int, int],
+        thumbnail: bytes,
+        features: LocalFeatures | None = None,
+    ) -> None:
+        """Keep an image's fingerprints, local features and bounded copy, once per digest (a later
+        call for the same digest changes nothing). Outside a transaction, it is kept at once."""
+
+    @abc.abstractmethod
+    def image_features(self, sha256: str) -> LocalFeatures | None:
+        """The local features kept for an image (None for an image stored without any)."""
+
+    @abc.abstractmethod
+    def thumbnail(self, sha256: str) -> bytes | None: ...
+
+    @abc.abstractmethod
+    def search_images(
+        self,
+        fingerprints: Sequence[dict[str, str]],
+        *,
+        limit: int,
+        max_distance: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records with an image within `max_distance` bits of any query image (fingerprints by
+        `kind` or `kind@variant`), nearest first, with that distance."""
+
+    @abc.abstractmethod
+    def search_by_features(
+        self,
+        descriptors: Sequence[np.ndarray],
+        *,
+        limit: int,
+        min_votes: int,
+        registries: Sequence[str] | None = None,
+    ) -> list[tuple[Record, int]]:
+        """Records whose images share at least `min_votes` local features (N x 32 uint8 ORB
+        descriptors) with a query image, most first, with that count."""
+
+    # Mirrors ---------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def mirror_state(self, registry: str) -> MirrorState | None:
+        """When the mirror of `registry` was last synced to the end, and how far it reached."""
+
+    @abc.abstractmethod
+    def set_mirror_state(self, registry: str, state: MirrorState) -> None:
+        """Replace the mirror's state (in a transaction of its own)."""
+
+    # Case files ------------------------------------------------------------------------------
+    # The case files' rules (hash chain, signatures) are `provcheck.cases`'s; a store keeps their
+    # rows. Entries and heads are JSON text, kept byte for byte: verification recomputes hashes
+    # from exactly what was stored.
+
+    @abc.abstractmethod
+    def add_case(self, case_id: str, title: str, created_at: str) -> None: ...
+
+    @abc.abstractmethod
+    def has_case(self, case_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def cases(self) -> list[StoredCase]:
+        """Every case, oldest first (by when it was opened, then id)."""
+
+    @abc.abstractmethod
+    def add_case_entry(self, case_id: str, sequence: int, entry_json: str) -> None:
+        """Append an entry to a case (a sequence number it already has is an error)."""
+
+    @abc.abstractmethod
+    def case_entries(self, case_id: str) -> list[tuple[object, object]]:
+        """(sequence, entry JSON) of the case's entries, by sequence. As stored: a store changed
+        outside provcheck may hold anything there, which the case files then report."""
+
+    @abc.abstractmethod
+    def last_case_entry(self, case_id: str) -> tuple[object, object] | None:
+        """(sequence, entry JSON) of the case's last entry, as stored; None if it has none."""
+
+    @abc.abstractmethod
+    def case_head(self, case_id: str) -> str | None:
+        """The case's signed head (JSON), if it has one."""
+
+    @abc.abstractmethod
+    def set_case_head(self, case_id: str, head_json: str) -> None: ...
+
+    @abc.abstractmethod
+    def put_case_file(self, sha256: str, data: bytes) -> None:
+        """Keep an attached file by its digest (once: the same digest again changes nothing)."""
+
+    @abc.abstractmethod
+    def case_file(self, sha256: str) -> bytes | None: ...
