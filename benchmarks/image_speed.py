@@ -36,12 +36,8 @@ from PIL import Image
 
 import provcheck
 from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS
-from provcheck.images.fingerprints import (
-    WORKING_SIDE,
-    compute_fingerprints,
-    load_image,
-    thumbnail_jpeg,
-)
+from provcheck.images.fingerprints import compute_fingerprints
+from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
 from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
 from provcheck.store.importing import import_file
 from provcheck.store.local import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry

@@ -21,13 +21,8 @@ from PIL import Image
 from provcheck import ImageRef, ObjectDescription, check
 from provcheck.cli import main
 from provcheck.errors import InputError
-from provcheck.images.fingerprints import (
-    DECODE_BUDGET_BYTES,
-    compute_fingerprints,
-    decoded_bytes,
-    fingerprinted,
-    load_image,
-)
+from provcheck.images.fingerprints import compute_fingerprints, fingerprinted
+from provcheck.images.loading import DECODE_BUDGET_BYTES, decoded_bytes, load_image
 from provcheck.userfiles import read_bounded
 
 PHOTO = FIXTURES / "queries" / "dealer-photo.jpg"

@@ -11,13 +11,8 @@ from PIL import Image
 from test_verification import HORSEWOMAN, photographed
 
 from provcheck import ImageRef, InputError
-from provcheck.images.fingerprints import (
-    compute_fingerprints,
-    find_artwork,
-    fingerprinted,
-    hamming,
-    load_image,
-)
+from provcheck.images.fingerprints import compute_fingerprints, find_artwork, fingerprinted, hamming
+from provcheck.images.loading import load_image
 
 
 def test_loads_an_image_as_rgb() -> None:

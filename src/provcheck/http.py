@@ -2,36 +2,7 @@
 the helpers a plugin's client needs. The stable import path for plugin authors; the code is
 `provcheck.registers.http`."""
 
-from provcheck.registers.http import (
-    MAX_REDIRECTS,
-    USER_AGENT,
-    HttpSession,
-    RetryPolicy,
-    Throttle,
-    create_client,
-    error_for_status,
-    parse_retry_after,
-    pending_if_unreachable,
-    photograph_json,
-    poll,
-    search_budget_end,
-    shown_url,
-    wire_host,
-)
+from provcheck.registers import http as _http
+from provcheck.registers.http import *  # noqa: F403 -- re-exported whole: this path is the stable one
 
-__all__ = [
-    "MAX_REDIRECTS",
-    "USER_AGENT",
-    "HttpSession",
-    "RetryPolicy",
-    "Throttle",
-    "create_client",
-    "error_for_status",
-    "parse_retry_after",
-    "pending_if_unreachable",
-    "photograph_json",
-    "poll",
-    "search_budget_end",
-    "shown_url",
-    "wire_host",
-]
+__all__ = _http.__all__

@@ -2,54 +2,7 @@
 idempotency keys, polling pace, a base for services that answer later). The stable import path
 for plugin authors; the code is `provcheck.testing.mocks`."""
 
-from provcheck.testing.mocks import (
-    MOCK_ENTRY_POINT_GROUP,
-    ConnectionDropped,
-    FaultInjection,
-    Faults,
-    IdempotencyConflict,
-    IdempotencyKeys,
-    MockFactory,
-    MockService,
-    PollPacing,
-    Refusal,
-    SeedRecords,
-    Submission,
-    SubmitAndPollMockOptions,
-    SubmitAndPollService,
-    decode_photographs,
-    error_response,
-    find_seed,
-    in_process,
-    installed_mocks,
-    load_mock,
-    parse_options,
-    read_body,
-    serve,
-)
+from provcheck.testing import mocks as _mocks
+from provcheck.testing.mocks import *  # noqa: F403 -- re-exported whole: this path is the stable one
 
-__all__ = [
-    "MOCK_ENTRY_POINT_GROUP",
-    "ConnectionDropped",
-    "FaultInjection",
-    "Faults",
-    "IdempotencyConflict",
-    "IdempotencyKeys",
-    "MockFactory",
-    "MockService",
-    "PollPacing",
-    "Refusal",
-    "SeedRecords",
-    "Submission",
-    "SubmitAndPollMockOptions",
-    "SubmitAndPollService",
-    "decode_photographs",
-    "error_response",
-    "find_seed",
-    "in_process",
-    "installed_mocks",
-    "load_mock",
-    "parse_options",
-    "read_body",
-    "serve",
-]
+__all__ = _mocks.__all__

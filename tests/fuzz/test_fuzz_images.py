@@ -8,7 +8,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from provcheck.errors import InputError
-from provcheck.images.fingerprints import compute_fingerprints, load_image
+from provcheck.images.fingerprints import compute_fingerprints
+from provcheck.images.loading import load_image
 
 SEEDS = {
     "png": image_bytes(format="PNG"),

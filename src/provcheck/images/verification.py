@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from provcheck.images.fingerprints import WORKING_SIDE, load_image
+from provcheck.images.loading import WORKING_SIDE, load_image
 from provcheck.model.description import ImageRef
 
 __all__ = [

@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from provcheck.errors import InputError
-from provcheck.images.fingerprints import load_image, thumbnail_jpeg
+from provcheck.images.loading import load_image, thumbnail_jpeg
 from provcheck.model.candidate import CONTRADICTION, Candidate
 from provcheck.model.case import CaseEntry, CaseVerification, EntryKind
 from provcheck.model.description import ImageRef

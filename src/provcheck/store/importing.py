@@ -30,12 +30,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provcheck.errors import InputError, first_problem
-from provcheck.images.fingerprints import (
-    WORKING_SIDE,
-    compute_fingerprints,
-    load_image,
-    thumbnail_jpeg,
-)
+from provcheck.images.fingerprints import compute_fingerprints
+from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
 from provcheck.images.verification import local_features
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
