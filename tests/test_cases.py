@@ -125,3 +125,27 @@ def test_the_case_commands_from_opening_to_the_dossier(
     assert main(["case", "verify", case_id]) == 1
     err = capsys.readouterr().err
     assert f"case {case_id}: entry 3 was CHANGED after it was written" in err
+
+
+def test_case_file_open_makes_a_store_only_to_open_a_case(
+    tmp_path: Path, private_store: Path
+) -> None:
+    path = tmp_path / "cases.sqlite3"
+    with pytest.raises(
+        InputError, match=r"there is no local store at .*cases\.sqlite3, so no cases"
+    ):
+        CaseFile.open(path)
+    assert not path.exists()
+    with CaseFile.open(path, create=True) as cases:
+        case_id = cases.new("Acorn lamp").case_id
+    with pytest.raises(sqlite3.ProgrammingError):  # leaving the block closed the store
+        cases.cases()
+    with CaseFile.open(str(path)) as cases:
+        assert [found[0] for found in cases.cases()] == [case_id]
+        assert cases.verify(case_id).ok
+    # no path: the configured store ($PROVCHECK_LOCAL_PATH, here the test's private one)
+    with pytest.raises(InputError, match=str(private_store.name)):
+        CaseFile.open()
+    with CaseFile.open(create=True) as cases:
+        cases.new("another object")
+    assert private_store.is_file()

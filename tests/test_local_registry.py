@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -135,3 +136,27 @@ def test_the_failing_store_is_a_failed_outcome(tmp_path: Path) -> None:
     assert outcome.state is OutcomeState.FAILED
     assert outcome.error is not None and "not a provcheck store" in outcome.error.message
     assert report.conclusion is Conclusion.INCOMPLETE
+
+
+def test_store_stats_as_json_is_plain_json(sample_store: Path) -> None:
+    with LocalStore(sample_store) as store:
+        stats = store.stats()
+    shown = stats.as_json()
+    assert json.loads(json.dumps(shown)) == shown  # plain JSON values only: no Path, no dataclass
+    assert list(shown) == ["path", "size_bytes", "records", "images", "last_import"]
+    assert shown["path"] == str(sample_store)
+    assert shown["records"] == {"fbi": 10, "local": 35}
+    assert shown["images"] == stats.images > 0
+    last = shown["last_import"]
+    assert last["source"].endswith("records.jsonl") and last["added"] == 45
+    assert list(last) == [
+        "id", "source", "started_at", "finished_at", "added", "updated", "skipped",
+    ]  # fmt: skip
+    shown["records"]["fbi"] = 0  # a copy: the stats themselves are not changed through it
+    assert stats.records_by_registry["fbi"] == 10
+
+
+def test_an_empty_store_stats_as_json_has_no_last_import(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "empty.sqlite3") as store:
+        shown = store.stats().as_json()
+    assert (shown["records"], shown["images"], shown["last_import"]) == ({}, 0, None)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 import pytest
 
 import provcheck
-from provcheck import PluginLoadError, RegistryNotFoundError
+from provcheck import Access, PluginLoadError, RegistryNotFoundError
+from provcheck.registers.discovery import RegistryStatus, registry_statuses
 
 
 def test_nothing_installed_lists_nothing(entry_points: Callable[..., None]) -> None:
@@ -75,3 +76,31 @@ def test_registry_class_attributes_are_validated() -> None:
 def test_capabilities_name_real_fields() -> None:
     with pytest.raises(ValueError, match="unknown ObjectDescription fields"):
         provcheck.Capabilities(fields=frozenset({"titel"}))
+
+
+def test_registry_statuses_say_complete_incomplete_or_broken(
+    entry_points: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROVCHECK_SAMPLE_API_API_KEY", raising=False)
+    entry_points(
+        broken="broken_plugin:Registry",
+        memory="sample_registries:MemoryRegistry",
+        **{"sample-api": "sample_registries:SampleApiRegistry"},
+    )
+    broken, memory, api = registry_statuses()
+    assert isinstance(memory, RegistryStatus)
+    assert (broken.name, broken.settings, broken.access) == ("broken", "broken", None)
+    assert "failed to import" in (broken.detail or "")
+    assert (memory.settings, memory.detail, memory.access) == ("complete", None, Access.LOCAL)
+    assert "PROVCHECK_MEMORY_TIMEOUT" in memory.environment
+    assert api.settings == "incomplete" and "PROVCHECK_SAMPLE_API_API_KEY" in (api.detail or "")
+    assert api.homepage == "https://registry.example.org"
+    # The JSON rows: a broken plugin's omit what only the plugin knows.
+    assert list(broken.as_json()) == [
+        "name", "distribution", "version", "access", "title", "settings", "detail",
+    ]  # fmt: skip
+    assert memory.as_json()["access"] == "local"
+    assert api.as_json()["environment"] == list(api.environment)
+
+    monkeypatch.setenv("PROVCHECK_SAMPLE_API_API_KEY", "secret")
+    assert registry_statuses()[2].settings == "complete"

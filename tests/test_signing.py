@@ -27,6 +27,7 @@ from provcheck import (
 from provcheck.cases import CaseEntry, CaseFile
 from provcheck.cli import main
 from provcheck.reports import signing as signing_module
+from provcheck.reports.signing import check_resume_signer
 
 
 @pytest.fixture(autouse=True)
@@ -468,3 +469,31 @@ def test_a_public_key_that_cannot_be_written_is_one_error_and_leaves_no_lone_key
     with pytest.raises(InputError, match=r"org\.pem\.pub"):
         SigningKey.generate("Musée Exemple").save(path)
     assert not path.exists()  # no private key without its public key
+
+
+def test_check_resume_signer_lets_through_only_reports_this_key_signed(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    mine = sign_report(a_report(), key)
+    check_resume_signer(mine, key)  # no error
+    (tmp_path / "mine.json").write_text(mine.to_json())
+    check_resume_signer(tmp_path / "mine.json", key)
+    check_resume_signer(str(tmp_path / "mine.json"), key)
+
+    unsigned = a_report()
+    with pytest.raises(InputError, match=rf"report {unsigned.report_id} is not signed by this key"):
+        check_resume_signer(unsigned, key)
+    other = tmp_path / "other.json"
+    other.write_text(sign_report(a_report(), SigningKey.generate("Musée Exemple")).to_json())
+    with pytest.raises(InputError) as refused:
+        check_resume_signer(other, key)
+    assert str(refused.value) == (
+        f"{other} is not signed by this key ({key.key_id}); a signed report can only resume one "
+        "you signed"
+    )
+    # A changed report is left to `resume`, which refuses it in its own words.
+    changed = json.loads(mine.to_json())
+    changed["conclusion"] = "no_match_found"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    assert not verify_report(tmp_path / "changed.json")
+    check_resume_signer(tmp_path / "changed.json", key)

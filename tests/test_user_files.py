@@ -20,7 +20,7 @@ from provcheck.batch import read_catalogue
 from provcheck.cli import main
 from provcheck.store.importing import CSV_FIELD_LIMIT, import_file, load_mapping, read_csv
 from provcheck.store.sqlite import LocalStore
-from provcheck.userfiles import load_json, read_text
+from provcheck.userfiles import load_json, read_text, writable_new_file
 
 BOM = "\ufeff"
 
@@ -283,3 +283,29 @@ def test_a_line_separator_inside_a_json_string_does_not_split_its_line(
         tmp_path / "r.jsonl", '{"record_id": "B1", "description": {"title": "Oak\u2028tree"}}\n'
     )
     assert import_file(store, imported, registry="ours").added == 1
+
+
+def test_writable_new_file_never_names_something_already_there(tmp_path: Path) -> None:
+    def new(path: Path, option: str = "--out") -> Path:
+        return writable_new_file(path, option, what="a report", example="report.json")
+
+    assert new(tmp_path / "sub" / "r.json") == tmp_path / "sub" / "r.json"
+    assert not (tmp_path / "sub").exists()  # checked, nothing made
+    with pytest.raises(InputError) as refused:
+        new(tmp_path)
+    assert str(refused.value) == (
+        f"--out {tmp_path}: is a folder; give a file name in it, e.g. {tmp_path / 'report.json'}"
+    )
+    (tmp_path / "kept.json").write_text("{}")
+    with pytest.raises(InputError, match=r"a file is already there, and a report is never"):
+        new(tmp_path / "kept.json")
+    assert (tmp_path / "kept.json").read_text() == "{}"
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(InputError) as refused:  # a link, even a broken one, is not written through
+        new(tmp_path / "dangling", "")
+    assert str(refused.value).startswith(
+        f"{tmp_path / 'dangling'}: something that is not a regular file is already there"
+    )
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(InputError, match=r"^--out .*a-file.*is a file, not a folder"):
+        new(tmp_path / "a-file" / "r.json")

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 from pydantic import JsonValue, ValidationError
 
@@ -34,7 +35,8 @@ from provcheck.model.report import CheckReport
 from provcheck.reports.html import render_case
 from provcheck.reports.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
 from provcheck.store.interface import Store
-from provcheck.store.local import store_copies
+from provcheck.store.local import LocalSettings, store_copies
+from provcheck.store.sqlite import LocalStore
 from provcheck.userfiles import (
     read_bounded,
     refuse_links,
@@ -69,11 +71,44 @@ class CaseExport:
 
 
 class CaseFile:
-    """The cases kept in a local store; entries are signed with `key` when one is given."""
+    """The cases kept in a local store; entries are signed with `key` when one is given.
+
+    Used as a context manager (`with CaseFile.open(path) as cases:`), it closes its store on
+    leaving.
+    """
 
     def __init__(self, store: Store, *, key: SigningKey | None = None) -> None:
         self.store = store
         self.key = key
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = False,
+        key: SigningKey | None = None,
+    ) -> Self:
+        """The cases in the local store at `path` (default: $PROVCHECK_LOCAL_PATH, else the
+        per-user data folder). Only `create=True` (opening a case) makes a store where there is
+        none: reading cases, or adding to one, needs a store that has them."""
+        store_path = Path(path) if path is not None else LocalSettings.load("local").store_path()
+        if not create and not store_path.is_file():
+            raise InputError(
+                f"there is no local store at {store_path}, so no cases yet; open one with "
+                "`provcheck case new TITLE` (or give --store PATH)"
+            )
+        return cls(LocalStore(store_path), key=key)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def new(self, title: str, *, description: str | None = None) -> CaseEntry:
         """Open a case about one object; its first entry."""

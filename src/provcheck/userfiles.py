@@ -19,6 +19,7 @@ __all__ = [
     "read_text",
     "refuse_links",
     "writable_folder",
+    "writable_new_file",
     "write_atomically",
     "write_bytes_atomically",
 ]
@@ -294,3 +295,25 @@ def writable_folder(folder: Path, option: str, given: Path | None = None) -> Pat
             "write to"
         )
     return folder
+
+
+def writable_new_file(path: Path, option: str, *, what: str, example: str) -> Path:
+    """`path` if a new file can be written there, else one `InputError` naming `option`: checked
+    before any work, so that nothing is done whose result could not be kept. `what` is the kind
+    of file ("a report"); `example` a file name to suggest when `path` is a folder.
+
+    Nothing is ever written over: not a file, a folder, a link (even a broken one), or anything
+    else already at `path` -- a record someone keeps (maybe signed, maybe cited by a later one)
+    may be there.
+    """
+    shown = f"{option} {path}" if option else str(path)
+    if path.is_dir():
+        raise InputError(f"{shown}: is a folder; give a file name in it, e.g. {path / example}")
+    if path.exists() or path.is_symlink():
+        kind = "a file" if path.is_file() else "something that is not a regular file"
+        raise InputError(
+            f"{shown}: {kind} is already there, and {what} is never written over anything; "
+            "give another name (or move that one away)"
+        )
+    writable_folder(path.parent, option, path)
+    return path

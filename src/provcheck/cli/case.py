@@ -16,11 +16,8 @@ from provcheck.cli.common import (
     signing_key,
     store_path,
 )
-from provcheck.errors import InputError
-from provcheck.reports.signing import SigningKey
-from provcheck.store.sqlite import LocalStore
 
-__all__ = ["add_commands", "open_cases"]
+__all__ = ["add_commands"]
 
 
 def add_commands(commands: Commands) -> None:
@@ -92,24 +89,8 @@ def add_commands(commands: Commands) -> None:
         parser_.add_argument("--store", metavar="PATH", help=STORE_HELP)
 
 
-def open_cases(
-    args: argparse.Namespace, *, create: bool = False, key: SigningKey | None = None
-) -> tuple[LocalStore, CaseFile]:
-    """The store's case files; a command that only reads them makes no store where none is;
-    one that adds to them signs with `key`."""
-    path = store_path(args)
-    if not create and not path.is_file():
-        raise InputError(
-            f"there is no local store at {path}, so no cases yet; open one with "
-            "`provcheck case new TITLE` (or give --store PATH)"
-        )
-    store = LocalStore(path)
-    return store, CaseFile(store, key=key)
-
-
 def _command_case_new(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args, create=True, key=signing_key(args))
-    with store:
+    with CaseFile.open(store_path(args), create=True, key=signing_key(args)) as cases:
         entry = cases.new(args.title, description=args.description)
     print(f"Opened case {entry.case_id}: {args.title}")
     print(f"  provcheck check ... --case {entry.case_id}   # its checks go into its history")
@@ -119,8 +100,7 @@ def _command_case_new(args: argparse.Namespace) -> int:
 def _command_case_list(args: argparse.Namespace) -> int:
     found: list[tuple[str, str, str]] = []
     if store_path(args).is_file():
-        store, cases = open_cases(args)
-        with store:
+        with CaseFile.open(store_path(args)) as cases:
             found = cases.cases()
     if not found:
         print("No cases yet: `provcheck case new TITLE` opens one.")
@@ -130,8 +110,7 @@ def _command_case_list(args: argparse.Namespace) -> int:
 
 
 def _command_case_show(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args)
-    with store:
+    with CaseFile.open(store_path(args)) as cases:
         entries = cases.entries(args.case)
         verification = cases.verify(args.case)
     for entry in entries:
@@ -146,33 +125,29 @@ def _command_case_show(args: argparse.Namespace) -> int:
 
 
 def _command_case_note(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args, key=signing_key(args))
-    with store:
+    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
         entry = cases.add_note(args.case, args.text)
     print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
     return 0
 
 
 def _command_case_record(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args, key=signing_key(args))
     attach = Path(args.attach) if args.attach else None
-    with store:
+    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
         entry = cases.add_record(args.case, args.text, attach=attach)
     print(f"Case {entry.case_id}: entry {entry.sequence} (record) added")
     return 0
 
 
 def _command_case_verify(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args)
-    with store:
+    with CaseFile.open(store_path(args)) as cases:
         verification = cases.verify(args.case, trust=args.trust)
     print(verification.line, file=sys.stdout if verification.ok else sys.stderr)
     return 0 if verification.ok else 1
 
 
 def _command_case_export(args: argparse.Namespace) -> int:
-    store, cases = open_cases(args)
-    with store:
+    with CaseFile.open(store_path(args)) as cases:
         export = cases.export(args.case, Path(args.out))
     attached = f", {len(export.attachments)} attached files" if export.attachments else ""
     print(

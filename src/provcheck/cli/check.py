@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from provcheck.cli.case import open_cases
+from provcheck.cases import CaseFile
 from provcheck.cli.common import (
     Commands,
     add_command,
@@ -16,15 +16,16 @@ from provcheck.cli.common import (
     searching,
     seconds,
     signing_key,
+    store_path,
 )
 from provcheck.cli.exit_codes import exit_code
 from provcheck.cli.query import add_query_options, load_query
 from provcheck.engine import DEFAULT_LIMIT, check, resume
 from provcheck.errors import InputError
 from provcheck.registers.discovery import installed_registries, open_registry
-from provcheck.reports.signing import sign_report, verify_report
+from provcheck.reports.signing import check_resume_signer, sign_report
 from provcheck.reports.terminal import render_report
-from provcheck.userfiles import writable_folder, write_atomically
+from provcheck.userfiles import writable_new_file, write_atomically
 
 __all__ = ["add_commands"]
 
@@ -103,22 +104,10 @@ def _search_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _writable_file(path: Path, option: str) -> Path:
-    """`path` if a file can be written there, checked before any register is asked: a paid or
-    submitted search whose report cannot then be written is lost."""
-    if path.is_dir():
-        raise InputError(
-            f"{option} {path}: is a folder; give a file name in it, e.g. {path / 'report.json'}"
-        )
-    if path.exists() or path.is_symlink():
-        # A report is a record -- maybe signed, maybe cited by a later one -- and whatever else
-        # is there is someone's: nothing is written over.
-        kind = "a file" if path.is_file() else "something that is not a regular file"
-        raise InputError(
-            f"{option} {path}: {kind} is already there, and a report is never written over "
-            "anything; give another name (or move that one away)"
-        )
-    writable_folder(path.parent, option, path)
-    return path
+    """`path` if a report can be written there, checked before any register is asked: a paid or
+    submitted search whose report cannot then be written is lost. A report is a record -- maybe
+    signed, maybe cited by a later one -- so nothing is written over."""
+    return writable_new_file(path, option, what="a report", example="report.json")
 
 
 def _report_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
@@ -140,8 +129,7 @@ def _command_check(args: argparse.Namespace) -> int:
     json_path, html_path = _report_paths(args)
     key = signing_key(args)  # a key that cannot be read is said before any register is asked
     if args.case:  # the case is there and can be added to: said before any register is asked
-        store, cases = open_cases(args, key=key)
-        with store:
+        with CaseFile.open(store_path(args), key=key) as cases:
             cases.writable(args.case)
     names: list[str] = args.registry or list(installed_registries())
     local = open_registry("local", path=args.store) if args.store and "local" in names else None
@@ -155,8 +143,7 @@ def _command_check(args: argparse.Namespace) -> int:
     if key is not None:
         report = sign_report(report, key)
     if args.case:
-        store, cases = open_cases(args, key=key)
-        with store:
+        with CaseFile.open(store_path(args), key=key) as cases:
             entry = cases.add_check(args.case, report)
         print(f"Case {entry.case_id}: entry {entry.sequence} (check) added", file=sys.stderr)
     if args.format == "html" and not args.out:
@@ -197,16 +184,8 @@ def _command_resume(args: argparse.Namespace) -> int:
         )
     _writable_file(out, "--out")
     key = signing_key(args)
-    earlier = verify_report(given, trust=[key.key_id]) if key is not None else None
-    # The new report is signed whole, the earlier one's outcomes included: the key vouches only
-    # for what it signed before, never for a file someone else may have written. (A changed
-    # report is refused by `resume` itself, in its own words.)
-    unsigned = earlier is not None and not earlier.ok and earlier.recorded == earlier.computed
-    if key is not None and unsigned:
-        raise InputError(
-            f"{given} is not signed by this key ({key.key_id}); a signed report can only "
-            "resume one you signed"
-        )
+    if key is not None:
+        check_resume_signer(given, key)
     with searching("Asking the registers for their answers"):
         report = resume(given, reply=args.reply, limit=args.limit, timeout=args.timeout)
     if key is not None:

@@ -91,18 +91,7 @@ def _command_local_stats(args: argparse.Namespace) -> int:
         mirrors = {r: store.mirror_state(r) for r in stats.records_by_registry}
     last = stats.last_import
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "path": str(stats.path),
-                    "size_bytes": stats.size_bytes,
-                    "records": stats.records_by_registry,
-                    "images": stats.images,
-                    "last_import": None if last is None else vars(last),
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(stats.as_json(), indent=2))
         return 0
     print(f"Store: {stats.path} ({stats.size_bytes / 1e6:.1f} MB)")
     if not stats.records_by_registry:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from provcheck.cli.common import Commands, add_command
-from provcheck.errors import ProvcheckError
-from provcheck.registers.discovery import installed_registries
-from provcheck.registers.registry import env_var_name
+from provcheck.registers.discovery import registry_statuses
 
 __all__ = ["add_commands"]
 
@@ -27,36 +24,20 @@ def add_commands(commands: Commands) -> None:
 
 
 def _command_registries(args: argparse.Namespace) -> int:
-    rows: list[dict[str, Any]] = []
-    for name, entry in installed_registries().items():
-        row: dict[str, Any] = {"name": name, "distribution": entry.distribution}
-        row["version"] = entry.version
-        try:
-            cls = entry.load()
-        except ProvcheckError as error:
-            row |= {"access": None, "title": None, "settings": "broken", "detail": str(error)}
-            rows.append(row)
-            continue
-        row |= {"access": cls.access.value, "title": cls.title, "homepage": cls.homepage}
-        row["environment"] = [env_var_name(name, option) for option in cls.Settings.model_fields]
-        try:
-            cls.Settings.load(name)
-            row |= {"settings": "complete", "detail": None}
-        except ProvcheckError as error:
-            row |= {"settings": "incomplete", "detail": str(error)}
-        rows.append(row)
+    statuses = registry_statuses()
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps([status.as_json() for status in statuses], indent=2))
         return 0
-    if not rows:
+    if not statuses:
         print("No registers installed. Install a plugin, e.g. `uv add provcheck-fbi`.")
         return 0
     print(f"{'NAME':<10} {'ACCESS':<9} {'SETTINGS':<11} {'VERSION':<9} TITLE")
-    for row in rows:
+    for status in statuses:
+        access = status.access.value if status.access is not None else "-"
         print(
-            f"{row['name']:<10} {row['access'] or '-':<9} {row['settings']:<11} "
-            f"{row['version'] or '-':<9} {row['title'] or ''}"
+            f"{status.name:<10} {access:<9} {status.settings:<11} "
+            f"{status.version or '-':<9} {status.title or ''}"
         )
-        if row["detail"]:
-            print(f"{'':10} {row['detail']}")
+        if status.detail:
+            print(f"{'':10} {status.detail}")
     return 0

@@ -13,18 +13,21 @@ import importlib.metadata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-from provcheck.errors import PluginLoadError, RegistryNotFoundError
-from provcheck.registers.registry import Registry
+from provcheck.errors import PluginLoadError, ProvcheckError, RegistryNotFoundError
+from provcheck.model.outcome import Access
+from provcheck.registers.registry import Registry, env_var_name
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "RegistryEntry",
+    "RegistryStatus",
     "installed_registries",
     "open_registry",
     "plugin_version",
     "registry_class",
+    "registry_statuses",
 ]
 
 ENTRY_POINT_GROUP = "provcheck.registries"
@@ -86,6 +89,67 @@ def installed_registries() -> Mapping[str, RegistryEntry]:
             entry_point=entry_point,
         )
     return MappingProxyType(dict(sorted(found.items())))
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    """An installed register and whether it can be used as configured: its settings complete
+    (from arguments' defaults and environment variables), incomplete, or its plugin broken."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    settings: Literal["complete", "incomplete", "broken"]
+    detail: str | None  # what is missing, or why the plugin does not import; None if complete
+    # What the plugin says of itself; unknown (None, nothing) when it does not import.
+    access: Access | None = None
+    title: str | None = None
+    homepage: str | None = None
+    environment: tuple[str, ...] = ()  # the environment variables its settings are read from
+
+    def as_json(self) -> dict[str, Any]:
+        """What `provcheck registries --json` prints for it (a broken plugin: no homepage and no
+        environment, which only the plugin knows)."""
+        row: dict[str, Any] = {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "access": None if self.access is None else self.access.value,
+            "title": self.title,
+        }
+        if self.settings != "broken":
+            row |= {"homepage": self.homepage, "environment": list(self.environment)}
+        return row | {"settings": self.settings, "detail": self.detail}
+
+
+def registry_statuses() -> tuple[RegistryStatus, ...]:
+    """Every installed register, sorted by name, with whether its settings are complete: each
+    plugin is imported, and its settings loaded (nothing is asked of any register)."""
+    return tuple(_status(entry) for entry in installed_registries().values())
+
+
+def _status(entry: RegistryEntry) -> RegistryStatus:
+    try:
+        cls = entry.load()
+    except ProvcheckError as error:
+        return RegistryStatus(entry.name, entry.distribution, entry.version, "broken", str(error))
+    settings: Literal["complete", "incomplete"] = "complete"
+    detail = None
+    try:
+        cls.Settings.load(entry.name)
+    except ProvcheckError as error:
+        settings, detail = "incomplete", str(error)
+    return RegistryStatus(
+        entry.name,
+        entry.distribution,
+        entry.version,
+        settings,
+        detail,
+        access=cls.access,
+        title=cls.title,
+        homepage=cls.homepage,
+        environment=tuple(env_var_name(entry.name, option) for option in cls.Settings.model_fields),
+    )
 
 
 def registry_class(name: str) -> type[Registry]:

@@ -46,6 +46,7 @@ __all__ = [
     "ReportVerification",
     "Signature",
     "SigningKey",
+    "check_resume_signer",
     "configured_key",
     "default_key_path",
     "report_statement",
@@ -310,6 +311,30 @@ def verify_report(
             update={"problem": "its digest does not match: it was changed after it was written"}
         )
     return _check_signature(result, data, trusted)
+
+
+def check_resume_signer(earlier: CheckReport | str | PathLike[str], key: SigningKey) -> None:
+    """An `InputError` unless `earlier` -- the report a resume takes up, or its file -- is signed
+    by `key`, the key the resumed report will be signed with: call it before resuming.
+
+    The new report is signed whole, the earlier one's outcomes included: the key vouches only for
+    what it signed before, never for a file someone else may have written. (A changed report is
+    let through here: `resume` refuses it itself, in its own words.)
+    """
+    if isinstance(earlier, CheckReport):
+        shown, verification = (
+            f"report {earlier.report_id}",
+            verify_report(earlier, trust=[key.key_id]),
+        )
+    else:
+        path = Path(earlier)  # a file, as `resume` reads it, never JSON text
+        shown, verification = str(path), verify_report(path, trust=[key.key_id])
+    intact = verification.recorded == verification.computed
+    if intact and not verification.ok:
+        raise InputError(
+            f"{shown} is not signed by this key ({key.key_id}); a signed report can only "
+            "resume one you signed"
+        )
 
 
 def _check_signature(

@@ -26,10 +26,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -58,6 +58,17 @@ class StoreStats:
     records_by_registry: dict[str, int]
     images: int
     last_import: ImportLog | None
+
+    def as_json(self) -> dict[str, Any]:
+        """What `provcheck local stats --json` prints: plain JSON values, the records per
+        register under `records`, and the last import's log whole (or None)."""
+        return {
+            "path": str(self.path),
+            "size_bytes": self.size_bytes,
+            "records": dict(self.records_by_registry),
+            "images": self.images,
+            "last_import": None if self.last_import is None else asdict(self.last_import),
+        }
 
 
 @dataclass(frozen=True)

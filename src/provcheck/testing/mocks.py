@@ -614,13 +614,11 @@ class SubmitAndPollService(abc.ABC, Generic[Entry]):
 
 
 def find_seed(package: str, name: str, file: str = "records.jsonl") -> Path:
-    """A mock's seed data: `seed/<file>` inside the installed `package` (a wheel), else
-    `fixtures/<name>/<file>` of the source checkout it lives in."""
-    root = Path(str(importlib.resources.files(package)))
-    candidates = [root / "seed", *(parent / "fixtures" / name for parent in root.parents)]
-    for folder in candidates:
-        if (folder / file).is_file():
-            return folder / file
+    """A mock's seed data: `seed/<file>` inside its plugin's `package`, which carries it in its
+    distribution (a checkout's source folder and an installed wheel alike)."""
+    seed = Path(str(importlib.resources.files(package))) / "seed" / file
+    if seed.is_file():
+        return seed
     raise InputError(f"the {name} mock's seed data ({file}) is missing; reinstall its plugin")
 
 
