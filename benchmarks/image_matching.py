@@ -37,7 +37,7 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 import provcheck
 from provcheck.store.importing import import_file
-from provcheck.store.local import LocalRegistry
+from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -40,7 +40,7 @@ from provcheck.images.fingerprints import compute_fingerprints
 from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
 from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
 from provcheck.store.importing import import_file
-from provcheck.store.local import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
+from provcheck.store.local_register import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
 from provcheck.store.sqlite import LocalStore, nearest_images
 
 ROOT = Path(__file__).resolve().parent.parent

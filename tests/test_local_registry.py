@@ -12,7 +12,7 @@ from conftest import FIXTURES, NSAF
 import provcheck
 from provcheck import Conclusion, ObjectDescription, OutcomeState, Registry
 from provcheck.store.importing import import_file, load_mapping
-from provcheck.store.local import LocalRegistry
+from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 from provcheck.testing import RegistryConformance
 
@@ -121,7 +121,7 @@ def test_an_empty_store_proves_nothing(tmp_path: Path) -> None:
 
 def test_local_is_installed_through_the_entry_point(private_store: Path) -> None:
     entries = provcheck.installed_registries()
-    assert entries["local"].target == "provcheck.store.local:LocalRegistry"
+    assert entries["local"].target == "provcheck.store.local_register:LocalRegistry"
     registry = provcheck.open_registry("local")
     assert registry.settings.path == str(private_store)  # from PROVCHECK_LOCAL_PATH
     asyncio.run(registry.aclose())

@@ -23,7 +23,7 @@ from provcheck.images.verification import (
     match_geometry,
 )
 from provcheck.store.importing import import_file
-from provcheck.store.local import LocalRegistry
+from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
 IMAGES = FIXTURES / "sample-register" / "images"

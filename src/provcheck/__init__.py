@@ -13,10 +13,12 @@ clean.
         print(outcome.registry, outcome.state, outcome.error)
 """
 
-from provcheck._version import __version__
-from provcheck.batch import BatchItem, BatchSummary, read_catalogue, run_batch
-from provcheck.cases import CaseFile
-from provcheck.engine import QueryLike, RegistriesLike, acheck, aresume, check, resume
+import importlib as _importlib
+import typing as _typing
+
+from provcheck._version import (
+    __version__,
+)
 from provcheck.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -36,54 +38,121 @@ from provcheck.errors import (
     RejectedQueryError,
     SearchPending,
 )
-from provcheck.images.fingerprints import fingerprinted
-from provcheck.images.verification import LocalFeatures, local_features
-from provcheck.matching.matcher import Matcher
-from provcheck.model.candidate import Band, Candidate, Evidence
-from provcheck.model.case import CaseEntry, CaseVerification
-from provcheck.model.description import ImageLike, ImageRef, ObjectDescription
 from provcheck.model.display import install_html_renderer as _install_html_renderer
-from provcheck.model.outcome import (
-    OutcomeError,
-    OutcomeState,
-    PendingSearch,
-    Referral,
-    RegistryOutcome,
-)
-from provcheck.model.record import Record, RecordStatus
-from provcheck.model.report import CheckReport, Conclusion, Limitation
-from provcheck.registers.discovery import installed_registries, open_registry, registry_class
-from provcheck.registers.registry import (
-    Access,
-    Capabilities,
-    DataSource,
-    Registry,
-    RegistrySettings,
-    SearchResult,
-    collect_records,
-)
-from provcheck.reports.html import render_html as _render_html
-from provcheck.reports.signing import (
-    ReportVerification,
-    Signature,
-    SigningKey,
-    sign_report,
-    verify_report,
-)
-from provcheck.store.importing import (
-    CsvMapping,
-    ImportProblem,
-    ImportSummary,
-    import_file,
-    load_mapping,
-)
-from provcheck.store.local import LocalRegistry, LocalSettings
-from provcheck.store.local import local_copies as _local_copies
-from provcheck.store.mirroring import MirrorSummary, mirror
-from provcheck.store.sqlite import LocalStore, MirrorState
-from provcheck.text.makers import AttributionQualifier, Maker, parse_makers
-from provcheck.text.measurements import Dimension, Measurement, Unit, parse_measurements
-from provcheck.text.periods import DatePeriod, parse_period
+
+if _typing.TYPE_CHECKING:
+    from provcheck.batch import (
+        BatchItem,
+        BatchSummary,
+        read_catalogue,
+        run_batch,
+    )
+    from provcheck.cases import (
+        CaseFile,
+    )
+    from provcheck.engine import (
+        QueryLike,
+        RegistriesLike,
+        acheck,
+        aresume,
+        check,
+        resume,
+    )
+    from provcheck.images.fingerprints import (
+        fingerprinted,
+    )
+    from provcheck.images.verification import (
+        LocalFeatures,
+        local_features,
+    )
+    from provcheck.matching.matcher import (
+        Matcher,
+    )
+    from provcheck.model.candidate import (
+        Band,
+        Candidate,
+        Evidence,
+    )
+    from provcheck.model.case import (
+        CaseEntry,
+        CaseVerification,
+    )
+    from provcheck.model.description import (
+        ImageLike,
+        ImageRef,
+        ObjectDescription,
+    )
+    from provcheck.model.outcome import (
+        OutcomeError,
+        OutcomeState,
+        PendingSearch,
+        Referral,
+        RegistryOutcome,
+    )
+    from provcheck.model.record import (
+        Record,
+        RecordStatus,
+    )
+    from provcheck.model.report import (
+        CheckReport,
+        Conclusion,
+        Limitation,
+    )
+    from provcheck.registers.discovery import (
+        installed_registries,
+        open_registry,
+        registry_class,
+    )
+    from provcheck.registers.registry import (
+        Access,
+        Capabilities,
+        DataSource,
+        Registry,
+        RegistrySettings,
+        SearchResult,
+        collect_records,
+    )
+    from provcheck.reports.signing import (
+        ReportVerification,
+        Signature,
+        SigningKey,
+        sign_report,
+        verify_report,
+    )
+    from provcheck.store.importing import (
+        CsvMapping,
+        ImportProblem,
+        ImportSummary,
+        import_file,
+        load_mapping,
+    )
+    from provcheck.store.local_register import (
+        LocalRegistry,
+        LocalSettings,
+    )
+    from provcheck.store.mirroring import (
+        MirrorSummary,
+        mirror,
+    )
+    from provcheck.store.sqlite import (
+        LocalStore,
+        MirrorState,
+    )
+    from provcheck.text.makers import (
+        AttributionQualifier,
+        Maker,
+        parse_makers,
+    )
+    from provcheck.text.measurements import (
+        Dimension,
+        Measurement,
+        Unit,
+        parse_measurements,
+    )
+    from provcheck.text.periods import (
+        DatePeriod,
+        parse_period,
+    )
 
 __all__ = [
     "Access",
@@ -174,11 +243,139 @@ __all__ = [
     "verify_report",
 ]
 
+# The rest of the public API is imported when first used, so that `import provcheck` (and any
+# part of it: the model, say) loads only what it needs, not every layer and its dependencies.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "provcheck.batch": (
+        "BatchItem",
+        "BatchSummary",
+        "read_catalogue",
+        "run_batch",
+    ),
+    "provcheck.cases": ("CaseFile",),
+    "provcheck.engine": (
+        "QueryLike",
+        "RegistriesLike",
+        "acheck",
+        "aresume",
+        "check",
+        "resume",
+    ),
+    "provcheck.images.fingerprints": ("fingerprinted",),
+    "provcheck.images.verification": (
+        "LocalFeatures",
+        "local_features",
+    ),
+    "provcheck.matching.matcher": ("Matcher",),
+    "provcheck.model.candidate": (
+        "Band",
+        "Candidate",
+        "Evidence",
+    ),
+    "provcheck.model.case": (
+        "CaseEntry",
+        "CaseVerification",
+    ),
+    "provcheck.model.description": (
+        "ImageLike",
+        "ImageRef",
+        "ObjectDescription",
+    ),
+    "provcheck.model.outcome": (
+        "OutcomeError",
+        "OutcomeState",
+        "PendingSearch",
+        "Referral",
+        "RegistryOutcome",
+    ),
+    "provcheck.model.record": (
+        "Record",
+        "RecordStatus",
+    ),
+    "provcheck.model.report": (
+        "CheckReport",
+        "Conclusion",
+        "Limitation",
+    ),
+    "provcheck.registers.discovery": (
+        "installed_registries",
+        "open_registry",
+        "registry_class",
+    ),
+    "provcheck.registers.registry": (
+        "Access",
+        "Capabilities",
+        "DataSource",
+        "Registry",
+        "RegistrySettings",
+        "SearchResult",
+        "collect_records",
+    ),
+    "provcheck.reports.signing": (
+        "ReportVerification",
+        "Signature",
+        "SigningKey",
+        "sign_report",
+        "verify_report",
+    ),
+    "provcheck.store.importing": (
+        "CsvMapping",
+        "ImportProblem",
+        "ImportSummary",
+        "import_file",
+        "load_mapping",
+    ),
+    "provcheck.store.local_register": (
+        "LocalRegistry",
+        "LocalSettings",
+    ),
+    "provcheck.store.mirroring": (
+        "MirrorSummary",
+        "mirror",
+    ),
+    "provcheck.store.sqlite": (
+        "LocalStore",
+        "MirrorState",
+    ),
+    "provcheck.text.makers": (
+        "AttributionQualifier",
+        "Maker",
+        "parse_makers",
+    ),
+    "provcheck.text.measurements": (
+        "Dimension",
+        "Measurement",
+        "Unit",
+        "parse_measurements",
+    ),
+    "provcheck.text.periods": (
+        "DatePeriod",
+        "parse_period",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'provcheck' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # once is enough
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})
+
 
 def _show_as_html(item: object, fragment: bool) -> str:
     # The composition root: the model shows itself as HTML (`CheckReport.to_html()`, notebooks)
     # through the reports layer, with photographs from the local store; neither knows the other.
-    return _render_html(item, fragment=fragment, images=_local_copies())
+    from provcheck.reports.html import render_html
+    from provcheck.store.local_register import local_copies
+
+    return render_html(item, fragment=fragment, images=local_copies())
 
 
 _install_html_renderer(_show_as_html)

@@ -35,7 +35,7 @@ from provcheck.model.report import CheckReport
 from provcheck.reports.html import render_case
 from provcheck.reports.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
 from provcheck.store.interface import Store
-from provcheck.store.local import LocalSettings, store_copies
+from provcheck.store.local_register import LocalSettings, store_copies
 from provcheck.store.sqlite import LocalStore
 from provcheck.userfiles import (
     read_bounded,

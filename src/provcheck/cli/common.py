@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from provcheck.engine import MAX_LIMIT, MAX_TIMEOUT_S
 from provcheck.reports.signing import SigningKey, configured_key
 from provcheck.reports.terminal import PrintableStream
-from provcheck.store.local import LocalSettings
+from provcheck.store.local_register import LocalSettings
 
 __all__ = [
     "STORE_HELP",

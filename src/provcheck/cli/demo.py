@@ -27,7 +27,7 @@ from provcheck.registers.discovery import registry_class
 from provcheck.registers.registry import Registry
 from provcheck.reports.terminal import render_report
 from provcheck.store.importing import import_file
-from provcheck.store.local import LocalRegistry
+from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 from provcheck.testing.mocks import Faults, in_process, installed_mocks, load_mock
 from provcheck.userfiles import writable_folder, write_atomically

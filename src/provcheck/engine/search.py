@@ -26,7 +26,6 @@ from provcheck.matching.matcher import Matcher
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.duplicates import merge_same_objects
 from provcheck.model.outcome import (
-    FailedOutcome,
     OutcomeError,
     OutcomeState,
     PendingSearch,
@@ -98,20 +97,6 @@ def open_registry_by_name(name: str) -> Selected:
         return Selected(name, None, True, cls.title, cls.access, error)
 
 
-def _failed(
-    selected: Selected, started: datetime, duration: float, error: OutcomeError
-) -> RegistryOutcome:
-    return FailedOutcome(
-        registry=selected.name,
-        title=selected.title,
-        access=selected.access,
-        error=error,
-        started_at=started,
-        duration_s=round(duration, 4),
-        plugin_version=plugin_version(selected.registry) if selected.registry else None,
-    )
-
-
 async def search_one(
     selected: Selected,
     query: ObjectDescription,
@@ -128,9 +113,6 @@ async def search_one(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     registry = selected.registry
-    if registry is None:
-        error = selected.open_error or ProvcheckError("not opened")
-        return _failed(selected, started, 0.0, OutcomeError(kind=error.kind, message=str(error)))
 
     def outcome(state: OutcomeState, **fields: Any) -> RegistryOutcome:
         return outcome_of_state(
@@ -140,9 +122,13 @@ async def search_one(
             state=state,
             started_at=started,
             duration_s=round(time.perf_counter() - clock, 4),
-            plugin_version=plugin_version(registry),
+            plugin_version=plugin_version(registry) if registry is not None else None,
             **fields,
         )
+
+    if registry is None:
+        error = selected.open_error or ProvcheckError("not opened")
+        return outcome(OutcomeState.FAILED, error=OutcomeError(kind=error.kind, message=str(error)))
 
     def failure(kind: str, message: str, retry_after: float | None = None) -> RegistryOutcome:
         text = _bounded(registry.settings.redact(message))

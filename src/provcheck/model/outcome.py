@@ -13,11 +13,19 @@ from provcheck.model.candidate import Candidate
 __all__ = [
     "Access",
     "DataSource",
+    "FailedOutcome",
+    "Outcome",
     "OutcomeError",
     "OutcomeState",
+    "PendingOutcome",
     "PendingSearch",
     "Referral",
+    "ReferralOutcome",
     "RegistryOutcome",
+    "SearchedOutcome",
+    "SkippedOutcome",
+    "as_outcome",
+    "outcome_of_state",
 ]
 
 

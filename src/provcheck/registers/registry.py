@@ -268,7 +268,7 @@ class Registry(abc.ABC):
 
     settings: RegistrySettings
     # Where the plugin's HTTP requests go instead of the network: an in-process mock service
-    # (`provcheck.testing.mocks.in_process`) in tests and the demo; None in real use.
+    # (`provcheck.mocks.in_process`) in tests and the demo; None in real use.
     transport: httpx.AsyncBaseTransport | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -145,7 +145,7 @@ def render_report(
     """The report as a standalone HTML page (or, `fragment`, a block for a notebook).
 
     `images` gives the bytes of an image for its thumbnail; by default the image itself or the
-    local store's copy (`provcheck.store.local.local_copies`).
+    local store's copy (`provcheck.store.local_register.local_copies`).
     """
     view = _view(report, images or own_bytes)
     return _render(

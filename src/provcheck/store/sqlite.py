@@ -4,7 +4,7 @@ It holds records of several registers side by side, each under its register's na
 losses, imported lists, mirrors), with their images' fingerprints and bounded copies, and a log of
 every import. Text search uses SQLite FTS5 over the Object ID text fields; image search reads the
 stored hashes into arrays once and scans them all at once (`provcheck.images.hash_scan`); local
-features are searched through an index saved beside the file (`provcheck.store.feature_index`).
+features are searched through an index saved beside the file (`provcheck.store.sqlite_feature_index`).
 The file and its tables are `provcheck.store.sqlite_file`'s, the case files' tables
 `provcheck.store.sqlite_cases`'s.
 
@@ -33,9 +33,9 @@ from provcheck.images.hash_scan import nearest_images, nearest_owners
 from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
-from provcheck.store.feature_index import index_folder, saved_descriptor_index
 from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase, StoreStats
 from provcheck.store.sqlite_cases import CaseTables
+from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
 from provcheck.text.normalise import tokens
 

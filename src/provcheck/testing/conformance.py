@@ -116,7 +116,9 @@ class RegistryConformance:
         assert records, "the query meant to find records found none"
         assert len(records) <= 10, "search returned more records than the limit"
         for record in records:
-            assert isinstance(record, Record)
+            assert isinstance(record, Record), (
+                f"search returned {type(record).__name__}, not Record"
+            )
             assert record.record_id
             # JSON round trip: the report must be able to keep every record exactly.
             assert Record.model_validate_json(record.model_dump_json()) == record

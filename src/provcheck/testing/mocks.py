@@ -3,7 +3,7 @@
 A plugin for a register that runs a service ships a mock of it (DESIGN.md): an ASGI app with the
 real service's workflow, seeded with sample records, that runs in-process for tests and the demo
 (`in_process`) and as a real HTTP server for people integrating provcheck (`provcheck mock serve
-NAME`, through the `provcheck.testing.mocks` entry-point group). This module holds what every such mock
+NAME`, through the `provcheck.mocks` entry-point group). This module holds what every such mock
 has in common, so that each plugin writes only its own service:
 
 - `Faults` and `FaultInjection`: switchable faults (latency, 429 storms, 500/503, malformed JSON,
@@ -165,7 +165,7 @@ class MockService:
     state: object = None  # the service's own state, for tests (what it charged, ...)
 
 
-# A plugin's mock, announced in the `provcheck.testing.mocks` entry-point group: `create(faults,
+# A plugin's mock, announced in the `provcheck.mocks` entry-point group: `create(faults,
 # options)`, where `options` are the mock's own settings as text (`--set review_seconds=5`),
 # which it validates.
 MockFactory = Callable[["Faults", Mapping[str, str]], MockService]
