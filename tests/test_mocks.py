@@ -183,3 +183,22 @@ def test_a_keyed_submission_is_refused_answered_again_or_new() -> None:
     assert keys.submission("k", b"{}", max_bytes=10, what="search") == "S-1"
     reused = keys.submission("k", b"{ }", max_bytes=10, what="search")
     assert isinstance(reused, Refusal) and reused.status == 409
+
+
+def test_a_mock_that_cannot_be_imported_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.metadata
+
+    from provcheck import PluginLoadError
+    from provcheck.testing import mocks as toolkit
+
+    broken = importlib.metadata.EntryPoint(
+        name="broken", value="no_such_plugin.service:create_mock", group="provcheck.mocks"
+    )
+    monkeypatch.setattr(toolkit.importlib.metadata, "entry_points", lambda group: [broken])
+    with pytest.raises(PluginLoadError, match=r"the broken mock .* failed to import"):
+        toolkit.load_mock("broken")
+    assert main(["mock", "serve", "broken"]) == 2
+    err = capsys.readouterr().err
+    assert "the broken mock" in err and "Traceback" not in err and err.count("\n") == 1

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from provcheck.errors import InputError, first_problem
+from provcheck.errors import InputError, PluginLoadError, first_problem, message_of
 from provcheck.images.fingerprints import fingerprinted
 from provcheck.images.verification import (
     GeometricMatch,
@@ -663,7 +663,13 @@ def load_mock(name: str) -> MockFactory:
     """The factory of the mock service a plugin ships for register `name`."""
     for entry_point in importlib.metadata.entry_points(group=MOCK_ENTRY_POINT_GROUP):
         if entry_point.name == name:
-            factory: MockFactory = entry_point.load()
+            try:
+                factory: MockFactory = entry_point.load()
+            except Exception as error:  # a plugin's bug: said in one line, never a crash
+                raise PluginLoadError(
+                    f"the {name} mock ({entry_point.value}) failed to import: "
+                    f"{type(error).__name__}: {message_of(error)}; reinstall its plugin"
+                ) from None
             return factory
     names = ", ".join(installed_mocks()) or "none"
     raise InputError(f"no mock service named {name!r} is installed (installed: {names})")
