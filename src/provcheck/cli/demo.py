@@ -108,17 +108,24 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> list[CheckRep
         found = f"best {best.record.key} ({best.score:.2f})" if best else "no candidates"
         echo(f"  {demo.name:<15} {report.conclusion.value:<15} {found}")
     first = out / f"{DEMO_CHECKS[0].name}.json"
-    echo(
-        "\nTry next:\n"
-        f"  provcheck verify {first}              # prove the report was not changed\n"
-        "  provcheck local import adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv --mapping nsaf   # 4,523 FBI records\n"
-        '  provcheck check --title "Hysterical Venus" --maker Dali --registry local\n'
-        "  provcheck check --image photo.jpg --title ... --out report.json\n"
-        "  provcheck batch fixtures/catalogue/catalogue.csv --registry local   # a whole sale\n"
-        '  provcheck case new "The painting offered by X"   # a case file for one object\n'
-        "  provcheck mock serve alr --port 8081  # a register's mock service, over real HTTP\n"
-        "  provcheck registries                  # what is installed, and its settings"
-    )
+    # Files of a source checkout are suggested only where they are: an installed wheel has none.
+    nsaf = Path("adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv")
+    catalogue = Path("fixtures/catalogue/catalogue.csv")
+    lines = [
+        f"  provcheck verify {first}              # prove the report was not changed",
+        f"  provcheck local import {nsaf} --mapping nsaf   # 4,523 FBI records"
+        if nsaf.is_file()
+        else "",
+        '  provcheck check --title "Hysterical Venus" --maker Dali --registry local',
+        "  provcheck check --image photo.jpg --title ... --out report.json",
+        f"  provcheck batch {catalogue} --registry local   # a whole sale"
+        if catalogue.is_file()
+        else "",
+        '  provcheck case new "The painting offered by X"   # a case file for one object',
+        "  provcheck mock serve alr --port 8081  # a register's mock service, over real HTTP",
+        "  provcheck registries                  # what is installed, and its settings",
+    ]
+    echo("\nTry next:\n" + "\n".join(line for line in lines if line))
     return reports
 
 
