@@ -209,9 +209,11 @@ def _number(text: str) -> float:
         numerator, denominator = whole.split("/")
         return int(numerator) / int(denominator) if int(denominator) else 0.0
     if "," in whole:
-        # "1,200" is a thousands separator; "20,5" a decimal comma.
+        # "1,200" is a thousands separator; "20,5" and "0,082" (no number starts "0,"
+        # with thousands) a decimal comma.
         head, _, decimals = whole.partition(",")
-        whole = head + decimals if len(decimals) == 3 else f"{head}.{decimals}"
+        thousands = len(decimals) == 3 and head.lstrip("0") != ""
+        whole = head + decimals if thousands else f"{head}.{decimals}"
     value = float(whole) + fraction
     if tail:
         numerator, denominator = tail.strip().split("/")
