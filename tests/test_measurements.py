@@ -92,6 +92,6 @@ def test_a_leading_zero_before_a_comma_is_a_decimal_comma() -> None:
     # French notices write metres as "0,082 m": never 82 m (no number starts "0," with thousands).
     (depth,) = parse_measurements("P. 0,082 m.")
     assert depth.value == 0.082
-    assert [m.value for m in parse_measurements("H. 0,158 ; La. 0,047")] == [0.158, 0.047]
+    assert [m.value for m in parse_measurements("0,158 x 0,047 m")] == [0.158, 0.047]
     (thousands,) = parse_measurements("1,200 cm")
     assert thousands.value == 1200.0  # a thousands separator where one can be
