@@ -167,13 +167,14 @@ def test_demo_end_to_end(
     assert conclusions == {
         "dealer-photo": "possible-match",
         "reworded": "possible-match",
-        # Every register answered none, but the FBI's live API cannot be searched for the
-        # photograph: not everything given was compared.
+        # Every register answered none, but the live APIs of the FBI and Wikidata cannot be
+        # searched for the photograph: not everything given was compared.
         "not-registered": "incomplete",
     }
     not_registered = json.loads((out_dir / "not-registered.json").read_text(encoding="utf-8"))
     assert [(lim["kind"], lim["subject"]) for lim in not_registered["limitations"]] == [
-        ("photograph-not-searched", "fbi")
+        ("photograph-not-searched", "fbi"),
+        ("photograph-not-searched", "wikidata"),
     ]
     assert "Try next:" in out
     assert not private_store.exists(), "the demo must not touch the user's own store"

@@ -1,5 +1,6 @@
-"""The same object from two sources -- the NSAF listing imported, the FBI API mirrored -- is one
-candidate naming both; a mirror marks removed only what it mirrored."""
+"""The same object from two sources -- the NSAF listing imported, the FBI API mirrored; two
+registers whose records name each other (`Record.same_as`) -- is one candidate naming both; a
+mirror marks removed only what it mirrored."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from provcheck_fbi import FbiRegistry
 from provcheck_fbi.service import FbiService, create_mock
 
-from provcheck import ObjectDescription, Record, acheck
+from provcheck import ObjectDescription, Record, RecordStatus, acheck
 from provcheck.model.candidate import Band, Candidate
 from provcheck.model.duplicates import merge_same_objects
 from provcheck.reports.terminal import render_report
@@ -96,6 +97,67 @@ def test_a_record_paired_to_a_group_whose_leader_changed_is_not_lost() -> None:
     ]
 
 
+def test_records_of_two_registers_that_name_each_other_are_one_candidate() -> None:
+    # Wikidata names the Lost Art record; a police alert names the museum's own loss.
+    ranked = [
+        candidate("Q1", 0.9, registry="wikidata", same_as=("lostart:598103",)),
+        candidate("alert-7", 0.8, registry="police", same_as=("museum:inv-12",)),
+        candidate("598103", 0.7, registry="lostart"),
+        candidate("inv-12", 0.6, registry="museum"),
+        candidate("Q2", 0.5, registry="wikidata", same_as=("lostart:1",)),  # names none here
+    ]
+    assert keys(merge_same_objects(ranked)) == [
+        ("wikidata:Q1", ("lostart:598103",)),
+        ("police:alert-7", ("museum:inv-12",)),
+        ("wikidata:Q2", ()),
+    ]
+
+
+def test_a_cross_reference_joins_in_either_direction_and_through_a_third_record() -> None:
+    named_by_the_worse = [
+        candidate("598103", 0.9, registry="lostart"),
+        candidate("Q1", 0.5, registry="wikidata", same_as=("lostart:598103",)),
+    ]
+    assert keys(merge_same_objects(named_by_the_worse)) == [("lostart:598103", ("wikidata:Q1",))]
+    # Two records naming one Lost Art record that is not among the results: one object still.
+    both_name_it = [
+        candidate("Q1", 0.9, registry="wikidata", same_as=("lostart:598103",)),
+        candidate("m-1", 0.4, registry="mnr", same_as=("lostart:598103",)),
+    ]
+    assert keys(merge_same_objects(both_name_it)) == [("wikidata:Q1", ("mnr:m-1",))]
+
+
+def test_an_empty_cross_reference_leaves_the_records_json_as_it_was() -> None:
+    plain = Record(registry="wikidata", record_id="Q1")
+    assert "same_as" not in plain.model_dump(mode="json")
+    named = plain.model_copy(update={"same_as": ("lostart:1",)})
+    assert named.model_dump(mode="json")["same_as"] == ["lostart:1"]
+    with pytest.raises(ValueError, match="registry:record_id"):
+        Record(registry="wikidata", record_id="Q1", same_as=("no colon",))
+
+
+async def test_one_object_in_two_registers_is_one_candidate_each_keeping_its_record() -> None:
+    from sample_registries import MemoryRegistry
+
+    class Wikidata(MemoryRegistry):
+        name = "wikidata"
+
+    class LostArt(MemoryRegistry):
+        name = "lostart"
+
+    painting = {"title": "The Concert", "maker": "Vermeer"}
+    wikidata = Wikidata([{"description": painting, "status": "recovered",
+                          "same_as": ("lostart:0",)}])  # fmt: skip
+    lostart = LostArt([{"description": painting, "status": "looted"}])
+    report = await acheck({"title": "The Concert", "maker": "Vermeer"}, [wikidata, lostart])
+    (one,) = report.candidates
+    assert {one.record.key, *one.also_recorded_as} == {"wikidata:0", "lostart:0"}
+    # Each register's outcome keeps its own record, and its status.
+    assert report.outcome("wikidata").candidates[0].record.status is RecordStatus.RECOVERED
+    assert report.outcome("lostart").candidates[0].record.status is RecordStatus.LOOTED
+    assert f"also recorded as {one.also_recorded_as[0]}" in render_report(report)
+
+
 # Few values, so that records often share a URL, or a case, title and maker.
 _RECORDS = st.lists(
     st.tuples(
@@ -104,6 +166,7 @@ _RECORDS = st.lists(
         st.sampled_from([None, "Smith", "Jones"]),
         st.sampled_from([None, "7", "7", "8"]),
         st.sampled_from(["fbi", "fbi", "fbi", "local"]),
+        st.sampled_from([(), (), ("local:r0",), ("fbi:r1", "lostart:9"), ("lostart:9",)]),
     ),
     max_size=10,
 )
@@ -120,8 +183,9 @@ def test_no_record_is_ever_lost_nor_shown_twice(records: list[tuple[Any, ...]]) 
             url=url,
             description={"title": title, "maker": maker},
             raw={"caseNumber": case} if case else None,
+            same_as=same_as,
         )
-        for n, (url, title, maker, case, registry) in enumerate(records)
+        for n, (url, title, maker, case, registry, same_as) in enumerate(records)
     ]
     merged = merge_same_objects(ranked)
     shown = [key for c in merged for key in (c.record.key, *c.also_recorded_as)]

@@ -31,9 +31,17 @@ from pydantic import JsonValue, ValidationError
 
 from provcheck.errors import InputError
 from provcheck.model.case import Attachment, CaseEntry, CaseHead, CaseVerification, EntryKind
-from provcheck.model.report import CheckReport
+from provcheck.model.outcome import OutcomeState, RegistryOutcome, SearchedOutcome
+from provcheck.model.report import CheckReport, Conclusion, Limitation, conclude
 from provcheck.reports.html import render_case
-from provcheck.reports.signing import KEY_ENV, Signature, SigningKey, trusted_key_ids
+from provcheck.reports.signing import (
+    KEY_ENV,
+    Signature,
+    SigningKey,
+    sign_report,
+    trusted_key_ids,
+    verify_report,
+)
 from provcheck.store.interface import Store
 from provcheck.store.local_register import LocalSettings, store_copies
 from provcheck.store.sqlite import LocalStore
@@ -46,6 +54,7 @@ from provcheck.userfiles import (
 )
 
 __all__ = [
+    "MATCH_NAMED_BY_A_PERSON",
     "Attachment",
     "CaseEntry",
     "CaseExport",
@@ -53,10 +62,15 @@ __all__ = [
     "CaseHead",
     "CaseVerification",
     "EntryKind",
+    "referral_answered",
     "verify_case",
 ]
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+
+# The limitation a referral answered "found" leaves on the check: the register named a possible
+# match that no record in the report shows.
+MATCH_NAMED_BY_A_PERSON = "match-named-by-a-person"
 
 
 @dataclass(frozen=True)
@@ -123,10 +137,8 @@ class CaseFile:
             )
 
     def add_check(self, case_id: str, report: CheckReport) -> CaseEntry:
-        summary = f"check {report.report_id}: {report.conclusion.value}"
-        data: dict[str, JsonValue] = {"report": report.model_dump(mode="json")}
         with self.store.transaction():
-            return self._append(self._known(case_id), EntryKind.CHECK, summary, data)
+            return self._append_check(self._known(case_id), report)
 
     def add_note(self, case_id: str, text: str) -> CaseEntry:
         with self.store.transaction():
@@ -134,16 +146,80 @@ class CaseFile:
 
     def add_record(self, case_id: str, text: str, *, attach: Path | None = None) -> CaseEntry:
         """What a person records: "certificate S00123 received 2026-12-01", a file attached."""
-        attachment = None
         with self.store.transaction():
             known = self._known(case_id)
-            if attach is not None:
-                data = _read_attachment(attach)
-                self._last(known)  # a case that cannot be added to is refused before its file
-                digest = hashlib.sha256(data).hexdigest()
-                self.store.put_case_file(digest, data)
-                attachment = Attachment(name=attach.name, sha256=digest, size=len(data))
+            attachment = self._attach(known, attach)
             return self._append(known, EntryKind.RECORD, _text(text), {}, attachment)
+
+    def record_referral(
+        self,
+        case_id: str,
+        registry: str,
+        result: str,
+        *,
+        found: bool = False,
+        attachment: Path | None = None,
+        by: str | None = None,
+    ) -> tuple[CaseEntry, CaseEntry]:
+        """What a register searched by a person answered to the referral in the case's latest
+        check: the answer as a record entry (its file attached), then that check again as a new
+        sealed report (naming the earlier one's digest in `resumes`) in which the register was
+        searched, the answer kept in its outcome's documents. `found`: the answer names a
+        possible match, and the check's conclusion is a possible match (no record of it is
+        scored: the answer says what to look at). `by`: who recorded it (default: the signing
+        key's signer). The two entries, (record, check)."""
+        answer = _text(result)
+        with self.store.transaction():
+            known = self._known(case_id)
+            earlier = self._latest_report(known)
+            outcome = _referral_outcome(earlier, registry, known)
+            attached = self._attach(known, attachment)
+            recorded = self._append(
+                known,
+                EntryKind.RECORD,
+                f"{registry} answered: {answer}" + (" (names a possible match)" if found else ""),
+                {"referral": {"registry": registry, "found": found, "report": earlier.digest}},
+                attached,
+            )
+            who = by or (self.key.signer if self.key is not None else None)
+            report = referral_answered(
+                earlier, outcome, answer, found=found, entry=recorded, by=who
+            )
+            if self.key is not None:
+                report = sign_report(report, self.key)
+            return recorded, self._append_check(known, report)
+
+    def _attach(self, case_id: str, path: Path | None) -> Attachment | None:
+        """A file kept in the store for an entry of the case; None for none."""
+        if path is None:
+            return None
+        data = _read_attachment(path)
+        self._last(case_id)  # a case that cannot be added to is refused before its file
+        digest = hashlib.sha256(data).hexdigest()
+        self.store.put_case_file(digest, data)
+        return Attachment(name=path.name, sha256=digest, size=len(data))
+
+    def _append_check(self, case_id: str, report: CheckReport) -> CaseEntry:
+        summary = f"check {report.report_id}: {report.conclusion.value}"
+        data: dict[str, JsonValue] = {"report": report.model_dump(mode="json")}
+        return self._append(case_id, EntryKind.CHECK, summary, data)
+
+    def _latest_report(self, case_id: str) -> CheckReport:
+        """The report of the case's latest check, intact."""
+        for entry in reversed(self.entries(case_id)):
+            report = _report_of(entry) if entry.kind is EntryKind.CHECK else None
+            if report is None:
+                continue
+            if not verify_report(report):
+                raise InputError(
+                    f"case {case_id}: entry {entry.sequence}: its report was changed after it "
+                    f"was written; `provcheck case verify {case_id}` says more"
+                )
+            return report
+        raise InputError(
+            f"case {case_id} has no check yet: run one with `provcheck check ... --case "
+            f"{case_id}`, then record what the register answered"
+        )
 
     def writable(self, case_id: str) -> None:
         """An `InputError` now if an entry could not be added to the case (unknown, its last
@@ -411,6 +487,90 @@ class CaseFile:
             self.store.set_case_head(case_id, head.model_dump_json())
         self.store.add_case_entry(case_id, entry.sequence, entry.model_dump_json())
         return entry
+
+
+def referral_answered(
+    earlier: CheckReport,
+    outcome: RegistryOutcome,
+    answer: str,
+    *,
+    found: bool,
+    entry: CaseEntry,
+    by: str | None,
+) -> CheckReport:
+    """`earlier` with the referral `outcome` answered: that register searched (the answer, who
+    recorded it and when, the attached file's digest and the referral sent kept in its
+    documents), the conclusion drawn again; a new sealed report that names `earlier`'s digest.
+    An answer that names a possible match makes the check a possible match, whatever else."""
+    attachment = entry.attachment
+    documents: dict[str, JsonValue] = {
+        "answer": {
+            "result": answer,
+            "found": found,
+            "recorded_by": by,
+            "recorded_at": entry.at.isoformat(),
+            "case": entry.case_id,
+            "entry": entry.sequence,
+            "attachment": None if attachment is None else attachment.model_dump(mode="json"),
+        },
+    }
+    if outcome.referral is not None:
+        documents["referral"] = outcome.referral.model_dump(mode="json")
+    searched = SearchedOutcome(
+        registry=outcome.registry,
+        title=outcome.title,
+        access=outcome.access,
+        reason=f"answered to a person: recorded in case {entry.case_id}, entry {entry.sequence}",
+        documents=documents,
+        started_at=entry.at,
+        duration_s=0.0,
+        plugin_version=outcome.plugin_version,
+    )
+    outcomes = tuple(searched if o is outcome else o for o in earlier.outcomes)
+    limitations = earlier.limitations
+    if found:
+        limitations += (
+            Limitation(
+                kind=MATCH_NAMED_BY_A_PERSON,
+                subject=outcome.registry,
+                message=(
+                    f"{outcome.registry}'s answer names a possible match: {answer!r}; no record "
+                    "of it is in this report: look at the answer (attached to the case)"
+                ),
+            ),
+        )
+    conclusion = (
+        Conclusion.POSSIBLE_MATCH
+        if any(limitation.kind == MATCH_NAMED_BY_A_PERSON for limitation in limitations)
+        else conclude(outcomes, earlier.match_threshold, limitations)
+    )
+    return CheckReport(
+        report_id=str(uuid.uuid4()),
+        created_at=entry.at,
+        query=earlier.query,
+        conclusion=conclusion,
+        match_threshold=earlier.match_threshold,
+        outcomes=outcomes,
+        limitations=limitations,
+        versions=earlier.versions,
+        resumes=earlier.digest,
+    ).sealed()
+
+
+def _referral_outcome(report: CheckReport, registry: str, case_id: str) -> RegistryOutcome:
+    """The referral to `registry` in the case's latest check; an `InputError` naming those
+    waiting for an answer when it is not one of them."""
+    waiting = [o.registry for o in report.outcomes if o.state is OutcomeState.REFERRAL]
+    for outcome in report.outcomes:
+        if outcome.registry == registry and outcome.state is OutcomeState.REFERRAL:
+            return outcome
+    waiting_text = (
+        f"the referrals waiting for an answer: {', '.join(waiting)}" if waiting else "it has none"
+    )
+    raise InputError(
+        f"case {case_id}: its latest check (report {report.report_id}) has no referral to "
+        f"{registry!r} to record an answer for ({waiting_text})"
+    )
 
 
 def verify_case(

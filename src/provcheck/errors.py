@@ -36,6 +36,8 @@ __all__ = [
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from pydantic import JsonValue, ValidationError
 
 
@@ -184,12 +186,28 @@ class SearchPending(ProvcheckError):
 class ReferralRequired(ProvcheckError):
     """The register has no programmatic access; a person must send the prepared request.
 
-    `instructions` says to whom and how; `request` is the prepared text of the request.
+    `instructions` says to whom and how; `request` is the prepared text of the request. A plugin
+    that knows the register's form gives it too: `fields` (the form's label -> the value to fill
+    in), `attachments` (the photographs to attach, named), `send_to` (where) and `fee`.
     """
 
     kind = "referral"
 
-    def __init__(self, message: str, *, instructions: str, request: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        instructions: str,
+        request: str,
+        fields: Mapping[str, str] | None = None,
+        attachments: Sequence[str] = (),
+        send_to: str | None = None,
+        fee: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.instructions = instructions
         self.request = request
+        self.fields = dict(fields or {})
+        self.attachments = tuple(attachments)
+        self.send_to = send_to
+        self.fee = fee

@@ -16,6 +16,7 @@ from provcheck.cli.common import (
     signing_key,
     store_path,
 )
+from provcheck.errors import InputError
 
 __all__ = ["add_commands"]
 
@@ -52,12 +53,32 @@ def add_commands(commands: Commands) -> None:
     case_record = add_command(
         case_commands,
         "record",
-        "record an outcome a person received, with a file",
+        "record an outcome a person received, with a file; or a referral's answer",
         'provcheck case record C-… "certificate S00123 received 2026-12-01" --attach cert.pdf',
+        'provcheck case record C-… --referral interpol --result "no trace" --attach answer.pdf',
     )
     case_record.add_argument("case", metavar="ID")
-    case_record.add_argument("text", metavar="TEXT")
+    case_record.add_argument(
+        "text", metavar="TEXT", nargs="?", help="what was received (with --referral: the result)"
+    )
     case_record.add_argument("--attach", metavar="FILE", help="a file to keep with the entry")
+    case_record.add_argument(
+        "--referral",
+        metavar="REGISTER",
+        help="the register searched by a person whose answer this is: the case's latest check "
+        "is made again with it searched",
+    )
+    case_record.add_argument(
+        "--result", metavar="TEXT", help="the register's answer (with --referral): 'no trace'"
+    )
+    case_record.add_argument(
+        "--found",
+        action="store_true",
+        help="the answer names a possible match (with --referral): the check is a possible match",
+    )
+    case_record.add_argument(
+        "--by", metavar="NAME", help="who recorded it (default: the signing key's signer)"
+    )
     case_record.set_defaults(run=_command_case_record)
     case_verify = add_command(
         case_commands,
@@ -133,9 +154,32 @@ def _command_case_note(args: argparse.Namespace) -> int:
 
 def _command_case_record(args: argparse.Namespace) -> int:
     attach = Path(args.attach) if args.attach else None
+    if args.referral:
+        return _record_referral(args, attach)
+    if args.result or args.found or args.by:
+        raise InputError("--result, --found and --by go with --referral REGISTER")
+    if not args.text:
+        raise InputError("say what was received: provcheck case record ID TEXT")
     with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
         entry = cases.add_record(args.case, args.text, attach=attach)
     print(f"Case {entry.case_id}: entry {entry.sequence} (record) added")
+    return 0
+
+
+def _record_referral(args: argparse.Namespace, attach: Path | None) -> int:
+    if args.result and args.text:
+        raise InputError("give the register's answer once: as TEXT or as --result")
+    result = args.result or args.text
+    if not result:
+        raise InputError(f"say what {args.referral} answered: --result TEXT ('no trace', ...)")
+    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
+        recorded, check = cases.record_referral(
+            args.case, args.referral, result, found=args.found, attachment=attach, by=args.by
+        )
+    print(
+        f"Case {check.case_id}: entry {recorded.sequence} (record) and entry {check.sequence} "
+        f"({check.text}) added; {args.referral} now counts as searched"
+    )
     return 0
 
 

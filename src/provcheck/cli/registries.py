@@ -1,12 +1,14 @@
-"""`provcheck registries`: the installed registers, and whether their settings are complete."""
+"""`provcheck registries`: the installed registers, whether their settings are complete, how each
+is reached and how fresh its data is."""
 
 from __future__ import annotations
 
 import argparse
 import json
 
-from provcheck.cli.common import Commands, add_command
-from provcheck.registers.discovery import registry_statuses
+from provcheck.cli.common import STORE_HELP, Commands, add_command, store_path
+from provcheck.registers.discovery import MirrorInfo, installed_registries, registry_statuses
+from provcheck.store.sqlite import LocalStore
 
 __all__ = ["add_commands"]
 
@@ -16,28 +18,47 @@ def add_commands(commands: Commands) -> None:
     registries = add_command(
         commands,
         "registries",
-        "list installed registers and whether their settings are complete",
+        "list installed registers, whether their settings are complete, how each is reached",
         "provcheck registries --json",
     )
     registries.add_argument("--json", action="store_true", help="print as JSON")
+    registries.add_argument("--store", metavar="PATH", help=STORE_HELP)
     registries.set_defaults(run=_command_registries)
 
 
 def _command_registries(args: argparse.Namespace) -> int:
-    statuses = registry_statuses()
+    statuses = registry_statuses(_mirrors(args))
     if args.json:
         print(json.dumps([status.as_json() for status in statuses], indent=2))
         return 0
     if not statuses:
         print("No registers installed. Install a plugin, e.g. `uv add provcheck-fbi`.")
         return 0
-    print(f"{'NAME':<10} {'ACCESS':<9} {'SETTINGS':<11} {'VERSION':<9} TITLE")
+    width = max(10, *(len(status.name) for status in statuses))
+    print(f"{'NAME':<{width}} {'ACCESS':<9} {'SETTINGS':<11} {'VERSION':<9} TITLE")
     for status in statuses:
         access = status.access.value if status.access is not None else "-"
         print(
-            f"{status.name:<10} {access:<9} {status.settings:<11} "
+            f"{status.name:<{width}} {access:<9} {status.settings:<11} "
             f"{status.version or '-':<9} {status.title or ''}"
         )
+        if status.reached is not None:
+            print(f"{'':{width}} reached: {status.reached}; data: {status.freshness}")
         if status.detail:
-            print(f"{'':10} {status.detail}")
+            print(f"{'':{width}} {status.detail}")
     return 0
+
+
+def _mirrors(args: argparse.Namespace) -> dict[str, MirrorInfo]:
+    """The local store's mirror of each installed register that has one; none without a store
+    (listing registers never makes one)."""
+    path = store_path(args)
+    if not path.is_file():
+        return {}
+    found: dict[str, MirrorInfo] = {}
+    with LocalStore(path) as store:
+        for name in installed_registries():
+            state = store.mirror_state(name)
+            if state is not None:
+                found[name] = MirrorInfo(synced_at=state.synced_at, records=store.count(name))
+    return found

@@ -169,7 +169,14 @@ async def search_one(
         )
         return outcome(OutcomeState.PENDING, pending=waiting)
     except ReferralRequired as signal:
-        referral = Referral(instructions=signal.instructions, request=signal.request)
+        referral = Referral(
+            instructions=signal.instructions,
+            request=signal.request,
+            fields=signal.fields,
+            attachments=signal.attachments,
+            send_to=signal.send_to,
+            fee=signal.fee,
+        )
         return outcome(OutcomeState.REFERRAL, referral=referral, reason=str(signal))
     except RegistryError as error:
         return failure(error.kind, message_of(error), error.retry_after)

@@ -1,4 +1,5 @@
-"""One object recorded twice in one register's results is one candidate naming both records.
+"""One object recorded twice -- in one register's results, or by two registers -- is one candidate
+naming every record of it.
 
 A register's records can reach the local store twice: the FBI's National Stolen Art File imported
 from its public listing (`local import nsaf_data.csv --mapping nsaf`: ids are the listing's page
@@ -14,6 +15,11 @@ What says two records are the same object, within one register:
   listing may repeat a title within one case (a set of coins, seventeen "Faces in the Hood"):
   anything less than a one-to-one pairing is left as separate candidates, since hiding a distinct
   object would be worse than showing one twice.
+
+Across registers, a record may say which other registers' records are the same object
+(`Record.same_as`: Wikidata's Lost Art ID names `lostart:<id>`; a museum's loss names the police
+alert). Records that name each other, in either direction, or that name one same record, are one
+object: a register's own cross-reference is better evidence than any likeness.
 
 The engine merges after ranking: the best-scoring record of an object stands for it, so evidence
 one record has and the other lacks (a fingerprinted photograph) is never lost.
@@ -110,6 +116,15 @@ def merge_same_objects(ranked: Sequence[Candidate]) -> list[Candidate]:
         groups = with_url.get(case, set())
         if len(positions) == 1 and len(groups) == 1:
             join(positions[0], next(iter(groups)))
+    # Records a register says are the same object (either naming the other, or both naming a
+    # third): joined after the pairings above, which stay as they were without cross-references.
+    named: dict[str, int] = {}
+    for position, candidate in enumerate(ranked):
+        for key in candidate.record.same_as:
+            join(position, named.setdefault(key, position))
+    for position, candidate in enumerate(ranked):
+        if candidate.record.key in named:
+            join(position, named[candidate.record.key])
     others: dict[int, list[str]] = {}
     for position in range(len(ranked)):
         leader = find(position)

@@ -64,13 +64,29 @@ class OutcomeError(BaseModel):
     retry_after: float | None = None
 
 
+def _empty(value: object) -> bool:
+    return not value
+
+
 class Referral(BaseModel):
-    """A request a person must send, because the register has no programmatic access."""
+    """A request a person must send, because the register has no programmatic access.
+
+    `instructions` says to whom and how, `request` is the prepared text; a plugin that knows the
+    register's form also gives it field by field (`fields`: the form's label -> the value to
+    fill in), the photographs to attach (`attachments`, by file name or address), where to send
+    it (`send_to`: an address, a URL, an app) and the fee, if any (`fee`, as the register
+    publishes it). Those are left out of the JSON when empty, so that earlier reports keep their
+    digests.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     instructions: str
     request: str
+    fields: dict[str, str] = Field(default_factory=dict, exclude_if=_empty)
+    attachments: tuple[str, ...] = Field(default=(), exclude_if=_empty)
+    send_to: str | None = Field(default=None, exclude_if=_empty)
+    fee: str | None = Field(default=None, exclude_if=_empty)
 
 
 class PendingSearch(BaseModel):

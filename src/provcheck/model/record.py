@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from provcheck.model.description import ObjectDescription
 from provcheck.model.display import as_html
@@ -56,6 +56,11 @@ class Record(BaseModel):
     url: str | None = None
     modified: datetime | None = None  # when the register last changed this record, if it says
     raw: JsonValue = None
+    # Other registers' records of the same object, as the register itself says (Wikidata's Lost
+    # Art ID: "lostart:1234567890"), `registry:record_id` keys; a check shows records that name
+    # each other as one candidate. Left out of the JSON when empty, so that a report written
+    # before the field existed keeps its digest.
+    same_as: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
 
     @field_validator("registry")
     @classmethod
@@ -67,6 +72,15 @@ class Record(BaseModel):
                 f"register name {registry[:40]!r}: a lower-case letter, then letters, digits, - and _ only"
             )
         return registry
+
+    @field_validator("same_as")
+    @classmethod
+    def _register_keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for key in keys:
+            registry, colon, record_id = key.partition(":")
+            if not colon or not REGISTER_NAME.fullmatch(registry) or not record_id.strip():
+                raise ValueError(f"same_as {key[:60]!r}: expected `registry:record_id`")
+        return tuple(dict.fromkeys(keys))
 
     @field_validator("status", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ Built-in registers are announced the same way, by provcheck's own package metada
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import importlib.metadata
@@ -17,10 +18,11 @@ from typing import Any, Literal
 
 from provcheck.errors import PluginLoadError, ProvcheckError, RegistryNotFoundError
 from provcheck.model.outcome import Access
-from provcheck.registers.registry import Registry, env_var_name
+from provcheck.registers.registry import Registry, RegistrySettings, env_var_name
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "MirrorInfo",
     "RegistryEntry",
     "RegistryStatus",
     "installed_registries",
@@ -91,6 +93,23 @@ def installed_registries() -> Mapping[str, RegistryEntry]:
     return MappingProxyType(dict(sorted(found.items())))
 
 
+# How a register is reached, as `provcheck registries` says it.
+LIVE_API = "live API"
+LIVE_API_OR_MIRROR = "live API; mirrorable"
+BY_A_PERSON = "by a person"
+BY_A_PERSON_UNCONFIGURED = "by a person (no service address set)"
+LOCAL_STORE = "local store"
+
+
+@dataclass(frozen=True)
+class MirrorInfo:
+    """A register's mirror in the local store: when it was last synced to the end, and how many
+    of its records the store holds (the store, a layer above, says; see `registry_statuses`)."""
+
+    synced_at: str
+    records: int
+
+
 @dataclass(frozen=True)
 class RegistryStatus:
     """An installed register and whether it can be used as configured: its settings complete
@@ -106,10 +125,29 @@ class RegistryStatus:
     title: str | None = None
     homepage: str | None = None
     environment: tuple[str, ...] = ()  # the environment variables its settings are read from
+    # How it is reached as configured (`LIVE_API`, `BY_A_PERSON`, ...), whether it can be
+    # mirrored, and its mirror in the local store (None: not mirrored, or not mirrorable).
+    reached: str | None = None
+    mirrorable: bool = False
+    mirror: MirrorInfo | None = None
+
+    @property
+    def freshness(self) -> str | None:
+        """How fresh what a check of it sees is: "asked at each check", "mirrored 2026-11-30,
+        4,523 records", "not mirrored", "a person's recorded answer"; None for a broken plugin."""
+        if self.reached is None:
+            return None
+        if self.reached.startswith(BY_A_PERSON):
+            return "as of the answer a person records"
+        if self.reached == LOCAL_STORE:
+            return "as last imported into the local store"
+        if self.mirror is not None:
+            return f"mirrored {self.mirror.synced_at[:10]}, {self.mirror.records:,} records"
+        return "not mirrored; asked at each check" if self.mirrorable else "asked at each check"
 
     def as_json(self) -> dict[str, Any]:
-        """What `provcheck registries --json` prints for it (a broken plugin: no homepage and no
-        environment, which only the plugin knows)."""
+        """What `provcheck registries --json` prints for it (a broken plugin: no homepage, no
+        environment and no way it is reached, which only the plugin knows)."""
         row: dict[str, Any] = {
             "name": self.name,
             "distribution": self.distribution,
@@ -119,26 +157,43 @@ class RegistryStatus:
         }
         if self.settings != "broken":
             row |= {"homepage": self.homepage, "environment": list(self.environment)}
-        return row | {"settings": self.settings, "detail": self.detail}
+        row |= {"settings": self.settings, "detail": self.detail}
+        if self.settings != "broken":
+            mirror = None if self.mirror is None else dataclasses.asdict(self.mirror)
+            row |= {
+                "reached": self.reached,
+                "mirrorable": self.mirrorable,
+                "mirror": mirror,
+                "freshness": self.freshness,
+            }
+        return row
 
 
-def registry_statuses() -> tuple[RegistryStatus, ...]:
-    """Every installed register, sorted by name, with whether its settings are complete: each
-    plugin is imported, and its settings loaded (nothing is asked of any register)."""
-    return tuple(_status(entry) for entry in installed_registries().values())
+def registry_statuses(
+    mirrors: Mapping[str, MirrorInfo] | None = None,
+) -> tuple[RegistryStatus, ...]:
+    """Every installed register, sorted by name, with whether its settings are complete and how
+    it is reached: each plugin is imported, and its settings loaded (nothing is asked of any
+    register). `mirrors`: the local store's mirror of each register that has one."""
+    mirrors = mirrors or {}
+    return tuple(
+        _status(entry, mirrors.get(name)) for name, entry in installed_registries().items()
+    )
 
 
-def _status(entry: RegistryEntry) -> RegistryStatus:
+def _status(entry: RegistryEntry, mirror: MirrorInfo | None) -> RegistryStatus:
     try:
         cls = entry.load()
     except ProvcheckError as error:
         return RegistryStatus(entry.name, entry.distribution, entry.version, "broken", str(error))
     settings: Literal["complete", "incomplete"] = "complete"
     detail = None
+    loaded = None
     try:
-        cls.Settings.load(entry.name)
+        loaded = cls.Settings.load(entry.name)
     except ProvcheckError as error:
         settings, detail = "incomplete", str(error)
+    mirrorable = cls.iter_records is not Registry.iter_records
     return RegistryStatus(
         entry.name,
         entry.distribution,
@@ -149,7 +204,22 @@ def _status(entry: RegistryEntry) -> RegistryStatus:
         title=cls.title,
         homepage=cls.homepage,
         environment=tuple(env_var_name(entry.name, option) for option in cls.Settings.model_fields),
+        reached=_reached(cls, loaded, mirrorable),
+        mirrorable=mirrorable,
+        mirror=mirror if mirrorable else None,
     )
+
+
+def _reached(cls: type[Registry], settings: RegistrySettings | None, mirrorable: bool) -> str:
+    if cls.access is Access.REFERRAL:
+        return BY_A_PERSON
+    if cls.access is Access.LOCAL:
+        return LOCAL_STORE
+    # A service register whose service address is left empty prepares its request for a person
+    # to send instead (the `alr` and `lsad` plugins, with no PROVCHECK_<NAME>_BASE_URL).
+    if settings is not None and getattr(settings, "base_url", None) == "":
+        return BY_A_PERSON_UNCONFIGURED
+    return LIVE_API_OR_MIRROR if mirrorable else LIVE_API
 
 
 def registry_class(name: str) -> type[Registry]:

@@ -54,7 +54,8 @@ _STYLES = Markup(
 .provcheck table { border-collapse: collapse; width: 100%; margin: .5em 0; font-size: .9em; }
 .provcheck th, .provcheck td { border: 1px solid #ccc; padding: .3em .45em; vertical-align: top; text-align: left; }
 .provcheck tr.against td { background: #fdecea; } .provcheck tr.silent td { color: #777; }
-.provcheck .state-failed td, .provcheck .state-pending td { background: #fff8e6; }
+.provcheck .state-failed td, .provcheck .state-pending td, .provcheck .state-referral td { background: #fff8e6; }
+.provcheck .referral { border: 1px dashed #b26a00; padding: .4em; margin-top: .4em; background: #fff; page-break-inside: avoid; }
 .provcheck .side-by-side { display: flex; gap: 1em; flex-wrap: wrap; }
 .provcheck figure { margin: .3em 0; max-width: 330px; } .provcheck img { max-width: 320px; max-height: 320px; }
 .provcheck figcaption, .provcheck .where { font-size: .8em; color: #555; word-break: break-all; }

@@ -12,6 +12,7 @@ from provcheck.model.outcome import (
     FailedOutcome,
     OutcomeState,
     PendingOutcome,
+    Referral,
     ReferralOutcome,
     RegistryOutcome,
 )
@@ -71,7 +72,9 @@ class PrintableStream(io.TextIOBase):
 
 def _outcome_line(outcome: RegistryOutcome) -> str:
     head = f"  {outcome.registry:<10} {outcome.state.value:<9}"
-    if outcome.state is OutcomeState.SEARCHED:
+    if outcome.state is OutcomeState.SEARCHED and outcome.reason:
+        detail = outcome.reason  # searched by a person: whose answer, recorded where
+    elif outcome.state is OutcomeState.SEARCHED:
         found = outcome.records_returned
         detail = f"{found} record{'s' if found != 1 else ''} returned"
         if outcome.source is not None and outcome.data_as_of is not None:
@@ -89,10 +92,28 @@ def _outcome_line(outcome: RegistryOutcome) -> str:
     lines = [f"{head} {detail}  [{outcome.duration_s:.2f} s]"]
     if isinstance(outcome, PendingOutcome) and outcome.pending.question:
         lines.append(f"{'':13}question: {outcome.pending.question}")
+    if isinstance(outcome, ReferralOutcome):
+        lines += _referral_lines(outcome.referral)
     lines += [f"{'':13}warning: {warning}" for warning in outcome.warnings]
     for name, document in outcome.documents.items():
+        if name == "referral":  # the request sent, as the earlier report showed it: not again
+            continue
         lines += _document_lines(name, document)
     return "\n".join(lines)
+
+
+def _referral_lines(referral: Referral) -> list[str]:
+    """The prepared request: where it goes, the fee, the form's fields, what to attach."""
+    lines = []
+    if referral.send_to:
+        lines.append(f"{'':13}send to: {referral.send_to}")
+    if referral.fee:
+        lines.append(f"{'':13}fee: {referral.fee}")
+    lines += [f"{'':13}form: {label}: {value}" for label, value in referral.fields.items()]
+    lines += [f"{'':13}attach: {name}" for name in referral.attachments]
+    if not referral.fields:  # a plugin that gives only the text: the text
+        lines += [f"{'':15}{line}" for line in referral.request.splitlines()]
+    return lines
 
 
 def _document_lines(name: str, document: JsonValue) -> list[str]:

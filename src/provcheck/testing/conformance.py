@@ -36,12 +36,15 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from provcheck.errors import ProvcheckError
+from provcheck.engine.checking import acheck
+from provcheck.errors import ProvcheckError, ReferralRequired
 from provcheck.model.description import ObjectDescription
+from provcheck.model.outcome import OutcomeState
 from provcheck.model.record import Record
+from provcheck.model.report import Conclusion
 from provcheck.registers.registry import Access, Capabilities, Registry, RegistrySettings
 
-__all__ = ["ManualClock", "RegistryConformance", "served"]
+__all__ = ["ManualClock", "ReferralConformance", "RegistryConformance", "served"]
 
 # How long the suite lets a hanging search run before it cancels it.
 _CANCEL_AFTER_S = 0.2
@@ -81,8 +84,9 @@ def served(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-class RegistryConformance:
-    """Checks every register plugin must pass. See the module docstring for the fixtures."""
+class _PluginConformance:
+    """What every plugin, whatever its access, must do: declare itself, refuse unknown settings,
+    close twice safely, keep its secrets out of reprs (the `registry_factory` fixture)."""
 
     pytestmark = pytest.mark.anyio
 
@@ -108,6 +112,68 @@ class RegistryConformance:
     async def test_settings_refuse_unknown_options(self, registry: Registry) -> None:
         with pytest.raises(ProvcheckError, match="unknown setting"):
             type(registry).Settings.load(registry.name, no_such_option_xyz=1)
+
+    async def test_aclose_twice_is_safe(self, registry_factory: Callable[[], Registry]) -> None:
+        instance = registry_factory()
+        await instance.aclose()
+        await instance.aclose()
+
+    async def test_repr_hides_secrets(self, registry: Registry) -> None:
+        text = repr(registry) + repr(registry.settings) + str(registry.settings)
+        for name in type(registry.settings).model_fields:
+            value = getattr(registry.settings, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                assert value.get_secret_value() not in text
+                assert value.get_secret_value() not in registry.settings.model_dump_json()
+
+
+class ReferralConformance(_PluginConformance):
+    """Checks every register searched by a person (`access = referral`) must pass.
+
+    Provide `registry_factory` (() -> Registry) and `query` (an `ObjectDescription` with the
+    Object ID fields the register asks for, and a photograph given by path). The suite checks
+    that a search raises `ReferralRequired` with instructions, a request that carries every
+    field it fills in and names every photograph, and where it goes; that the check makes it a
+    `referral` outcome with all of it; and that no secret is in it.
+    """
+
+    async def test_declares_referral_access(self, registry: Registry) -> None:
+        assert type(registry).access is Access.REFERRAL
+        homepage = type(registry).homepage
+        assert homepage is not None and homepage.startswith("https://"), "name its home page"
+
+    async def test_search_prepares_the_request(
+        self, registry: Registry, query: ObjectDescription
+    ) -> None:
+        with pytest.raises(ReferralRequired) as raised:
+            await registry.search(query, limit=10)
+        signal = raised.value
+        assert signal.instructions.strip() and signal.request.strip()
+        assert signal.send_to, "say where the request goes"
+        assert signal.fields, "fill in the register's form from the description"
+        for value in signal.fields.values():
+            assert value in signal.request, f"the request leaves out {value!r}"
+        given = set(query.text_fields().values())
+        assert given & set(signal.fields.values()), "the form holds nothing the query gave"
+        assert len(signal.attachments) == len(query.images), "name every photograph to attach"
+        for name in signal.attachments:
+            assert name in signal.request
+        text = " ".join([str(signal), signal.instructions, signal.request, *signal.fields.values()])
+        for secret in registry.settings.secret_values():
+            assert secret not in text
+
+    async def test_a_check_makes_it_a_referral(
+        self, registry: Registry, query: ObjectDescription
+    ) -> None:
+        report = await acheck(query, [registry])
+        outcome = report.outcome(registry.name)
+        assert outcome.state is OutcomeState.REFERRAL and outcome.referral is not None
+        assert report.conclusion is Conclusion.INCOMPLETE
+        assert outcome.referral.fields and outcome.referral.send_to
+
+
+class RegistryConformance(_PluginConformance):
+    """Checks every register plugin must pass. See the module docstring for the fixtures."""
 
     async def test_search_returns_records_of_this_register(
         self, registry: Registry, query_with_records: ObjectDescription
@@ -158,16 +224,3 @@ class RegistryConformance:
                 await asyncio.wait_for(task, timeout=5)
         finally:
             await hanging_registry.aclose()
-
-    async def test_aclose_twice_is_safe(self, registry_factory: Callable[[], Registry]) -> None:
-        instance = registry_factory()
-        await instance.aclose()
-        await instance.aclose()
-
-    async def test_repr_hides_secrets(self, registry: Registry) -> None:
-        text = repr(registry) + repr(registry.settings) + str(registry.settings)
-        for name in type(registry.settings).model_fields:
-            value = getattr(registry.settings, name)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                assert value.get_secret_value() not in text
-                assert value.get_secret_value() not in registry.settings.model_dump_json()

@@ -16,10 +16,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from provcheck import (
     Access,
@@ -29,6 +38,7 @@ from provcheck import (
     ObjectDescription,
     PaymentRequiredError,
     Record,
+    ReferralRequired,
     RegistrySettings,
     RejectedQueryError,
     SearchResult,
@@ -44,7 +54,16 @@ _SEARCH_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 
 
 class AlrSettings(SubmitAndPollSettings):
-    api_key: SecretStr = Field(description="the account's API key (sent as X-API-Key)")
+    # No service address: the register is searched by a person, and a check prepares the request.
+    base_url: str = Field(
+        default="",
+        description="the search service; none: a check prepares the request for a person to send",
+    )
+    api_key: SecretStr = Field(
+        default=SecretStr(""),
+        validate_default=True,
+        description="the account's API key (sent as X-API-Key); required with base_url",
+    )
     current_owner: str | None = Field(
         default=None, description="who owns the object now (required by the register)"
     )
@@ -52,6 +71,30 @@ class AlrSettings(SubmitAndPollSettings):
         default=None,
         description="the type of collection: private, dealer stock, museum, ... (required)",
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _key_for_the_service(cls, api_key: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("base_url") and not api_key.get_secret_value():
+            raise ValueError("required with base_url (the service's address)")
+        return api_key
+
+
+# The request's fields, as `ObjectDescription.text_fields` names them -> how the request says them.
+_ALR_FORM = {
+    "maker": "Artist / maker",
+    "title": "Title",
+    "object_type": "Type of object",
+    "materials": "Medium / materials",
+    "measurements": "Dimensions",
+    "period": "Date",
+    "inscriptions": "Inscriptions, signatures, labels",
+    "distinguishing_features": "Distinguishing features",
+    "subject": "Subject",
+    "description": "Description",
+    "inventory_number": "Reference",
+    "provenance": "Provenance",
+}
 
 
 class _Fee(BaseModel):
@@ -106,6 +149,48 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
     handle_pattern: ClassVar[re.Pattern[str]] = _SEARCH_ID
     final_states: ClassVar[frozenset[str]] = FINAL
     status_model = _Search
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        if not self.settings.base_url:
+            raise self.referral(query)
+        return await super().search(query, limit=limit)
+
+    def referral(self, query: ObjectDescription) -> ReferralRequired:
+        """The paid search prepared for a person to submit, when no service is configured."""
+        given = query.text_fields()
+        fields = {label: given[key] for key, label in _ALR_FORM.items() if key in given} | {
+            "Current owner": self.settings.current_owner or "[to fill in: required]",
+            "Type of collection": self.settings.collection_type or "[to fill in: required]",
+        }
+        photographs = [
+            PurePath(image.path).name if image.path else image.location for image in query.images
+        ]
+        request = "\n".join(
+            [
+                "Search request to the Art Loss Register",
+                *(f"{label}: {value}" for label, value in fields.items()),
+                "Photographs: " + (", ".join(photographs) or "none given: attach at least one"),
+                "Please search the register for this object and issue a search certificate if it "
+                "is not registered.",
+            ]
+        )
+        return ReferralRequired(
+            "alr: no search service configured (PROVCHECK_ALR_BASE_URL); the paid search is "
+            "prepared for a person to submit",
+            instructions=(
+                "Submit this search to the Art Loss Register (https://www.artloss.com): its staff "
+                "compare it with the register and answer with possible matches or a search "
+                "certificate. A fee is charged per search, whatever the result, as the ALR "
+                "publishes it; check the fee and the form on its site before sending. Record the "
+                "answer with `provcheck case record CASE --referral alr --result TEXT`; or set "
+                "PROVCHECK_ALR_BASE_URL and PROVCHECK_ALR_API_KEY to search through a service."
+            ),
+            request=request,
+            fields=fields,
+            attachments=photographs,
+            send_to="the Art Loss Register, https://www.artloss.com (a search request)",
+            fee="a fee per search, as published by the Art Loss Register; check before sending",
+        )
 
     def headers(self) -> Mapping[str, str]:
         return {"X-API-Key": self.settings.api_key.get_secret_value()}

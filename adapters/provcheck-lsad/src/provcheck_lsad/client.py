@@ -19,11 +19,20 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from provcheck import (
     Access,
@@ -31,6 +40,7 @@ from provcheck import (
     Capabilities,
     ObjectDescription,
     Record,
+    ReferralRequired,
     RegistrySettings,
     SearchPending,
     SearchResult,
@@ -48,12 +58,36 @@ TOKEN_MARGIN_S = 30.0
 
 
 class LsadSettings(SubmitAndPollSettings):
-    client_id: str = Field(description="the OAuth2 client id the unit issued")
-    client_secret: SecretStr = Field(description="the OAuth2 client secret")
-    requester_name: str = Field(description="who asks: the unit answers a named person")
-    requester_email: str = Field(description="where the unit writes back")
+    # No service address: the unit is asked by a person, and a check prepares the request.
+    base_url: str = Field(
+        default="",
+        description="the request service; none: a check prepares the request for a person",
+    )
+    # Required with base_url; without it, the prepared request leaves what is missing to fill in.
+    client_id: str = Field(
+        default="", validate_default=True, description="the OAuth2 client id the unit issued"
+    )
+    client_secret: SecretStr = Field(
+        default=SecretStr(""), validate_default=True, description="the OAuth2 client secret"
+    )
+    requester_name: str = Field(
+        default="", validate_default=True, description="who asks: the unit answers a named person"
+    )
+    requester_email: str = Field(
+        default="", validate_default=True, description="where the unit writes back"
+    )
     requester_organisation: str | None = None
     purpose: str = "due diligence before acquiring or handling the object"
+
+    @field_validator("client_id", "client_secret", "requester_name", "requester_email")
+    @classmethod
+    def _needed_by_the_service(
+        cls, value: str | SecretStr, info: ValidationInfo
+    ) -> str | SecretStr:
+        plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if info.data.get("base_url") and not plain:
+            raise ValueError("required with base_url (the service's address)")
+        return value
 
 
 class _DatabaseRecord(ServiceRecord):
@@ -123,6 +157,52 @@ class LsadRegistry(SubmitAndPollRegistry[_Request]):
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        if not self.settings.base_url:
+            raise self.referral(query)
+        return await super().search(query, limit=limit)
+
+    def referral(self, query: ObjectDescription) -> ReferralRequired:
+        """The request prepared for a person to send to the unit, when no service is configured."""
+        settings = self.settings
+        fields = {
+            "Requester": settings.requester_name or "[to fill in]",
+            "Organisation": settings.requester_organisation or "",
+            "Reply to": settings.requester_email or "[to fill in]",
+            "Purpose": settings.purpose,
+        }
+        fields = {label: value for label, value in fields.items() if value} | {
+            label.replace("_", " ").capitalize(): value
+            for label, value in query.text_fields().items()
+        }
+        photographs = [
+            PurePath(image.path).name if image.path else image.location for image in query.images
+        ]
+        letter = [
+            "To the Art & Antiques Unit, Metropolitan Police",
+            "Please search the London Stolen Arts Database for this object:",
+            *(f"  {label}: {value}" for label, value in fields.items()),
+            "Photographs attached: " + (", ".join(photographs) or "none"),
+        ]
+        return ReferralRequired(
+            "lsad: no request service configured (PROVCHECK_LSAD_BASE_URL); the request is "
+            "prepared for a person to send",
+            instructions=(
+                "Send this request to the Metropolitan Police Art & Antiques Unit, which keeps "
+                "the London Stolen Arts Database and searches it on request; an officer writes "
+                "back (no trace, possible matches, or a question). Use the contact details the "
+                "Met publishes (https://www.met.police.uk/); check them before sending. Record "
+                "the answer with `provcheck case record CASE --referral lsad --result TEXT`; or "
+                "set PROVCHECK_LSAD_BASE_URL and the client's settings to use a service."
+            ),
+            request="\n".join(letter),
+            fields=fields,
+            attachments=photographs,
+            send_to="the Metropolitan Police Art & Antiques Unit, contact as published on "
+            "https://www.met.police.uk/",
+            fee="none published by the Metropolitan Police; check before sending",
+        )
 
     def account_key(self) -> str:
         return self.settings.client_id

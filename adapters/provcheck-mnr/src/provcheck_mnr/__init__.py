@@ -1,16 +1,7 @@
-"""provcheck plugin: The French MNR (Musées Nationaux Récupération) on the POP platform, with a mock of its JSON and OAI-PMH."""
+"""provcheck plugin for the French MNR ("Rose-Valland") works on the POP platform (`mnr`), with a
+mock of its JSON and OAI-PMH services."""
 
-from provcheck import Access, ObjectDescription, QueryNotSupported, Record, Registry
+from provcheck_mnr.client import MnrRegistry, MnrSettings, candidate_references
+from provcheck_mnr.notice import record_from_notice
 
-__all__ = ["MnrRegistry"]
-
-
-class MnrRegistry(Registry):
-    """Being built: until it is, every search is skipped and says so."""
-
-    name = "mnr"
-    title = "MNR (Musées Nationaux Récupération)"
-    access = Access.API
-
-    async def search(self, query: ObjectDescription, *, limit: int) -> list[Record]:
-        raise QueryNotSupported("mnr: this plugin is being built")
+__all__ = ["MnrRegistry", "MnrSettings", "candidate_references", "record_from_notice"]

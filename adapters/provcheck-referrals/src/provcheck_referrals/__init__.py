@@ -1,38 +1,33 @@
-"""provcheck plugin: Registers searched by a person (INTERPOL, Carabinieri, Artive): the request each asks for, prepared."""
+"""provcheck plugin: registers searched by a person (INTERPOL, the Carabinieri TPC, Artive), with
+the request each asks for prepared.
 
-import abc
+None of these registers offers provcheck a way in: a person searches them (with an account, an
+app, or through the police) or sends them a request. A check of one of them cannot conclude
+anything by itself; its outcome is a `referral` that carries exactly what the register asks
+for, filled in from the object's description -- the form's fields, the photographs to attach,
+where to send it and the fee -- ready to print or send. The person's answer is recorded later in
+the case (`provcheck case record CASE --referral NAME --result "..."`), and only then does the
+register count as searched.
 
-from provcheck import Access, ObjectDescription, Record, ReferralRequired, Registry
+What each register asks for, and where, is as the organisations publish it; it changes, and a
+person sending a request should check it on the register's own site first (each request says
+so).
+"""
 
-__all__ = ["ArtiveRegistry", "CarabinieriRegistry", "InterpolRegistry"]
+from provcheck_referrals.registers import (
+    ArtiveRegistry,
+    ArtiveSettings,
+    CarabinieriRegistry,
+    InterpolRegistry,
+    PersonSearchedRegistry,
+    ReferralSettings,
+)
 
-
-class _Referral(Registry):
-    """Being built: a referral with no prepared request yet."""
-
-    access = Access.REFERRAL
-
-    @property
-    @abc.abstractmethod
-    def form(self) -> str: ...
-
-    async def search(self, query: ObjectDescription, *, limit: int) -> list[Record]:
-        raise ReferralRequired(f"{self.title}: being built", instructions="-", request=self.form)
-
-
-class InterpolRegistry(_Referral):
-    form = "-"
-    name = "interpol"
-    title = "INTERPOL Stolen Works of Art"
-
-
-class CarabinieriRegistry(_Referral):
-    form = "-"
-    name = "carabinieri"
-    title = "Carabinieri TPC (Leonardo database)"
-
-
-class ArtiveRegistry(_Referral):
-    form = "-"
-    name = "artive"
-    title = "Artive / ArtClaim"
+__all__ = [
+    "ArtiveRegistry",
+    "ArtiveSettings",
+    "CarabinieriRegistry",
+    "InterpolRegistry",
+    "PersonSearchedRegistry",
+    "ReferralSettings",
+]

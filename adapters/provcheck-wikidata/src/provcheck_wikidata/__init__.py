@@ -1,16 +1,21 @@
-"""provcheck plugin: Wikidata's works of art with a theft or plunder event (CC0), by SPARQL, with a mock endpoint."""
+"""provcheck plugin: Wikidata's works of art with a theft or plunder event (CC0), by SPARQL, with
+a mock endpoint."""
 
-from provcheck import Access, ObjectDescription, QueryNotSupported, Record, Registry
+from provcheck_wikidata.client import (
+    WikidataRegistry,
+    WikidataSettings,
+    commons_image,
+    record_from_row,
+)
+from provcheck_wikidata.sparql import sparql_string
+from provcheck_wikidata.status import Standing, standing
 
-__all__ = ["WikidataRegistry"]
-
-
-class WikidataRegistry(Registry):
-    """Being built: until it is, every search is skipped and says so."""
-
-    name = "wikidata"
-    title = "Wikidata"
-    access = Access.API
-
-    async def search(self, query: ObjectDescription, *, limit: int) -> list[Record]:
-        raise QueryNotSupported("wikidata: this plugin is being built")
+__all__ = [
+    "Standing",
+    "WikidataRegistry",
+    "WikidataSettings",
+    "commons_image",
+    "record_from_row",
+    "sparql_string",
+    "standing",
+]

@@ -1,0 +1,208 @@
+"""The `lostart` register: the German Lost Art Database, through its public CSV export.
+
+`GET {base_url}/de/search-export/csv?start=N&filter[type][0]=Objektdaten` answers one page of 500
+rows (`export.py` reads them), `start` stepping by 500, and an (almost) empty body after the last
+page; no key. The service has no search the client could ask and no order by date, so the
+register is mirrored (`provcheck mirror lostart`): every page read, each row a record whose
+`modified` is its `Veröffentlicht seit` date; a later sync reads the pages again but stores only
+what was published since the last one. A check then searches the mirror, by any words. Without a
+mirror a search declines and says how to make one -- unless `mode=live`, which reads the whole
+export for each search (slow against the real service; for a mock or a copy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from provcheck import (
+    Access,
+    Capabilities,
+    DataSource,
+    LocalRegistry,
+    LocalSettings,
+    LocalStore,
+    MirrorState,
+    ObjectDescription,
+    QueryNotSupported,
+    Record,
+    Registry,
+    RegistrySettings,
+    SearchResult,
+)
+from provcheck.http import HttpSession, RetryPolicy, Throttle
+from provcheck_lostart.export import PUBLISHED, parse_export, record_from_row
+
+__all__ = ["EXPORT_PATH", "LostArtRegistry", "LostArtSettings"]
+
+EXPORT_PATH = "/de/search-export/csv"
+OBJECT_DATA = {"filter[type][0]": "Objektdaten"}
+_WORD = re.compile(r"[^\W_]{3,}")
+
+
+class LostArtSettings(RegistrySettings):
+    base_url: str = Field(
+        default="https://www.lostart.de",
+        description="the Lost Art web site (a mock or a copy may stand in)",
+    )
+    page_size: int = Field(
+        default=500, ge=1, description="rows the export gives a page (the service's, 500)"
+    )
+    min_interval: float = Field(
+        default=1.0, ge=0, description="seconds between requests: one page at a time, politely"
+    )
+    mode: Literal["auto", "mirror", "live"] = Field(
+        default="auto",
+        description="auto or mirror: search the mirror; live: read the whole export per search",
+    )
+    store: str | None = Field(
+        default=None, description="the local store holding the mirror (default: the local one)"
+    )
+    timeout: float = Field(default=60.0, gt=0)
+
+
+class LostArtRegistry(Registry):
+    """The Lost Art Database (Germany): loss reports (objects sought) and find reports (objects
+    held by institutions, claimable), mirrored from its CSV export."""
+
+    name: ClassVar[str] = "lostart"
+    title: ClassVar[str] = "Lost Art Database (Germany)"
+    homepage: ClassVar[str | None] = "https://www.lostart.de"
+    access: ClassVar[Access] = Access.API
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        fields=frozenset(
+            {"title", "makers", "period", "object_type", "inventory_number", "description"}
+        ),
+        images=False,
+    )
+    Settings: ClassVar[type[RegistrySettings]] = LostArtSettings
+    settings: LostArtSettings
+
+    def __init__(self, settings: LostArtSettings | None = None, /, **options: Any) -> None:
+        super().__init__(settings, **options)
+        self._http = HttpSession(
+            registry=self.name,
+            base_url=self.settings.base_url,
+            headers={"Accept": "text/csv"},
+            timeout=self.settings.timeout,
+            retry=RetryPolicy(attempts=4, max_wait=30.0),
+            throttle=Throttle(max_concurrency=1, min_interval=self.settings.min_interval),
+            transport=self.transport,
+        )
+
+    async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
+        if self.settings.mode == "live":
+            return await self._scan(query, limit=limit)
+        synced = await asyncio.to_thread(self._mirror_state)
+        if synced is None:
+            raise QueryNotSupported(
+                "lostart: the Lost Art Database cannot be searched live; mirror it first with "
+                "`provcheck mirror lostart` (about 127,500 records), then check again"
+            )
+        store = str(self._store_path())
+        async with LocalRegistry(path=store, registries=[self.name]) as local:
+            found = await local.search(query, limit=limit)
+        return SearchResult(
+            tuple(found),
+            warnings=tuple(found.warnings) if isinstance(found, SearchResult) else (),
+            source=DataSource.MIRROR,
+            data_as_of=datetime.fromisoformat(synced.synced_at),
+        )
+
+    async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
+        """Every record of the export, page by page; given `since`, only those published since
+        (the export has no order by date, so every page is read). A row that is not a record is
+        left out; the next full sync reads it again."""
+        start = 0
+        while True:
+            rows = await self._page(start)
+            for row in rows:
+                # An ISO date compares as text: a row published before `since` is not read.
+                if since is not None and row.get(PUBLISHED, "") < since.date().isoformat():
+                    continue
+                try:
+                    record = record_from_row(row, registry=self.name)
+                except ValueError:
+                    continue
+                yield record
+            if len(rows) < self.settings.page_size:
+                return
+            start += self.settings.page_size
+
+    async def count_records(self) -> int | None:
+        """The export's rows, from a few pages: the last full page found by halving, then the
+        rows of the one after it (about 10 requests for the whole set's 255 pages)."""
+        size = self.settings.page_size
+        full, beyond = 0, 1  # pages: `full` is known full (0: none yet), `beyond` not full
+        while len(await self._page((beyond - 1) * size)) == size:
+            full, beyond = beyond, beyond * 2
+        while beyond - full > 1:
+            middle = (full + beyond) // 2
+            if len(await self._page((middle - 1) * size)) == size:
+                full = middle
+            else:
+                beyond = middle
+        return full * size + len(await self._page(full * size))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _page(self, start: int) -> list[dict[str, str]]:
+        response = await self._http.request(
+            "GET", EXPORT_PATH, params={"start": start, **OBJECT_DATA}
+        )
+        return parse_export(response.content)
+
+    async def _scan(self, query: ObjectDescription, *, limit: int) -> SearchResult:
+        """The whole export read for one search: the records sharing most words with the query
+        (title, makers, inventory number), at most `limit`; the core's matcher judges them."""
+        wanted = _words(
+            " ".join(
+                [query.title or "", query.inventory_number or ""]
+                + [maker.name for maker in query.makers]
+            )
+        )
+        if not wanted:
+            raise QueryNotSupported(
+                "lostart: a live search needs a title, a maker or an inventory number"
+            )
+        best: list[tuple[int, int, Record]] = []
+        async for number, record in _numbered(self.iter_records()):
+            text = " ".join(filter(None, [record.description.title, record.description.maker_text]))
+            shared = len(wanted & _words(f"{text} {record.description.inventory_number or ''}"))
+            if shared:
+                heapq.heappush(best, (shared, -number, record))
+                if len(best) > limit:
+                    heapq.heappop(best)
+        ranked = [record for _, _, record in sorted(best, key=lambda b: (-b[0], -b[1]))]
+        return SearchResult(tuple(ranked), source=DataSource.LIVE)
+
+    def _mirror_state(self) -> MirrorState | None:
+        path = self._store_path()
+        if not path.is_file():
+            return None  # no store, so no mirror: nothing is created by asking
+        with LocalStore(path) as store:
+            return store.mirror_state(self.name)
+
+    def _store_path(self) -> Path:
+        if self.settings.store:
+            return Path(self.settings.store)
+        return LocalSettings.load("local").store_path()
+
+
+def _words(text: str) -> set[str]:
+    return {word.lower() for word in _WORD.findall(text)}
+
+
+async def _numbered(records: AsyncIterator[Record]) -> AsyncIterator[tuple[int, Record]]:
+    number = 0
+    async for record in records:
+        yield number, record
+        number += 1
