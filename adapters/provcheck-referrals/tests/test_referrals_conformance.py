@@ -10,7 +10,7 @@ from PIL import Image
 from provcheck_referrals import ArtiveRegistry, CarabinieriRegistry, InterpolRegistry
 
 from provcheck import ImageRef, ObjectDescription, Registry
-from provcheck.testing.conformance import ReferralConformance
+from provcheck.testing import ReferralConformance
 
 DESCRIPTION = {
     "object_type": "painting",

@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS record_images (
     PRIMARY KEY (record, position)
 );
 CREATE INDEX IF NOT EXISTS record_images_sha256 ON record_images(sha256);
+-- Every search counts each register's live records: an index, not a scan of a mirror's rows.
+CREATE INDEX IF NOT EXISTS records_live_by_registry ON records(registry, removed_at);
 CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,

@@ -12,13 +12,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from provcheck.testing.conformance import ManualClock, RegistryConformance, served
+    from provcheck.testing.conformance import (
+        ManualClock,
+        ReferralConformance,
+        RegistryConformance,
+        served,
+    )
     from provcheck.testing.store_contract import StoreContract
 
-__all__ = ["ManualClock", "RegistryConformance", "StoreContract", "served"]
+__all__ = [
+    "ManualClock",
+    "ReferralConformance",
+    "RegistryConformance",
+    "StoreContract",
+    "served",
+]
 
 _MODULE_OF = {
     "ManualClock": "provcheck.testing.conformance",
+    "ReferralConformance": "provcheck.testing.conformance",
     "RegistryConformance": "provcheck.testing.conformance",
     "served": "provcheck.testing.conformance",
     "StoreContract": "provcheck.testing.store_contract",
