@@ -143,7 +143,8 @@ class RegistryStatus:
             return "as last imported into the local store"
         if self.mirror is not None:
             return f"mirrored {self.mirror.synced_at[:10]}, {self.mirror.records:,} records"
-        return "not mirrored; asked at each check" if self.mirrorable else "asked at each check"
+        # A register that can be mirrored may or may not also answer live (Lost Art cannot).
+        return "not mirrored" if self.mirrorable else "asked at each check"
 
     def as_json(self) -> dict[str, Any]:
         """What `provcheck registries --json` prints for it (a broken plugin: no homepage, no
