@@ -254,3 +254,63 @@ def test_an_outcome_carries_its_states_details_and_no_other(
             duration_s=0.0,
             **details,  # type: ignore[arg-type]
         )
+
+
+def test_a_status_keeps_its_value_and_reads_in_a_registrars_words() -> None:
+    # The values are what reports serialise and sign: the old ones never change.
+    old = ["stolen", "missing", "looted", "illegally-exported", "recovered", "unknown"]
+    assert set(old) < {status.value for status in RecordStatus}
+    assert all(status.label for status in RecordStatus)
+    assert RecordStatus.STOLEN.label == "stolen"
+    assert RecordStatus.SOUGHT.label == "sought (loss report)"
+    assert RecordStatus.FOUND.label == "found; earlier owners may claim it (find report)"
+    assert RecordStatus.RESTITUTED.label == "restituted to its owners"
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("Suchmeldung", RecordStatus.SOUGHT),
+        ("sought", RecordStatus.SOUGHT),
+        ("loss report", RecordStatus.SOUGHT),
+        ("Fundmeldung", RecordStatus.FOUND),
+        (" FOUND ", RecordStatus.FOUND),
+        ("restituted", RecordStatus.RESTITUTED),
+        ("Restitution", RecordStatus.RESTITUTED),
+        ("restituiert", RecordStatus.RESTITUTED),
+        ("gestohlen", RecordStatus.STOLEN),
+        ("illegally  exported", RecordStatus.ILLEGALLY_EXPORTED),
+        ("recovered", RecordStatus.RECOVERED),
+        ("confiscated", RecordStatus.UNKNOWN),
+    ],
+)
+def test_a_registers_status_word_is_read(word: str, status: RecordStatus) -> None:
+    assert RecordStatus.parse(word) is status
+
+
+def test_a_record_takes_a_known_word_and_refuses_an_unknown_one() -> None:
+    assert (
+        Record(registry="lostart", record_id="1", status="Fundmeldung").status is RecordStatus.FOUND
+    )
+    with pytest.raises(ValidationError):
+        Record(registry="lostart", record_id="1", status="confiscated")
+
+
+def test_a_found_object_is_still_a_possible_match_shown_in_a_registrars_words() -> None:
+    # A find report is no theft, but earlier owners may claim the object: the matcher and the
+    # conclusion do not look at the status, so it is a candidate like any other.
+    from sample_registries import MemoryRegistry
+
+    from provcheck import check
+    from provcheck.reports.html import render_report as render_html_report
+    from provcheck.reports.terminal import render_report
+
+    acorn = {"title": "Acorn table lamp", "maker": "Tiffany Studios"}
+    register = MemoryRegistry([{"status": "found", "description": acorn}])
+    report = check(acorn, [register])
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+    assert report.candidates[0].record.status is RecordStatus.FOUND
+    label = "[found; earlier owners may claim it (find report)]"
+    assert label in render_report(report)
+    assert label in render_html_report(report)
+    assert '"status":"found"' in report.model_dump_json()  # the value, not the label

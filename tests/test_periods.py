@@ -38,6 +38,16 @@ CASES: list[tuple[str, tuple[int | None, int | None, bool]]] = [
     ("Circa A.D. 1250-1375", (1250, 1375, True)),
     ("XIXe siècle", (1800, 1899, False)),
     ("04/27/1937", (1937, 1937, False)),
+    # A range written with a slash (the Lost Art Database's `1701/1800`), the second year
+    # keeping the first one's century when short; a month and year is not one.
+    ("1701/1800", (1701, 1800, False)),
+    ("1701 / 1800", (1701, 1800, False)),
+    ("ca. 1880/1890", (1880, 1890, True)),
+    ("1901/02", (1901, 1902, False)),
+    ("500/400 BC", (-500, -400, False)),
+    ("12/1901", (1901, 1901, False)),
+    ("15/16th century", (1400, 1599, False)),
+    ("1/2 19th century", (1800, 1899, False)),
     # ISO dates as services give them; a year and month is not a range back in time.
     ("2015-07-14", (2015, 2015, False)),
     ("2015-07", (2015, 2015, False)),

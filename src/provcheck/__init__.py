@@ -130,6 +130,9 @@ if _typing.TYPE_CHECKING:
         LocalRegistry,
         LocalSettings,
     )
+    from provcheck.store.mirror_search import (
+        search_mirror,
+    )
     from provcheck.store.mirroring import (
         MirrorSummary,
         mirror,
@@ -239,6 +242,7 @@ __all__ = [
     "registry_class",
     "resume",
     "run_batch",
+    "search_mirror",
     "sign_report",
     "verify_report",
 ]
@@ -329,6 +333,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "LocalRegistry",
         "LocalSettings",
     ),
+    "provcheck.store.mirror_search": ("search_mirror",),
     "provcheck.store.mirroring": (
         "MirrorSummary",
         "mirror",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from provcheck_lostart import parse_export, record_from_row, status_words
+from provcheck_lostart import parse_export, record_from_row
 from provcheck_lostart.export import makers_of, materials_of, period_of
 from provcheck_lostart.service import BOT_WALL, COLUMNS, fputcsv_line
 
@@ -90,10 +90,10 @@ def test_measurements_and_materials_are_read_from_the_german_description() -> No
 
 def test_the_report_type_is_the_status_in_a_registrars_words() -> None:
     found, sought = (record_from_row(row) for row in parse_export(PAGE.encode()))
-    assert (sought.status, status_words(sought)) == (RecordStatus.LOOTED, "sought (loss report)")
-    assert (found.status, status_words(found)) == (
-        RecordStatus.RECOVERED,
-        "found, claimable (find report)",
+    assert (sought.status, sought.status.label) == (RecordStatus.SOUGHT, "sought (loss report)")
+    assert (found.status, found.status.label) == (
+        RecordStatus.FOUND,
+        "found; earlier owners may claim it (find report)",
     )
     assert sought.raw["Meldungsart"] == "Suchmeldung" and "Kontakt" not in sought.raw
     assert sought.modified is not None and sought.modified.date().isoformat() == "2016-06-01"

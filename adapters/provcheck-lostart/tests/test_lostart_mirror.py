@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from provcheck_lostart import LostArtRegistry, parse_export, status_words
+from provcheck_lostart import LostArtRegistry, parse_export
 from provcheck_lostart.service import LostArtService, create_mock
 
 from provcheck import (
@@ -153,8 +153,8 @@ async def test_a_loss_report_described_in_english_is_found_after_mirroring(expor
     assert outcome.state is OutcomeState.SEARCHED and outcome.source is DataSource.MIRROR
     best = report.candidates[0]
     assert best.record.record_id == "13893"  # "Alte Frau", Wilhelm Leibl, 1865, 43 x 36,5 cm
-    assert best.record.status is RecordStatus.LOOTED
-    assert status_words(best.record) == "sought (loss report)"
+    assert best.record.status is RecordStatus.SOUGHT
+    assert best.record.status.label == "sought (loss report)"
     # What the matcher gives across the languages, the title not matching: 0.70 when written.
     assert best.score >= 0.6
     assert report.conclusion is Conclusion.POSSIBLE_MATCH

@@ -120,7 +120,7 @@ def thin_query_limitations(
                     kind="same-title",
                     subject=record.key,
                     message=(
-                        f"{record.key} ({record.status.value}) has exactly this title "
+                        f"{record.key} ({record.status.label}) has exactly this title "
                         f"({record.description.title!r}): look at it before relying on this check"
                     ),
                 )

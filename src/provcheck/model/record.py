@@ -19,22 +19,71 @@ __all__ = ["Record", "RecordStatus"]
 REGISTER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
+# What a register says of the object. The values are what reports serialise (and sign): a new
+# status is a new value, an old one never changes; `label` is the status as a registrar reads it.
+# (A comment, not a docstring: a docstring would change the JSON schema.)
 class RecordStatus(StrEnum):
     STOLEN = "stolen"
     MISSING = "missing"
     LOOTED = "looted"  # taken in war or under persecution
     ILLEGALLY_EXPORTED = "illegally-exported"
     RECOVERED = "recovered"
+    SOUGHT = "sought"  # a loss report: the object is sought (Lost Art's Suchmeldung)
+    FOUND = "found"  # a find report: held by someone, earlier owners may claim it (Fundmeldung)
+    RESTITUTED = "restituted"  # returned to its owners or their heirs
     UNKNOWN = "unknown"
 
     @classmethod
     def parse(cls, text: str | None) -> RecordStatus:
-        """A register's status word as one of these; `unknown` for a word provcheck does not
-        know (a register's vocabulary grows; a record is not refused for it)."""
+        """A register's status word as one of these (English or German: `Suchmeldung`,
+        `restituiert`); `unknown` for a word provcheck does not know (a register's vocabulary
+        grows; a record is not refused for it)."""
         try:
-            return cls((text or "").strip().lower())
+            return cls(_status_value(text or ""))
         except ValueError:
             return cls.UNKNOWN
+
+    @property
+    def label(self) -> str:
+        """The status in a registrar's words, as reports show it."""
+        return _LABELS[self]
+
+
+# Registers' words for a status, besides its value (lower case, single spaces).
+_WORDS: dict[str, RecordStatus] = {
+    "gestohlen": RecordStatus.STOLEN,
+    "vermisst": RecordStatus.MISSING,
+    "verschollen": RecordStatus.MISSING,
+    "geraubt": RecordStatus.LOOTED,
+    "illegally exported": RecordStatus.ILLEGALLY_EXPORTED,
+    "suchmeldung": RecordStatus.SOUGHT,
+    "gesucht": RecordStatus.SOUGHT,
+    "loss report": RecordStatus.SOUGHT,
+    "fundmeldung": RecordStatus.FOUND,
+    "gefunden": RecordStatus.FOUND,
+    "find report": RecordStatus.FOUND,
+    "restitution": RecordStatus.RESTITUTED,
+    "restituiert": RecordStatus.RESTITUTED,
+}
+
+_LABELS: dict[RecordStatus, str] = {
+    RecordStatus.STOLEN: "stolen",
+    RecordStatus.MISSING: "missing",
+    RecordStatus.LOOTED: "looted (war or persecution)",
+    RecordStatus.ILLEGALLY_EXPORTED: "illegally exported",
+    RecordStatus.RECOVERED: "recovered",
+    RecordStatus.SOUGHT: "sought (loss report)",
+    RecordStatus.FOUND: "found; earlier owners may claim it (find report)",
+    RecordStatus.RESTITUTED: "restituted to its owners",
+    RecordStatus.UNKNOWN: "status unknown",
+}
+
+
+def _status_value(word: str) -> str:
+    """A status word as the value of its status, if provcheck knows the word; else as written."""
+    word = " ".join(word.split()).lower()
+    found = _WORDS.get(word)
+    return found.value if found else word
 
 
 class Record(BaseModel):
@@ -85,7 +134,9 @@ class Record(BaseModel):
     @field_validator("status", mode="before")
     @classmethod
     def _a_status_word(cls, value: Any) -> Any:
-        return value.strip().lower() if isinstance(value, str) else value
+        # A register's word for a known status is that status (`Fundmeldung` is `found`); an
+        # unknown word is refused, as before.
+        return _status_value(value) if isinstance(value, str) else value
 
     @field_validator("date_of_loss", mode="before")
     @classmethod

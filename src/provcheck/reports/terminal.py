@@ -166,7 +166,7 @@ def render_report(
             record = candidate.record
             lines.append(
                 f"  {candidate.score:.2f} {candidate.band.value:<8} {record.key}  "
-                f"{record.description.summary()}  [{record.status.value}]"
+                f"{record.description.summary()}  [{record.status.label}]"
             )
             if candidate.also_recorded_as:  # the same object, from another source
                 lines.append(f"{'':16}also recorded as {', '.join(candidate.also_recorded_as)}")

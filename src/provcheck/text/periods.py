@@ -70,7 +70,12 @@ _FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")
 # ISO dates ("2015-07-14", "2015-07"), as services give them. A year and month is told from a
 # range ("1850-60") by reading backwards as a range: 2015-07 cannot mean 2015 to 2007.
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
-_NUMBER = re.compile(r"(?<![\d.,])(\d{1,4})(?![\d/]|\s?'?s\b|[.,]\d|\s*(?:st|nd|rd|th)\b)")
+# A number before a slash is no year ("1/2", "12/1901": a part, a month), unless it has three or
+# four digits and a year follows the slash ("1701/1800", "1901/02": a range).
+_NUMBER = re.compile(
+    r"(?<![\d.,])(\d{1,4})"
+    r"(?!\d|(?<!\d{3})/|/(?!\s*\d{2,4}\b)|\s?'?s\b|[.,]\d|\s*(?:st|nd|rd|th)\b)"
+)
 _NOT_A_YEAR_AFTER = re.compile(r"\s*(?:years?|yrs?|in\b|inch|cm|mm|ft|lbs?|kg|x\b|\")")
 _MODIFIERS: tuple[tuple[str, tuple[int, int]], ...] = (
     (r"first half", (0, 49)),

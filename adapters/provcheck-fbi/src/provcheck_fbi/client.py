@@ -21,7 +21,6 @@ import itertools
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
@@ -29,13 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from provcheck import (
     Access,
     Capabilities,
-    DataSource,
     ImageRef,
     InputError,
-    LocalRegistry,
-    LocalSettings,
-    LocalStore,
-    MirrorState,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -45,6 +39,7 @@ from provcheck import (
     RegistrySettings,
     SearchResult,
     collect_records,
+    search_mirror,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 from provcheck.registers.fetching import fetch_image
@@ -184,13 +179,11 @@ class FbiRegistry(Registry):
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         mode = self.settings.mode
-        synced = await asyncio.to_thread(self._mirror_state) if mode != "live" else None
-        if mode == "mirror" and synced is None:
-            raise QueryNotSupported(
-                "fbi: there is no mirror to search; make one with `provcheck mirror fbi`"
-            )
+        mirrored = await search_mirror(
+            self.name, self.settings.store, query, limit=limit, mode=mode
+        )
         live_answers = bool(query.title or query.makers or query.inventory_number)
-        if synced is None or mode == "live":
+        if mirrored is None:
             if not live_answers:
                 raise QueryNotSupported(
                     "fbi: the live API searches titles, makers and case numbers only; to search "
@@ -199,7 +192,6 @@ class FbiRegistry(Registry):
             # Live, the photographs are not searched for: the report says so.
             live = await self._live(query, limit=limit)
             return dataclasses.replace(live, photographs_searched=False)
-        mirrored = await self._mirrored(query, limit=limit)
         records = list(mirrored.records)
         warnings = list(mirrored.warnings)
         if mode == "auto" and live_answers:
@@ -211,11 +203,8 @@ class FbiRegistry(Registry):
             else:
                 records += [r for r in live.records if r.key not in {m.key for m in records}]
                 warnings += live.warnings
-        return SearchResult(
-            tuple(records[:limit]),
-            warnings=tuple(warnings),
-            source=DataSource.MIRROR,
-            data_as_of=datetime.fromisoformat(synced.synced_at),
+        return dataclasses.replace(
+            mirrored, records=tuple(records[:limit]), warnings=tuple(warnings)
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
@@ -283,27 +272,6 @@ class FbiRegistry(Registry):
             params={**params, "page": page, "pageSize": self.settings.page_size},
         )
         return self._http.parse_model(_Page, response)
-
-    def _mirror_state(self) -> MirrorState | None:
-        path = self._store_path()
-        if not path.is_file():
-            return None  # no store, so no mirror: nothing is created by asking
-        with LocalStore(path) as store:
-            return store.mirror_state(self.name)
-
-    def _store_path(self) -> Path:
-        return (
-            Path(self.settings.store)
-            if self.settings.store
-            else LocalSettings.load("local").store_path()
-        )
-
-    async def _mirrored(self, query: ObjectDescription, *, limit: int) -> SearchResult:
-        """The mirror's answer: the local store's search, kept to this register's records."""
-        async with LocalRegistry(path=str(self._store_path()), registries=[self.name]) as local:
-            found = await local.search(query, limit=limit)
-        warnings = found.warnings if isinstance(found, SearchResult) else ()
-        return SearchResult(tuple(found), warnings=tuple(warnings))
 
     def _questions(self, query: ObjectDescription) -> list[dict[str, str]]:
         """What to ask, most telling first. The API wants every word of a title to appear, so a

@@ -2,6 +2,6 @@
 mirrored, with a mock of the export service."""
 
 from provcheck_lostart.client import LostArtRegistry, LostArtSettings
-from provcheck_lostart.export import parse_export, record_from_row, status_words
+from provcheck_lostart.export import parse_export, record_from_row
 
-__all__ = ["LostArtRegistry", "LostArtSettings", "parse_export", "record_from_row", "status_words"]
+__all__ = ["LostArtRegistry", "LostArtSettings", "parse_export", "record_from_row"]

@@ -12,12 +12,10 @@ export for each search (slow against the real service; for a mock or a copy).
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -26,16 +24,13 @@ from provcheck import (
     Access,
     Capabilities,
     DataSource,
-    LocalRegistry,
-    LocalSettings,
-    LocalStore,
-    MirrorState,
     ObjectDescription,
     QueryNotSupported,
     Record,
     Registry,
     RegistrySettings,
     SearchResult,
+    search_mirror,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 from provcheck_lostart.export import PUBLISHED, parse_export, record_from_row
@@ -100,21 +95,13 @@ class LostArtRegistry(Registry):
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         if self.settings.mode == "live":
             return await self._scan(query, limit=limit)
-        synced = await asyncio.to_thread(self._mirror_state)
-        if synced is None:
+        mirrored = await search_mirror(self.name, self.settings.store, query, limit=limit)
+        if mirrored is None:
             raise QueryNotSupported(
                 "lostart: the Lost Art Database cannot be searched live; mirror it first with "
                 "`provcheck mirror lostart` (about 127,500 records), then check again"
             )
-        store = str(self._store_path())
-        async with LocalRegistry(path=store, registries=[self.name]) as local:
-            found = await local.search(query, limit=limit)
-        return SearchResult(
-            tuple(found),
-            warnings=tuple(found.warnings) if isinstance(found, SearchResult) else (),
-            source=DataSource.MIRROR,
-            data_as_of=datetime.fromisoformat(synced.synced_at),
-        )
+        return mirrored
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
         """Every record of the export, page by page; given `since`, only those published since
@@ -183,18 +170,6 @@ class LostArtRegistry(Registry):
                     heapq.heappop(best)
         ranked = [record for _, _, record in sorted(best, key=lambda b: (-b[0], -b[1]))]
         return SearchResult(tuple(ranked), source=DataSource.LIVE)
-
-    def _mirror_state(self) -> MirrorState | None:
-        path = self._store_path()
-        if not path.is_file():
-            return None  # no store, so no mirror: nothing is created by asking
-        with LocalStore(path) as store:
-            return store.mirror_state(self.name)
-
-    def _store_path(self) -> Path:
-        if self.settings.store:
-            return Path(self.settings.store)
-        return LocalSettings.load("local").store_path()
 
 
 def _words(text: str) -> set[str]:

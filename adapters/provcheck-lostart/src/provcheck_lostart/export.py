@@ -46,7 +46,6 @@ __all__ = [
     "parse_export",
     "period_of",
     "record_from_row",
-    "status_words",
 ]
 
 ExportRow = Mapping[str, str]
@@ -55,13 +54,12 @@ ID = "Lost Art ID"
 PUBLISHED = "Veröffentlicht seit"
 REQUIRED = ("Meldungsart", ID, "Titel", PUBLISHED)
 
-# The report types, each as a status and in the words a registrar uses. provcheck's statuses have
-# no "sought" or "found, claimable": a loss report reads as looted (the database records losses
-# through Nazi persecution and the war), a find report as recovered (its whereabouts are known);
-# `status_words` says which report it is, and `raw` keeps the German word.
-REPORT_TYPES: dict[str, tuple[RecordStatus, str]] = {
-    "Suchmeldung": (RecordStatus.LOOTED, "sought (loss report)"),
-    "Fundmeldung": (RecordStatus.RECOVERED, "found, claimable (find report)"),
+# The report types as statuses: a loss report is an object sought, a find report one an institution
+# holds and earlier owners may claim (`RecordStatus.label` says so in a report); `raw` keeps the
+# German word.
+REPORT_TYPES: dict[str, RecordStatus] = {
+    "Suchmeldung": RecordStatus.SOUGHT,
+    "Fundmeldung": RecordStatus.FOUND,
 }
 
 # What a bot wall, a login or an error page looks like where the CSV was expected.
@@ -73,7 +71,6 @@ _PERSON = re.compile(r"\s*([^\[\]]+?)\s*\[([^\[\]]+)\]")
 _NOTE = re.compile(r"\s*\(([^()]*)\)\s*")
 _UNNAMED = re.compile(r"^(unbekannt|anonym|unknown|n\.\s*n\.)\b", re.IGNORECASE)
 _SUFFIX = re.compile(r"\s*\[[^\[\]]*\]\s*$")
-_SPAN = re.compile(r"\b(\d{3,4})\s*/\s*(\d{3,4})\b")
 
 # Materials and techniques as the descriptions write them (German), in the words they use.
 _MATERIALS = re.compile(
@@ -147,20 +144,12 @@ def record_from_row(row: ExportRow, *, registry: str = "lostart") -> Record:
     return Record(
         registry=registry,
         record_id=record_id,
-        status=REPORT_TYPES[report][0],
+        status=REPORT_TYPES[report],
         description=description,
         url=_text(row.get("Link")),
         modified=published,
         raw={name: value for name, value in row.items() if name != "Kontakt"},
     )
-
-
-def status_words(record: Record) -> str:
-    """What the record is, in a registrar's words: `sought (loss report)` or `found, claimable
-    (find report)`."""
-    report = record.raw.get("Meldungsart") if isinstance(record.raw, dict) else None
-    found = REPORT_TYPES.get(str(report))
-    return found[1] if found else record.status.value
 
 
 def makers_of(text: str) -> tuple[Maker, ...]:
@@ -179,14 +168,11 @@ def makers_of(text: str) -> tuple[Maker, ...]:
 
 
 def period_of(text: str) -> DatePeriod | None:
-    """`Datierung` without its bracketed suffix, a `1701/1800` span read as one; None if empty
-    or not a date."""
+    """`Datierung` without its bracketed suffix (`1701/1800` is a span); None if empty."""
     written = _SUFFIX.sub("", text or "").strip()
     if not written:
         return None
-    # provcheck reads `1701/1800` as 1800 alone; as a span it is 1701-1800.
-    period = parse_period(_SPAN.sub(r"\1-\2", written))
-    return period.model_copy(update={"text": written}) if period else None
+    return parse_period(written)
 
 
 def materials_of(description: str) -> str | None:

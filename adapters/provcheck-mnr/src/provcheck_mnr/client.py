@@ -19,10 +19,10 @@ register (`provcheck mirror mnr`), which is a few thousand records.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError
@@ -30,14 +30,9 @@ from pydantic import Field, ValidationError
 from provcheck import (
     Access,
     Capabilities,
-    DataSource,
     ImageRef,
     InputError,
-    LocalRegistry,
-    LocalSettings,
-    LocalStore,
     MalformedResponseError,
-    MirrorState,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -45,6 +40,7 @@ from provcheck import (
     RegistryError,
     RegistrySettings,
     SearchResult,
+    search_mirror,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 from provcheck.registers.fetching import fetch_image
@@ -135,13 +131,11 @@ class MnrRegistry(Registry):
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         mode = self.settings.mode
-        synced = await asyncio.to_thread(self._mirror_state) if mode != "live" else None
+        mirrored = await search_mirror(
+            self.name, self.settings.store, query, limit=limit, mode=mode
+        )
         references = candidate_references(query.inventory_number)
-        if mode == "mirror" and synced is None:
-            raise QueryNotSupported(
-                "mnr: there is no mirror to search; make one with `provcheck mirror mnr`"
-            )
-        if synced is None:
+        if mirrored is None:
             if not references:
                 raise QueryNotSupported(
                     "mnr: POP's API finds an MNR notice by its reference only (an inventory "
@@ -158,14 +152,12 @@ class MnrRegistry(Registry):
                 live = await self._by_reference(references)
             except RegistryError as error:
                 warnings.append(f"the live API could not be asked ({error}); mirror only")
-        mirrored = await self._mirrored(query, limit=limit)
         known = {record.key for record in live}
         records = live + [r for r in mirrored.records if r.key not in known]
-        return SearchResult(
-            tuple(records[:limit]),
+        return dataclasses.replace(
+            mirrored,
+            records=tuple(records[:limit]),
             warnings=tuple(warnings) + tuple(mirrored.warnings),
-            source=DataSource.MIRROR,
-            data_as_of=datetime.fromisoformat(synced.synced_at),
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
@@ -277,23 +269,3 @@ class MnrRegistry(Registry):
             raise RegistryError(
                 f"mnr: the OAI-PMH service answered an error ({error})", registry=self.name
             ) from None
-
-    def _mirror_state(self) -> MirrorState | None:
-        path = self._store_path()
-        if not path.is_file():
-            return None  # no store, so no mirror; asking creates nothing
-        with LocalStore(path) as store:
-            return store.mirror_state(self.name)
-
-    def _store_path(self) -> Path:
-        if self.settings.store:
-            return Path(self.settings.store)
-        return LocalSettings.load("local").store_path()
-
-    async def _mirrored(self, query: ObjectDescription, *, limit: int) -> SearchResult:
-        """What the mirror holds for `query`: the local store searched for this register only."""
-        path = str(self._store_path())
-        async with LocalRegistry(path=path, registries=[self.name]) as mirror:
-            answer = await mirror.search(query, limit=limit)
-        kept = answer.warnings if isinstance(answer, SearchResult) else ()
-        return SearchResult(tuple(answer), warnings=tuple(kept))

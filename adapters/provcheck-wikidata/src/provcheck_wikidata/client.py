@@ -10,21 +10,20 @@ then checked against them. The service throttles heavy clients (429 with `Retry-
 `HttpSession` waits out; the client also keeps `min_interval` between its requests.
 
 Each row becomes a `Record`: the QID as its id, the status read from its events
-(`provcheck_wikidata.status`: stolen or looted while missing, recovered when recovered or
-restituted -- which of the two, and by what event, is said in the record's provenance), its Lost
+(`provcheck_wikidata.status`: stolen or looted while missing, else recovered or restituted --
+by what event is said in the record's provenance), its Lost
 Art IDs (P1428) and MNR ids (P10039) as cross-references to those registers' records
 (`Record.same_as`: `lostart:<id>`, `mnr:<id>`), and the row itself kept whole.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import hashlib
 import itertools
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote, unquote
 
@@ -33,12 +32,7 @@ from pydantic import Field, JsonValue
 from provcheck import (
     Access,
     Capabilities,
-    DataSource,
     ImageRef,
-    LocalRegistry,
-    LocalSettings,
-    LocalStore,
-    MirrorState,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -47,6 +41,7 @@ from provcheck import (
     RegistrySettings,
     SearchResult,
     collect_records,
+    search_mirror,
 )
 from provcheck.http import USER_AGENT, HttpSession, RetryPolicy, Throttle
 from provcheck_wikidata.sparql import (
@@ -233,13 +228,11 @@ class WikidataRegistry(Registry):
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         mode = self.settings.mode
-        synced = await asyncio.to_thread(self._mirror_state) if mode != "live" else None
-        if mode == "mirror" and synced is None:
-            raise QueryNotSupported(
-                "wikidata: there is no mirror to search; make one with `provcheck mirror wikidata`"
-            )
+        mirrored = await search_mirror(
+            self.name, self.settings.store, query, limit=limit, mode=mode
+        )
         questions = self._questions(query, limit=limit)
-        if synced is None:
+        if mirrored is None:
             if not questions:
                 raise QueryNotSupported(
                     "wikidata: the live endpoint is asked for titles, makers and inventory "
@@ -250,10 +243,8 @@ class WikidataRegistry(Registry):
             return SearchResult(
                 tuple(live.records), warnings=live.warnings, photographs_searched=False
             )
-        async with LocalRegistry(path=str(self._store_path()), registries=[self.name]) as local:
-            mirrored = await local.search(query, limit=limit)
-        records = list(mirrored)
-        warnings = list(mirrored.warnings) if isinstance(mirrored, SearchResult) else []
+        records = list(mirrored.records)
+        warnings = list(mirrored.warnings)
         if mode == "auto" and questions:
             # What changed since the mirror was synced: asked of the endpoint too.
             try:
@@ -264,11 +255,8 @@ class WikidataRegistry(Registry):
                 held = {record.key for record in records}
                 records += [record for record in live.records if record.key not in held]
                 warnings += live.warnings
-        return SearchResult(
-            tuple(records[:limit]),
-            warnings=tuple(warnings),
-            source=DataSource.MIRROR,
-            data_as_of=datetime.fromisoformat(synced.synced_at),
+        return dataclasses.replace(
+            mirrored, records=tuple(records[:limit]), warnings=tuple(warnings)
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
@@ -360,15 +348,3 @@ class WikidataRegistry(Registry):
             if record is not None:
                 found.setdefault(record.record_id, record)
         return SearchResult(tuple(found.values())[:limit], warnings=tuple(warnings))
-
-    def _mirror_state(self) -> MirrorState | None:
-        path = self._store_path()
-        if not path.is_file():
-            return None  # no store, so no mirror: nothing is created by asking
-        with LocalStore(path) as store:
-            return store.mirror_state(self.name)
-
-    def _store_path(self) -> Path:
-        if self.settings.store:
-            return Path(self.settings.store)
-        return LocalSettings.load("local").store_path()

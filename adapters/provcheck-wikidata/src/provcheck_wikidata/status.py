@@ -33,7 +33,8 @@ _DATE = re.compile(r"^([+-]?\d+-\d\d-\d\d)")
 
 @dataclass(frozen=True)
 class Standing:
-    """A work's status, the plain word for it, and the event or collection that says so."""
+    """A work's status (stolen or looted while missing, recovered or restituted), the plain word
+    for it, and the event or collection that says so."""
 
     status: RecordStatus
     word: Word
@@ -86,7 +87,7 @@ def standing(
     ]
     restitutions = [event for event in returns if _RESTITUTION.search(event[0])]
     if restitutions:
-        return Standing(RecordStatus.RECOVERED, "restituted", _said(*restitutions[0]), lost_on)
+        return Standing(RecordStatus.RESTITUTED, "restituted", _said(*restitutions[0]), lost_on)
     if returns:
         return Standing(RecordStatus.RECOVERED, "recovered", _said(*returns[0]), lost_on)
     for label, start, end in collections:

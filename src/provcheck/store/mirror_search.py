@@ -1,0 +1,69 @@
+"""Searching a register's mirror: what a plugin asks the local store before, or instead of, its
+register's own service.
+
+A register mirrored into the local store (`provcheck mirror NAME`) is searched there, by every
+field and by photograph; one not mirrored there is asked live, or declines. The plugins that can
+be mirrored share a `mode` setting (`auto`: the mirror if there is one; `live`: never the mirror;
+`mirror`: only the mirror), which `search_mirror` follows; what is asked live, and whether beside
+the mirror, stays each plugin's own: it takes None for "ask live".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from provcheck.errors import QueryNotSupported
+from provcheck.model.description import ObjectDescription
+from provcheck.registers.registry import DataSource, SearchResult
+from provcheck.store.interface import MirrorState
+from provcheck.store.local_register import LocalRegistry, LocalSettings
+from provcheck.store.sqlite import LocalStore
+
+__all__ = ["search_mirror"]
+
+
+async def search_mirror(
+    registry: str,
+    store: str | Path | None,
+    query: ObjectDescription,
+    *,
+    limit: int,
+    mode: Literal["auto", "live", "mirror"] = "auto",
+) -> SearchResult | None:
+    """The records of `registry`'s mirror that `query` may match, at most `limit`, searched in
+    the local store at `store` (None or empty: the local register's store), with the search's
+    warnings, `source=DataSource.MIRROR` and `data_as_of` the mirror's last complete sync.
+
+    None when `registry` has not been mirrored into that store (no store file, or no sync that
+    reached the end; asking creates nothing), and always in `mode="live"`; in `mode="mirror"`,
+    no mirror is `QueryNotSupported`, which says how to make one.
+    """
+    if mode == "live":
+        return None
+    path = Path(store) if store else LocalSettings.load("local").store_path()
+    synced = await asyncio.to_thread(_mirror_state, path, registry)
+    if synced is None:
+        if mode == "mirror":
+            raise QueryNotSupported(
+                f"{registry}: there is no mirror to search; make one with "
+                f"`provcheck mirror {registry}`"
+            )
+        return None
+    async with LocalRegistry(path=str(path), registries=[registry]) as local:
+        found = await local.search(query, limit=limit)
+    return SearchResult(
+        tuple(found),
+        warnings=tuple(found.warnings) if isinstance(found, SearchResult) else (),
+        source=DataSource.MIRROR,
+        data_as_of=datetime.fromisoformat(synced.synced_at),
+    )
+
+
+def _mirror_state(path: Path, registry: str) -> MirrorState | None:
+    if not path.is_file():
+        return None  # no store, so no mirror: nothing is created by asking
+    with LocalStore(path) as store:
+        return store.mirror_state(registry)
