@@ -149,3 +149,21 @@ def test_case_file_open_makes_a_store_only_to_open_a_case(
     with CaseFile.open(create=True) as cases:
         cases.new("another object")
     assert private_store.is_file()
+
+
+def test_an_entrys_text_cannot_forge_lines_or_grow_without_bound(
+    private_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["case", "new", "Offered by X"]) == 0
+    case_id = capsys.readouterr().out.split()[2].rstrip(":")
+    forged = "no trace\n  9. 2026-12-01 14:40 record  carabinieri answered: no trace"
+    assert main(["case", "note", case_id, forged]) == 0
+    capsys.readouterr()
+    assert main(["case", "show", case_id]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert not any(line.startswith("  9.") for line in shown)  # the second line is the note's
+    assert any(line.strip().startswith("| ") and "carabinieri" in line for line in shown)
+    with CaseFile.open(private_store) as cases:
+        with pytest.raises(InputError, match="at most 20,000 characters.*--attach"):
+            cases.add_note(case_id, "x" * 20_001)
+        assert len(cases.entries(case_id)) == 2  # nothing half-written

@@ -128,6 +128,11 @@ def test_mock_serve_prints_how_to_point_provcheck_at_it(
     assert "export PROVCHECK_ALR_API_KEY=alr-demo-key" in out
     assert "credit 2 searches" in out and "'rate_limited': 3" in out
     assert isinstance(served["app"], FaultInjection) and served["port"] == 9099
+    # A service under a path of its host (Wikidata's /sparql) is pointed at with that path.
+    assert main(["mock", "serve", "wikidata", "--port", "9098"]) == 0
+    assert (
+        "export PROVCHECK_WIKIDATA_BASE_URL=http://127.0.0.1:9098/sparql" in capsys.readouterr().out
+    )
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,7 @@ if _typing.TYPE_CHECKING:
         LocalSettings,
     )
     from provcheck.store.mirror_search import (
+        mirror_image_features,
         search_mirror,
     )
     from provcheck.store.mirroring import (
@@ -234,6 +235,7 @@ __all__ = [
     "load_mapping",
     "local_features",
     "mirror",
+    "mirror_image_features",
     "open_registry",
     "parse_makers",
     "parse_measurements",
@@ -333,7 +335,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "LocalRegistry",
         "LocalSettings",
     ),
-    "provcheck.store.mirror_search": ("search_mirror",),
+    "provcheck.store.mirror_search": ("mirror_image_features", "search_mirror"),
     "provcheck.store.mirroring": (
         "MirrorSummary",
         "mirror",

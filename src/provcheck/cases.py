@@ -67,6 +67,8 @@ __all__ = [
 ]
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+# A note, a record or a register's answer as typed; what is longer is a file to attach.
+MAX_ENTRY_CHARS = 20_000
 
 # The limitation a referral answered "found" leaves on the check: the register named a possible
 # match that no record in the report shows.
@@ -651,6 +653,11 @@ def _unique(name: str, used: set[str]) -> str:
 def _text(text: str) -> str:
     if not text.strip():
         raise InputError("the entry says nothing: give its text")
+    if len(text) > MAX_ENTRY_CHARS:
+        raise InputError(
+            f"an entry's text is at most {MAX_ENTRY_CHARS:,} characters (this one has "
+            f"{len(text):,}); keep a longer answer as a file (--attach FILE)"
+        )
     return text.strip()
 
 

@@ -115,3 +115,25 @@ async def test_the_live_endpoint_failing_leaves_the_mirror_answering_with_a_warn
     assert outcome.state is OutcomeState.SEARCHED and outcome.source is DataSource.MIRROR
     assert any("the live endpoint could not be asked" in w for w in outcome.warnings)
     assert outcome.candidates[0].record.record_id == "Q1169395"
+
+
+async def test_a_photograph_is_verified_against_the_mirror_with_the_service_out_of_reach(
+    endpoint: Setup, tmp_path: Path
+) -> None:
+    # The mirror keeps each picture's local features: verification needs no service, and a
+    # service out of reach must not turn a confirmed photograph into "no match found".
+    await endpoint.sync()
+    work = endpoint.service.works[PICTURES - 3]
+    registered = Image.open(io.BytesIO(painting(work["qid"]))).convert("RGB")
+    w, h = registered.size
+    photo = registered.crop((w // 10, h // 10, w - w // 10, h - h // 10)).rotate(3, expand=True)
+    photo.save(tmp_path / "p.jpg", quality=60)
+    offline = WikidataRegistry(
+        base_url="http://127.0.0.1:9/sparql", min_interval=0, store=str(endpoint.store_path)
+    )
+    async with offline as registry:
+        report = await acheck(ObjectDescription(images=[tmp_path / "p.jpg"]), [registry])
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+    best = report.outcome("wikidata").candidates[0]
+    assert best.record.record_id == work["qid"]
+    assert "confirmed" in next(e for e in best.evidence if e.field == "images").reason

@@ -137,10 +137,14 @@ def _command_case_show(args: argparse.Namespace) -> int:
     for entry in entries:
         attached = f" [attached: {entry.attachment.name}]" if entry.attachment else ""
         signed = f" [signed: {entry.signature.signer}]" if entry.signature else ""
+        # A text of several lines continues under a bar: none of its lines reads as an entry.
+        first, *more = (entry.text or "").splitlines() or [""]
         print(
-            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {entry.text}"
+            f"{entry.sequence:>3}. {entry.at:%Y-%m-%d %H:%M} {entry.kind.value:<7} {first}"
             f"{attached}{signed}"
         )
+        for line in more:
+            print(f"{'':22}| {line}")
     print(verification.line)
     return 0 if verification.ok else 1
 

@@ -7,6 +7,8 @@ import argparse
 import shlex
 from collections.abc import Sequence
 
+import httpx
+
 from provcheck.cli.common import Commands, add_command
 from provcheck.errors import InputError
 from provcheck.registers.registry import env_var_name
@@ -62,7 +64,9 @@ def _mock_values(items: Sequence[str] | None, option: str) -> dict[str, str]:
 def _command_mock_serve(args: argparse.Namespace) -> int:
     faults = Faults.parse(args.fault or [])
     mock = load_mock(args.name)(faults, _mock_values(args.set, "--set"))
-    address = f"http://{args.host}:{args.port}"
+    # The service's own path on its host (Wikidata's /sparql), as the mock's settings give it.
+    path = httpx.URL(str(mock.client_settings.get("base_url", ""))).path.rstrip("/")
+    address = f"http://{args.host}:{args.port}{path}"
     print(mock.about)
     if faults != Faults():
         print(f"Faults: {faults.model_dump(exclude_defaults=True)}")

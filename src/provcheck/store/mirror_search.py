@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Literal
 
 from provcheck.errors import QueryNotSupported
-from provcheck.model.description import ObjectDescription
+from provcheck.images.verification import LocalFeatures
+from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.registers.registry import DataSource, SearchResult
 from provcheck.store.interface import MirrorState
 from provcheck.store.local_register import LocalRegistry, LocalSettings
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["search_mirror"]
+__all__ = ["mirror_image_features", "search_mirror"]
 
 
 async def search_mirror(
@@ -67,3 +68,21 @@ def _mirror_state(path: Path, registry: str) -> MirrorState | None:
         return None  # no store, so no mirror: nothing is created by asking
     with LocalStore(path) as store:
         return store.mirror_state(registry)
+
+
+async def mirror_image_features(store: str | Path | None, image: ImageRef) -> LocalFeatures | None:
+    """The local features the mirror in the local store at `store` (None or empty: the local
+    register's) kept for a record image, found by its digest; None when it kept none. A plugin's
+    `Registry.image_features` returns them, so that a photograph is verified against its mirror
+    without asking the register's service, which may be out of reach."""
+    if image.sha256 is None:
+        return None
+    path = Path(store) if store else LocalSettings.load("local").store_path()
+    return await asyncio.to_thread(_kept_features, path, image.sha256)
+
+
+def _kept_features(path: Path, sha256: str) -> LocalFeatures | None:
+    if not path.is_file():
+        return None
+    with LocalStore(path) as store:
+        return store.image_features(sha256)

@@ -30,6 +30,7 @@ from provcheck import (
     Capabilities,
     ImageRef,
     InputError,
+    LocalFeatures,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -39,6 +40,7 @@ from provcheck import (
     RegistrySettings,
     SearchResult,
     collect_records,
+    mirror_image_features,
     search_mirror,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
@@ -241,6 +243,10 @@ class FbiRegistry(Registry):
             if record is not None:
                 records.setdefault(record.record_id, record)
         return SearchResult(tuple(records.values())[:limit], warnings=tuple(warnings))
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        # A mirrored picture's features, kept by the mirror: verified without the service.
+        return await mirror_image_features(self.settings.store, image)
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         # The large size first (enough to verify a photograph, a fraction of the original). An

@@ -32,6 +32,7 @@ from provcheck import (
     Capabilities,
     ImageRef,
     InputError,
+    LocalFeatures,
     MalformedResponseError,
     ObjectDescription,
     QueryNotSupported,
@@ -40,6 +41,7 @@ from provcheck import (
     RegistryError,
     RegistrySettings,
     SearchResult,
+    mirror_image_features,
     search_mirror,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
@@ -182,6 +184,10 @@ class MnrRegistry(Registry):
         if page.complete_list_size is not None:
             return page.complete_list_size
         return len(page.headers) if page.token is None else None
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        # A mirrored picture's features, kept by the mirror: verified without the service.
+        return await mirror_image_features(self.settings.store, image)
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         url = image.url

@@ -33,6 +33,7 @@ from provcheck import (
     Access,
     Capabilities,
     ImageRef,
+    LocalFeatures,
     ObjectDescription,
     QueryNotSupported,
     Record,
@@ -41,6 +42,7 @@ from provcheck import (
     RegistrySettings,
     SearchResult,
     collect_records,
+    mirror_image_features,
     search_mirror,
 )
 from provcheck.http import USER_AGENT, HttpSession, RetryPolicy, Throttle
@@ -282,6 +284,10 @@ class WikidataRegistry(Registry):
             return int(str(count["value"])) if isinstance(count, dict) else None
         except ValueError:
             return None
+
+    async def image_features(self, image: ImageRef) -> LocalFeatures | None:
+        # A mirrored picture's features, kept by the mirror: verified without the service.
+        return await mirror_image_features(self.settings.store, image)
 
     async def image_bytes(self, image: ImageRef) -> bytes | None:
         # The large thumbnail first (enough to verify a photograph, a fraction of the original);
