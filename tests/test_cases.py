@@ -164,6 +164,6 @@ def test_an_entrys_text_cannot_forge_lines_or_grow_without_bound(
     assert not any(line.startswith("  9.") for line in shown)  # the second line is the note's
     assert any(line.strip().startswith("| ") and "carabinieri" in line for line in shown)
     with CaseFile.open(private_store) as cases:
-        with pytest.raises(InputError, match="at most 20,000 characters.*--attach"):
+        with pytest.raises(InputError, match=r"at most 20,000 characters.*--attach"):
             cases.add_note(case_id, "x" * 20_001)
         assert len(cases.entries(case_id)) == 2  # nothing half-written

@@ -205,3 +205,31 @@ async def test_the_mock_narrows_by_report_type_as_the_service_does(export: Setup
         )
     rows = parse_export(answer.content)
     assert rows and {row["Meldungsart"] for row in rows} == {"Fundmeldung"}
+
+
+@pytest.mark.anyio(False)
+def test_a_short_export_does_not_wipe_the_mirror(
+    served_export: LostArtService, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["mirror", "lostart"]) == 0
+    capsys.readouterr()
+    served_export.rows = served_export.rows[:500]  # the export (and its count) end early
+    assert main(["mirror", "lostart"]) == 3
+    captured = capsys.readouterr()
+    assert "0 records fetched" not in captured.out
+    assert (
+        "would mark 1,500 of the mirror's 2,000 records removed; nothing was marked removed"
+        in captured.err
+    )
+    with LocalStore(tmp_path / "store.sqlite3") as store:
+        assert len(store.record_ids("lostart")) == SEED_ROWS
+
+
+@pytest.mark.anyio(False)
+def test_an_oversized_field_is_an_incomplete_mirror_not_an_internal_error(
+    served_export: LostArtService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served_export.rows[10] = {**served_export.rows[10], "Beschreibung": "z" * (10 * 1024 * 1024)}
+    assert main(["mirror", "lostart"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "field longer than 1,048,576 characters" in err

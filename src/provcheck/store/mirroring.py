@@ -11,6 +11,13 @@ sync, or when the register's count no longer agrees with the mirror's, which sen
 through the whole list once. Records of the same register imported from a file are not the
 mirror's: it never marks them removed. An interrupted sync keeps what it stored; the next one takes it up from where
 the last complete one ended, and fetches no image it already has.
+
+A bad answer (a proxy ending the listing early, an empty body) must not wipe a mirror, so a whole
+listing marks records removed only when it is known complete: a listing of no records, or of
+fewer than the register counts (beyond `SHORTFALL`), fails the sync (`RegistryError`) with what it
+stored kept, nothing marked removed, and the sync not counted. Nor does one sync mark more than
+half of the mirror removed unless the caller asked for a full sync (`provcheck mirror NAME
+--full`): a registrar would rather be asked than lose a mirror silently.
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ __all__ = ["MirrorSummary", "mirror"]
 
 # Records written per transaction: an interruption loses at most these (they are fetched again).
 BATCH = 100
+# A whole listing may fall short of the register's count by one record in this many (none below
+# that many records) and still be complete: records withdrawn during a long sync, and items the
+# plugin cannot read (left out, read again by the next sync), would otherwise fail every sync of
+# a large register. A truncated answer loses at least a page (100 to 500 records), far more.
+SHORTFALL = 1000
 
 
 @dataclass
@@ -62,13 +74,15 @@ async def mirror(
     full: bool = False,
     progress: Progress | None = None,
 ) -> MirrorSummary:
-    """Bring the store's mirror of `registry` up to date; `full` lists every record again.
+    """Bring the store's mirror of `registry` up to date; `full` lists every record again, and
+    accepts that more than half of the mirror went (see the module's doc).
 
     `image_size` names the image variant to keep (`large`, `thumb`, ...; the original when a
     record's image has no such variant).
     """
     name = registry.name
     state = store.mirror_state(name)
+    asked_full = full
     full = full or state is None or state.watermark is None
     since = None if full or state is None else _parse_time(state.watermark)
     started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -113,12 +127,23 @@ async def mirror(
     # Only what a mirror wrote: records of the same register imported from a file (the NSAF
     # listing, say) are not the mirror's to mark removed, nor to count against the register's.
     held = store.record_ids(name, mirrored=True)
-    if not full and summary.expected is not None and summary.expected != len(held):
+    if full:
+        _require_complete(name, len(seen), summary.expected)
+    elif summary.expected is not None and summary.expected != len(held):
         # The register's count and the mirror's disagree: something went. List everything once.
         seen = {record.record_id async for record in registry.iter_records(since=None)}
+        _require_complete(name, len(seen), summary.expected)
         full = True
     if full:
-        summary.removed = store.mark_removed(name, held - seen)
+        gone = held - seen
+        if len(gone) * 2 > len(held) and not asked_full:
+            raise RegistryError(
+                f"the listing would mark {len(gone):,} of the mirror's {len(held):,} records "
+                "removed; nothing was marked removed. If the register did withdraw them, run "
+                f"`provcheck mirror {name} --full` to accept it",
+                registry=name,
+            )
+        summary.removed = store.mark_removed(name, gone)
         listed_at = started
     summary.synced_at = started
     store.set_mirror_state(
@@ -130,6 +155,20 @@ async def mirror(
         ),
     )
     return summary
+
+
+def _require_complete(name: str, listed: int, expected: int | None) -> None:
+    """Refuse a whole listing not known complete: empty, or short of the register's count."""
+    if listed == 0:
+        raise RegistryError(
+            "the register listed no records; nothing was marked removed", registry=name
+        )
+    if expected is not None and listed < expected - expected // SHORTFALL:
+        raise RegistryError(
+            f"the listing ended after {listed:,} of {expected:,} records; "
+            "nothing was marked removed",
+            registry=name,
+        )
 
 
 async def _kept_image(

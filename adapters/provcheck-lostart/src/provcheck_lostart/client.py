@@ -13,6 +13,7 @@ export for each search (slow against the real service; for a mock or a copy).
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -28,6 +29,7 @@ from provcheck import (
     QueryNotSupported,
     Record,
     Registry,
+    RegistryError,
     RegistrySettings,
     SearchResult,
     search_mirror,
@@ -40,6 +42,9 @@ __all__ = ["EXPORT_PATH", "LostArtRegistry", "LostArtSettings"]
 EXPORT_PATH = "/de/search-export/csv"
 OBJECT_DATA = {"filter[type][0]": "Objektdaten"}
 _WORD = re.compile(r"[^\W_]{3,}")
+# Rows of the export that are not records are said here (a warning, on stderr unless the program
+# using provcheck routes its logging elsewhere), never dropped silently.
+_log = logging.getLogger("provcheck_lostart")
 
 
 class LostArtSettings(RegistrySettings):
@@ -91,6 +96,8 @@ class LostArtRegistry(Registry):
             throttle=Throttle(max_concurrency=1, min_interval=self.settings.min_interval),
             transport=self.transport,
         )
+        # The rows `count_records` last found: a listing that ends before them was cut short.
+        self._counted: int | None = None
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         if self.settings.mode == "live":
@@ -106,22 +113,36 @@ class LostArtRegistry(Registry):
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
         """Every record of the export, page by page; given `since`, only those published since
         (the export has no order by date, so every page is read). A row that is not a record is
-        left out; the next full sync reads it again."""
-        start = 0
+        left out, and said in one warning at the end; the next full sync reads it again.
+
+        The export's end is an (almost) empty page, which a failing proxy also answers: an export
+        with no rows at all, or ending before the rows `count_records` found, is `RegistryError`,
+        never a shorter register."""
+        start, left_out = 0, []
         while True:
             rows = await self._page(start)
-            for row in rows:
+            for number, row in enumerate(rows, start=start + 1):
                 # An ISO date compares as text: a row published before `since` is not read.
                 if since is not None and row.get(PUBLISHED, "") < since.date().isoformat():
                     continue
                 try:
                     record = record_from_row(row, registry=self.name)
-                except ValueError:
+                except ValueError as error:
+                    left_out.append(f"row {number}: {error}")
                     continue
                 yield record
             if len(rows) < self.settings.page_size:
-                return
+                break
             start += self.settings.page_size
+        self._check_ended(start + len(rows))
+        if left_out:
+            _log.warning(
+                "lostart: %s export row%s left out, not a record: %s%s",
+                f"{len(left_out):,}",
+                "" if len(left_out) == 1 else "s",
+                left_out[0],
+                f" (and {len(left_out) - 1:,} more)" if len(left_out) > 1 else "",
+            )
 
     async def count_records(self) -> int | None:
         """The export's rows, from a few pages: the last full page found by halving, then the
@@ -136,10 +157,26 @@ class LostArtRegistry(Registry):
                 full = middle
             else:
                 beyond = middle
-        return full * size + len(await self._page(full * size))
+        self._counted = full * size + len(await self._page(full * size))
+        return self._counted
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def _check_ended(self, rows: int) -> None:
+        """The listing ended after `rows` rows: an error unless that is the export's end."""
+        if rows == 0:
+            raise RegistryError(
+                "lostart: the export answered no rows at all (an empty body where the first page "
+                "was expected): a failing service or proxy, not an empty database; try again later",
+                registry=self.name,
+            )
+        if self._counted is not None and rows < self._counted:
+            raise RegistryError(
+                f"lostart: the export ended after {rows:,} rows, before the {self._counted:,} it "
+                "counted: an answer cut short (a failing service or proxy); try again later",
+                registry=self.name,
+            )
 
     async def _page(self, start: int) -> list[dict[str, str]]:
         response = await self._http.request(

@@ -37,6 +37,7 @@ from provcheck import (
 )
 
 __all__ = [
+    "FIELD_LIMIT",
     "PUBLISHED",
     "REPORT_TYPES",
     "WEB_PAGE",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 ExportRow = Mapping[str, str]
+
+# The longest field read, in characters. The csv module's own default (131,072) could refuse a
+# real long description; past this much a field is not a record's but a broken or hostile answer.
+FIELD_LIMIT = 1 << 20
 
 ID = "Lost Art ID"
 PUBLISHED = "Veröffentlicht seit"
@@ -102,16 +107,31 @@ def parse_export(body: bytes) -> list[dict[str, str]]:
     text = text.removeprefix(_BOM)
     if not text.strip():
         return []
+    # Process-wide, so only ever raised to the limit the export needs, never lowered below what
+    # the program using provcheck chose.
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", escapechar="\\")
-    header = [name.strip() for name in next(reader)]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
+    try:
+        header = [name.strip() for name in next(reader)]
+        missing = [name for name in REQUIRED if name not in header]
+        if missing:
+            raise MalformedResponseError(
+                f"lostart: the export lacks the column(s) {', '.join(missing)}: not the Lost Art "
+                f"export, or its format changed (header: {';'.join(header)[:200]})",
+                registry="lostart",
+            )
+        return [dict(zip(header, row, strict=False)) for row in reader if any(row)]
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise MalformedResponseError(
+                f"lostart: the export has a field longer than {csv.field_size_limit():,} "
+                f"characters (line {reader.line_num}): a broken answer, not a record",
+                registry="lostart",
+            ) from None
         raise MalformedResponseError(
-            f"lostart: the export lacks the column(s) {', '.join(missing)}: not the Lost Art "
-            f"export, or its format changed (header: {';'.join(header)[:200]})",
+            f"lostart: the export is not readable CSV (line {reader.line_num}: {error})",
             registry="lostart",
-        )
-    return [dict(zip(header, row, strict=False)) for row in reader if any(row)]
+        ) from None
 
 
 def record_from_row(row: ExportRow, *, registry: str = "lostart") -> Record:

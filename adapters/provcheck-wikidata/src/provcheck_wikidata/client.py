@@ -200,6 +200,8 @@ class WikidataRegistry(Registry):
     )
     Settings: ClassVar[type[RegistrySettings]] = WikidataSettings
     settings: WikidataSettings
+    # The works `count_records` last found, for the message of an empty answer.
+    _counted: int | None = None
 
     def __init__(self, settings: WikidataSettings | None = None, /, **options: Any) -> None:
         super().__init__(settings, **options)
@@ -262,10 +264,19 @@ class WikidataRegistry(Registry):
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
-        """Every work, most recently modified first; given `since`, only those modified since."""
+        """Every work, most recently modified first; given `since`, only those modified since.
+        No works at all, where every work was asked for, is an empty answer (a cache or a proxy),
+        never an empty register: `RegistryError`."""
         size = self.settings.page_size
         for offset in itertools.count(0, size):
             rows = await self._rows(bulk_query(since=since, limit=size, offset=offset))
+            if not rows and offset == 0 and since is None:
+                counted = "" if self._counted is None else f", where it counts {self._counted:,}"
+                raise RegistryError(
+                    f"wikidata: the query service answered no works{counted}: an empty answer, "
+                    "not an empty register; try again later",
+                    registry=self.name,
+                )
             for row in rows:
                 try:
                     record = record_from_row(row, registry=self.name)
@@ -281,9 +292,10 @@ class WikidataRegistry(Registry):
         rows = await self._rows(count_query())
         count = rows[0].get("count") if rows and isinstance(rows[0], dict) else None
         try:
-            return int(str(count["value"])) if isinstance(count, dict) else None
+            self._counted = int(str(count["value"])) if isinstance(count, dict) else None
         except ValueError:
-            return None
+            self._counted = None
+        return self._counted
 
     async def image_features(self, image: ImageRef) -> LocalFeatures | None:
         # A mirrored picture's features, kept by the mirror: verified without the service.
