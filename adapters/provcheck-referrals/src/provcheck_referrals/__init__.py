@@ -14,20 +14,7 @@ person sending a request should check it on the register's own site first (each 
 so).
 """
 
-from provcheck_referrals.registers import (
-    ArtiveRegistry,
-    ArtiveSettings,
-    CarabinieriRegistry,
-    InterpolRegistry,
-    PersonSearchedRegistry,
-    ReferralSettings,
-)
+from provcheck_referrals import registers as _registers
+from provcheck_referrals.registers import *  # noqa: F403 -- the registers, whole
 
-__all__ = [
-    "ArtiveRegistry",
-    "ArtiveSettings",
-    "CarabinieriRegistry",
-    "InterpolRegistry",
-    "PersonSearchedRegistry",
-    "ReferralSettings",
-]
+__all__ = _registers.__all__

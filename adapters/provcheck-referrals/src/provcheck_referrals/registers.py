@@ -88,22 +88,9 @@ class PersonSearchedRegistry(Registry):
     """
 
     access: ClassVar[Access] = Access.REFERRAL
+    # A person can search by any Object ID category, the description and the inventory number.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        fields=frozenset(
-            {
-                "object_type",
-                "materials",
-                "measurements",
-                "inscriptions",
-                "distinguishing_features",
-                "title",
-                "subject",
-                "period",
-                "makers",
-                "description",
-                "inventory_number",
-            }
-        ),
+        fields=frozenset(OBJECT_ID) - {"maker"} | {"makers", "description", "inventory_number"},
         images=True,
     )
     Settings: ClassVar[type[RegistrySettings]] = ReferralSettings
