@@ -95,3 +95,12 @@ def test_a_leading_zero_before_a_comma_is_a_decimal_comma() -> None:
     assert [m.value for m in parse_measurements("0,158 x 0,047 m")] == [0.158, 0.047]
     (thousands,) = parse_measurements("1,200 cm")
     assert thousands.value == 1200.0  # a thousands separator where one can be
+
+
+def test_a_unit_word_after_other_words_measures_nothing() -> None:
+    # Dutch "in" (and a possessive "'s") far from a number are no inches or feet: a word that
+    # is neither a unit nor a filler between a number and a unit ends the group.
+    assert parse_measurements("Inventarnummer 719: Te 's-Gravenhage ontvreemd in 1943") == ()
+    assert parse_measurements("719: Te s-Gravenhage ontvreemd in") == ()
+    (height,) = parse_measurements("24 approximately cm")  # a filler keeps the group
+    assert (height.value, height.unit) == (24.0, Unit.CM)

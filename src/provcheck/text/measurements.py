@@ -119,6 +119,10 @@ _UNIT_WORDS: dict[str, Unit] = {
     **dict.fromkeys(["oz", "ozs", "ounce", "ounces"], Unit.OZ),
     **dict.fromkeys(["ct", "cts", "carat", "carats"], Unit.CT),
 }
+# Words that may stand between a number and its unit ("24 approximately cm", "24 ca. cm").
+_FILLER_WORDS = frozenset(
+    {"approximately", "approx", "about", "around", "ca", "c", "circa", "env", "environ", "etwa"}
+)
 # A compound value ("3 lb 4 oz", "5 ft 6 in") continues in the next smaller unit.
 _SUB_UNIT: dict[Unit, Unit] = {Unit.FT: Unit.IN, Unit.LB: Unit.OZ, Unit.M: Unit.CM}
 
@@ -350,7 +354,11 @@ def parse_measurements(text: str | None) -> tuple[Measurement, ...]:
                 reader.last = "word"
             elif word in _CONTEXT_WORDS:
                 _set_context(reader, _CONTEXT_WORDS[word])
-            # Other words ("approximately", "with") are passed over without changing the state.
+            elif reader.chain and word not in _FILLER_WORDS:
+                # "719: Te 's-Gravenhage ontvreemd in": a number and a unit with other words
+                # between them are no measurement (the Dutch "in" is no inch).
+                reader.chain = []
+            # Fillers ("approximately", "ca") between a number and its unit are passed over.
     return tuple(reader.out)
 
 
