@@ -3,6 +3,8 @@ search for them to submit, instead of failing on an incomplete configuration."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from provcheck_alr import AlrRegistry
 
@@ -33,3 +35,10 @@ def test_without_a_service_the_search_is_prepared_for_a_person() -> None:
 def test_a_service_address_still_needs_its_key() -> None:
     with pytest.raises(ConfigurationError, match=r"api_key.*PROVCHECK_ALR_API_KEY"):
         AlrRegistry(base_url="https://alr.example.org")
+
+
+def test_a_pending_search_without_a_service_address_says_what_to_set() -> None:
+    # Submitted to a service earlier, resumed after its address was unset: one clear line, not
+    # an unreachable "UnsupportedProtocol" left pending forever.
+    with pytest.raises(ConfigurationError, match="PROVCHECK_ALR_BASE_URL"):
+        asyncio.run(AlrRegistry().resume({"search_id": "S-000001"}, limit=5))

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from provcheck.errors import RejectedQueryError, SearchPending
+from provcheck.errors import ConfigurationError, RejectedQueryError, SearchPending
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
 from provcheck.registers.http import (
@@ -41,6 +41,7 @@ from provcheck.registers.registry import (
     RegistrySettings,
     SearchResult,
     collect_records,
+    env_var_name,
 )
 
 __all__ = [
@@ -208,6 +209,14 @@ class SubmitAndPollRegistry(Registry, Generic[Status]):
             raise RejectedQueryError(
                 f"{self.name}: the pending {self.noun}'s handle has no valid {self.handle_key} "
                 f"({search_id!r})"
+            )
+        if not self.settings.base_url:
+            # Submitted to a service once; without its address now, nothing can be asked.
+            raise ConfigurationError(
+                f"{self.name}: the pending {self.noun} {search_id} was submitted to a service, "
+                "and no service address is set; set "
+                f"{env_var_name(self.name, 'base_url')} to the address it was submitted to, "
+                "then resume again"
             )
         if reply:
             await self.send_reply(search_id, reply)
