@@ -133,6 +133,7 @@ if _typing.TYPE_CHECKING:
     from provcheck.store.mirror_search import (
         mirror_image_features,
         search_mirror,
+        search_mirror_and_live,
     )
     from provcheck.store.mirroring import (
         MirrorSummary,
@@ -245,6 +246,7 @@ __all__ = [
     "resume",
     "run_batch",
     "search_mirror",
+    "search_mirror_and_live",
     "sign_report",
     "verify_report",
 ]
@@ -335,7 +337,11 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "LocalRegistry",
         "LocalSettings",
     ),
-    "provcheck.store.mirror_search": ("mirror_image_features", "search_mirror"),
+    "provcheck.store.mirror_search": (
+        "mirror_image_features",
+        "search_mirror",
+        "search_mirror_and_live",
+    ),
     "provcheck.store.mirroring": (
         "MirrorSummary",
         "mirror",

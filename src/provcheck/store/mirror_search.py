@@ -11,19 +11,22 @@ the mirror, stays each plugin's own: it takes None for "ask live".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from provcheck.errors import QueryNotSupported
+from provcheck.errors import QueryNotSupported, RegistryError
 from provcheck.images.verification import LocalFeatures
 from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.record import Record
 from provcheck.registers.registry import DataSource, SearchResult
 from provcheck.store.interface import MirrorState
 from provcheck.store.local_register import LocalRegistry, LocalSettings
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["mirror_image_features", "search_mirror"]
+__all__ = ["mirror_image_features", "search_mirror", "search_mirror_and_live"]
 
 
 async def search_mirror(
@@ -61,6 +64,53 @@ async def search_mirror(
         source=DataSource.MIRROR,
         data_as_of=datetime.fromisoformat(synced.synced_at),
     )
+
+
+async def search_mirror_and_live(
+    registry: str,
+    store: str | Path | None,
+    query: ObjectDescription,
+    *,
+    limit: int,
+    mode: Literal["auto", "live", "mirror"],
+    live: Callable[[], Awaitable[Sequence[Record]]] | None,
+    unanswerable: str,
+    service: str = "live API",
+    live_first: bool = False,
+) -> SearchResult:
+    """A register that has both a mirror and a live service, searched as its `mode` says.
+
+    `live` asks the service (None: it cannot answer this query). Without a mirror, the service
+    answers alone -- its photographs not searched, which the report says -- or the search is
+    skipped with `unanswerable`. With one, in `auto`, the service is asked as well for what
+    changed since the sync (`live_first`: its records before the mirror's), and a service out
+    of reach leaves the mirror's answer with a warning naming `service`.
+    """
+    mirrored = await search_mirror(registry, store, query, limit=limit, mode=mode)
+    if mirrored is None:
+        if live is None:
+            raise QueryNotSupported(unanswerable)
+        answer = _as_result(await live())
+        return dataclasses.replace(answer, photographs_searched=False)
+    if mode != "auto" or live is None:
+        return mirrored
+    try:
+        fresh = _as_result(await live())
+    except RegistryError as error:
+        warning = f"the {service} could not be asked ({error}); mirror only"
+        return dataclasses.replace(mirrored, warnings=(*mirrored.warnings, warning))
+    first, then = (fresh, mirrored) if live_first else (mirrored, fresh)
+    held = {record.key for record in first.records}
+    records = [*first.records, *(r for r in then.records if r.key not in held)]
+    return dataclasses.replace(
+        mirrored,
+        records=tuple(records[:limit]),
+        warnings=(*mirrored.warnings, *fresh.warnings),
+    )
+
+
+def _as_result(answer: Sequence[Record]) -> SearchResult:
+    return answer if isinstance(answer, SearchResult) else SearchResult(tuple(answer))
 
 
 def _mirror_state(path: Path, registry: str) -> MirrorState | None:

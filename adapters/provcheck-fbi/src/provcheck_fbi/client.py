@@ -16,7 +16,6 @@ rest are returned.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -32,7 +31,6 @@ from provcheck import (
     InputError,
     LocalFeatures,
     ObjectDescription,
-    QueryNotSupported,
     Record,
     RecordStatus,
     Registry,
@@ -41,7 +39,7 @@ from provcheck import (
     SearchResult,
     collect_records,
     mirror_image_features,
-    search_mirror,
+    search_mirror_and_live,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 from provcheck.registers.fetching import fetch_image
@@ -180,33 +178,16 @@ class FbiRegistry(Registry):
         )
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        mode = self.settings.mode
-        mirrored = await search_mirror(
-            self.name, self.settings.store, query, limit=limit, mode=mode
-        )
         live_answers = bool(query.title or query.makers or query.inventory_number)
-        if mirrored is None:
-            if not live_answers:
-                raise QueryNotSupported(
-                    "fbi: the live API searches titles, makers and case numbers only; to search "
-                    "by photograph, mirror the register first (`provcheck mirror fbi`)"
-                )
-            # Live, the photographs are not searched for: the report says so.
-            live = await self._live(query, limit=limit)
-            return dataclasses.replace(live, photographs_searched=False)
-        records = list(mirrored.records)
-        warnings = list(mirrored.warnings)
-        if mode == "auto" and live_answers:
-            # What changed since the mirror was synced: asked of the service too, when it can be.
-            try:
-                live = await self._live(query, limit=limit)
-            except RegistryError as error:
-                warnings.append(f"the live API could not be asked ({error}); mirror only")
-            else:
-                records += [r for r in live.records if r.key not in {m.key for m in records}]
-                warnings += live.warnings
-        return dataclasses.replace(
-            mirrored, records=tuple(records[:limit]), warnings=tuple(warnings)
+        return await search_mirror_and_live(
+            self.name,
+            self.settings.store,
+            query,
+            limit=limit,
+            mode=self.settings.mode,
+            live=(lambda: self._live(query, limit=limit)) if live_answers else None,
+            unanswerable="fbi: the live API searches titles, makers and case numbers only; to "
+            "search by photograph, mirror the register first (`provcheck mirror fbi`)",
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:

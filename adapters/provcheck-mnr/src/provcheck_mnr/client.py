@@ -19,7 +19,6 @@ register (`provcheck mirror mnr`), which is a few thousand records.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
@@ -35,14 +34,12 @@ from provcheck import (
     LocalFeatures,
     MalformedResponseError,
     ObjectDescription,
-    QueryNotSupported,
     Record,
     Registry,
     RegistryError,
     RegistrySettings,
-    SearchResult,
     mirror_image_features,
-    search_mirror,
+    search_mirror_and_live,
 )
 from provcheck.http import HttpSession, RetryPolicy, Throttle
 from provcheck.registers.fetching import fetch_image
@@ -132,34 +129,22 @@ class MnrRegistry(Registry):
         self._image_base = self._http.resolve(image_base) or image_base
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        mode = self.settings.mode
-        mirrored = await search_mirror(
-            self.name, self.settings.store, query, limit=limit, mode=mode
-        )
         references = candidate_references(query.inventory_number)
-        if mirrored is None:
-            if not references:
-                raise QueryNotSupported(
-                    "mnr: POP's API finds an MNR notice by its reference only (an inventory "
-                    "number such as `MNR 330` or `OAR00245`); to search by title, maker, words "
-                    "or photograph, mirror the register first: `provcheck mirror mnr`"
-                )
-            found = await self._by_reference(references)
-            return SearchResult(tuple(found[:limit]), photographs_searched=False)
-        live: list[Record] = []
-        warnings: list[str] = []
-        if mode == "auto" and references:
-            # The reference asked live too: the notice as it is now, first.
-            try:
-                live = await self._by_reference(references)
-            except RegistryError as error:
-                warnings.append(f"the live API could not be asked ({error}); mirror only")
-        known = {record.key for record in live}
-        records = live + [r for r in mirrored.records if r.key not in known]
-        return dataclasses.replace(
-            mirrored,
-            records=tuple(records[:limit]),
-            warnings=tuple(warnings) + tuple(mirrored.warnings),
+
+        async def by_reference() -> list[Record]:
+            return (await self._by_reference(references))[:limit]
+
+        return await search_mirror_and_live(
+            self.name,
+            self.settings.store,
+            query,
+            limit=limit,
+            mode=self.settings.mode,
+            live=by_reference if references else None,
+            unanswerable="mnr: POP's API finds an MNR notice by its reference only (an inventory "
+            "number such as `MNR 330` or `OAR00245`); to search by title, maker, words or "
+            "photograph, mirror the register first: `provcheck mirror mnr`",
+            live_first=True,  # the notice as it is now, before the mirror's copy
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:

@@ -18,7 +18,6 @@ Art IDs (P1428) and MNR ids (P10039) as cross-references to those registers' rec
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import itertools
 import re
@@ -35,7 +34,6 @@ from provcheck import (
     ImageRef,
     LocalFeatures,
     ObjectDescription,
-    QueryNotSupported,
     Record,
     Registry,
     RegistryError,
@@ -43,7 +41,7 @@ from provcheck import (
     SearchResult,
     collect_records,
     mirror_image_features,
-    search_mirror,
+    search_mirror_and_live,
 )
 from provcheck.http import USER_AGENT, HttpSession, RetryPolicy, Throttle
 from provcheck_wikidata.sparql import (
@@ -231,36 +229,18 @@ class WikidataRegistry(Registry):
         )
 
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
-        mode = self.settings.mode
-        mirrored = await search_mirror(
-            self.name, self.settings.store, query, limit=limit, mode=mode
-        )
         questions = self._questions(query, limit=limit)
-        if mirrored is None:
-            if not questions:
-                raise QueryNotSupported(
-                    "wikidata: the live endpoint is asked for titles, makers and inventory "
-                    "numbers only; to search by photograph, mirror the register first "
-                    "(`provcheck mirror wikidata`)"
-                )
-            live = await self._live(questions, limit=limit)
-            return SearchResult(
-                tuple(live.records), warnings=live.warnings, photographs_searched=False
-            )
-        records = list(mirrored.records)
-        warnings = list(mirrored.warnings)
-        if mode == "auto" and questions:
-            # What changed since the mirror was synced: asked of the endpoint too.
-            try:
-                live = await self._live(questions, limit=limit)
-            except RegistryError as error:
-                warnings.append(f"the live endpoint could not be asked ({error}); mirror only")
-            else:
-                held = {record.key for record in records}
-                records += [record for record in live.records if record.key not in held]
-                warnings += live.warnings
-        return dataclasses.replace(
-            mirrored, records=tuple(records[:limit]), warnings=tuple(warnings)
+        return await search_mirror_and_live(
+            self.name,
+            self.settings.store,
+            query,
+            limit=limit,
+            mode=self.settings.mode,
+            live=(lambda: self._live(questions, limit=limit)) if questions else None,
+            unanswerable="wikidata: the live endpoint is asked for titles, makers and inventory "
+            "numbers only; to search by photograph, mirror the register first "
+            "(`provcheck mirror wikidata`)",
+            service="live endpoint",
         )
 
     async def iter_records(self, *, since: datetime | None = None) -> AsyncIterator[Record]:
