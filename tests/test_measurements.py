@@ -104,3 +104,29 @@ def test_a_unit_word_after_other_words_measures_nothing() -> None:
     assert parse_measurements("719: Te s-Gravenhage ontvreemd in") == ()
     (height,) = parse_measurements("24 approximately cm")  # a filler keeps the group
     assert (height.value, height.unit) == (24.0, Unit.CM)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ausgestellt 1931 in London",  # a year, and German "in" before a name
+        "Um 1900 in Öl gemalt",
+        "1920 in der Galerie Thannhauser",
+        "Gestohlen 1944 in einem Depot",
+    ],
+)
+def test_german_in_after_a_number_is_no_inch(text: str) -> None:
+    assert parse_measurements(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "centimetres"),
+    [
+        ("24 in high", [60.96]),
+        ("8 in barrel", [20.32]),
+        ("12 x 16 in oil on canvas", [30.48, 40.64]),
+        ("Gemalt 1890 in Paris. 40 x 30 cm", [40.0, 30.0]),
+    ],
+)
+def test_inches_are_still_inches(text: str, centimetres: list[float]) -> None:
+    assert [round(m.centimetres or 0.0, 2) for m in parse_measurements(text)] == centimetres

@@ -64,6 +64,12 @@ def test_several_makers_run_together_each_with_its_role() -> None:
 
 def test_an_unknown_maker_is_no_maker() -> None:
     assert makers_of("Unbekannt (russischer Künstler; zeitweise Rodtschenko) [Künstler:in]") == ()
+    # ... in the record too: the maker text is kept, and no maker is read from it again.
+    row = parse_export(PAGE.encode())[1]
+    unknown = record_from_row(
+        {**row, "Hersteller/Künstler/Autor:in": "Unbekannt (Deutsch (Meißen)) [Künstler:in]"}
+    ).description
+    assert unknown.makers == () and unknown.maker_text is not None
 
 
 def test_datings_lose_their_suffix_and_keep_circa_and_spans() -> None:

@@ -34,6 +34,7 @@ from provcheck.model.outcome import (
     outcome_of_state,
 )
 from provcheck.model.record import Record
+from provcheck.model.siblings import mark_alike
 from provcheck.registers.discovery import installed_registries, plugin_version, registry_class
 from provcheck.registers.http import search_budget_end
 from provcheck.registers.registry import Access, Registry, SearchResult
@@ -237,7 +238,8 @@ async def search_one(
         ranked = matcher.rank(query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
-        candidates=tuple(merge_same_objects(ranked)),  # one object twice: one candidate
+        # One object twice is one candidate; objects of one series, set or theft name each other.
+        candidates=tuple(mark_alike(merge_same_objects(ranked))),
         records_returned=returned,
         warnings=tuple(_bounded(registry.settings.redact(w)) for w in warnings),
         **extras,

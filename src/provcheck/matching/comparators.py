@@ -14,19 +14,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from provcheck.images.fingerprints import fingerprint_kind, hamming
 from provcheck.model.description import FINGERPRINT_PATTERN, ObjectDescription
 from provcheck.text.makers import AttributionQualifier, Maker
 from provcheck.text.measurements import Measurement
-from provcheck.text.normalise import STOPWORDS, normalise_text
+from provcheck.text.normalise import STOPWORDS, normalise_text, tokens
 from provcheck.text.periods import DatePeriod
+from provcheck.text.specificity import title_word_weight
 from provcheck.text.vocabulary import (
-    GENERIC_TITLE_WORDS,
     canonical_materials,
     canonical_title_words,
     is_vague_object_type,
     object_type_of,
+    title_equivalences,
 )
 
 __all__ = [
@@ -52,16 +54,15 @@ class Comparison:
 
 # --- Words --------------------------------------------------------------------------------------
 
-_GENERIC_WEIGHT = 0.3
-
-
 _STOPWORD_WEIGHT = 0.05
 
 
 def _word_weight(word: str) -> float:
+    """How much agreement on `word` identifies: by how many registered titles use it, in any of
+    its forms and languages (`provcheck.text.specificity`)."""
     if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
         return _STOPWORD_WEIGHT  # kept, so that 'Letter "A"' and 'Letter "Y"' differ a little
-    return _GENERIC_WEIGHT if word in GENERIC_TITLE_WORDS else 1.0
+    return title_word_weight(word)
 
 
 def _word_match(a: str, b: str) -> float:
@@ -70,37 +71,91 @@ def _word_match(a: str, b: str) -> float:
         return 1.0
     if a in STOPWORDS and b in STOPWORDS:
         return 1.0  # "of a" and "de": function words are interchangeable across languages
-    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+    if a.isdigit() or b.isdigit():
+        return 0.0
+    dropped = _letters_dropped(a, b)
+    if dropped and min(len(a), len(b)) >= (4 if dropped == 1 else 6):
+        # Letters left out or typed twice, the rest in order: "Lous" / "Lotus", "Zobeiddde".
+        return 0.9 - 0.05 * dropped
+    if min(len(a), len(b)) < 4:
         return 0.0
     shared = next(
         (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
     )
-    if shared >= 5 and shared >= 0.7 * min(len(a), len(b)):
-        return 0.8  # one stem in two languages or forms: "hysterique" and "hysterical"
-    ratio = fuzz.ratio(a, b)
-    # A letter left out or added is a typo even in a short word ("gret", "great"); a letter
-    # changed in one is another word ("pond", "gond").
-    needed = 85.0 if min(len(a), len(b)) == 4 else 80.0
-    if ratio < needed:
-        return 0.0
-    return 0.8 + 0.2 * (ratio - needed) / (100.0 - needed)
+    # One stem in two languages or forms: "hysterique" and "hysterical".
+    stem = 0.8 if shared >= 5 and shared >= 0.7 * min(len(a), len(b)) else 0.0
+    # A slip of the hand: a letter left out, added, changed, or two swapped ("Stiting"). One
+    # slip in a word of four letters or more, two in one of eight or more ("icgraette"). A letter
+    # changed in a short word makes another word ("pond", "gond"): that is no typo.
+    shortest = min(len(a), len(b))
+    allowed = 2 if shortest >= 8 else 1
+    slips = OSA.distance(a, b, score_cutoff=allowed)
+    if slips > allowed:
+        return stem
+    if shortest <= 5 and len(a) == len(b) and slips == 1 and sorted(a) != sorted(b):
+        return stem  # one letter changed in a short word: "pond" / "gond", "rose" / "rise"
+    return max(stem, 0.9 - 0.05 * slips)
 
 
-def _coverage(words: list[str], others: list[str]) -> tuple[float, float]:
-    """Weighted share of `words` found in `others`, and how much `words` identify in all."""
-    total = found = 0.0
+def _letters_dropped(a: str, b: str) -> int:
+    """How many letters the shorter word lacks when it is the longer with one or two letters
+    left out (its letters all there, in order); 0 if it is not."""
+    shorter, longer = sorted((a, b), key=len)
+    missing = len(longer) - len(shorter)
+    if not 1 <= missing <= 2:
+        return 0
+    letters = iter(longer)
+    return missing if all(letter in letters for letter in shorter) else 0
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    found: float  # the weighted share of the words found, by how well each matched
+    share: float  # the weighted share of the words matched at all
+    information: float  # how much the words found identify together
+    said: float  # how much all the words identify together, found or not
+
+
+def _coverage(words: list[str], others: list[str]) -> _Coverage:
+    """How much of `words` is in `others`, and how identifying what was found is.
+
+    Words found together say less than the sum of what each says alone (the words of a subject,
+    "Johannes", "Täufer", "Wüste", come together): the most identifying counts fully, the next
+    half, the next a quarter, and so on.
+    """
+    total = found = matched = 0.0
+    agreeing: list[float] = []
     for word in words:
         weight = _word_weight(word)
+        best, match = 0.0, word
+        for other in others:
+            similarity = _word_match(word, other)
+            if similarity > best:
+                best, match = similarity, other
+        if best:
+            # A misspelt common word ("portriat") is no rarer than the word it misspells.
+            weight = min(weight, _word_weight(match))
+            found += weight * best
+            matched += weight
+            agreeing.append(weight * best)
         total += weight
-        found += weight * max((_word_match(word, other) for other in others), default=0.0)
-    return (found / total if total else 0.0), total
+    if not total:
+        return _Coverage(0.0, 0.0, 0.0, 0.0)
+    said = _together([_word_weight(word) for word in words])
+    return _Coverage(found / total, matched / total, _together(agreeing), said)
+
+
+def _together(weights: list[float]) -> float:
+    return sum(w * 0.5**i for i, w in enumerate(sorted(weights, reverse=True)))
 
 
 _QUOTED_SHORT = re.compile(r"[\"“”'‘’]([^\"“”'‘’]{1,3})[\"“”'‘’]")
 
 
-def _title_words(text: str | None) -> list[str]:
-    words = canonical_title_words(text)
+def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
+    """A title's words: as the vocabulary's terms (`as_terms`: "Bildnis" is "portrait") or as
+    written; empty if it has only function words."""
+    words = canonical_title_words(text) if as_terms else normalise_text(text or "").split()
     if not any(w not in STOPWORDS for w in words):
         return []
     # A quoted letter or number names one work of a series: 'Letter "A"' is not 'Letter "Y"'.
@@ -110,30 +165,85 @@ def _title_words(text: str | None) -> list[str]:
     return words + marks
 
 
-def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
-    """Word by word, in any order, with typos, translations of generic words, and partial titles.
-
-    A title found whole inside a longer one counts nearly fully ("Acorn" in "Tiffany Acorn lamp").
-    A match of generic words only ("Portrait of a woman") counts for less.
-    """
-    ours, theirs = _title_words(query.title), _title_words(record.title)
-    if not ours or not theirs:
-        return None
-    ours_found, ours_information = _coverage(ours, theirs)
-    theirs_found, theirs_information = _coverage(theirs, ours)
-    if ours_found >= theirs_found:
+def _title_similarity(ours: list[str], theirs: list[str]) -> tuple[float, float]:
+    """How alike two titles' words are, and how much the words they share identify."""
+    ours_covered, theirs_covered = _coverage(ours, theirs), _coverage(theirs, ours)
+    ours_share, theirs_share = ours_covered.share, theirs_covered.share
+    # How well the words found match (a typo, a stem in another language), counted once.
+    quality = ours_covered.found / ours_share if ours_share else 0.0
+    if ours_share >= theirs_share:
         # The query found whole in a longer title: the register's extra words barely count
         # against it (registers' titles run longer than sellers').
-        similarity = ours_found * ours_found * (0.95 + 0.05 * theirs_found)
+        similarity = ours_share * ours_share * (0.95 + 0.05 * theirs_share)
     else:
         # The register's shorter title found in the query: how much of the query it confirms
         # matters more. Both keeping words of their own ("Venus hysterique" and "Venus de Milo")
         # leaves what they share counting for much less.
-        similarity = theirs_found * theirs_found * (0.8 + 0.2 * ours_found)
-    # Two distinctive words make a title count fully; one ("Sunflowers") half; generic words
-    # alone ("Portrait of a woman") little.
-    information = min(ours_information, theirs_information)
-    return Comparison(similarity, weight_factor=min(1.0, max(information / 2.0, 0.3)))
+        similarity = theirs_share * theirs_share * (0.8 + 0.2 * ours_share)
+        quality = theirs_covered.found / theirs_share
+    similarity *= quality
+    # Agreement counts as much as the words agreeing identify; disagreement as much as the
+    # titles say: two telling titles that differ are two works ("Wisteria Tiffany Lamp").
+    agreeing = min(ours_covered.information, theirs_covered.information)
+    said = min(ours_covered.said, theirs_covered.said)
+    return similarity, similarity * agreeing + (1.0 - similarity) * said
+
+
+def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
+    """Word by word, in any order, with typos, translations, and partial titles.
+
+    Compared twice: as the vocabulary's terms, so that "Bildnis einer Dame" is "Portrait of a
+    lady", and as written, so that a misspelt "Weingglsa" is still "Weinglas" (whose terms,
+    "wine" and "glass", it no longer resembles); the closer reading counts. A title found whole
+    inside a longer one counts nearly fully ("Acorn" in "Tiffany Acorn lamp"). Agreement counts
+    as much as the words agreeing identify: generic words alone ("Portrait of a woman") little.
+    """
+    ours_terms = _title_words(query.title, as_terms=True)
+    theirs_terms = _title_words(record.title, as_terms=True)
+    if not ours_terms or not theirs_terms:
+        return None
+    similarity, information = _title_similarity(ours_terms, theirs_terms)
+    as_written, written_information = _title_similarity(
+        _title_words(query.title, as_terms=False), _title_words(record.title, as_terms=False)
+    )
+    if as_written > similarity:
+        # What the words identify is judged by the terms: "Weinglas" is as common as wine glasses.
+        similarity, information = as_written, min(information, written_information)
+    slipped = _slipped_title_similarity(query.title or "", record.title or "")
+    if slipped > similarity:
+        # Misspelt beyond word-by-word repair ("Srping Floers", "Tobri zRug"): the register's
+        # correctly spelt words say how much the title identifies.
+        similarity, information = slipped, _coverage(theirs_terms, theirs_terms).information
+    # A rare word and another found make a title count fully; one rare word ("Sunflowers")
+    # two thirds; generic words alone ("Portrait of a woman") little.
+    detail = _translations(query.title, record.title)
+    return Comparison(
+        similarity, weight_factor=min(1.0, max(information / 1.5, 0.3)), detail=detail
+    )
+
+
+def _slipped_title_similarity(ours: str, theirs: str) -> float:
+    """Two titles alike letter by letter once spaces and function words are dropped, for typos
+    that break every word ("Gold Spcmien", "Kaan Rug") or a space ("Tobri zRug"); 0 if not."""
+    a = "".join(tokens(ours))
+    b = "".join(tokens(theirs))
+    if min(len(a), len(b)) < 6:
+        return 0.0
+    ratio = fuzz.ratio(a, b)
+    return 0.0 if ratio < 85.0 else 0.6 + 0.35 * (ratio - 85.0) / 15.0
+
+
+def _translations(ours: str | None, theirs: str | None) -> str:
+    """The words of two titles taken as the same term in other forms or languages, said as
+    "Bildnis ≈ portrait (de/en)"."""
+    theirs_terms = title_equivalences(theirs)
+    said = []
+    for term, (written, language) in title_equivalences(ours).items():
+        if term in theirs_terms:
+            other, other_language = theirs_terms[term]
+            if normalise_text(written) != normalise_text(other):
+                said.append(f"{written} ≈ {other} ({language}/{other_language})")
+    return "; ".join(said)
 
 
 # --- Makers -------------------------------------------------------------------------------------
@@ -189,6 +299,8 @@ def _given_names_agree(ours: list[str], theirs: list[str]) -> bool:
     """Given names agree when each of the shorter list matches one of the other, initials too."""
     shorter, longer = sorted((ours, theirs), key=len)
     for name in shorter:
+        if any(_letters_dropped(name, other) == 1 for other in longer):
+            continue  # a letter left out of a given name: "Has am Ende" is Hans am Ende
         if len(name) == 1:
             if not any(other.startswith(name) for other in longer):
                 return False
@@ -210,20 +322,29 @@ def _name_similarity(ours: list[str], theirs: list[str]) -> float:
             return 0.9 * best
         return 0.0
     surname = _word_match(ours[-1], theirs[-1])
+    given_agree = _given_names_agree(ours[:-1], theirs[:-1])
+    if not surname and given_agree and OSA.distance(ours[-1], theirs[-1], score_cutoff=1) <= 1:
+        surname = 0.8  # the given names agree: a letter off in a short surname ("Houd", "Hood")
     if surname:
-        # Same surname: the given names decide between one person and a relative.
-        return surname * (0.97 if _given_names_agree(ours[:-1], theirs[:-1]) else 0.45)
+        # Same surname: the given names decide between one person and another of the family
+        # ("Tyree Guyton", "Karen Guyton"; "Elizabeth Naranjo", "Teresita Naranjo").
+        return surname * (0.97 if given_agree else 0.2)
     # Surname first on one side ("Dali Salvador") or an unparsed form: any strong word in common.
-    common = sum(1 for w in ours if len(w) > 2 and any(_word_match(w, o) for o in theirs))
-    if common >= 2 or (common == 1 and min(len(ours), len(theirs)) == 2 and common == 1):
-        return 0.7 if common >= 2 else 0.5
+    common = [w for w in ours if len(w) > 2 and any(_word_match(w, o) for o in theirs)]
+    if len(common) >= 2:
+        return 0.7
+    # One word in common is one name only if it is a surname on one side ("Dali Salvador");
+    # a given name shared ("Mary Elizabeth Bon Durant", "Mary Foote") is two people.
+    if common and (common[0] == ours[-1] or _word_match(common[0], theirs[-1]) > 0):
+        return 0.5 if min(len(ours), len(theirs)) == 2 else 0.0
     return 0.0
 
 
 def compare_makers(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
     """Name forms, initials, diacritics and particles; qualifiers weaken but do not erase."""
-    ours = [m for m in query.makers if not m.is_anonymous]
-    theirs = [m for m in record.makers if not m.is_anonymous]
+    # An unknown maker, a place or a culture ("Italy", "Navajo") neither confirms nor contradicts.
+    ours = [m for m in query.makers if m.names_someone]
+    theirs = [m for m in record.makers if m.names_someone]
     if not ours or not theirs:
         return None
     best = 0.0
@@ -263,7 +384,28 @@ def _size_similarity(a: float, b: float, frame_between: bool) -> float:
     if frame_between and larger <= smaller * (1 + _FRAME_ALLOWANCE):
         return 0.6
     relative = (larger - smaller) / larger
-    return max(0.0, 1.0 - (relative - 0.02) / 0.3)  # nothing left at about a third off
+    # Nothing left at a sixth off: one object measured twice differs by a few per cent (frame
+    # or not, rounded inches), while objects of one kind and series share sizes within a tenth.
+    return max(0.0, 1.0 - (relative - 0.02) / 0.15)
+
+
+def _paired_sizes(ours: list[float], theirs: list[float], frame_between: bool) -> list[float]:
+    """Each size of the shorter list against its closest unpaired size of the other.
+
+    Both largest first, the same number of sizes pair in order (height and width either way
+    round). A register that gives more sizes (a cup and its saucer, "Höhe 4,6 cm, Durchmesser
+    7,5 cm, Höhe 2,8 cm, ...") is searched for the query's: the query may describe one part.
+    """
+    if len(ours) == len(theirs):
+        return [_size_similarity(a, b, frame_between) for a, b in zip(ours, theirs, strict=True)]
+    shorter, longer = sorted((ours, theirs), key=len)
+    unpaired = list(longer)
+    paired = []
+    for size in shorter:
+        best = max(unpaired, key=lambda other: _size_similarity(size, other, frame_between))
+        paired.append(_size_similarity(size, best, frame_between))
+        unpaired.remove(best)
+    return paired
 
 
 def _format_cm(values: list[float]) -> str:
@@ -282,9 +424,7 @@ def compare_measurements(query: ObjectDescription, record: ObjectDescription) ->
             similarity = max(_size_similarity(single[0], o, frame_between) for o in other)
             factor = 0.6
         else:
-            sizes = [
-                _size_similarity(a, b, frame_between) for a, b in zip(ours, theirs, strict=False)
-            ]
+            sizes = _paired_sizes(ours, theirs, frame_between)
             # Every dimension must agree: one far off makes another object. A frame enlarges all
             # sides together, so framed against unframed counts its least agreeing side once.
             similarity = min(sizes) if frame_between else math.prod(sizes)
@@ -445,10 +585,11 @@ def compare_markings(query: ObjectDescription, record: ObjectDescription) -> Com
     ]
     if not ours_words or not theirs_words:
         return None
-    found, information = _coverage(sorted(set(ours_words)), sorted(set(theirs_words)))
-    back, _ = _coverage(sorted(set(theirs_words)), sorted(set(ours_words)))
+    ours_covered = _coverage(sorted(set(ours_words)), sorted(set(theirs_words)))
+    back = _coverage(sorted(set(theirs_words)), sorted(set(ours_words))).found
     # Shared words of a free description are weak evidence, and their absence weaker still.
-    return Comparison(0.5 * (found + back), weight_factor=min(0.4, 0.05 * information))
+    found = ours_covered.found
+    return Comparison(0.5 * (found + back), weight_factor=min(0.4, 0.2 * ours_covered.information))
 
 
 def compare_inventory_numbers(

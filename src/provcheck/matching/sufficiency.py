@@ -16,7 +16,8 @@ from provcheck.model.candidate import Candidate
 from provcheck.model.description import ObjectDescription
 from provcheck.model.report import Limitation
 from provcheck.text.normalise import STOPWORDS, normalise_text
-from provcheck.text.vocabulary import GENERIC_TITLE_WORDS, canonical_title_words
+from provcheck.text.specificity import title_word_weight
+from provcheck.text.vocabulary import canonical_materials, canonical_title_words, object_type_of
 
 __all__ = [
     "MIN_SPECIFIC_FIELDS",
@@ -29,6 +30,9 @@ __all__ = [
 MIN_SPECIFIC_FIELDS = 2
 # The kinds of limitation this module finds (recomputed whenever a report's outcomes change).
 THIN_QUERY_KINDS = frozenset({"query-too-thin", "same-title"})
+# A word this identifying (`provcheck.text.specificity`: in about one registered title of 400 or
+# fewer, in all its forms) says something specific; "portrait", "Madonna" or "vase" do not.
+_SPECIFIC_WEIGHT = 0.7
 # Words a description needs, beyond generic ones, to count as saying something specific.
 _DESCRIPTION_WORDS = 4
 # What to ask for, by the field that would say it.
@@ -47,10 +51,16 @@ def _advice(specific: list[str]) -> str:
 
 
 def _specific_words(text: str | None) -> list[str]:
+    """The words of `text` that tell one object from another: not function words, not common
+    ones, and not what the object is made of or what kind it is ("Japanese woodblock print")."""
     return [
         word
         for word in canonical_title_words(text)
-        if word not in STOPWORDS and word not in GENERIC_TITLE_WORDS and len(word) > 1
+        if word not in STOPWORDS
+        and len(word) > 1
+        and title_word_weight(word) >= _SPECIFIC_WEIGHT
+        and object_type_of(word) is None
+        and not canonical_materials(word)[0]
     ]
 
 

@@ -54,6 +54,11 @@ class Candidate(BaseModel):
     # the best-scoring of them. Left out of the JSON when empty, so that a report written before
     # the field existed keeps its digest.
     also_recorded_as: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
+    # Other candidates of this register that may be ANOTHER object of its series, set or theft,
+    # or a record of it that could not be merged (`model.siblings.mark_alike`), best first, and
+    # the sentence that says why. Left out of the JSON when empty, as `also_recorded_as` is.
+    alike: tuple[str, ...] = Field(default=(), exclude_if=lambda keys: not keys)
+    alike_reason: str = Field(default="", exclude_if=lambda reason: not reason)
 
     def _repr_html_(self) -> str:
         return as_html(self, fragment=True)

@@ -35,7 +35,7 @@ from provcheck.model.candidate import Candidate
 from provcheck.model.record import Record
 from provcheck.text.normalise import tokens
 
-__all__ = ["merge_same_objects", "same_object_key"]
+__all__ = ["case_number", "merge_same_objects", "same_object_key"]
 
 # Keys of a register's own payload that hold its case number, compared without case or spaces:
 # the FBI API's `referenceNumber`, the NSAF listing's `Reference Number`.
@@ -56,9 +56,9 @@ def same_object_key(record: Record) -> str | None:
     return f"{record.registry} {parts.netloc.lower()}{path}{query}"
 
 
-def _case_key(record: Record) -> tuple[str, ...] | None:
-    """(register, case number, title, maker), each normalised; None without a case number or a
-    title."""
+def case_number(record: Record) -> str | None:
+    """The record's case number as compared (trimmed, lower case): its inventory number, or its
+    register's own case-number field; None without one."""
     case = record.description.inventory_number
     if not case and isinstance(record.raw, dict):
         case = next(
@@ -69,11 +69,18 @@ def _case_key(record: Record) -> tuple[str, ...] | None:
             ),
             None,
         )
+    return case.strip().lower() if case and case.strip() else None
+
+
+def _case_key(record: Record) -> tuple[str, ...] | None:
+    """(register, case number, title, maker), each normalised; None without a case number or a
+    title."""
+    case = case_number(record)
     title = " ".join(tokens(record.description.title or ""))
-    if not case or not case.strip() or not title:
+    if not case or not title:
         return None
     maker = " ".join(tokens(record.description.maker_text or ""))
-    return (record.registry, case.strip().lower(), title, maker)
+    return (record.registry, case, title, maker)
 
 
 def merge_same_objects(ranked: Sequence[Candidate]) -> list[Candidate]:

@@ -20,6 +20,9 @@ from provcheck.model.report import CheckReport
 
 __all__ = ["PrintableStream", "printable", "render_report"]
 
+# Alike records named under a candidate on the terminal; the JSON and the page name them all.
+_ALIKE_NAMED = 3
+
 # Control characters (C0 but for newline and tab, DEL, C1) and the invisible characters that
 # reorder or hide text (bidirectional overrides and isolates, zero-width space; the zero-width
 # joiners that Persian, Indic scripts and emoji need are kept): register data
@@ -170,6 +173,11 @@ def render_report(
             )
             if candidate.also_recorded_as:  # the same object, from another source
                 lines.append(f"{'':16}also recorded as {', '.join(candidate.also_recorded_as)}")
+            if candidate.alike:  # another object of its series, set or theft, or a duplicate
+                lines.append(f"{'':16}{candidate.alike_reason}")
+                more = len(candidate.alike) - _ALIKE_NAMED
+                named = ", ".join(candidate.alike[:_ALIKE_NAMED])
+                lines.append(f"{'':16}alike: {named}{f' and {more} more' if more > 0 else ''}")
             if record.url:
                 lines.append(f"{'':16}{record.url}")
             lines += [f"{'':16}{reason}" for reason in candidate.top_reasons(reasons)]

@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex
 from provcheck.images.hash_scan import nearest_images, nearest_owners
@@ -37,7 +41,8 @@ from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase,
 from provcheck.store.sqlite_cases import CaseTables
 from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
-from provcheck.text.normalise import tokens
+from provcheck.text.normalise import normalise_text, tokens
+from provcheck.text.vocabulary import title_terms
 
 __all__ = [
     "ImportLog",
@@ -49,9 +54,24 @@ __all__ = [
     "nearest_images",
 ]
 
+# Words of the query's title and maker this long or longer, not in any stored title or maker, are
+# looked for as misspellings (shorter ones have too many neighbours); so many spellings each.
+_RESPELL_MIN = 4
+_RESPELLINGS = 3
+
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
+
+
+@dataclass(frozen=True)
+class _NameTerms:
+    """The words of stored titles and makers, as of one version of the store."""
+
+    version: int
+    records_with: dict[str, int]  # normalised word -> records using it
+    ordered: list[str]  # the normalised words, sorted
+    indexed: dict[str, list[str]]  # normalised word -> how the index wrote it, where it differs
 
 
 def _now() -> str:
@@ -107,6 +127,7 @@ class LocalStore(Store):
         self._cases = CaseTables(self._db)
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
+        self._name_terms: _NameTerms | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -298,11 +319,29 @@ class LocalStore(Store):
     def search_text(
         self, query: ObjectDescription, *, limit: int, registries: Sequence[str] | None = None
     ) -> list[Record]:
-        """Records sharing identifying words with the query, best first by BM25."""
-        words = sorted(set(_query_words(query)))
-        if not words:
+        """Records sharing identifying words with the query, best first by BM25: its own words
+        anywhere; the stored titles' and makers' words it misspells, in titles and makers; its
+        title's words in other languages, in titles."""
+        # A title word the vocabulary knows is looked for in titles in all its forms and
+        # languages ("Bildnis einer Dame" and "Portrait of a lady" search titles alike), and as
+        # written elsewhere.
+        translated: set[str] = set().union(*title_terms(query.title).values())
+        own = set(_query_words(query))
+        # The title's words that are forms of its terms are found in titles among the forms.
+        elsewhere = sorted(own & translated & set(tokens(query.title)))
+        words = sorted(own - set(elsewhere))
+        respelled = sorted(set(self._respelled(query)) - own)
+        shortened = sorted(set(_abbreviations(query.title)))
+        if not words and not respelled and not shortened and not translated:
             return []
-        expression = " OR ".join(f'"{word}"' for word in words)
+        indexed = self._as_indexed
+        expression = " OR ".join(
+            [f'"{word}"' for word in indexed(words)]
+            + [f'{{title makers}} : "{word}"' for word in indexed(respelled)]
+            + [f'title : "{form}"' for form in indexed(translated)]
+            + [f'- title : "{word}"' for word in indexed(elsewhere)]
+            + [f'title : "{word}" *' for word in shortened]
+        )
         sql = (
             "SELECT r.record_json FROM records_text t JOIN records r ON r.id = t.rowid"
             " WHERE records_text MATCH ? AND r.removed_at IS NULL"
@@ -366,6 +405,62 @@ class LocalStore(Store):
             if len(results) >= limit:
                 break
         return results
+
+    def _respelled(self, query: ObjectDescription) -> list[str]:
+        """The words of the registers' titles and makers that the query's own title and maker
+        words misspell ("Srping Floers": spring, flowers), for the search to find them too."""
+        names = [maker.name for maker in query.makers]
+        written = tokens(" ".join(filter(None, [query.title, query.maker_text, *names])))
+        unknown = [w for w in written if len(w) >= _RESPELL_MIN and not w.isdigit()]
+        if not unknown:
+            return []
+        terms = self._title_and_maker_terms()
+        records_with, ordered = terms.records_with, terms.ordered
+        found: list[str] = []
+        for word in unknown:
+            if word in records_with:
+                continue
+            slips = 2 if len(word) >= 8 else 1
+            near = process.extract(
+                word, ordered, scorer=OSA.distance, score_cutoff=slips, limit=None
+            )
+            # The closest spellings first, and of those the words most records use: "kisen" is
+            # more likely "kissen" (cushion) than "kiesen".
+            near.sort(key=lambda match: (match[1], -records_with[match[0]]))
+            found += [term for term, _, _ in near[:_RESPELLINGS]]
+        return found
+
+    def _title_and_maker_terms(self) -> _NameTerms:
+        """Every word of the stored titles and makers (from the full-text index's vocabulary),
+        read again when the records have changed."""
+        version = self._version()
+        if self._name_terms is None or self._name_terms.version != version:
+            self._db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.records_terms"
+                " USING fts5vocab(main, records_text, col)"
+            )
+            rows = self._db.execute(
+                "SELECT term, sum(doc) FROM temp.records_terms"
+                " WHERE col IN ('title', 'makers') GROUP BY term"
+            ).fetchall()
+            records_with: dict[str, int] = {}
+            indexed: dict[str, list[str]] = {}
+            for term, count in rows:
+                # The index folds case and accents but keeps "ß", "æ", "ø": such a word is
+                # searched for as the index wrote it ("schloß" for "Schloss").
+                word = term if term.isascii() else normalise_text(term)
+                records_with[word] = records_with.get(word, 0) + int(count)
+                if word != term:
+                    indexed.setdefault(word, []).append(term)
+            self._name_terms = _NameTerms(
+                self._version(), records_with, sorted(records_with), indexed
+            )
+        return self._name_terms
+
+    def _as_indexed(self, words: Iterable[str]) -> list[str]:
+        """`words` (normalised), each with the forms the full-text index wrote it in."""
+        indexed = self._title_and_maker_terms().indexed
+        return sorted({form for word in words for form in (word, *indexed.get(word, ()))})
 
     def _version(self) -> int:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
@@ -503,3 +598,17 @@ def _query_words(query: ObjectDescription) -> list[str]:
     # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
     # (Compared by length: Python refuses int() of more than 4,300 digits.)
     return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and len(w.lstrip("0")) < 3)]
+
+
+_ABBREVIATION = re.compile(r"(\w{3,})\.")
+
+
+def _abbreviations(title: str | None) -> list[str]:
+    """Words a title shortens with a full stop ("Schrei. weibl. Akt", "Hl. Georg"), for the words
+    they begin to be looked for."""
+    return [
+        word
+        for written in _ABBREVIATION.findall(title or "")
+        for word in normalise_text(written).split()
+        if len(word) >= 3 and not word.isdigit()
+    ]

@@ -141,6 +141,44 @@ class StoreContract:
         assert "unrelated" not in {r.record_id for r in found}
         assert store.search_text(ObjectDescription(title="a 1"), limit=3) == []  # no words
 
+    def test_text_search_finds_titles_and_makers_however_misspelt(self, store: Store) -> None:
+        with store.transaction():
+            store.put_record(_record("local", "flowers", "Spring Flowers", maker="Mary Cassatt"))
+            store.put_record(_record("local", "rug", "Tabriz Rug"))
+            store.put_record(_record("local", "unrelated", "Carriage clock"))
+        found = store.search_text(ObjectDescription(title="Srping Floers"), limit=3)
+        assert [r.record_id for r in found] == ["flowers"]
+        by_maker = store.search_text(
+            ObjectDescription.model_validate({"maker": "Mary Casatt"}), limit=3
+        )
+        assert [r.record_id for r in by_maker] == ["flowers"]
+        assert [
+            r.record_id for r in store.search_text(ObjectDescription(title="Tobriz"), limit=3)
+        ] == ["rug"]
+        # A short word has too many neighbours to be guessed at ("rog" is not "rug").
+        assert store.search_text(ObjectDescription(title="rog"), limit=3) == []
+
+    def test_text_search_finds_titles_in_other_languages_and_abbreviated(
+        self, store: Store
+    ) -> None:
+        with store.transaction():
+            store.put_record(_record("lostart", "dame", "Bildnis einer Dame"))
+            store.put_record(_record("lostart", "akt", "Schreitender weiblicher Akt"))
+            store.put_record(_record("lostart", "unrelated", "Carriage clock"))
+        english = store.search_text(ObjectDescription(title="Portrait of a lady"), limit=3)
+        assert [r.record_id for r in english] == ["dame"]
+        shortened = store.search_text(ObjectDescription(title="Schreit. weibl."), limit=3)
+        assert [r.record_id for r in shortened] == ["akt"]
+
+    def test_text_search_finds_words_the_index_writes_otherwise(self, store: Store) -> None:
+        # "ß" is "ss" to a buyer; the full-text index keeps it as written.
+        with store.transaction():
+            store.put_record(_record("lostart", "schloss", "Schloß Stein bei Zwickau"))
+            store.put_record(_record("lostart", "unrelated", "Carriage clock"))
+        for title in ("Schloss Stein", "Schloß Stein", "Schlos Stein"):
+            found = store.search_text(ObjectDescription(title=title), limit=3)
+            assert [r.record_id for r in found] == ["schloss"], title
+
     def test_a_title_word_ranks_above_one_in_a_description(self, store: Store) -> None:
         with store.transaction():
             store.put_record(

@@ -13,6 +13,7 @@ import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+from rapidfuzz.distance import OSA
 
 from provcheck.text.normalise import normalise_text
 
@@ -57,8 +58,58 @@ class Maker(BaseModel):
             return True
         return _ANONYMOUS.fullmatch(self.name.strip().lower()) is not None
 
+    @property
+    def names_someone(self) -> bool:
+        """Whether this names a person or a firm, who could confirm or contradict another maker.
+
+        Not an unknown maker, in any language or misspelt ("Unbekannt", "anonyme", "Aonnymous"),
+        nor a place, a culture or a nationality ("Italy", "Navajo", "Pre-Columbian", "Persian"):
+        such a maker is true of thousands of objects, and says nothing against a named one.
+        """
+        if self.is_anonymous:
+            return False
+        words = normalise_text(self.name).split()
+        if not words:
+            return False
+        if " ".join(words) in _MANUFACTORY_TOWNS:
+            return True  # "Meissen", "Sèvres": the manufactory, a maker
+        if len(words) <= 2 and all(_says_no_one(word) for word in words):
+            return False
+        joined = " ".join(words)
+        return self.role != "place" and joined not in _PLACES and joined not in _CULTURES
+
 
 _ANONYMOUS = re.compile(r"(?:unknown|anonymous|anon\.?|unidentified|n/?a|none|various)(?: \w+)?")
+# "No one known", as registers write it in their languages; misspellings within one letter too.
+_NO_ONE = (
+    "anonymous", "unknown", "unidentified", "unsigned", "unattributed", "unbekannt",
+    "unbekannter", "anonym", "anonyme", "anonymer", "inconnu", "anonimo", "ignoto",
+    "desconocido", "anonimo", "onbekend", "artist", "maker", "kunstler", "meister", "master",
+)  # fmt: skip
+# Towns that name their manufactory: in a maker field they are the maker.
+_MANUFACTORY_TOWNS = frozenset(["meissen", "sevres", "limoges", "aubusson", "delft", "murano"])
+# Peoples and cultures that registers name in the maker field.
+_CULTURES = {
+    "navajo", "navaho", "hopi", "zuni", "pueblo", "acoma", "apache", "sioux", "lakota", "cheyenne",
+    "crow", "cherokee", "iroquois", "tlingit", "haida", "kwakiutl", "inuit", "eskimo", "plains",
+    "native american", "american indian", "pre columbian", "precolumbian", "maya", "mayan",
+    "aztec", "inca", "olmec", "moche", "nazca", "chimu", "teotihuacan", "maori", "aboriginal",
+    "yoruba", "dogon", "baule", "asante", "ashanti", "benin", "kongo", "luba", "songye", "fang",
+    "igbo", "senufo", "bamana", "etruscan", "celtic", "viking", "mughal", "khmer", "thai",
+    "tibetan", "coptic", "islamic", "hellenistic", "minoan", "mycenaean", "assyrian",
+    "babylonian", "sumerian", "phoenician", "scythian", "qing", "ming", "tang", "song", "han",
+    "edo", "meiji", "cuzco", "spanish colonial", "colonial",
+}  # fmt: skip
+
+
+def _says_no_one(word: str) -> bool:
+    if word in _NATIONALITIES or word in _CULTURES or word in _PLACES:
+        return True
+    if word in {"school", "workshop", "studio", "circle", "of", "the", "and", "des", "der"}:
+        return True
+    # A letter dropped, doubled or two swapped: "Aonnymous", "Unkown", "Anonmyous".
+    return len(word) >= 5 and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in _NO_ONE)
+
 
 _QUALIFIER_PREFIXES: tuple[tuple[str, AttributionQualifier], ...] = (
     (

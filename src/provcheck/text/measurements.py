@@ -337,7 +337,12 @@ def parse_measurements(text: str | None) -> tuple[Measurement, ...]:
                 reader.group_start = len(reader.out)
         elif kind == "word":
             word = raw.lower()
-            if reader.last == "num" and reader.chain and word in _UNIT_WORDS:
+            if (
+                reader.last == "num"
+                and reader.chain
+                and word in _UNIT_WORDS
+                and not (len(reader.chain) == 1 and _in_as_preposition(word, text, token.end()))
+            ):
                 end = token.end()
                 if text[end : end + 1] == ".":
                     end += 1
@@ -360,6 +365,28 @@ def parse_measurements(text: str | None) -> tuple[Measurement, ...]:
                 reader.chain = []
             # Fillers ("approximately", "ca") between a number and its unit are passed over.
     return tuple(reader.out)
+
+
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+_ARTICLES_AFTER_IN = frozenset(
+    ["der", "die", "das", "dem", "den", "einem", "einer", "eine", "de", "het", "een"]
+)
+
+
+def _in_as_preposition(word: str, text: str, end: int) -> bool:
+    """Whether "in" after a single number is the preposition of German or Dutch prose
+    ("ausgestellt 1931 in London", "um 1900 in Öl", "1920 in der Galerie") rather than inches:
+    a name, a German noun or an article follows it ("24 in high", "8 in barrel" are inches)."""
+    if word != "in":
+        return False
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return False
+    next_word = following.group(1)
+    if next_word.lower() in _ARTICLES_AFTER_IN:
+        return True
+    sizes = _LABEL_WORDS.keys() | _POST_LABEL_WORDS.keys() | _CONTEXT_WORDS.keys()
+    return next_word[0].isupper() and next_word.lower() not in sizes
 
 
 def _label_last(reader: _Reader, dimension: Dimension) -> None:

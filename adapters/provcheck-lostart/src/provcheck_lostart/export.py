@@ -158,8 +158,14 @@ def record_from_row(row: ExportRow, *, registry: str = "lostart") -> Record:
         "materials": materials_of(description_text or ""),
         "provenance": _text(row.get("Provenienz")),
     }
+    # `makers` is given even when empty: "Unbekannt (Deutsch (Meißen)) [Künstler:in]" names no
+    # maker, and the model must not read one from the text again.
     description = ObjectDescription.model_validate(
-        {name: value for name, value in fields.items() if value not in (None, ())}
+        {
+            name: value
+            for name, value in fields.items()
+            if value not in (None, ()) or (name == "makers" and maker_text)
+        }
     )
     return Record(
         registry=registry,
