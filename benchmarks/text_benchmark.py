@@ -1,17 +1,21 @@
 """Shared machinery of the text-matching benchmarks (`text_matching.py`, `text_matching_lostart.py`).
 
 Not run on its own. Both benchmarks build `Query`s -- re-descriptions of registered records
-(positives), descriptions of held-out records whose makers are in no register (unrelated
-negatives) and of held-out records of a registered maker, series or theft (siblings) -- and
+(positives), descriptions of held-out records whose makers are in no register and of a share
+(4%) of the held-out records with no named maker whose title no registered record has (unrelated
+negatives), and of held-out records of a registered maker, series or theft (siblings) -- and
 score each against the same candidates (the store's text search, 20 per query) twice:
 
 - provcheck: `provcheck.Matcher`, field by field;
 - baseline: rapidfuzz `token_set_ratio` over the concatenated text of query and record.
 
-Queries are split into a validation and a test half by a stable hash of the record they were made
-from, so that no object is in both: thresholds are chosen on validation, every figure is reported
-on test. Unrelated negatives whose very title a registered record has (another copy of a book or
-print, mostly) are shown on rows of their own, marked "(title registered)", and counted in all.
+Queries are split into a validation and a test half by a stable hash: positives and siblings by
+the record they were made from (no object is in both); unrelated negatives by their held-out
+makers (makers that share a record count as one), so that no held-out maker is in both, and those
+with no named maker by their record. Thresholds are chosen on validation, every figure is reported
+on test, and `--show-failures` shows validation only. Unrelated negatives whose very title a
+registered record has (another copy of a book or print, mostly) are shown on rows of their own,
+marked "(title registered)", and counted in all.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from provcheck.store.sqlite import LocalStore
 from provcheck.text.normalise import normalise_text
 
 CANDIDATES = 20
+ANONYMOUS_SHARE = (
+    0.04  # the share of records with no named maker (and a title of their own) held out
+)
 FALSE_RATE = 0.01  # the false-match rate at which the baseline's threshold is chosen
 SWEEP = [step / 100 for step in range(30, 91, 5)]
 
@@ -46,6 +53,7 @@ class Query:
     description: ObjectDescription
     source: Record  # the record the description was made from (the target, for a positive)
     role: Role
+    split_key: str = ""  # what the split hashes; the source's key when empty
 
     @property
     def target(self) -> Record | None:
@@ -54,7 +62,7 @@ class Query:
 
     @property
     def split(self) -> Split:
-        return split_of(self.source.key)
+        return split_of(self.split_key or self.source.key)
 
 
 @dataclass
@@ -77,7 +85,7 @@ class Result:
 
 
 def split_of(key: str) -> Split:
-    """A stable half for a record: the same on every run, machine and Python version."""
+    """A stable half for a key: the same on every run, machine and Python version."""
     return "validation" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
 
 
@@ -304,17 +312,20 @@ def _details(d: ObjectDescription | None) -> str:
 
 
 def print_failures(results: list[Result], t: Thresholds, out: TextIO, count: int = 10) -> None:
-    """The unrelated negatives provcheck scores highest and the positives it misses worst."""
+    """The unrelated negatives provcheck scores highest and the positives it misses worst, of the
+    validation split only: what tuning looks at must never be the test split."""
+    results = [r for r in results if r.query.split == "validation"]
+    print("failures of the VALIDATION split only (the test split is never shown)", file=out)
     negatives = sorted(
         (r for r in results if r.query.role == "unrelated"),
         key=lambda r: r.ours.best_score,
         reverse=True,
     )
-    print(f"{count} highest-scoring unrelated negatives (provcheck; both splits):", file=out)
+    print(f"{count} highest-scoring unrelated negatives (provcheck):", file=out)
     for r in negatives[:count]:
         best = r.ours.best.description if r.ours.best else None
         print(
-            f"  {r.ours.best_score:.3f} [{r.query.kind}, {r.query.split}] query {_shown(r.query.description)}"
+            f"  {r.ours.best_score:.3f} [{r.query.kind}] query {_shown(r.query.description)}"
             f"\n         vs record {_shown(best)}",
             file=out,
         )
@@ -333,7 +344,7 @@ def print_failures(results: list[Result], t: Thresholds, out: TextIO, count: int
     }
     positives = sum(r.query.role == "positive" for r in results)
     print(
-        f"\nmissed positives (provcheck, both splits): {len(missed):,} of {positives:,}: "
+        f"\nmissed positives (provcheck): {len(missed):,} of {positives:,}: "
         + ", ".join(f"{k} {v:,}" for k, v in causes.items()),
         file=out,
     )
@@ -377,7 +388,7 @@ def arguments(doc: str, csv: Path, csv_help: str, sample: int) -> argparse.Argum
     parser.add_argument(
         "--show-failures",
         action="store_true",
-        help="print the highest-scoring negatives and the worst-missed positives",
+        help="print the highest-scoring negatives and the worst-missed positives (validation only)",
     )
     return parser
 
@@ -392,7 +403,10 @@ def print_report(
     """The header, split sizes and thresholds, then the tables; the thresholds used."""
     thresholds = choose_thresholds(results, matcher)
     print(f"\n{header}")
-    print(split_sizes(results) + " (split by a hash of the record the query was made from)")
+    print(
+        split_sizes(results) + " (split by a hash: positives and siblings of their record, "
+        "unrelated negatives of their held-out makers, or their record when no maker is named)"
+    )
     print_thresholds(thresholds)
     print_tables(results, kinds, groups, thresholds)
     return thresholds
@@ -418,27 +432,94 @@ def kind_registry() -> tuple[
     return kinds, kind
 
 
+def as_registered(f: dict[str, str], r: Record, rng: random.Random) -> Described:
+    """The kind of change that changes nothing."""
+    return f
+
+
+def title_changed(change: Callable[[str, random.Random], str]) -> Transform:
+    """The kind of change that rewrites the title with `change` and keeps the rest."""
+
+    def transform(f: dict[str, str], r: Record, rng: random.Random) -> Described:
+        return {**f, "title": change(f["title"], rng)}
+
+    return transform
+
+
+def harsh_typos(f: dict[str, str], r: Record, rng: random.Random) -> Described:
+    """Two slips of the keyboard in the title, one in the maker."""
+    out = {**f, "title": harsh_typo(f["title"], 2, rng)}
+    if "maker" in f:
+        out["maker"] = harsh_typo(f["maker"], 1, rng)
+    return out
+
+
 # Building queries ------------------------------------------------------------------------------
 
 
+# The letter rows of the two keyboards sellers type on; each row sits half a key to the right of
+# the one above it.
+KEYBOARDS = (("qwertyuiop", "asdfghjkl", "zxcvbnm"), ("qwertzuiop", "asdfghjkl", "yxcvbnm"))
+
+
+def _neighbours(letter: str, rows: tuple[str, ...]) -> str:
+    """The keys next to `letter`'s on a keyboard: beside it, and above and below it."""
+    for r, row in enumerate(rows):
+        i = row.find(letter)
+        if i < 0:
+            continue
+        near = [row[k] for k in (i - 1, i + 1) if 0 <= k < len(row)]
+        if r > 0:
+            near += [rows[r - 1][k] for k in (i, i + 1) if k < len(rows[r - 1])]
+        if r + 1 < len(rows):
+            near += [rows[r + 1][k] for k in (i - 1, i) if 0 <= k < len(rows[r + 1])]
+        return "".join(near)
+    return ""
+
+
+def _changed_letter(letter: str, rng: random.Random) -> str:
+    """A neighbouring key on a QWERTY or QWERTZ keyboard (half the time, or when the letter is on
+    neither), else any other letter; in the letter's case."""
+    near = _neighbours(letter.lower(), rng.choice(KEYBOARDS))
+    if not near or rng.random() < 0.5:
+        near = "abcdefghijklmnopqrstuvwxyz".replace(letter.lower(), "")
+    changed = rng.choice(near)
+    return changed.upper() if letter.isupper() else changed
+
+
 def harsh_typo(text: str, edits: int, rng: random.Random) -> str:
-    """`edits` slips of the keyboard in words of four letters or more: two letters swapped, one
-    dropped or one doubled ("Peoplee Stiting on the Beach")."""
+    """`edits` slips of the keyboard, each one of five at random: in a word of four letters or
+    more, two letters swapped, one dropped, one doubled or one changed ("Peoplee Sitzing on the
+    Beach"); or a space moved by a letter ("Tabri zRug"), when there are two words."""
     words = text.split()
     for _ in range(edits):
         long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
-        if not long:
+        spaces = [i for i in range(len(words) - 1) if len(words[i]) >= 2 or len(words[i + 1]) >= 2]
+        slips = (["swapped", "dropped", "doubled", "changed"] if long else []) + (
+            ["space moved"] if spaces else []
+        )
+        if not slips:
             break
+        slip = rng.choice(slips)
+        if slip == "space moved":
+            i = rng.choice(spaces)
+            left, right = words[i], words[i + 1]
+            if len(left) >= 2 and (len(right) < 2 or rng.random() < 0.5):
+                words[i], words[i + 1] = left[:-1], left[-1] + right
+            else:
+                words[i], words[i + 1] = left + right[0], right[1:]
+            continue
         i = rng.choice(long)
         word = words[i]
         j = rng.randrange(1, len(word) - 1)
-        slip = rng.randrange(3)
-        if slip == 0:
+        if slip == "swapped":
             words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
-        elif slip == 1:
+        elif slip == "dropped":
             words[i] = word[:j] + word[j + 1 :]
-        else:
+        elif slip == "doubled":
             words[i] = word[:j] + word[j] + word[j:]
+        else:
+            words[i] = word[:j] + _changed_letter(word[j], rng) + word[j + 1 :]
     return " ".join(words)
 
 
@@ -449,18 +530,34 @@ def drop_fields(fields: dict[str, str], rng: random.Random, keep: str = "title")
     return {k: v for k, v in fields.items() if k not in dropped}
 
 
+ANONYMOUS_KIND = "unrelated, no maker named, as registered"
+
+
 @dataclass(frozen=True)
 class HeldOut:
     register: list[Record]
     unrelated: list[Record]  # every record of the held-out makers
+    anonymous: list[Record]  # records with no named maker, and a title no registered record has
     siblings: list[Record]  # records of a registered maker, series or theft, with no twin left
     registered_titles: frozenset[str]  # the register's titles, as `_title_key` writes them
+    maker_groups: dict[str, str]  # an unrelated record's key -> its group of held-out makers
 
     def unrelated_kind(self, kind: str, record: Record) -> str:
         """The kind of an unrelated negative, marked when a registered record has its very title
         (another copy of a book or print, mostly: reported apart in the rows, counted in all)."""
         same = _title_key(record) in self.registered_titles
         return f"{kind} (title registered)" if same else kind
+
+    def unrelated_query(self, kind: str, fields: dict[str, str], record: Record) -> Query:
+        """An unrelated negative described by `fields`, split by its held-out makers (by its
+        record when it names none)."""
+        return Query(
+            self.unrelated_kind(kind, record),
+            ObjectDescription.model_validate(fields),
+            record,
+            "unrelated",
+            self.maker_groups.get(record.key, ""),
+        )
 
 
 def hold_out(
@@ -471,13 +568,14 @@ def hold_out(
     rng: random.Random,
     related: Callable[[Record], Iterable[str]],
 ) -> HeldOut:
-    """Leave out of the register every record of a `share` of the named makers and `siblings`
-    records related (`related`: keys such as the maker or the case number) to a record that
-    stays, and twins of none.
+    """Leave out of the register every record of a `share` of the named makers,
+    `ANONYMOUS_SHARE` of the records with no named maker whose title no other record that stays
+    has (so none has a twin left), and `siblings` records related (`related`: keys such as the
+    maker or the case number) to a record that stays, and twins of none.
 
-    `makers_of` gives a record's named makers (none for an unnamed one: those records stay). A
-    record is unrelated when all its makers are held out; one that shares a maker with both sides
-    (a book by a held-out author from a registered publisher) is neither registered nor asked."""
+    `makers_of` gives a record's named makers (none for an unnamed one). A record is unrelated
+    when all its makers are held out; one that shares a maker with both sides (a book by a
+    held-out author from a registered publisher) is neither registered nor asked."""
     names = sorted({m for r in records for m in makers_of(r)})
     gone = set(rng.sample(names, round(share * len(names))))
     unrelated = [r for r in records if (m := makers_of(r)) and m <= gone]
@@ -487,6 +585,16 @@ def hold_out(
     # registered nor asked.
     kept_names = _name_words(kept)
     unrelated = [r for r in unrelated if not _rare_names(r, kept_names)]
+    titles: dict[str, int] = {}
+    for r in kept:
+        titles[_title_key(r)] = titles.get(_title_key(r), 0) + 1
+    unnamed = [
+        r for r in kept
+        if not makers_of(r) and r.description.title and titles[_title_key(r)] == 1
+    ]  # fmt: skip
+    anonymous = rng.sample(unnamed, round(ANONYMOUS_SHARE * len(unnamed)))
+    gone_records = {r.key for r in anonymous}
+    kept = [r for r in kept if r.key not in gone_records]
     relatives: dict[str, int] = {}
     for r in kept:
         for key in set(related(r)):
@@ -508,7 +616,35 @@ def hold_out(
             relatives[key] -= 1
     left = {r.key for r in chosen}
     register = [r for r in kept if r.key not in left]
-    return HeldOut(register, unrelated, chosen, frozenset(_title_key(r) for r in register))
+    return HeldOut(
+        register,
+        unrelated,
+        anonymous,
+        chosen,
+        frozenset(_title_key(r) for r in register),
+        _maker_groups(unrelated, makers_of),
+    )
+
+
+def _maker_groups(
+    records: list[Record], makers_of: Callable[[Record], frozenset[str]]
+) -> dict[str, str]:
+    """Each record's group of makers: makers that share a record are one group (named by its
+    first maker), so that splitting by group puts each maker's records in one half."""
+    parent: dict[str, str] = {}
+
+    def root(maker: str) -> str:
+        while parent.get(maker, maker) != maker:
+            maker = parent[maker]
+        return maker
+
+    for r in records:
+        first, *others = sorted(makers_of(r))
+        for other in others:
+            a, b = root(first), root(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {r.key: "makers: " + root(min(makers_of(r))) for r in records}
 
 
 # A word of makers' names in fewer records than this is a name, not a first name or a role.

@@ -20,6 +20,7 @@ from provcheck.matching.comparators import (
     compare_periods,
     compare_titles,
 )
+from provcheck.matching.sufficiency import specific_fields
 from provcheck.text.normalise import normalise_text, tokens
 
 
@@ -561,3 +562,26 @@ def test_a_subject_title_alone_is_no_possible_match_and_with_its_maker_it_is() -
         d(title="Johannes der Täufer in der Wüste", maker="Andrea del Sarto"), signed
     )
     assert attributed.score >= Matcher().match_threshold
+
+
+def test_a_river_is_no_function_word() -> None:
+    # "Seine" is also German "his"; in a title it is the river.
+    assert tokens("La Seine à Argenteuil") == ["seine", "argenteuil"]
+    seine = similarity(
+        compare_titles, {"title": "La Seine à Argenteuil"}, {"title": "La Marne à Argenteuil"}
+    )
+    assert seine is not None and seine < 0.8
+
+
+@pytest.mark.parametrize("surname", ["Baker", "Mayer", "Maier", "Marker"])
+def test_a_surname_a_slip_from_a_role_word_is_someone(surname: str) -> None:
+    assert compare_makers(d(maker=surname), d(maker=surname)) is not None
+
+
+@pytest.mark.parametrize("maker", ["Unbekannt", "Aonnymous", "Italy", "Navajo"])
+def test_a_maker_that_names_no_one_does_not_make_a_query_specific(maker: str) -> None:
+    assert specific_fields(d(title="Eckernförde harbour", maker=maker)) == ["title"]
+    assert specific_fields(d(title="Eckernförde harbour", maker="Carl Malchin")) == [
+        "title",
+        "maker",
+    ]

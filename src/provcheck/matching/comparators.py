@@ -149,6 +149,7 @@ def _together(weights: list[float]) -> float:
     return sum(w * 0.5**i for i, w in enumerate(sorted(weights, reverse=True)))
 
 
+_MOST_TITLE_WORDS = 40
 _QUOTED_SHORT = re.compile(r"[\"“”'‘’]([^\"“”'‘’]{1,3})[\"“”'‘’]")
 
 
@@ -156,6 +157,8 @@ def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
     """A title's words: as the vocabulary's terms (`as_terms`: "Bildnis" is "portrait") or as
     written; empty if it has only function words."""
     words = canonical_title_words(text) if as_terms else normalise_text(text or "").split()
+    # A title is compared by its first words: a pasted page of text costs no more than a title.
+    words = words[:_MOST_TITLE_WORDS]
     if not any(w not in STOPWORDS for w in words):
         return []
     # A quoted letter or number names one work of a series: 'Letter "A"' is not 'Letter "Y"'.
@@ -425,10 +428,12 @@ def compare_measurements(query: ObjectDescription, record: ObjectDescription) ->
             factor = 0.6
         else:
             sizes = _paired_sizes(ours, theirs, frame_between)
+            # Some of the register's sizes left unpaired: the query may be one part, or agree
+            # by chance with one of many sizes; it counts for less.
+            factor = 1.0 if len(ours) == len(theirs) else 0.8
             # Every dimension must agree: one far off makes another object. A frame enlarges all
             # sides together, so framed against unframed counts its least agreeing side once.
             similarity = min(sizes) if frame_between else math.prod(sizes)
-            factor = 1.0
         return Comparison(similarity, factor, f"{_format_cm(ours)} vs {_format_cm(theirs)}")
     our_weights = [m.grams for m in query.measurements if m.grams]
     their_weights = [m.grams for m in record.measurements if m.grams]

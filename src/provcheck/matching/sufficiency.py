@@ -70,7 +70,7 @@ def specific_fields(query: ObjectDescription) -> list[str]:
     found: list[str] = []
     if _specific_words(query.title):
         found.append("title")
-    if any(normalise_text(maker.name) for maker in query.makers):
+    if any(maker.names_someone for maker in query.makers):  # not "Unknown", "Italy", "Navajo"
         found.append("maker")
     if query.measurements:
         found.append("measurements")

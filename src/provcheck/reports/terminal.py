@@ -20,7 +20,8 @@ from provcheck.model.report import CheckReport
 
 __all__ = ["PrintableStream", "printable", "render_report"]
 
-# Alike records named under a candidate on the terminal; the JSON and the page name them all.
+# Alike records named under a candidate on the terminal; the JSON and the page name those the
+# candidate keeps (the best 20: its sentence gives the count of all).
 _ALIKE_NAMED = 3
 
 # Control characters (C0 but for newline and tab, DEL, C1) and the invisible characters that
@@ -177,7 +178,8 @@ def render_report(
                 lines.append(f"{'':16}{candidate.alike_reason}")
                 more = len(candidate.alike) - _ALIKE_NAMED
                 named = ", ".join(candidate.alike[:_ALIKE_NAMED])
-                lines.append(f"{'':16}alike: {named}{f' and {more} more' if more > 0 else ''}")
+                rest = f" and {more} more in the report" if more > 0 else ""
+                lines.append(f"{'':16}alike: {named}{rest}")
             if record.url:
                 lines.append(f"{'':16}{record.url}")
             lines += [f"{'':16}{reason}" for reason in candidate.top_reasons(reasons)]

@@ -41,7 +41,7 @@ from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase,
 from provcheck.store.sqlite_cases import CaseTables
 from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
-from provcheck.text.normalise import normalise_text, tokens
+from provcheck.text.normalise import STOPWORDS, normalise_text, tokens
 from provcheck.text.vocabulary import title_terms
 
 __all__ = [
@@ -58,6 +58,10 @@ __all__ = [
 # looked for as misspellings (shorter ones have too many neighbours); so many spellings each.
 _RESPELL_MIN = 4
 _RESPELLINGS = 3
+# A query's words, and its title's terms (each with its forms in every language), misspellings
+# and abbreviations, are looked for up to so many: a long description costs no more than this.
+_MOST_WORDS = 64
+_MOST_TERMS = 12
 
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
@@ -325,13 +329,14 @@ class LocalStore(Store):
         # A title word the vocabulary knows is looked for in titles in all its forms and
         # languages ("Bildnis einer Dame" and "Portrait of a lady" search titles alike), and as
         # written elsewhere.
-        translated: set[str] = set().union(*title_terms(query.title).values())
-        own = set(_query_words(query))
+        terms = list(title_terms(query.title).values())[:_MOST_TERMS]
+        translated: set[str] = set().union(*terms)
+        own = set(_query_words(query)[:_MOST_WORDS])
         # The title's words that are forms of its terms are found in titles among the forms.
         elsewhere = sorted(own & translated & set(tokens(query.title)))
         words = sorted(own - set(elsewhere))
         respelled = sorted(set(self._respelled(query)) - own)
-        shortened = sorted(set(_abbreviations(query.title)))
+        shortened = sorted(set(_abbreviations(query.title)))[:_MOST_TERMS]
         if not words and not respelled and not shortened and not translated:
             return []
         indexed = self._as_indexed
@@ -411,7 +416,9 @@ class LocalStore(Store):
         words misspell ("Srping Floers": spring, flowers), for the search to find them too."""
         names = [maker.name for maker in query.makers]
         written = tokens(" ".join(filter(None, [query.title, query.maker_text, *names])))
-        unknown = [w for w in written if len(w) >= _RESPELL_MIN and not w.isdigit()]
+        unknown = list(
+            dict.fromkeys(w for w in written if len(w) >= _RESPELL_MIN and not w.isdigit())
+        )[:_MOST_TERMS]
         if not unknown:
             return []
         terms = self._title_and_maker_terms()
@@ -452,9 +459,7 @@ class LocalStore(Store):
                 records_with[word] = records_with.get(word, 0) + int(count)
                 if word != term:
                     indexed.setdefault(word, []).append(term)
-            self._name_terms = _NameTerms(
-                self._version(), records_with, sorted(records_with), indexed
-            )
+            self._name_terms = _NameTerms(version, records_with, sorted(records_with), indexed)
         return self._name_terms
 
     def _as_indexed(self, words: Iterable[str]) -> list[str]:
@@ -597,7 +602,8 @@ def _query_words(query: ObjectDescription) -> list[str]:
     text = " ".join(column for column in _search_text_columns(query) if column)
     # One-letter words and bare numbers below 100 ("a", "1") match everything and identify nothing.
     # (Compared by length: Python refuses int() of more than 4,300 digits.)
-    return [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and len(w.lstrip("0")) < 3)]
+    words = [w for w in tokens(text) if len(w) > 1 and not (w.isdigit() and len(w.lstrip("0")) < 3)]
+    return list(dict.fromkeys(words))  # in order: the title's and maker's words first
 
 
 _ABBREVIATION = re.compile(r"(\w{3,})\.")
@@ -610,5 +616,5 @@ def _abbreviations(title: str | None) -> list[str]:
         word
         for written in _ABBREVIATION.findall(title or "")
         for word in normalise_text(written).split()
-        if len(word) >= 3 and not word.isdigit()
+        if len(word) >= 3 and not word.isdigit() and word not in STOPWORDS
     ]

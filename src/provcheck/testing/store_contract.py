@@ -170,6 +170,31 @@ class StoreContract:
         shortened = store.search_text(ObjectDescription(title="Schreit. weibl."), limit=3)
         assert [r.record_id for r in shortened] == ["akt"]
 
+    @pytest.mark.parametrize(
+        "title",
+        [
+            'Acorn" OR "lamp',
+            "lamp*",
+            "NEAR(acorn lamp)",
+            "acorn AND NOT lamp",
+            "-lamp",
+            "title: lamp",
+            "{title} : acorn",
+            "(acorn",
+            "^acorn",
+            "acorn. der. die. das. sch. ber.",
+            " ".join(f"Floers{n} Portrait Landschaft Bildnis" for n in range(300)),
+        ],
+    )
+    def test_text_search_takes_any_title_as_words(self, store: Store, title: str) -> None:
+        # The search's own syntax in a title is words like any other, and a title of
+        # thousands of words is looked for by its first ones: no error, no other record.
+        with store.transaction():
+            store.put_record(_record("local", "lamp", "Acorn table lamp"))
+            store.put_record(_record("local", "unrelated", "Carriage clock"))
+        found = store.search_text(ObjectDescription(title=title), limit=3)
+        assert "unrelated" not in {r.record_id for r in found}
+
     def test_text_search_finds_words_the_index_writes_otherwise(self, store: Store) -> None:
         # "ß" is "ss" to a buyer; the full-text index keeps it as written.
         with store.transaction():

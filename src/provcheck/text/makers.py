@@ -80,12 +80,16 @@ class Maker(BaseModel):
 
 
 _ANONYMOUS = re.compile(r"(?:unknown|anonymous|anon\.?|unidentified|n/?a|none|various)(?: \w+)?")
-# "No one known", as registers write it in their languages; misspellings within one letter too.
+# "No one known", as registers write it in their languages; misspelt within one slip too, when
+# the word is long enough that a slip cannot make a name of it ("Aonnymous", "Unbekant").
 _NO_ONE = (
     "anonymous", "unknown", "unidentified", "unsigned", "unattributed", "unbekannt",
     "unbekannter", "anonym", "anonyme", "anonymer", "inconnu", "anonimo", "ignoto",
-    "desconocido", "anonimo", "onbekend", "artist", "maker", "kunstler", "meister", "master",
+    "desconocido", "onbekend",
 )  # fmt: skip
+# Words that name a role, not a person: no one, written exactly ("Unknown artist"). Within a
+# slip they are surnames ("Baker", "Mayer", "Meister" alone is no one, "Mester" someone).
+_ROLE_WORDS = frozenset(["artist", "maker", "kunstler", "meister", "master", "painter"])
 # Towns that name their manufactory: in a maker field they are the maker.
 _MANUFACTORY_TOWNS = frozenset(["meissen", "sevres", "limoges", "aubusson", "delft", "murano"])
 # Peoples and cultures that registers name in the maker field.
@@ -107,8 +111,10 @@ def _says_no_one(word: str) -> bool:
         return True
     if word in {"school", "workshop", "studio", "circle", "of", "the", "and", "des", "der"}:
         return True
+    if word in _ROLE_WORDS or word in _NO_ONE:
+        return True
     # A letter dropped, doubled or two swapped: "Aonnymous", "Unkown", "Anonmyous".
-    return len(word) >= 5 and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in _NO_ONE)
+    return len(word) >= 6 and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in _NO_ONE)
 
 
 _QUALIFIER_PREFIXES: tuple[tuple[str, AttributionQualifier], ...] = (

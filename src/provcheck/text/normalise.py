@@ -115,7 +115,8 @@ STOPWORDS = frozenset(
         # German, French, Italian, Spanish and Dutch function words. Left out because they are
         # English content words too: German "die", "war", "also", "bald", "man"; French "son";
         # Italian "fra" (a friar); Spanish "sin"; Dutch "door", "ten", "haar".
-        # German "fur" (für) is kept: far commoner in registers than the English fur.
+        # German "fur" (für) is kept: far commoner in registers than the English fur. Words that
+        # are also names are not: "Seine" and "Nahe" are rivers, "col" a pass, "ante" Latin.
         "aus",
         "bei",
         "beim",
@@ -154,7 +155,6 @@ STOPWORDS = frozenset(
         "kein",
         "keine",
         "sein",
-        "seine",
         "seiner",
         "seinem",
         "seinen",
@@ -227,7 +227,6 @@ STOPWORDS = frozenset(
         "daneben",
         "dahinter",
         "dabei",
-        "nahe",
         "dans",
         "sous",
         "chez",
@@ -269,7 +268,6 @@ STOPWORDS = frozenset(
         "dal",
         "dalla",
         "dai",
-        "col",
         "coi",
         "tra",
         "sopra",
@@ -286,7 +284,6 @@ STOPWORDS = frozenset(
         "hacia",
         "desde",
         "tras",
-        "ante",
         "aan",
         "naar",
         "onder",
