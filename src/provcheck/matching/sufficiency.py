@@ -33,6 +33,8 @@ THIN_QUERY_KINDS = frozenset({"query-too-thin", "same-title"})
 # A word this identifying (`provcheck.text.specificity`: in about one registered title of 400 or
 # fewer, in all its forms) says something specific; "portrait", "Madonna" or "vase" do not.
 _SPECIFIC_WEIGHT = 0.7
+# The widest span of years a date may cover and still tell objects apart ("early 20th century").
+_TELLING_SPAN_YEARS = 34
 # Words a description needs, beyond generic ones, to count as saying something specific.
 _DESCRIPTION_WORDS = 4
 # What to ask for, by the field that would say it.
@@ -74,8 +76,13 @@ def specific_fields(query: ObjectDescription) -> list[str]:
         found.append("maker")
     if query.measurements:
         found.append("measurements")
-    if query.period is not None and query.period.earliest is not None:
-        found.append("period")
+    period = query.period
+    if period is not None and period.earliest is not None:
+        # A year, or a span up to a third of a century ("mid 19th century"), tells objects apart;
+        # a century or half of one ("1701/1800") does not.
+        latest = period.latest if period.latest is not None else period.earliest
+        if latest - period.earliest <= _TELLING_SPAN_YEARS:
+            found.append("period")
     for name in ("inscriptions", "inventory_number", "distinguishing_features"):
         if normalise_text(getattr(query, name) or ""):
             found.append(name)
