@@ -595,3 +595,16 @@ def test_a_century_is_no_telling_date(period: str, telling: bool) -> None:
     # "Weinglas, 18th century, vessel" describes a thousand objects: the check is incomplete.
     fields = specific_fields(d(title="Weinglas", period=period, object_type="vessel"))
     assert ("period" in fields) == telling
+
+
+def test_invisible_characters_inside_a_word_are_no_part_of_it() -> None:
+    assert normalise_text("Back\x7fhuysen") == "backhuysen"
+    assert normalise_text("Der Hafen\x01\x1b[31m von Amsterdam") == "der hafen von amsterdam"
+    assert normalise_text("Ré\u00admy\u200b") == "remy"
+    assert similarity(compare_makers, {"maker": "Back\x01huysen"}, {"maker": "Backhuysen"}) == 1.0
+
+
+def test_a_date_that_cannot_be_read_says_nothing_against_a_year() -> None:
+    assert compare_periods(d(period="um 99999"), d(period="1707")) is None
+    named = compare_periods(d(period="Ming dynasty"), d(period="Ming dynasty"))
+    assert named is not None and named.similarity == 1.0

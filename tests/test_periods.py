@@ -89,3 +89,22 @@ def test_roman_centuries() -> None:
     italian = parse_period("XV secolo")
     assert italian is not None
     assert (italian.earliest, italian.latest) == (1400, 1499)
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("2. Hälfte 19. Jahrhundert", 1850, 1899),
+        ("zweite Hälfte des 19. Jahrhunderts", 1850, 1899),
+        ("1. Hälfte 18. Jh.", 1700, 1749),
+        ("1. Hälfte 18. Jhdt.", 1700, 1749),
+        ("Erste Hälfte des 17. Jhds", 1600, 1649),
+        ("3. Viertel 18. Jh.", 1750, 1774),
+        ("17.-18.Jh.", 1600, 1799),
+        ("18.Jh.", 1700, 1799),
+        ("Anfang 20. Jh.", 1900, 1933),
+    ],
+)
+def test_german_centuries_and_their_parts(text: str, earliest: int, latest: int) -> None:
+    period = parse_period(text)
+    assert period is not None and (period.earliest, period.latest) == (earliest, latest)

@@ -465,6 +465,8 @@ def compare_periods(query: ObjectDescription, record: ObjectDescription) -> Comp
     if query.period is None or record.period is None:
         return None
     ours, theirs = _years(query.period), _years(record.period)
+    if (ours is None) != (theirs is None):
+        return None  # a date that could not be read ("um 99999") says nothing against a year
     if ours is None or theirs is None:
         # Named periods ("Ming dynasty") compare as words.
         a, b = normalise_text(query.period.text), normalise_text(record.period.text)

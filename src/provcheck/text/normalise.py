@@ -297,6 +297,12 @@ STOPWORDS = frozenset(
 )
 
 
+# Terminal colour codes, control characters (but tab and line breaks), soft hyphens, zero-width
+# and direction marks: not part of a word, so "Back\x7fhuysen" is "backhuysen".
+_INVISIBLE = re.compile(
+    "\x1b\\[[0-9;]*[A-Za-z]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
 _ELISION = re.compile(r"\b(l|d|j|m|n|s|t|c|qu|dell|dall|nell|sull|all|un)['`](?=[aeiouyh])")
 
 
@@ -307,7 +313,7 @@ def normalise_text(text: str) -> str:
     `d'une` is `d une`;
     `No. 5`, `#5` and `n° 5` are all `5`; `1,200` is `1200`.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = re.sub(r"\b[nN]\s*[°º]", "no ", text)  # "n° 5" before ° becomes "deg"
     text = anyascii(text).lower()
     # An elided article or preposition before a vowel is a word of its own ("d'une femme",

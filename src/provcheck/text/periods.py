@@ -92,9 +92,37 @@ _RANGE_JOIN = re.compile(r"\s*(?:-|to|/|or|and|bis|à|a)\s*")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
+# German ordinals: "2. Hälfte 19. Jh.", "1. Viertel des 18. Jahrhunderts", "17.-18.Jh.". Each is
+# spelt out in English before the rest is read ("second half 19th century").
+_GERMAN_CENTURY = re.compile(r"(\d{1,2})\.\s*(?:jahrhunderts?|jhdts?\.?|jhds?\.?|jhs?\.?|jh\b\.?)")
+_GERMAN_CENTURY_RANGE = re.compile(r"(\d{1,2})\.\s*-\s*(?=\d{1,2}\.\s*j)")
+_GERMAN_PART = re.compile(
+    r"\b([1-4]\.|erste[ns]?|zweite[ns]?|dritte[ns]?|vierte[ns]?|letzte[ns]?)\s*"
+    r"(hälfte|halfte|viertel|drittel)(?:\s+des)?"
+)
+_ORDINAL_WORDS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "e": "first",
+                  "z": "second", "d": "third", "v": "fourth", "l": "fourth"}  # fmt: skip
+_PART_WORDS = {"hälfte": "half", "halfte": "half", "viertel": "quarter"}
+
+
+def _english_ordinals(text: str) -> str:
+    def part(match: re.Match[str]) -> str:
+        which, name = _ORDINAL_WORDS[match.group(1)[0]], match.group(2)
+        if name == "hälfte" or name == "halfte":
+            which = "second" if which in ("second", "fourth") else which  # "letzte Hälfte"
+        if name == "drittel":  # a third: early, mid, late
+            return {"first": "early", "second": "mid", "third": "late"}.get(which, "late")
+        return f"{which} {_PART_WORDS[name]}"
+
+    text = _GERMAN_PART.sub(part, text)
+    text = _GERMAN_CENTURY_RANGE.sub(lambda m: f"{m.group(1)}th century - ", text)
+    return _GERMAN_CENTURY.sub(lambda m: f"{m.group(1)}th century", text)
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = _english_ordinals(text)
     # "18th c." is a century, not circa: spell it out before anything looks for "c.".
     return re.sub(r"(\d\s*(?:st|nd|rd|th))\s*c\b\.?", r"\1 century", text)
 

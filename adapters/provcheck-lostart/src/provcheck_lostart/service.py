@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, FilePath
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -68,7 +68,7 @@ class LostArtMockOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    source: Path | None = Field(
+    source: FilePath | None = Field(
         default=None, description="an export copy to serve (.csv or .csv.gz; default the seed)"
     )
     bom: bool = Field(default=False, description="start every page with a byte-order mark")
