@@ -9,10 +9,14 @@ silent. The score is
 over the fields compared, so that agreeing evidence (a similarity at least the current score)
 never lowers it and one agreeing field alone cannot make a strong candidate. Weights say how
 identifying a field is: a photograph or a shared inscription more than a title, a title more than
-a century. A contradiction in an identifying field (two distinct titles, a size a third off, a
+a century. A contradiction in an identifying field (two distinct titles, a size a sixth off, a
 painting against a coin) does more than fail to add: each multiplies the score by a penalty that
 grows with the field's weight and with how far below `CONTRADICTION` its similarity is, so that
-the same maker and period cannot make a match of two different works.
+the same maker and period cannot make a match of two different works. Two more rules keep what
+only tells one kind of object from another (a century, "oil on canvas", a painting, a generic
+title) from making a match: with too little identifying agreement (title, maker, size, marks,
+inventory number, photograph) the score is lowered, and with no maker to compare more evidence is
+needed (a title alone is often a subject many objects share).
 """
 
 from __future__ import annotations
