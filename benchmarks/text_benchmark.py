@@ -446,6 +446,17 @@ def title_changed(change: Callable[[str, random.Random], str]) -> Transform:
     return transform
 
 
+def field_rewritten(field: str, write: Callable[[Record, random.Random], str | None]) -> Transform:
+    """The kind of change that writes `field` anew from the record (`write`), keeping the rest;
+    it does not apply to a record `write` has nothing for."""
+
+    def transform(f: dict[str, str], r: Record, rng: random.Random) -> Described:
+        written = write(r, rng)
+        return {**f, field: written} if written else None
+
+    return transform
+
+
 def harsh_typos(f: dict[str, str], r: Record, rng: random.Random) -> Described:
     """Two slips of the keyboard in the title, one in the maker."""
     out = {**f, "title": harsh_typo(f["title"], 2, rng)}

@@ -55,6 +55,7 @@ from text_benchmark import (
     arguments,
     as_registered,
     drop_fields,
+    field_rewritten,
     harsh_typos,
     hold_out,
     kind_registry,
@@ -212,16 +213,8 @@ def _qualified(f: dict[str, str], r: Record, rng: random.Random) -> Described:
     return {**f, "maker": qualified(f["maker"], rng)} if "maker" in f else None
 
 
-@kind("measurements converted")
-def _converted(f: dict[str, str], r: Record, rng: random.Random) -> Described:
-    converted = converted_measurements(r, rng)
-    return {**f, "measurements": converted} if converted else None
-
-
-@kind("period as century")
-def _century(f: dict[str, str], r: Record, rng: random.Random) -> Described:
-    century = as_century(r, rng)
-    return {**f, "period": century} if century else None
+kind("measurements converted")(field_rewritten("measurements", converted_measurements))
+kind("period as century")(field_rewritten("period", as_century))
 
 
 @kind("typos")

@@ -65,6 +65,7 @@ from text_benchmark import (
     arguments,
     as_registered,
     drop_fields,
+    field_rewritten,
     harsh_typo,
     harsh_typos,
     hold_out,
@@ -368,22 +369,9 @@ kind("de: title abbreviated")(title_changed(abbreviate))
 kind("de: typos")(harsh_typos)
 
 
-@kind("de: Datierung")
-def _datierung(f: dict[str, str], r: Record, rng: random.Random) -> Described:
-    written = datierung(r, rng)
-    return {**f, "period": written} if written else None
-
-
-@kind("de: measurements")
-def _measurements(f: dict[str, str], r: Record, rng: random.Random) -> Described:
-    written = seller_measurements(r, rng)
-    return {**f, "measurements": written} if written else None
-
-
-@kind("de: maker form")
-def _maker(f: dict[str, str], r: Record, rng: random.Random) -> Described:
-    written = maker_form(r, rng)
-    return {**f, "maker": written} if written else None
+kind("de: Datierung")(field_rewritten("period", datierung))
+kind("de: measurements")(field_rewritten("measurements", seller_measurements))
+kind("de: maker form")(field_rewritten("maker", maker_form))
 
 
 @kind("de: combined")
