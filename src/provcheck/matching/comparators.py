@@ -20,7 +20,7 @@ from provcheck.images.fingerprints import fingerprint_kind, hamming
 from provcheck.model.description import FINGERPRINT_PATTERN, ObjectDescription
 from provcheck.text.makers import AttributionQualifier, Maker
 from provcheck.text.measurements import Measurement
-from provcheck.text.normalise import STOPWORDS, normalise_text, tokens
+from provcheck.text.normalise import STOPWORDS, normalise_text, slips_allowed, tokens
 from provcheck.text.periods import DatePeriod
 from provcheck.text.specificity import title_word_weight
 from provcheck.text.vocabulary import (
@@ -88,7 +88,7 @@ def _word_match(a: str, b: str) -> float:
     # slip in a word of four letters or more, two in one of eight or more ("icgraette"). A letter
     # changed in a short word makes another word ("pond", "gond"): that is no typo.
     shortest = min(len(a), len(b))
-    allowed = 2 if shortest >= 8 else 1
+    allowed = slips_allowed(shortest)
     slips = OSA.distance(a, b, score_cutoff=allowed)
     if slips > allowed:
         return stem

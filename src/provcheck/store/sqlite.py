@@ -41,7 +41,7 @@ from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase,
 from provcheck.store.sqlite_cases import CaseTables
 from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
-from provcheck.text.normalise import STOPWORDS, normalise_text, tokens
+from provcheck.text.normalise import STOPWORDS, normalise_text, slips_allowed, tokens
 from provcheck.text.vocabulary import title_terms
 
 __all__ = [
@@ -427,7 +427,7 @@ class LocalStore(Store):
         for word in unknown:
             if word in records_with:
                 continue
-            slips = 2 if len(word) >= 8 else 1
+            slips = slips_allowed(len(word))
             near = process.extract(
                 word, ordered, scorer=OSA.distance, score_cutoff=slips, limit=None
             )

@@ -7,7 +7,7 @@ import unicodedata
 
 from anyascii import anyascii
 
-__all__ = ["STOPWORDS", "normalise_text", "tokens"]
+__all__ = ["STOPWORDS", "normalise_text", "slips_allowed", "tokens"]
 
 # Words that identify nothing, in the languages registers write in.
 STOPWORDS = frozenset(
@@ -330,3 +330,10 @@ def tokens(text: str | None) -> list[str]:
     if not text:
         return []
     return [word for word in normalise_text(text).split() if word not in STOPWORDS]
+
+
+def slips_allowed(length: int) -> int:
+    """How many slips of the hand (a letter left out, added or changed, two swapped) a word of
+    `length` letters may have and still be that word: one from four letters, two from eight
+    ("icgraette"). The matcher and the store's search for misspellings read typos alike."""
+    return 2 if length >= 8 else 1 if length >= 4 else 0
