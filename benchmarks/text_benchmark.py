@@ -542,6 +542,7 @@ def drop_fields(fields: dict[str, str], rng: random.Random, keep: str = "title")
 
 
 ANONYMOUS_KIND = "unrelated, no maker named, as registered"
+THEFT_SIBLING_KIND = "sibling, no maker named, same theft"
 
 
 @dataclass(frozen=True)
@@ -549,6 +550,9 @@ class HeldOut:
     register: list[Record]
     unrelated: list[Record]  # every record of the held-out makers
     anonymous: list[Record]  # records with no named maker, and a title no registered record has
+    # ... those of them taken in a theft or loss of which a record stays (`related`): another
+    # object of that theft (the other of a pair, a piece of one service), so siblings
+    anonymous_of_theft: list[Record]
     siblings: list[Record]  # records of a registered maker, series or theft, with no twin left
     registered_titles: frozenset[str]  # the register's titles, as `_title_key` writes them
     maker_groups: dict[str, str]  # an unrelated record's key -> its group of held-out makers
@@ -610,6 +614,8 @@ def hold_out(
     for r in kept:
         for key in set(related(r)):
             relatives[key] = relatives.get(key, 0) + 1
+    of_theft = [r for r in anonymous if any(relatives.get(k, 0) for k in related(r))]
+    anonymous = [r for r in anonymous if not any(relatives.get(k, 0) for k in related(r))]
     by_title: dict[str, list[Record]] = {}
     for r in kept:
         by_title.setdefault(_title_key(r), []).append(r)
@@ -631,6 +637,7 @@ def hold_out(
         register,
         unrelated,
         anonymous,
+        of_theft,
         chosen,
         frozenset(_title_key(r) for r in register),
         _maker_groups(unrelated, makers_of),

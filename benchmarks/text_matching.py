@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its
 from text_benchmark import (
     ANONYMOUS_KIND,
     ANONYMOUS_SHARE,
+    THEFT_SIBLING_KIND,
     Described,
     HeldOut,
     Query,
@@ -301,6 +302,9 @@ def build_queries(held: HeldOut, sample: int, rng: random.Random) -> list[Query]
             queries.append(held.unrelated_query("unrelated maker, fields dropped", dropped, record))
     for record in held.anonymous:
         queries.append(held.unrelated_query(ANONYMOUS_KIND, seller_fields(record), record))
+    for record in held.anonymous_of_theft:
+        seen = ObjectDescription.model_validate(seller_fields(record))
+        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling"))
     for record in held.siblings:
         queries.append(
             Query(

@@ -59,6 +59,7 @@ from text_benchmark import (
     ANONYMOUS_KIND,
     ANONYMOUS_SHARE,
     CANDIDATES,
+    THEFT_SIBLING_KIND,
     Described,
     HeldOut,
     Query,
@@ -245,7 +246,11 @@ def _surname(written: str) -> str:
 
 
 def related(record: Record) -> list[str]:
-    return sorted(named_makers(record))
+    """What ties an object to others of the register: its makers' surnames and its loss (the
+    `Provenienz` a collection's records share: "Sammlung Feist", "Berlin, Max Perl, Auktion
+    180")."""
+    loss = normalise_text(record.description.provenance or "")
+    return sorted(named_makers(record)) + ([f"loss:{loss}"] if loss else [])
 
 
 def _person(record: Record) -> tuple[str, str] | None:
@@ -504,6 +509,12 @@ def build_queries(held: HeldOut, sample: int, negatives: int, rng: random.Random
     anonymous = for_negatives.sample(held.anonymous, min(negatives, len(held.anonymous)))
     for record in anonymous:
         queries.append(held.unrelated_query(ANONYMOUS_KIND, german_fields(record), record))
+    of_theft = for_negatives.sample(
+        held.anonymous_of_theft, min(negatives, len(held.anonymous_of_theft))
+    )
+    for record in of_theft:
+        seen = ObjectDescription.model_validate(german_fields(record))
+        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling"))
     for record in held.siblings:
         described = german_fields(record)
         queries.append(

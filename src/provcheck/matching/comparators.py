@@ -71,8 +71,8 @@ def _word_match(a: str, b: str) -> float:
         return 1.0
     if a in STOPWORDS and b in STOPWORDS:
         return 1.0  # "of a" and "de": function words are interchangeable across languages
-    if a.isdigit() or b.isdigit():
-        return 0.0
+    if a.isdigit() or b.isdigit() or _digits(a) != _digits(b):
+        return 0.0  # another number is another object (1848, 1849; "AB123X", "AB124X")
     dropped = _letters_dropped(a, b)
     if dropped and min(len(a), len(b)) >= (4 if dropped == 1 else 6):
         # Letters left out or typed twice, the rest in order: "Lous" / "Lotus", "Zobeiddde".
@@ -95,6 +95,10 @@ def _word_match(a: str, b: str) -> float:
     if shortest <= 5 and len(a) == len(b) and slips == 1 and sorted(a) != sorted(b):
         return stem  # one letter changed in a short word: "pond" / "gond", "rose" / "rise"
     return max(stem, 0.9 - 0.05 * slips)
+
+
+def _digits(word: str) -> str:
+    return "".join(c for c in word if c.isdigit())
 
 
 def _letters_dropped(a: str, b: str) -> int:
@@ -212,11 +216,12 @@ def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Compa
     if as_written > similarity:
         # What the words identify is judged by the terms: "Weinglas" is as common as wine glasses.
         similarity, information = as_written, min(information, written_information)
-    slipped = _slipped_title_similarity(query.title or "", record.title or "")
+    slipped, covered = _slipped_title_similarity(query.title or "", record.title or "")
     if slipped > similarity:
         # Misspelt beyond word-by-word repair ("Srping Floers", "Tobri zRug"): the register's
-        # correctly spelt words say how much the title identifies.
-        similarity, information = slipped, _coverage(theirs_terms, theirs_terms).information
+        # correctly spelt words the query covers say how much the title identifies.
+        terms = canonical_title_words(" ".join(covered))
+        similarity, information = slipped, _coverage(terms, terms).information
     # A rare word and another found make a title count fully; one rare word ("Sunflowers")
     # two thirds; generic words alone ("Portrait of a woman") little.
     detail = _translations(query.title, record.title)
@@ -225,15 +230,51 @@ def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Compa
     )
 
 
-def _slipped_title_similarity(ours: str, theirs: str) -> float:
-    """Two titles alike letter by letter once spaces and function words are dropped, for typos
-    that break every word ("Gold Spcmien", "Kaan Rug") or a space ("Tobri zRug"); 0 if not."""
-    a = "".join(tokens(ours))
-    b = "".join(tokens(theirs))
-    if min(len(a), len(b)) < 6:
-        return 0.0
-    ratio = fuzz.ratio(a, b)
-    return 0.0 if ratio < 85.0 else 0.6 + 0.35 * (ratio - 85.0) / 15.0
+def _slipped_title_similarity(ours: str, theirs: str) -> tuple[float, list[str]]:
+    """Two titles alike letter by letter once spaces are dropped, for typos that break every
+    word ("Gold Spcmien", "Kaan Rug") or move a space ("Tobri zRug", "DieA ktion gegen"): the
+    similarity (0 if not alike) and the register's words the query's letters cover. A query
+    of eight letters or more may be the beginning or a part of a longer title."""
+    best: tuple[float, list[str]] = (0.0, [])
+    # With function words and without: a moved space runs one into the next word ("i niWen"),
+    # while "The" or "Die" left out is no slip.
+    for words_of in (lambda t: normalise_text(t).split(), tokens):
+        ours_words, theirs_words = words_of(ours), words_of(theirs)
+        a, b = "".join(ours_words), "".join(theirs_words)
+        if min(len(a), len(b)) < 6:
+            continue
+        similarity, covered = 0.0, theirs_words
+        ratio = fuzz.ratio(a, b)
+        if ratio >= 85.0:
+            similarity = 0.6 + 0.35 * (ratio - 85.0) / 15.0
+        elif 8 <= len(a) < len(b) and (part := fuzz.partial_ratio_alignment(a, b)):
+            # The query's letters all there, give or take two: not a few of them found in a
+            # longer title ("jungen Mannes" is no slip of "jungen Savoyarden").
+            whole = part.dest_end - part.dest_start >= len(a) - 2
+            if whole and part.score >= 88.0:
+                covered = _words_between(theirs_words, part.dest_start, part.dest_end)
+                share = sum(map(_word_weight, covered)) / sum(map(_word_weight, theirs_words))
+                similarity = (0.6 + 0.35 * (part.score - 88.0) / 12.0) * (0.9 + 0.1 * share)
+        # Another number is another object of a series (1848, 1849), never a slip.
+        if similarity > best[0] and _numbers(ours_words) == _numbers(covered):
+            best = (similarity, covered)
+    return best
+
+
+def _words_between(words: list[str], start: int, end: int) -> list[str]:
+    """The words at least half of whose letters are among letters `start` to `end` of the
+    words written together."""
+    covered, position = [], 0
+    for word in words:
+        inside = min(end, position + len(word)) - max(start, position)
+        if inside * 2 >= len(word):
+            covered.append(word)
+        position += len(word)
+    return covered
+
+
+def _numbers(words: list[str]) -> list[str]:
+    return sorted(w for w in words if w.isdigit())
 
 
 def _translations(ours: str | None, theirs: str | None) -> str:
@@ -298,18 +339,30 @@ def _name_words(maker: Maker) -> list[str]:
     return [w for w in words if w not in _PARTICLES and w not in _NAME_SUFFIXES] or words
 
 
-def _given_names_agree(ours: list[str], theirs: list[str]) -> bool:
-    """Given names agree when each of the shorter list matches one of the other, initials too."""
+_SHORT_NAME_SLIP = 0.6  # a letter off in a name of one short word: as likely another maker
+_GIVEN_NAME_SLIP = 0.75  # a letter changed in a given name: most often a slip, maybe a relative
+
+
+def _given_names_agreement(ours: list[str], theirs: list[str]) -> float:
+    """1.0 when each given name of the shorter list matches one of the other, initials too;
+    `_GIVEN_NAME_SLIP` when the only difference is a letter changed in a name of four letters
+    or more ("Antzn" / "Anton", though "Maria" / "Mario" may be two people); 0.0 otherwise."""
     shorter, longer = sorted((ours, theirs), key=len)
+    agreement = 1.0
     for name in shorter:
         if any(_letters_dropped(name, other) == 1 for other in longer):
             continue  # a letter left out of a given name: "Has am Ende" is Hans am Ende
         if len(name) == 1:
             if not any(other.startswith(name) for other in longer):
-                return False
+                return 0.0
         elif not any(_word_match(name, other) or other == name[0] for other in longer):
-            return False
-    return True
+            if len(name) < 4 or not any(
+                len(other) >= 4 and OSA.distance(name, other, score_cutoff=1) <= 1
+                for other in longer
+            ):
+                return 0.0
+            agreement = _GIVEN_NAME_SLIP
+    return agreement
 
 
 def _name_similarity(ours: list[str], theirs: list[str]) -> float:
@@ -323,15 +376,18 @@ def _name_similarity(ours: list[str], theirs: list[str]) -> float:
         best = max(_word_match(single[0], word) for word in other)
         if best and (single[0][0] == other[-1][0] or single[0][0] == other[0][0]):
             return 0.9 * best
+        one_word_each = len(other) == 1 and min(len(single[0]), len(other[0])) >= 3
+        if one_word_each and OSA.distance(single[0], other[0], score_cutoff=1) <= 1:
+            return _SHORT_NAME_SLIP  # "Ette", "Erte": a slip, or another name
         return 0.0
     surname = _word_match(ours[-1], theirs[-1])
-    given_agree = _given_names_agree(ours[:-1], theirs[:-1])
-    if not surname and given_agree and OSA.distance(ours[-1], theirs[-1], score_cutoff=1) <= 1:
+    given = _given_names_agreement(ours[:-1], theirs[:-1])
+    if not surname and given == 1.0 and OSA.distance(ours[-1], theirs[-1], score_cutoff=1) <= 1:
         surname = 0.8  # the given names agree: a letter off in a short surname ("Houd", "Hood")
     if surname:
         # Same surname: the given names decide between one person and another of the family
         # ("Tyree Guyton", "Karen Guyton"; "Elizabeth Naranjo", "Teresita Naranjo").
-        return surname * (0.97 if given_agree else 0.2)
+        return surname * (0.97 if given == 1.0 else given or 0.2)
     # Surname first on one side ("Dali Salvador") or an unparsed form: any strong word in common.
     common = [w for w in ours if len(w) > 2 and any(_word_match(w, o) for o in theirs)]
     if len(common) >= 2:

@@ -204,6 +204,21 @@ class StoreContract:
             found = store.search_text(ObjectDescription(title=title), limit=3)
             assert [r.record_id for r in found] == ["schloss"], title
 
+    def test_a_named_makers_records_are_found_among_many_of_the_title(self, store: Store) -> None:
+        # Landscapes titled in several languages at once ("Landschaft (Paysage)") match a
+        # landscape's every form: they must not crowd out the one record of the maker named.
+        with store.transaction():
+            for number in range(300):
+                store.put_record(_record("lostart", f"o{number}", f"Teller {number}"))
+            for number in range(30):
+                title = "Landschaft (Paysage) / Landscape / Paesaggio"
+                store.put_record(_record("lostart", f"l{number}", title, maker=f"Maler{number}"))
+            store.put_record(_record("lostart", "canetta", "Küstenlandschaft", maker="Canetta"))
+        query = ObjectDescription.model_validate({"title": "coastal landscape", "maker": "Canetta"})
+        found = store.search_text(query, limit=20)
+        assert "canetta" in {r.record_id for r in found}
+        assert len(found) == 20
+
     def test_a_title_word_ranks_above_one_in_a_description(self, store: Store) -> None:
         with store.transaction():
             store.put_record(
