@@ -9,7 +9,8 @@ is held out, all from the same population:
 - unrelated negatives: every record of 15% of the named makers (chosen at random; a maker field
   may name several, split at `;`) is left out, and described as registered and, for every other
   one, with one or two fields dropped; and 4% of the records with no named maker (`Unknown`,
-  `Anonymous` and the like) whose title no other record has, described as registered;
+  `Anonymous` and the like) whose title no other record has, described as registered -- those of
+  them of an NSAF case a registered record shares are siblings;
 - siblings: 200 records of a maker or an NSAF case (`Reference Number`) that stays in the register,
   exact twins of no registered record, are left out too and reported apart: flagging them is not
   counted as a false match.

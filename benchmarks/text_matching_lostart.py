@@ -13,8 +13,10 @@ plugin's own `parse_export` and `record_from_row`, less what is held out:
   them are described as registered, with fields dropped, and (every other one) in English; and 4%
   of the records with no named maker (`Unbekannt (...)`) whose title no other record has are left
   out, `--negatives` of them described as registered;
-- siblings: 200 records of a maker that stays in the register (and no exact twin of a registered
-  record) are left out too, and reported apart: flagging them is not a false match.
+- siblings: 200 records of a maker or a loss (`Provenienz`) that stays in the register (and no
+  exact twin of a registered record) are left out too, and so are the held-out records with no
+  named maker of a loss a registered record shares; both are reported apart: flagging them is
+  not a false match.
 
 Queries re-describe a sample of registered records that have a title and at least two more of
 maker, period, measurements, object type and materials (and a third as many again of those with

@@ -107,6 +107,18 @@ def test_titles(a: str, b: str, low: float, high: float) -> None:
     assert value is not None and low <= value <= high
 
 
+def test_a_title_misspelt_letter_by_letter_is_no_other_title_that_begins_alike() -> None:
+    # "jungen Mannes" is not a slip of "jungen Savoyarden": the exact title counts more.
+    exact = compare_titles(
+        d(title="Bildnis eines jungen Mannes"), d(title="Bildnis eines jungen Mannes")
+    )
+    other = compare_titles(
+        d(title="Bildnis eines jungen Mannes"), d(title="Bildnis eines jungen Savoyarden")
+    )
+    assert exact is not None and other is not None
+    assert other.similarity * other.weight_factor < exact.similarity * exact.weight_factor
+
+
 def test_generic_titles_count_for_less() -> None:
     generic = compare_titles(d(title="Portrait of a Woman"), d(title="Portrait de femme"))
     distinctive = compare_titles(d(title="Hysterical Venus"), d(title="Hysterical Venus"))
@@ -636,15 +648,3 @@ def test_a_date_that_cannot_be_read_says_nothing_against_a_year() -> None:
     assert compare_periods(d(period="um 99999"), d(period="1707")) is None
     named = compare_periods(d(period="Ming dynasty"), d(period="Ming dynasty"))
     assert named is not None and named.similarity == 1.0
-
-
-def test_a_title_misspelt_letter_by_letter_is_no_other_title_that_begins_alike() -> None:
-    # "jungen Mannes" is not a slip of "jungen Savoyarden": the exact title counts more.
-    exact = compare_titles(
-        d(title="Bildnis eines jungen Mannes"), d(title="Bildnis eines jungen Mannes")
-    )
-    other = compare_titles(
-        d(title="Bildnis eines jungen Mannes"), d(title="Bildnis eines jungen Savoyarden")
-    )
-    assert exact is not None and other is not None
-    assert other.similarity * other.weight_factor < exact.similarity * exact.weight_factor

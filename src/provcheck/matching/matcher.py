@@ -99,8 +99,8 @@ class Matcher:
     `benchmarks/text_matching.py` (NSAF) and `benchmarks/text_matching_lostart.py` (Lost Art),
     whose negatives are held-out records of the registers' own kind, and are reported on the
     test halves (the README's "How well it matches"). On validation, at 0.60: no unrelated NSAF
-    object flagged and 94% of re-described ones found; 2.6% of unrelated Lost Art objects flagged
-    (0.8% of those whose exact title is in no registered record) and 84% found.
+    object flagged and 95% of re-described ones found; 1.3% of unrelated Lost Art objects flagged
+    (none of a named maker) and 82% found.
     """
 
     match_threshold: float = 0.6
