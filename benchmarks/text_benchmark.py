@@ -54,6 +54,9 @@ class Query:
     source: Record  # the record the description was made from (the target, for a positive)
     role: Role
     split_key: str = ""  # what the split hashes; the source's key when empty
+    # A sibling's registered relatives (its maker's or theft's records): flagging one of them is
+    # a sibling flagged; flagging any other record is a false match.
+    ties: frozenset[str] = frozenset()
 
     @property
     def target(self) -> Record | None:
@@ -180,8 +183,28 @@ def _summary(outcomes: list[Outcome], cut: float) -> tuple[float, float, float]:
     return at1, at10, found
 
 
-def _flagged(outcomes: list[Outcome], cut: float) -> float:
-    return sum(o.best_score >= cut for o in outcomes) / (len(outcomes) or 1)
+def _flagged(outcomes: list[Outcome], cut: float, results: Sequence[Result] | None = None) -> float:
+    """The share flagged; of siblings (`results` given), flagged against a relative only."""
+    if results is None:
+        return sum(o.best_score >= cut for o in outcomes) / (len(outcomes) or 1)
+    tied = sum(
+        o.best_score >= cut and (r.query.role != "sibling" or _tied(o, r.query))
+        for o, r in zip(outcomes, results, strict=True)
+    )
+    return tied / (len(outcomes) or 1)
+
+
+def _flagged_untied(outcomes: list[Outcome], cut: float, results: Sequence[Result]) -> float:
+    """The share of siblings flagged against a record of none of their makers or thefts."""
+    untied = sum(
+        o.best_score >= cut and not _tied(o, r.query)
+        for o, r in zip(outcomes, results, strict=True)
+    )
+    return untied / (len(outcomes) or 1)
+
+
+def _tied(outcome: Outcome, query: Query) -> bool:
+    return outcome.best is not None and outcome.best.key in query.ties
 
 
 @dataclass(frozen=True)
@@ -271,14 +294,20 @@ def print_tables(
             of_kind = [r for r in picked if r.query.kind == name]
             print(
                 f"  {name:<{width + 30}} {len(of_kind):>5}  "
-                f"{_flagged([r.ours for r in of_kind], t.ours):>12.3f} "
-                f"{_flagged([r.theirs for r in of_kind], t.theirs):>6.3f}"
+                f"{_flagged([r.ours for r in of_kind], t.ours, of_kind):>12.3f} "
+                f"{_flagged([r.theirs for r in of_kind], t.theirs, of_kind):>6.3f}"
             )
         print(
             f"{label + ', all':<{width + 32}} {len(picked):>5}  "
-            f"{_flagged([r.ours for r in picked], t.ours):>12.3f} "
-            f"{_flagged([r.theirs for r in picked], t.theirs):>6.3f}"
+            f"{_flagged([r.ours for r in picked], t.ours, picked):>12.3f} "
+            f"{_flagged([r.theirs for r in picked], t.theirs, picked):>6.3f}"
         )
+    siblings = [r for r in test if r.query.role == "sibling"]
+    print(
+        f"{'siblings flagged against an unrelated record (false)':<{width + 32}} "
+        f"{len(siblings):>5}  {_flagged_untied([r.ours for r in siblings], t.ours, siblings):>12.3f}"
+        f" {_flagged_untied([r.theirs for r in siblings], t.theirs, siblings):>6.3f}"
+    )
 
     validation = [r for r in results if r.query.split == "validation"]
     negatives = [r.ours for r in validation if r.query.role == "unrelated"]
@@ -555,6 +584,7 @@ class HeldOut:
     anonymous_of_theft: list[Record]
     siblings: list[Record]  # records of a registered maker, series or theft, with no twin left
     registered_titles: frozenset[str]  # the register's titles, as `_title_key` writes them
+    ties: dict[str, frozenset[str]]  # a sibling's key -> its registered relatives' keys
     maker_groups: dict[str, str]  # an unrelated record's key -> its group of held-out makers
 
     def unrelated_kind(self, kind: str, record: Record) -> str:
@@ -633,6 +663,15 @@ def hold_out(
             relatives[key] -= 1
     left = {r.key for r in chosen}
     register = [r for r in kept if r.key not in left]
+    wanted = {k for r in chosen + of_theft for k in related(r)}
+    relatives_of: dict[str, set[str]] = {}
+    for r in register:
+        for k in set(related(r)) & wanted:
+            relatives_of.setdefault(k, set()).add(r.key)
+    ties = {
+        r.key: frozenset(key for k in related(r) for key in relatives_of.get(k, ()))
+        for r in chosen + of_theft
+    }
     return HeldOut(
         register,
         unrelated,
@@ -640,6 +679,7 @@ def hold_out(
         of_theft,
         chosen,
         frozenset(_title_key(r) for r in register),
+        ties,
         _maker_groups(unrelated, makers_of),
     )
 

@@ -305,7 +305,8 @@ def build_queries(held: HeldOut, sample: int, rng: random.Random) -> list[Query]
         queries.append(held.unrelated_query(ANONYMOUS_KIND, seller_fields(record), record))
     for record in held.anonymous_of_theft:
         seen = ObjectDescription.model_validate(seller_fields(record))
-        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling"))
+        ties = held.ties[record.key]
+        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling", ties=ties))
     for record in held.siblings:
         queries.append(
             Query(
@@ -313,6 +314,7 @@ def build_queries(held: HeldOut, sample: int, rng: random.Random) -> list[Query]
                 ObjectDescription.model_validate(seller_fields(record)),
                 record,
                 "sibling",
+                ties=held.ties[record.key],
             )
         )
     return queries

@@ -516,7 +516,8 @@ def build_queries(held: HeldOut, sample: int, negatives: int, rng: random.Random
     )
     for record in of_theft:
         seen = ObjectDescription.model_validate(german_fields(record))
-        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling"))
+        ties = held.ties[record.key]
+        queries.append(Query(THEFT_SIBLING_KIND, seen, record, "sibling", ties=ties))
     for record in held.siblings:
         described = german_fields(record)
         queries.append(
@@ -525,6 +526,7 @@ def build_queries(held: HeldOut, sample: int, negatives: int, rng: random.Random
                 ObjectDescription.model_validate(described),
                 record,
                 "sibling",
+                ties=held.ties[record.key],
             )
         )
     return queries

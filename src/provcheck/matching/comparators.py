@@ -221,7 +221,9 @@ def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Compa
         # Misspelt beyond word-by-word repair ("Srping Floers", "Tobri zRug"): the register's
         # correctly spelt words the query covers say how much the title identifies.
         terms = canonical_title_words(" ".join(covered))
-        similarity, information = slipped, _coverage(terms, terms).information
+        # ... and no more than the query's own words say ("lady" read as "lad with dog").
+        said = _coverage(ours_terms, ours_terms).information
+        similarity, information = slipped, min(_coverage(terms, terms).information, said)
     # A rare word and another found make a title count fully; one rare word ("Sunflowers")
     # two thirds; generic words alone ("Portrait of a woman") little.
     detail = _translations(query.title, record.title)
@@ -250,9 +252,11 @@ def _slipped_title_similarity(ours: str, theirs: str) -> tuple[float, list[str]]
         elif 8 <= len(a) < len(b) and (part := fuzz.partial_ratio_alignment(a, b)):
             # The query's letters all there, give or take two: not a few of them found in a
             # longer title ("jungen Mannes" is no slip of "jungen Savoyarden").
-            whole = part.dest_end - part.dest_start >= len(a) - 2
-            if whole and part.score >= 88.0:
-                covered = _words_between(theirs_words, part.dest_start, part.dest_end)
+            window = part.dest_end - part.dest_start
+            covered = _words_between(theirs_words, part.dest_start, part.dest_end)
+            # ... and whole words of it, not letters inside a long one ("Fahrt Gesell").
+            words = sum(map(len, covered)) >= 0.6 * window
+            if window >= len(a) - 2 and words and part.score >= 88.0:
                 share = sum(map(_word_weight, covered)) / sum(map(_word_weight, theirs_words))
                 similarity = (0.6 + 0.35 * (part.score - 88.0) / 12.0) * (0.9 + 0.1 * share)
         # Another number is another object of a series (1848, 1849), never a slip.
@@ -273,8 +277,9 @@ def _words_between(words: list[str], start: int, end: int) -> list[str]:
     return covered
 
 
-def _numbers(words: list[str]) -> list[str]:
-    return sorted(w for w in words if w.isdigit())
+def _numbers(words: list[str]) -> str:
+    """The digits of the words, in order: a space moved ("Studie1848", "1 2") changes nothing."""
+    return "".join(_digits(w) for w in words)
 
 
 def _translations(ours: str | None, theirs: str | None) -> str:
@@ -343,6 +348,22 @@ _SHORT_NAME_SLIP = 0.6  # a letter off in a name of one short word: as likely an
 _GIVEN_NAME_SLIP = 0.75  # a letter changed in a given name: most often a slip, maybe a relative
 
 
+def _given_name_slip(name: str, other: str) -> bool:
+    """A letter changed in a given name of four letters or more, but not its ending vowel:
+    "Maria" and "Mario", "Anna" and "Anne" are two people of one family."""
+    if len(other) < 4 or OSA.distance(name, other, score_cutoff=1) > 1:
+        return False
+    return not (name[:-1] == other[:-1] and name[-1] in "aeio" and other[-1] in "aeio")
+
+
+def _short_name_slip(a: str, b: str) -> bool:
+    """Names of one short word a slip apart: a letter changed in four or more ("Ette", "Erte"),
+    or left out of three ("Ete"); a letter changed in three makes another name ("Ray", "Roy")."""
+    if min(len(a), len(b)) >= 4:
+        return OSA.distance(a, b, score_cutoff=1) <= 1
+    return min(len(a), len(b)) == 3 and _letters_dropped(a, b) == 1
+
+
 def _given_names_agreement(ours: list[str], theirs: list[str]) -> float:
     """1.0 when each given name of the shorter list matches one of the other, initials too;
     `_GIVEN_NAME_SLIP` when the only difference is a letter changed in a name of four letters
@@ -356,10 +377,7 @@ def _given_names_agreement(ours: list[str], theirs: list[str]) -> float:
             if not any(other.startswith(name) for other in longer):
                 return 0.0
         elif not any(_word_match(name, other) or other == name[0] for other in longer):
-            if len(name) < 4 or not any(
-                len(other) >= 4 and OSA.distance(name, other, score_cutoff=1) <= 1
-                for other in longer
-            ):
+            if len(name) < 4 or not any(_given_name_slip(name, other) for other in longer):
                 return 0.0
             agreement = _GIVEN_NAME_SLIP
     return agreement
@@ -376,8 +394,7 @@ def _name_similarity(ours: list[str], theirs: list[str]) -> float:
         best = max(_word_match(single[0], word) for word in other)
         if best and (single[0][0] == other[-1][0] or single[0][0] == other[0][0]):
             return 0.9 * best
-        one_word_each = len(other) == 1 and min(len(single[0]), len(other[0])) >= 3
-        if one_word_each and OSA.distance(single[0], other[0], score_cutoff=1) <= 1:
+        if len(other) == 1 and _short_name_slip(single[0], other[0]):
             return _SHORT_NAME_SLIP  # "Ette", "Erte": a slip, or another name
         return 0.0
     surname = _word_match(ours[-1], theirs[-1])
