@@ -129,15 +129,7 @@ def has_twin(record: Record, others: Iterable[Record]) -> bool:
 
 
 def concatenated(d: ObjectDescription) -> str:
-    parts = [
-        d.title,
-        d.maker_text,
-        d.materials,
-        d.measurements_text,
-        d.period.text if d.period else None,
-        d.object_type,
-    ]
-    return " ".join(p for p in parts if p)
+    return " ".join(description_fields(d).values())
 
 
 def evaluate(query: Query, candidates: list[Record], matcher: Matcher) -> Result:

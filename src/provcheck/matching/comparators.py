@@ -20,7 +20,13 @@ from provcheck.images.fingerprints import fingerprint_kind, hamming
 from provcheck.model.description import FINGERPRINT_PATTERN, ObjectDescription
 from provcheck.text.makers import AttributionQualifier, Maker
 from provcheck.text.measurements import Measurement
-from provcheck.text.normalise import STOPWORDS, normalise_text, slips_allowed, tokens
+from provcheck.text.normalise import (
+    STOPWORDS,
+    normalise_text,
+    one_slip_apart,
+    slips_allowed,
+    tokens,
+)
 from provcheck.text.periods import DatePeriod
 from provcheck.text.specificity import title_word_weight
 from provcheck.text.vocabulary import (
@@ -351,7 +357,7 @@ _GIVEN_NAME_SLIP = 0.75  # a letter changed in a given name: most often a slip, 
 def _given_name_slip(name: str, other: str) -> bool:
     """A letter changed in a given name of four letters or more, but not its ending vowel:
     "Maria" and "Mario", "Anna" and "Anne" are two people of one family."""
-    if len(other) < 4 or OSA.distance(name, other, score_cutoff=1) > 1:
+    if min(len(name), len(other)) < 4 or not one_slip_apart(name, other):
         return False
     return not (name[:-1] == other[:-1] and name[-1] in "aeio" and other[-1] in "aeio")
 
@@ -360,7 +366,7 @@ def _short_name_slip(a: str, b: str) -> bool:
     """Names of one short word a slip apart: a letter changed in four or more ("Ette", "Erte"),
     or left out of three ("Ete"); a letter changed in three makes another name ("Ray", "Roy")."""
     if min(len(a), len(b)) >= 4:
-        return OSA.distance(a, b, score_cutoff=1) <= 1
+        return one_slip_apart(a, b)
     return min(len(a), len(b)) == 3 and _letters_dropped(a, b) == 1
 
 
@@ -377,7 +383,7 @@ def _given_names_agreement(ours: list[str], theirs: list[str]) -> float:
             if not any(other.startswith(name) for other in longer):
                 return 0.0
         elif not any(_word_match(name, other) or other == name[0] for other in longer):
-            if len(name) < 4 or not any(_given_name_slip(name, other) for other in longer):
+            if not any(_given_name_slip(name, other) for other in longer):
                 return 0.0
             agreement = _GIVEN_NAME_SLIP
     return agreement
@@ -399,7 +405,7 @@ def _name_similarity(ours: list[str], theirs: list[str]) -> float:
         return 0.0
     surname = _word_match(ours[-1], theirs[-1])
     given = _given_names_agreement(ours[:-1], theirs[:-1])
-    if not surname and given == 1.0 and OSA.distance(ours[-1], theirs[-1], score_cutoff=1) <= 1:
+    if not surname and given == 1.0 and one_slip_apart(ours[-1], theirs[-1]):
         surname = 0.8  # the given names agree: a letter off in a short surname ("Houd", "Hood")
     if surname:
         # Same surname: the given names decide between one person and another of the family

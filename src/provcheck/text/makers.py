@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from provcheck.text.normalise import normalise_text
+from provcheck.text.normalise import normalise_text, one_slip_apart
 
 __all__ = ["AttributionQualifier", "Maker", "parse_makers"]
 
@@ -113,33 +113,7 @@ def _says_no_one(word: str) -> bool:
     if word in _ROLE_WORDS or word in _NO_ONE:
         return True
     # A letter dropped, doubled or two swapped: "Aonnymous", "Unkown", "Anonmyous".
-    return len(word) >= 6 and any(_one_slip_apart(word, form) for form in _NO_ONE)
-
-
-def _one_slip_apart(a: str, b: str) -> bool:
-    """Whether `a` is `b` with at most one letter left out, added or changed, or two swapped.
-
-    (Written here rather than taken from rapidfuzz: the model reads makers, and loads nothing
-    heavy; rapidfuzz may load numpy.)"""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        apart = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(apart) == 1:
-            return True
-        first, second = [*apart, -1, -1][:2]
-        return (
-            len(apart) == 2
-            and second == first + 1
-            and a[first] == b[second]
-            and a[second] == b[first]
-        )
-    shorter, longer = sorted((a, b), key=len)
-    pairs = enumerate(zip(shorter, longer, strict=False))
-    i = next((k for k, (x, y) in pairs if x != y), len(shorter))
-    return shorter[i:] == longer[i + 1 :]
+    return len(word) >= 6 and any(one_slip_apart(word, form) for form in _NO_ONE)
 
 
 _QUALIFIER_PREFIXES: tuple[tuple[str, AttributionQualifier], ...] = (

@@ -7,7 +7,7 @@ import unicodedata
 
 from anyascii import anyascii
 
-__all__ = ["STOPWORDS", "normalise_text", "slips_allowed", "tokens"]
+__all__ = ["STOPWORDS", "normalise_text", "one_slip_apart", "slips_allowed", "tokens"]
 
 # Words that identify nothing, in the languages registers write in.
 STOPWORDS = frozenset(
@@ -337,3 +337,29 @@ def slips_allowed(length: int) -> int:
     `length` letters may have and still be that word: one from four letters, two from eight
     ("icgraette"). The matcher and the store's search for misspellings read typos alike."""
     return 2 if length >= 8 else 1 if length >= 4 else 0
+
+
+def one_slip_apart(a: str, b: str) -> bool:
+    """Whether `a` is `b` with at most one letter left out, added or changed, or two swapped.
+
+    (Written out rather than taken from rapidfuzz: the model reads makers, and loads nothing
+    heavy; rapidfuzz may load numpy.)"""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        apart = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(apart) == 1:
+            return True
+        first, second = [*apart, -1, -1][:2]
+        return (
+            len(apart) == 2
+            and second == first + 1
+            and a[first] == b[second]
+            and a[second] == b[first]
+        )
+    shorter, longer = sorted((a, b), key=len)
+    pairs = enumerate(zip(shorter, longer, strict=False))
+    i = next((k for k, (x, y) in pairs if x != y), len(shorter))
+    return shorter[i:] == longer[i + 1 :]
