@@ -128,6 +128,14 @@ def test_a_misspelt_title_identifies_no_more_than_its_own_words() -> None:
     assert slipped is not None and slipped.weight_factor <= 0.4
 
 
+def test_a_title_is_compared_by_its_first_words_only() -> None:
+    # A pasted page costs no more than a title: what lies past its first words is not read,
+    # by any of the comparisons (terms, words as written, letters, translations).
+    filler = " ".join(f"Wort{n}" for n in range(60))
+    result = compare_titles(d(title=f"Bildnis {filler} Dame"), d(title=f"Portrait {filler} lady"))
+    assert result is not None and "Bildnis" in result.detail and "Dame" not in result.detail
+
+
 def test_generic_titles_count_for_less() -> None:
     generic = compare_titles(d(title="Portrait of a Woman"), d(title="Portrait de femme"))
     distinctive = compare_titles(d(title="Hysterical Venus"), d(title="Hysterical Venus"))

@@ -159,7 +159,9 @@ def _together(weights: list[float]) -> float:
     return sum(w * 0.5**i for i, w in enumerate(sorted(weights, reverse=True)))
 
 
+# A title is compared by its first words: a pasted page of text costs no more than a title.
 _MOST_TITLE_WORDS = 40
+_MOST_TITLE_LETTERS = 600
 _QUOTED_SHORT = re.compile(r"[\"“”'‘’]([^\"“”'‘’]{1,3})[\"“”'‘’]")
 
 
@@ -167,8 +169,6 @@ def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
     """A title's words: as the vocabulary's terms (`as_terms`: "Bildnis" is "portrait") or as
     written; empty if it has only function words."""
     words = canonical_title_words(text) if as_terms else normalise_text(text or "").split()
-    # A title is compared by its first words: a pasted page of text costs no more than a title.
-    words = words[:_MOST_TITLE_WORDS]
     if not any(w not in STOPWORDS for w in words):
         return []
     # A quoted letter or number names one work of a series: 'Letter "A"' is not 'Letter "Y"'.
@@ -176,6 +176,11 @@ def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
         f"={normalise_text(q)}" for q in _QUOTED_SHORT.findall(text or "") if normalise_text(q)
     ]
     return words + marks
+
+
+def _leading(title: str | None) -> str:
+    """The first words of a title, all that is compared of it."""
+    return " ".join((title or "").split()[:_MOST_TITLE_WORDS])[:_MOST_TITLE_LETTERS]
 
 
 def _title_similarity(ours: list[str], theirs: list[str]) -> tuple[float, float]:
@@ -211,18 +216,19 @@ def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Compa
     inside a longer one counts nearly fully ("Acorn" in "Tiffany Acorn lamp"). Agreement counts
     as much as the words agreeing identify: generic words alone ("Portrait of a woman") little.
     """
-    ours_terms = _title_words(query.title, as_terms=True)
-    theirs_terms = _title_words(record.title, as_terms=True)
+    ours_title, theirs_title = _leading(query.title), _leading(record.title)
+    ours_terms = _title_words(ours_title, as_terms=True)
+    theirs_terms = _title_words(theirs_title, as_terms=True)
     if not ours_terms or not theirs_terms:
         return None
     similarity, information = _title_similarity(ours_terms, theirs_terms)
     as_written, written_information = _title_similarity(
-        _title_words(query.title, as_terms=False), _title_words(record.title, as_terms=False)
+        _title_words(ours_title, as_terms=False), _title_words(theirs_title, as_terms=False)
     )
     if as_written > similarity:
         # What the words identify is judged by the terms: "Weinglas" is as common as wine glasses.
         similarity, information = as_written, min(information, written_information)
-    slipped, covered = _slipped_title_similarity(query.title or "", record.title or "")
+    slipped, covered = _slipped_title_similarity(ours_title, theirs_title)
     if slipped > similarity:
         # Misspelt beyond word-by-word repair ("Srping Floers", "Tobri zRug"): the register's
         # correctly spelt words the query covers say how much the title identifies.
@@ -232,7 +238,7 @@ def compare_titles(query: ObjectDescription, record: ObjectDescription) -> Compa
         similarity, information = slipped, min(_coverage(terms, terms).information, said)
     # A rare word and another found make a title count fully; one rare word ("Sunflowers")
     # two thirds; generic words alone ("Portrait of a woman") little.
-    detail = _translations(query.title, record.title)
+    detail = _translations(ours_title, theirs_title)
     return Comparison(
         similarity, weight_factor=min(1.0, max(information / 1.5, 0.3)), detail=detail
     )
