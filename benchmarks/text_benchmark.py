@@ -16,6 +16,12 @@ with no named maker by their record. Thresholds are chosen on validation, every 
 on test, and `--show-failures` shows validation only. Unrelated negatives whose very title a
 registered record has (another copy of a book or print, mostly) are shown on rows of their own,
 marked "(title registered)", and counted in all.
+
+Each group of positives is also split by what the query says: a query with fewer than two fields
+that tell one object from another (provcheck's own rule, `provcheck.matching.sufficiency`: a
+title of generic words, a type, a material or a century do not) is "too thin". For such a query a
+check concludes "incomplete" -- it never says "no match found" -- and names every record of
+exactly the query's title; its rows say how often the target was flagged or so named.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Literal, TextIO
 from rapidfuzz import fuzz
 
 from provcheck import Matcher, ObjectDescription, Record
+from provcheck.matching.sufficiency import MIN_SPECIFIC_FIELDS, specific_fields
 from provcheck.store.sqlite import LocalStore
 from provcheck.text.normalise import normalise_text
 
@@ -160,6 +167,22 @@ def _outcome(query: Query, ranked: list[tuple[float, Record]]) -> Outcome:
     return Outcome(at_1, found[0] if found else None, best_score, best, found[1] if found else None)
 
 
+def says_enough(query: Query) -> bool:
+    """Whether the query gives two fields or more that tell one object from another."""
+    return len(specific_fields(query.description)) >= MIN_SPECIFIC_FIELDS
+
+
+def _named_if_thin(result: Result, cut: float) -> bool:
+    """A thin query's target flagged, or named as a record of exactly the query's title."""
+    outcome, target = result.ours, result.query.target
+    if target is None or outcome.rank is None:
+        return False
+    if outcome.best_score >= cut and outcome.at_1 > 0:
+        return True
+    ours = normalise_text(result.query.description.title or "")
+    return bool(ours) and ours == normalise_text(target.description.title or "")
+
+
 def threshold_at_false_rate(scores: Sequence[float], rate: float) -> float:
     """The lowest threshold at which at most `rate` of these negative scores reach it."""
     ordered = sorted(scores, reverse=True)
@@ -278,6 +301,17 @@ def print_tables(
         row(name, [r for r in positives if r.query.kind == name])
     for name, members in groups:
         row(name, [r for r in positives if r.query.kind in members])
+    for name, members in groups:
+        of_group = [r for r in positives if r.query.kind in members]
+        row(f"{name}, saying enough", [r for r in of_group if says_enough(r.query)])
+        row(f"{name}, too thin", [r for r in of_group if not says_enough(r.query)])
+    thin = [r for r in positives if not says_enough(r.query)]
+    named = sum(_named_if_thin(r, t.ours) for r in thin) / (len(thin) or 1)
+    print(
+        f"too thin: {len(thin)} of {len(positives)} queries give fewer than {MIN_SPECIFIC_FIELDS} "
+        "fields that tell objects apart; a check of each concludes 'incomplete' (never 'no match "
+        f"found'), and flags its target or names it as a record of exactly its title for {named:.3f}"
+    )
 
     print(f"\n{'negatives: flagged as possible match':<{width + 38}} {'provcheck  base':>20}")
     for role, label in (("unrelated", "FALSE MATCHES"), ("sibling", "siblings, flagged")):

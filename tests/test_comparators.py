@@ -352,6 +352,10 @@ def test_materials_across_wording_and_languages(other: str) -> None:
         ("Metal; copper; stained glass", "leaded glass and copper", 0.5, 1.0),
         ("Silkscreen on paper", "serigraph", 0.7, 0.8),
         ("Bronze", "oil on canvas", 0.0, 0.0),
+        # A panel is wood: "oil on panel" is no contradiction of "Holz" or "oak".
+        ("panel", "Holz", 1.0, 1.0),
+        ("oil on panel", "Eichenholz", 0.7, 0.8),
+        ("panel", "canvas", 0.0, 0.0),
     ],
 )
 def test_materials_partial_and_contradicting(a: str, b: str, low: float, high: float) -> None:

@@ -439,3 +439,18 @@ def test_a_matcher_needing_no_evidence_scores_a_record_it_cannot_compare() -> No
     matcher = Matcher(evidence_needed=0.0)
     candidate = matcher.judge(d(title="Acorn"), Record(registry="r", record_id="1"))
     assert candidate.score == 0.0
+
+
+def test_a_query_files_faults_name_the_fields_the_user_wrote_and_how_many_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "query.json"
+    path.write_text('{"title": "Acorn", "maker": 5}')
+    code, _, err = run(capsys, "check", "--registry", "local", "--query", str(path))
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"{path}: field maker:" in err and "maker_text" not in err, err
+    # Every fault counts, not only the first one met.
+    path.write_text('{"title": 5, "period": {"a": 1}, "object_type": []}')
+    code, _, err = run(capsys, "check", "--registry", "local", "--query", str(path))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "field object_type:" in err and "and 2 more problems (period.text, title)" in err, err

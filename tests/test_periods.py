@@ -56,6 +56,20 @@ CASES: list[tuple[str, tuple[int | None, int | None, bool]]] = [
     ("Prior to 1934", (None, 1934, False)),
     ("post-1978", (1978, None, False)),
     ("1950 or 1951", (1950, 1951, False)),
+    # The Lost Art Database's forms: year.month.day, month.year, unknown digits, a qualifier
+    # after the year, a range of three-digit years after a name.
+    ("1693.04.06.", (1693, 1693, False)),
+    ("1613.08.02./1614.01.05.", (1613, 1614, False)),
+    ("1921.03.", (1921, 1921, False)),
+    ("3.1911 - 12.1914", (1911, 1914, False)),
+    ("19XX", (1900, 1999, False)),
+    ("184x", (1840, 1849, False)),
+    ("1945 (vor)", (None, 1945, False)),
+    ("1850 (nach)", (1850, None, False)),
+    ("Tang Epoche 618 - 907", (618, 907, False)),
+    ("1850er Jahre", (1850, 1859, False)),
+    ("um 1920er Jahre", (1920, 1929, True)),
+    ("années 1930", (1930, 1939, False)),
     ("Copyright 1875", (1875, 1875, False)),
     # Named periods keep their text and get no invented years.
     ("Ming dynasty", (None, None, False)),

@@ -50,10 +50,20 @@ def message_of(error: BaseException) -> str:
 
 
 def first_problem(error: ValidationError) -> tuple[str | None, str]:
-    """Where the first problem of a pydantic error is (`description.title`), and what it is."""
-    first = error.errors()[0]
+    """Where the first problem of a pydantic error is (`description.title`), and what it is,
+    with how many more there are and where, so that one correction is not followed by another
+    refusal."""
+    problems = error.errors()
+    first = problems[0]
     where = ".".join(str(part) for part in first["loc"]) or None
-    return where, first["msg"].removeprefix("Value error, ")
+    problem = first["msg"].removeprefix("Value error, ")
+    others = sorted({".".join(str(part) for part in p["loc"]) or "the whole" for p in problems[1:]})
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        problem += (
+            f"; and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''} ({shown})"
+        )
+    return where, problem
 
 
 class ProvcheckError(Exception):

@@ -82,6 +82,21 @@ def test_datings_lose_their_suffix_and_keep_circa_and_spans() -> None:
     assert period_of("") is None
 
 
+def test_a_dating_of_several_lines_is_the_objects_own_not_its_collections_span() -> None:
+    # `[Zeitraum]` is the span of the collection or holding the object was in (an archive's
+    # 1411-1885): the object's own date is the other line, whichever comes first.
+    document = period_of("1781-1787 [Dokumentdatum]\n1411-1885 [Zeitraum]")
+    assert document is not None
+    assert (document.earliest, document.latest, document.text) == (1781, 1787, "1781-1787")
+    dated = period_of("1801/1900 [Zeitraum]\n1833 (um) [Datierung]")
+    assert dated is not None and (dated.earliest, dated.latest, dated.circa) == (1833, 1833, True)
+    published = period_of("München, 1945 [Zeitraum (Sammlung)]\n<1888> [Erscheinungsdatum]")
+    assert published is not None and (published.earliest, published.latest) == (1888, 1888)
+    # A span alone is all there is to go by.
+    alone = period_of("1300-1950 [Zeitraum]")
+    assert alone is not None and (alone.earliest, alone.latest) == (1300, 1950)
+
+
 def test_measurements_and_materials_are_read_from_the_german_description() -> None:
     record = record_from_row(parse_export(PAGE.encode())[1])
     values = sorted(m.value for m in record.description.measurements)

@@ -569,6 +569,10 @@ def compare_periods(query: ObjectDescription, record: ObjectDescription) -> Comp
 # --- Materials and types ------------------------------------------------------------------------
 
 
+# A term that is one kind of another: a panel (painted on) is wood.
+_MATERIAL_KIND = {"panel": "wood"}
+
+
 def compare_materials(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:
     """Equivalent terms across wording and languages; partial overlap counts in part."""
     ours_terms, ours_rest = canonical_materials(query.materials)
@@ -577,6 +581,12 @@ def compare_materials(query: ObjectDescription, record: ObjectDescription) -> Co
     theirs = theirs_terms | {w for w in theirs_rest if len(w) > 3}
     if not ours or not theirs:
         return None
+    # "panel" on one side and "wood" alone on the other say the same thing.
+    for term, kind in _MATERIAL_KIND.items():
+        if term in ours and kind in theirs and term not in theirs and kind not in ours:
+            ours = (ours - {term}) | {kind}
+        elif term in theirs and kind in ours and term not in ours and kind not in theirs:
+            theirs = (theirs - {term}) | {kind}
     common = len(ours & theirs) + sum(
         1 for w in ours - theirs if any(_word_match(w, o) for o in theirs - ours)
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -148,7 +149,11 @@ class ObjectDescription(BaseModel):
     materials: str | None = None  # 1.4 materials and techniques
     inscriptions: str | None = None  # 1.5 inscriptions and markings
     period: DatePeriod | None = None  # 1.6 date or period
-    maker_text: str | None = None  # 1.7 as written
+    # 1.7 as written; "maker" is the same field as people write it, so that a fault in it is
+    # named as they wrote it.
+    maker_text: str | None = Field(
+        default=None, validation_alias=AliasChoices("maker_text", "maker")
+    )
     makers: tuple[Maker, ...] = ()  # 1.7 read
     subject: str | None = None  # 1.8
     title: str | None = None  # 1.9
@@ -169,11 +174,12 @@ class ObjectDescription(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        maker = data.pop("maker", None)
+        maker = data.get("maker")
         if maker is not None:
             if "makers" in data or "maker_text" in data:
                 raise ValueError("give either maker (free text) or makers/maker_text, not both")
-            data["maker_text"] = maker
+            if isinstance(maker, str):
+                data["maker_text"] = data.pop("maker")
         if isinstance(data.get("maker_text"), str) and "makers" not in data:
             data["maker_text"] = data["maker_text"].strip() or None
             data["makers"] = parse_makers(data["maker_text"])

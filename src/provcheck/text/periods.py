@@ -65,11 +65,19 @@ _ROMAN_CENTURY = re.compile(
     r"\b(?P<a>[ivx]{1,5})(?:e|ème|eme|er)?\s*(?:siecle|siècle|s\.)"
     r"|\b(?:secolo|siglo)\s+(?P<b>[ivx]{1,5})\b|\b(?P<c>[ivx]{1,5})\s+(?:secolo|century)\b"
 )
-_DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?'?s\b")
+# "1880s", "1950's", German "1850er (Jahre)", French "années 1930".
+_DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?(?:'?s|er)\b|\bann[ée]es\s+(\d{2,3})0(?!\d)")
 _FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")
 # ISO dates ("2015-07-14", "2015-07"), as services give them. A year and month is told from a
 # range ("1850-60") by reading backwards as a range: 2015-07 cannot mean 2015 to 2007.
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
+# The Lost Art Database's year.month.day ("1693.04.06.", "1921.03.") and month.year ("3.1911").
+_DOTTED_DATE = re.compile(r"(?<![\d.])(\d{3,4})\.(\d{1,2})\.(?:(\d{1,2})\.?)?(?!\d)")
+_MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{4})(?![\d.])")
+# Digits left open: "19XX" is the century, "184x" the decade.
+_OPEN_DIGITS = re.compile(r"(?<![\w])(\d{2})xx(?!\w)|(?<![\w])(\d{3})x(?!\w)")
+# A qualifier after the year, as the Lost Art Database writes it: "1945 (vor)", "1850 (nach)".
+_BEFORE_AFTER_YEAR = re.compile(r"\((?:(?P<before>vor|ante|before)|(?P<after>nach|post|after))\)")
 # A number before a slash is no year ("1/2", "12/1901": a part, a month), unless it has three or
 # four digits and a year follows the slash ("1701/1800", "1901/02": a range).
 _NUMBER = re.compile(
@@ -167,6 +175,13 @@ def _century(number: int, bc: bool, part: tuple[int, int] | None) -> tuple[int, 
     return start + low, start + high
 
 
+def _starts_range(s: str, number: re.Match[str], following: list[re.Match[str]]) -> bool:
+    """Whether `number` is the first year of a range: "618 - 907" after a dynasty's name."""
+    if not following:
+        return False
+    return _RANGE_JOIN.fullmatch(s[number.end() : following[0].start()]) is not None
+
+
 def parse_period(text: str | None) -> DatePeriod | None:
     """Read a register's date or period; None for empty text.
 
@@ -195,6 +210,23 @@ def parse_period(text: str | None) -> DatePeriod | None:
         if len(year) == 4:
             spans.append((int(year), int(year)))
         blank(match)
+    for match in list(_DOTTED_DATE.finditer(s)):
+        month, day = int(match.group(2)), match.group(3)
+        if 1 <= month <= 12 and (day is None or 1 <= int(day) <= 31):
+            spans.append((int(match.group(1)), int(match.group(1))))
+            blank(match)
+    for match in list(_MONTH_YEAR.finditer(s)):
+        if 1 <= int(match.group(1)) <= 12:
+            spans.append((int(match.group(2)), int(match.group(2))))
+            blank(match)
+    for match in list(_OPEN_DIGITS.finditer(s)):
+        if match.group(1):
+            century = int(match.group(1)) * 100
+            spans.append((century, century + 99))
+        else:
+            decade = int(match.group(2)) * 10
+            spans.append((decade, decade + 9))
+        blank(match)
 
     if _CENTURY_WORD.search(s):
         for match in list(_ROMAN_CENTURY.finditer(s)):
@@ -212,7 +244,7 @@ def parse_period(text: str | None) -> DatePeriod | None:
                     blank(match)
 
     for match in list(_DECADE.finditer(s)):
-        head = match.group(1)
+        head = match.group(1) or match.group(2)
         if len(head) == 3:
             decade = int(head) * 10
             part = _modifier(s, match.start())
@@ -236,7 +268,11 @@ def parse_period(text: str | None) -> DatePeriod | None:
             # "1850-70": the second year keeps the first one's century.
             value = previous - previous % 100 + value
         elif (len(digits) < 3 and not eras) or (
-            len(digits) == 3 and eras == [] and letters_left and not range_end
+            len(digits) == 3
+            and eras == []
+            and letters_left
+            and not range_end
+            and not _starts_range(s, match, numbers[index + 1 :])
         ):
             continue
         bc = _is_bc(match.start(), eras)
@@ -255,8 +291,9 @@ def parse_period(text: str | None) -> DatePeriod | None:
     latest: int | None = max(high for _, high in spans)
     first_number = re.search(r"\d", s)
     head = s[: first_number.start()] if first_number else s
-    if len(spans) == 1 and _BEFORE.search(head):
+    qualifier = _BEFORE_AFTER_YEAR.search(s)
+    if len(spans) == 1 and (_BEFORE.search(head) or (qualifier and qualifier.group("before"))):
         earliest = None
-    elif len(spans) == 1 and _AFTER.search(head):
+    elif len(spans) == 1 and (_AFTER.search(head) or (qualifier and qualifier.group("after"))):
         latest = None
     return DatePeriod(text=verbatim, earliest=earliest, latest=latest, circa=circa)

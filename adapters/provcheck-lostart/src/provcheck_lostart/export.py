@@ -76,6 +76,9 @@ _PERSON = re.compile(r"\s*([^\[\]]+?)\s*\[([^\[\]]+)\]")
 _NOTE = re.compile(r"\s*\(([^()]*)\)\s*")
 _UNNAMED = re.compile(r"^(unbekannt|anonym|unknown|n\.\s*n\.)\b", re.IGNORECASE)
 _SUFFIX = re.compile(r"\s*\[[^\[\]]*\]\s*$")
+# A `Datierung` line that dates the collection or holding the object was in (`[Zeitraum]`,
+# `[Zeitraum (Bestand)]`), not the object.
+_COLLECTION_SPAN = re.compile(r"\[\s*zeitraum\b[^\[\]]*\]\s*$", re.IGNORECASE)
 
 # Materials and techniques as the descriptions write them (German), in the words they use.
 _MATERIALS = re.compile(
@@ -194,8 +197,15 @@ def makers_of(text: str) -> tuple[Maker, ...]:
 
 
 def period_of(text: str) -> DatePeriod | None:
-    """`Datierung` without its bracketed suffix (`1701/1800` is a span); None if empty."""
-    written = _SUFFIX.sub("", text or "").strip()
+    """`Datierung` without its bracketed suffix (`1701/1800` is a span); None if empty.
+
+    Of several lines, the object's own (`[Datierung]`, `[Dokumentdatum]`,
+    `[Erscheinungsdatum]`) is read: a `[Zeitraum]` line is the span of the whole collection
+    (an archive's `1411-1885`) and is read only when it is all there is.
+    """
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    own = [line for line in lines if not _COLLECTION_SPAN.search(line)]
+    written = "\n".join(_SUFFIX.sub("", line).strip() for line in (own or lines)).strip()
     if not written:
         return None
     return parse_period(written)
