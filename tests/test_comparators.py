@@ -128,12 +128,27 @@ def test_a_misspelt_title_identifies_no_more_than_its_own_words() -> None:
     assert slipped is not None and slipped.weight_factor <= 0.4
 
 
-def test_a_title_is_compared_by_its_first_words_only() -> None:
-    # A pasted page costs no more than a title: what lies past its first words is not read,
-    # by any of the comparisons (terms, words as written, letters, translations).
+def test_a_title_is_compared_by_its_first_and_last_words_only() -> None:
+    # A pasted page costs no more than a title: what lies between its first and its last words
+    # is not read, by any of the comparisons (terms, words as written, letters, translations).
     filler = " ".join(f"Wort{n}" for n in range(60))
-    result = compare_titles(d(title=f"Bildnis {filler} Dame"), d(title=f"Portrait {filler} lady"))
-    assert result is not None and "Bildnis" in result.detail and "Dame" not in result.detail
+    result = compare_titles(
+        d(title=f"Bildnis {filler} Blumen {filler} Dame"),
+        d(title=f"Portrait {filler} flowers {filler} lady"),
+    )
+    assert result is not None and "Bildnis" in result.detail and "Dame" in result.detail
+    assert "Blumen" not in result.detail
+
+
+def test_the_volume_at_the_end_of_a_long_title_tells_the_volumes_apart() -> None:
+    # Zedler's Universal-Lexicon: 64 volumes, each a title of 110 words that ends with its own.
+    long = " ".join(f"Wort{n}" for n in range(100))
+    sixtieth = d(title=f"Grosses Universal-Lexicon {long} ; Sechzigster Band. Wur - Zar")
+    own = compare_titles(sixtieth, sixtieth)
+    other = compare_titles(
+        sixtieth, d(title=f"Grosses Universal-Lexicon {long} ; Vier und Funfzigster Band. Wei")
+    )
+    assert own is not None and other is not None and other.similarity < own.similarity
 
 
 def test_generic_titles_count_for_less() -> None:

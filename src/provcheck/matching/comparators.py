@@ -159,9 +159,13 @@ def _together(weights: list[float]) -> float:
     return sum(w * 0.5**i for i, w in enumerate(sorted(weights, reverse=True)))
 
 
-# A title is compared by its first words: a pasted page of text costs no more than a title.
+# A title is compared by its first and last words: a pasted page of text costs no more than a
+# title, and a long title keeps what tells one volume of a work from another at its end
+# ("... enthalten ist ; Sechzigster Band. Wur - Zar").
 _MOST_TITLE_WORDS = 40
 _MOST_TITLE_LETTERS = 600
+_LAST_TITLE_WORDS = 20
+_LAST_TITLE_LETTERS = 300
 _QUOTED_SHORT = re.compile(r"[\"“”'‘’]([^\"“”'‘’]{1,3})[\"“”'‘’]")
 
 
@@ -179,8 +183,13 @@ def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
 
 
 def _leading(title: str | None) -> str:
-    """The first words of a title, all that is compared of it."""
-    return " ".join((title or "").split()[:_MOST_TITLE_WORDS])[:_MOST_TITLE_LETTERS]
+    """The first words of a title and, of a longer one, its last: all that is compared of it."""
+    words = (title or "").split()
+    first = " ".join(words[:_MOST_TITLE_WORDS])[:_MOST_TITLE_LETTERS]
+    if len(words) <= _MOST_TITLE_WORDS:
+        return first
+    rest = words[_MOST_TITLE_WORDS:][-_LAST_TITLE_WORDS:]
+    return f"{first} {' '.join(rest)[-_LAST_TITLE_LETTERS:]}"
 
 
 def _title_similarity(ours: list[str], theirs: list[str]) -> tuple[float, float]:
