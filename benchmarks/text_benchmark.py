@@ -20,8 +20,9 @@ marked "(title registered)", and counted in all.
 Each group of positives is also split by what the query says: a query with fewer than two fields
 that tell one object from another (provcheck's own rule, `provcheck.matching.sufficiency`: a
 title of generic words, a type, a material or a century do not) is "too thin". For such a query a
-check concludes "incomplete" -- it never says "no match found" -- and names every record of
-exactly the query's title; its rows say how often the target was flagged or so named.
+check concludes "incomplete" -- it never says "no match found" -- and names every candidate whose
+title is the query's, exactly or read as it (`thin_query_limitations`); a line under the table
+says how often the target was flagged or so named.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ from typing import Literal, TextIO
 from rapidfuzz import fuzz
 
 from provcheck import Matcher, ObjectDescription, Record
-from provcheck.matching.sufficiency import MIN_SPECIFIC_FIELDS, specific_fields
+from provcheck.matching.sufficiency import (
+    MIN_SPECIFIC_FIELDS,
+    specific_fields,
+    thin_query_limitations,
+)
 from provcheck.store.sqlite import LocalStore
 from provcheck.text.normalise import normalise_text
 
@@ -82,6 +87,9 @@ class Outcome:
     best_score: float  # the best candidate's score (for false matches)
     best: Record | None  # the best candidate
     target_score: float | None  # the target's (or a twin's) score, None if not a candidate
+    # For a thin query: its target flagged, or named by the check's limitations as a record of
+    # the query's title (exactly or read as it), for a person to look at.
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,14 +149,30 @@ def concatenated(d: ObjectDescription) -> str:
 
 def evaluate(query: Query, candidates: list[Record], matcher: Matcher) -> Result:
     """Both matchers over the same candidates."""
-    ours = [(c.score, c.record) for c in matcher.rank(query.description, candidates)]
+    ranked = matcher.rank(query.description, candidates)
+    ours = [(c.score, c.record) for c in ranked]
     text = concatenated(query.description)
     theirs = sorted(
         ((fuzz.token_set_ratio(text, concatenated(r.description)) / 100, r) for r in candidates),
         key=lambda pair: pair[0],
         reverse=True,
     )
-    return Result(query, _outcome(query, ours), _outcome(query, theirs))
+    outcome = _outcome(query, ours)
+    if query.target is not None and not says_enough(query):
+        limitations = thin_query_limitations(
+            query.description, ranked, matcher.match_threshold, photographs_searched=False
+        )
+        subjects = {limitation.subject for limitation in limitations}
+        flagged = outcome.best_score >= matcher.match_threshold and outcome.at_1 > 0
+        outcome.named = flagged or any(
+            c.record.key in subjects and _is_target(query, c.record) for c in ranked
+        )
+    return Result(query, outcome, _outcome(query, theirs))
+
+
+def _is_target(query: Query, record: Record) -> bool:
+    target = query.target
+    return target is not None and (record.key == target.key or is_twin(record, target))
 
 
 def _outcome(query: Query, ranked: list[tuple[float, Record]]) -> Outcome:
@@ -158,7 +182,7 @@ def _outcome(query: Query, ranked: list[tuple[float, Record]]) -> Outcome:
         return Outcome(0.0, None, best_score, best, None)
 
     def is_target(record: Record) -> bool:
-        return record.key == target.key or is_twin(record, target)
+        return _is_target(query, record)
 
     # A tie for first place is a coin toss, not a find: the target gets its share of it.
     first = [record for score, record in ranked if abs(score - best_score) < 1e-9]
@@ -171,16 +195,8 @@ def says_enough(query: Query) -> bool:
     """Whether the query gives two fields or more that tell one object from another."""
     return len(specific_fields(query.description)) >= MIN_SPECIFIC_FIELDS
 
-
-def _named_if_thin(result: Result, cut: float) -> bool:
-    """A thin query's target flagged, or named as a record of exactly the query's title."""
-    outcome, target = result.ours, result.query.target
-    if target is None or outcome.rank is None:
-        return False
-    if outcome.best_score >= cut and outcome.at_1 > 0:
-        return True
-    ours = normalise_text(result.query.description.title or "")
-    return bool(ours) and ours == normalise_text(target.description.title or "")
+    def is_target(record: Record) -> bool:
+        return _is_target(query, record)
 
 
 def threshold_at_false_rate(scores: Sequence[float], rate: float) -> float:
@@ -306,11 +322,11 @@ def print_tables(
         row(f"{name}, saying enough", [r for r in of_group if says_enough(r.query)])
         row(f"{name}, too thin", [r for r in of_group if not says_enough(r.query)])
     thin = [r for r in positives if not says_enough(r.query)]
-    named = sum(_named_if_thin(r, t.ours) for r in thin) / (len(thin) or 1)
+    named = sum(r.ours.named for r in thin) / (len(thin) or 1)
     print(
         f"too thin: {len(thin)} of {len(positives)} queries give fewer than {MIN_SPECIFIC_FIELDS} "
         "fields that tell objects apart; a check of each concludes 'incomplete' (never 'no match "
-        f"found'), and flags its target or names it as a record of exactly its title for {named:.3f}"
+        f"found'), and flags its target or names it as a record of its title for {named:.3f}"
     )
 
     print(f"\n{'negatives: flagged as possible match':<{width + 38}} {'provcheck  base':>20}")

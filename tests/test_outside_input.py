@@ -74,6 +74,20 @@ def test_a_title_alone_is_too_thin_and_names_the_record_with_that_title(
     assert "fbi:acorn" in head and "look at it" in head
 
 
+@pytest.mark.parametrize(
+    ("title", "key"),
+    [("Acron", "fbi:acorn"), ("acorn!", "fbi:acorn"), ("Selbstbildnis", "local:LOSS-2016")],
+)
+def test_a_thin_query_names_the_record_whose_title_it_misspells_or_translates(
+    title: str, key: str, sample_store: Path
+) -> None:
+    registry = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check({"title": title}, [registry])
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+    named = [lim for lim in report.limitations if lim.subject == key]
+    assert named and "look at it" in named[0].message, report.limitations
+
+
 def test_generic_words_alone_are_too_thin(sample_store: Path) -> None:
     registry = provcheck.LocalRegistry(path=str(sample_store))
     report = provcheck.check(

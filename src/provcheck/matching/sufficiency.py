@@ -5,7 +5,8 @@ A register's record is ruled out by what the query says that the record contradi
 rule almost nothing out: a stolen "Acorn" lamp scores low against the bare title "Acorn" because
 nothing else was compared, not because anything disagreed. Such a check must not read as "no
 match found": it concludes `incomplete`, says the query is too thin and what to add, and names
-every record whose title is the query's own, for a person to look at.
+every record whose title is the query's own (or read as it: misspelt, reordered, translated),
+for a person to look at.
 """
 
 from __future__ import annotations
@@ -93,9 +94,22 @@ def specific_fields(query: ObjectDescription) -> list[str]:
     return found
 
 
-def _same_title(query: ObjectDescription, candidate: Candidate) -> bool:
+# A title compared at least this alike is read as the query's own: its words misspelt
+# ("Acron"), in another order or in another language ("Selbstbildnis", "self-portrait").
+_ALIKE_TITLE = 0.85
+
+
+def _same_title(query: ObjectDescription, candidate: Candidate) -> str | None:
+    """How the record's title is the query's ("exactly this title", "a title read as this
+    one"), or None if it is not."""
     ours = normalise_text(query.title or "")
-    return bool(ours) and ours == normalise_text(candidate.record.description.title or "")
+    if ours and ours == normalise_text(candidate.record.description.title or ""):
+        return "exactly this title"
+    alike = any(
+        e.field == "title" and e.similarity is not None and e.similarity >= _ALIKE_TITLE
+        for e in candidate.evidence
+    )
+    return "a title read as this one" if alike else None
 
 
 def thin_query_limitations(
@@ -106,7 +120,7 @@ def thin_query_limitations(
     photographs_searched: bool,
 ) -> list[Limitation]:
     """What keeps a check of a thin query from concluding "no match found": the query itself,
-    and each record below the threshold whose title is exactly the query's.
+    and each record below the threshold whose title is the query's, exactly or read as it.
 
     A query whose photographs every register was searched for (`photographs_searched`) is not
     thin: the photographs are compared with every record. One whose photographs could not be
@@ -130,14 +144,15 @@ def thin_query_limitations(
         )
     ]
     for candidate in candidates:
-        if candidate.score < match_threshold and _same_title(query, candidate):
+        same = _same_title(query, candidate) if candidate.score < match_threshold else None
+        if same:
             record = candidate.record
             limitations.append(
                 Limitation(
                     kind="same-title",
                     subject=record.key,
                     message=(
-                        f"{record.key} ({record.status.label}) has exactly this title "
+                        f"{record.key} ({record.status.label}) has {same} "
                         f"({record.description.title!r}): look at it before relying on this check"
                     ),
                 )

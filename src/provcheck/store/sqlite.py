@@ -621,10 +621,14 @@ class LocalStore(Store):
 
 
 def _maker_words(query: ObjectDescription) -> list[str]:
-    """The words of the makers the query names (not "Unbekannt", a place or a culture)."""
-    named = [m for m in query.makers if m.names_someone]
-    words = tokens(" ".join(m.name for m in named))
-    return list(dict.fromkeys(w for w in words if len(w) > 2 and not w.isdigit()))[:_MOST_TERMS]
+    """The words of the makers the query names (not "Unbekannt", a place or a culture); of a
+    maker named by initials alone ("H.V."), its letters together, as a phrase ("h v")."""
+    found: list[str] = []
+    for maker in (m for m in query.makers if m.names_someone):
+        words = tokens(maker.name)
+        telling = [w for w in words if len(w) > 2 and not w.isdigit()]
+        found += telling or ([" ".join(words)] if len(words) >= 2 else [])
+    return list(dict.fromkeys(found))[:_MOST_TERMS]
 
 
 def _query_words(query: ObjectDescription) -> list[str]:

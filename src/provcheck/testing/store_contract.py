@@ -219,6 +219,20 @@ class StoreContract:
         assert "canetta" in {r.record_id for r in found}
         assert len(found) == 20
 
+    def test_a_maker_named_by_initials_is_looked_for(self, store: Store) -> None:
+        # "H.V." has no word of three letters: its letters are looked for together, so that its
+        # "Ein Herr" is not lost among a hundred others.
+        with store.transaction():
+            for number in range(100):
+                store.put_record(
+                    _record("lostart", f"h{number}", "Ein Herr", maker=f"Maler{number}")
+                )
+            store.put_record(_record("lostart", "hv", "Ein Herr", maker="H.V."))
+            store.put_record(_record("lostart", "vh", "Ein Herr", maker="V. H."))
+        query = ObjectDescription.model_validate({"title": "Ein Herr", "maker": "H.V."})
+        found = [r.record_id for r in store.search_text(query, limit=20)]
+        assert "hv" in found
+
     def test_a_title_word_ranks_above_one_in_a_description(self, store: Store) -> None:
         with store.transaction():
             store.put_record(
