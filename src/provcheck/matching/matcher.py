@@ -100,7 +100,7 @@ class Matcher:
     whose negatives are held-out records of the registers' own kind, and are reported on the
     test halves (the README's "How well it matches"). On validation, at 0.60: no unrelated NSAF
     object flagged and 95% of re-described ones found; 1.3% of unrelated Lost Art objects flagged
-    (none of a named maker) and 82% found.
+    (none of a named maker) and 83% found.
     """
 
     match_threshold: float = 0.6

@@ -63,6 +63,7 @@ _RESPELLINGS = 3
 _MOST_WORDS = 64
 _MOST_TERMS = 12
 _MAKER_SHARE = 4  # a quarter of a text search's candidates are kept for the makers named
+_MOST_INITIALS = 6  # "H.V.", "J. M. W.": a maker named by this many initials at most
 
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
@@ -627,7 +628,8 @@ def _maker_words(query: ObjectDescription) -> list[str]:
     for maker in (m for m in query.makers if m.names_someone):
         words = tokens(maker.name)
         telling = [w for w in words if len(w) > 2 and not w.isdigit()]
-        found += telling or ([" ".join(words)] if len(words) >= 2 else [])
+        # (Initials are a few letters: a longer run of them is no name, and is not searched.)
+        found += telling or ([" ".join(words)] if 2 <= len(words) <= _MOST_INITIALS else [])
     return list(dict.fromkeys(found))[:_MOST_TERMS]
 
 
