@@ -454,3 +454,11 @@ def test_a_query_files_faults_name_the_fields_the_user_wrote_and_how_many_more(
     code, _, err = run(capsys, "check", "--registry", "local", "--query", str(path))
     assert code == 2 and err.count("\n") == 1, err
     assert "field object_type:" in err and "and 2 more problems (period.text, title)" in err, err
+    # A maker given as null beside the other maker fields is no maker, as before.
+    path.write_text('{"title": "Acorn", "maker": null, "maker_text": "Tiffany"}')
+    code, _, err = run(capsys, "check", "--registry", "local", "--query", str(path))
+    assert "maker" not in err, err
+    # A key a file invents is named, shortened: it may hold anything, a secret too.
+    path.write_text('{"title": "Acorn", "' + "k" * 5000 + '": 1, "' + "j" * 5000 + '": 2}')
+    code, _, err = run(capsys, "check", "--registry", "local", "--query", str(path))
+    assert code == 2 and err.count("\n") == 1 and len(err) < 600, err[:300]

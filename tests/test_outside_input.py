@@ -88,6 +88,35 @@ def test_a_thin_query_names_the_record_whose_title_it_misspells_or_translates(
     assert named and "look at it" in named[0].message, report.limitations
 
 
+def test_a_longer_title_holding_the_thin_querys_word_is_not_read_as_its_title(
+    sample_store: Path,
+) -> None:
+    registry = provcheck.LocalRegistry(path=str(sample_store))
+    report = provcheck.check({"title": "Venus"}, [registry])
+    named = [lim.message for lim in report.limitations if lim.kind == "same-title"]
+    assert not any("Mars and Venus" in message for message in named), named
+
+
+def test_a_thin_query_names_a_few_records_of_its_title_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "store.sqlite3"
+    with provcheck.LocalStore(path) as store, store.transaction():
+        for number in range(30):
+            store.put_record(
+                provcheck.Record(
+                    registry="local",
+                    record_id=f"P{number}",
+                    status=provcheck.RecordStatus.STOLEN,
+                    description=provcheck.ObjectDescription(title="Portrait"),
+                )
+            )
+    report = provcheck.check({"title": "Portrait"}, [provcheck.LocalRegistry(path=str(path))])
+    named = [lim for lim in report.limitations if lim.kind == "same-title"]
+    assert len(named) == 11, [lim.message for lim in named]
+    assert "and 10 more records of this title" in named[-1].message
+
+
 def test_generic_words_alone_are_too_thin(sample_store: Path) -> None:
     registry = provcheck.LocalRegistry(path=str(sample_store))
     report = provcheck.check(

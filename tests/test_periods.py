@@ -68,6 +68,8 @@ CASES: list[tuple[str, tuple[int | None, int | None, bool]]] = [
     ("1850 (nach)", (1850, None, False)),
     ("Tang Epoche 618 - 907", (618, 907, False)),
     ("1850er Jahre", (1850, 1859, False)),
+    ("die 1900er Jahre", (1900, 1909, False)),
+    ("années 2000", (2000, 2009, False)),
     ("um 1920er Jahre", (1920, 1929, True)),
     ("années 1930", (1930, 1939, False)),
     ("Copyright 1875", (1875, 1875, False)),
@@ -122,3 +124,26 @@ def test_roman_centuries() -> None:
 def test_german_centuries_and_their_parts(text: str, earliest: int, latest: int) -> None:
     period = parse_period(text)
     assert period is not None and (period.earliest, period.latest) == (earliest, latest)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nr. 3.1911",
+        "Bd. 3.1911",
+        "Vol. 12.2000",
+        "Inv. 1234.5.6",
+        "Nr. 618 - 907",
+        "Seiten 120 - 180",
+        "00XX",
+        "000x",
+    ],
+)
+def test_reference_numbers_are_no_dates(text: str) -> None:
+    period = parse_period(text)
+    assert period is not None and not period.is_structured, period
+
+
+def test_a_reference_number_does_not_widen_the_date_beside_it() -> None:
+    period = parse_period("Öl auf Leinwand, 1850, Inv. 1234.5.6")
+    assert period is not None and (period.earliest, period.latest) == (1850, 1850)

@@ -349,3 +349,16 @@ def test_object_type_equivalences() -> None:
     assert object_type_equivalences("Plastik / Skulptur") == {"sculpture": ("Plastik", "de")}
     assert object_type_equivalences("Gefäß") == {"vessel": ("Gefäß", "de")}
     assert object_type_equivalences("Kunsthandwerk / -gewerbe") == {}
+
+
+def test_a_word_longer_than_any_compound_is_not_split() -> None:
+    # A pasted run of letters costs no more than a word: read whole, not split every which way.
+    run = "frauenbildnis" * 10
+    assert split_compound(run) == [run]
+
+
+def test_only_a_texts_first_words_are_read_as_terms() -> None:
+    # A description pasted as a title: its first words are read, not a page of them.
+    text = " ".join(["xylograph"] * 5_000 + ["Bildnis"])
+    assert "portrait" not in canonical_title_words(text)
+    assert "portrait" in canonical_title_words("Bildnis " + " ".join(["xylograph"] * 50))

@@ -49,21 +49,33 @@ def message_of(error: BaseException) -> str:
         return f"{type(error).__name__} (its message could not be read)"
 
 
+# The longest part of a field's path told back (a file's own key may be a page long).
+_LONGEST_KEY = 40
+
+
 def first_problem(error: ValidationError) -> tuple[str | None, str]:
     """Where the first problem of a pydantic error is (`description.title`), and what it is,
     with how many more there are and where, so that one correction is not followed by another
     refusal."""
     problems = error.errors()
     first = problems[0]
-    where = ".".join(str(part) for part in first["loc"]) or None
+    where = _where(first["loc"]) or None
     problem = first["msg"].removeprefix("Value error, ")
-    others = sorted({".".join(str(part) for part in p["loc"]) or "the whole" for p in problems[1:]})
+    others = sorted({_where(p["loc"]) or "the whole" for p in problems[1:]})
     if others:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
         problem += (
             f"; and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''} ({shown})"
         )
     return where, problem
+
+
+def _where(location: Sequence[int | str]) -> str:
+    """A field's path, each part shortened: a file's own keys may be long, or hold a secret."""
+    return ".".join(
+        part if len(part := str(p)) <= _LONGEST_KEY else part[: _LONGEST_KEY - 3] + "..."
+        for p in location
+    )
 
 
 class ProvcheckError(Exception):

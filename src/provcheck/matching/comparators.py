@@ -626,7 +626,9 @@ def compare_object_types(query: ObjectDescription, record: ObjectDescription) ->
 
 _EDITION = re.compile(r"(?<![\d/])#?\s*(\d{1,4})\s*/\s*(\d{1,4})(?![\d/])")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,40})[\"“”„«»]")
-_CODE = re.compile(r"\b(?=[A-Za-z0-9./-]*\d)[A-Za-z0-9][A-Za-z0-9./-]{2,}\b")
+# A run of letters, digits and "./-" (a code is one with a digit): read run by run, so that a
+# page of "a.a.a." is read once, not once per letter.
+_CODE_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _NOT_IDENTIFYING = frozenset(
     {"USA", "US", "UK", "AD", "BC", "CM", "MM", "IN", "OK", "NY", "II", "III"}
@@ -651,7 +653,10 @@ def _identifiers(text: str) -> tuple[set[str], set[tuple[str, str]]]:
     marks: set[str] = set()
     for quoted in _QUOTED.findall(without_editions):
         marks.add(normalise_text(quoted))
-    for code in _CODE.findall(without_editions):
+    for run in _CODE_RUN.findall(without_editions):
+        code = run.rstrip("./-")
+        if len(code) < 3 or not any(c.isdigit() for c in code):
+            continue
         normal = normalise_text(code).replace(" ", "")
         # (Length first: Python refuses int() of more than 4,300 digits.)
         digits = normal.isdigit()

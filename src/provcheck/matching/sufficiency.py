@@ -94,9 +94,12 @@ def specific_fields(query: ObjectDescription) -> list[str]:
     return found
 
 
-# A title compared at least this alike is read as the query's own: its words misspelt
-# ("Acron"), in another order or in another language ("Selbstbildnis", "self-portrait").
+# A title compared at least this alike, and of as many words, is read as the query's own: its
+# words misspelt ("Acron"), in another order or in another language ("Selbstbildnis",
+# "self-portrait"); not a longer title that holds it ("Mars and Venus" for "Venus").
 _ALIKE_TITLE = 0.85
+# The records of its title a thin query names one by one; the rest are counted.
+_MOST_NAMED = 10
 
 
 def _same_title(query: ObjectDescription, candidate: Candidate) -> str | None:
@@ -109,7 +112,15 @@ def _same_title(query: ObjectDescription, candidate: Candidate) -> str | None:
         e.field == "title" and e.similarity is not None and e.similarity >= _ALIKE_TITLE
         for e in candidate.evidence
     )
-    return "a title read as this one" if alike else None
+    theirs = candidate.record.description.title
+    if alike and len(_content_words(query.title)) == len(_content_words(theirs)):
+        return "a title read as this one"
+    return None
+
+
+def _content_words(title: str | None) -> list[str]:
+    """A title's words as the vocabulary's terms, without function words."""
+    return [word for word in canonical_title_words(title) if word not in STOPWORDS]
 
 
 def thin_query_limitations(
@@ -143,18 +154,31 @@ def thin_query_limitations(
             message=f"the query gives {said}: too little to rule a record out; {_advice(specific)}",
         )
     ]
-    for candidate in candidates:
-        same = _same_title(query, candidate) if candidate.score < match_threshold else None
-        if same:
-            record = candidate.record
-            limitations.append(
-                Limitation(
-                    kind="same-title",
-                    subject=record.key,
-                    message=(
-                        f"{record.key} ({record.status.label}) has {same} "
-                        f"({record.description.title!r}): look at it before relying on this check"
-                    ),
-                )
+    named = [
+        (candidate.record, same)
+        for candidate in candidates
+        if candidate.score < match_threshold and (same := _same_title(query, candidate))
+    ]
+    for record, same in named[:_MOST_NAMED]:
+        limitations.append(
+            Limitation(
+                kind="same-title",
+                subject=record.key,
+                message=(
+                    f"{record.key} ({record.status.label}) has {same} "
+                    f"({record.description.title!r}): look at it before relying on this check"
+                ),
             )
+        )
+    if len(named) > _MOST_NAMED:
+        limitations.append(
+            Limitation(
+                kind="same-title",
+                subject="query",
+                message=(
+                    f"and {len(named) - _MOST_NAMED} more records of this title among the "
+                    "candidates: look at them before relying on this check"
+                ),
+            )
+        )
     return limitations

@@ -174,6 +174,8 @@ class ObjectDescription(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        if data.get("maker", "") is None:
+            del data["maker"]  # a maker given as null is no maker
         maker = data.get("maker")
         if maker is not None:
             if "makers" in data or "maker_text" in data:

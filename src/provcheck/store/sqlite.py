@@ -57,6 +57,9 @@ __all__ = [
 # Words of the query's title and maker this long or longer, not in any stored title or maker, are
 # looked for as misspellings (shorter ones have too many neighbours); so many spellings each.
 _RESPELL_MIN = 4
+# Longer than any word a title or a name holds: a run of letters, not a misspelling to look up
+# (comparing it with every stored word costs as much as it is long).
+_RESPELL_MAX = 48
 _RESPELLINGS = 3
 # A query's words, and its title's terms (each with its forms in every language), misspellings
 # and abbreviations, are looked for up to so many: a long description costs no more than this.
@@ -440,7 +443,9 @@ class LocalStore(Store):
         names = [maker.name for maker in query.makers]
         written = tokens(" ".join(filter(None, [query.title, query.maker_text, *names])))
         unknown = list(
-            dict.fromkeys(w for w in written if len(w) >= _RESPELL_MIN and not w.isdigit())
+            dict.fromkeys(
+                w for w in written if _RESPELL_MIN <= len(w) <= _RESPELL_MAX and not w.isdigit()
+            )
         )[:_MOST_TERMS]
         if not unknown:
             return []
@@ -626,10 +631,11 @@ def _maker_words(query: ObjectDescription) -> list[str]:
     maker named by initials alone ("H.V."), its letters together, as a phrase ("h v")."""
     found: list[str] = []
     for maker in (m for m in query.makers if m.names_someone):
-        words = tokens(maker.name)
-        telling = [w for w in words if len(w) > 2 and not w.isdigit()]
-        # (Initials are a few letters: a longer run of them is no name, and is not searched.)
-        found += telling or ([" ".join(words)] if 2 <= len(words) <= _MOST_INITIALS else [])
+        telling = [w for w in tokens(maker.name) if len(w) > 2 and not w.isdigit()]
+        # Every letter of the initials, "a" and "e" too (words of their own elsewhere); a longer
+        # run of them is no name, and is not searched.
+        letters = normalise_text(maker.name).split()
+        found += telling or ([" ".join(letters)] if 2 <= len(letters) <= _MOST_INITIALS else [])
     return list(dict.fromkeys(found))[:_MOST_TERMS]
 
 
@@ -641,7 +647,9 @@ def _query_words(query: ObjectDescription) -> list[str]:
     return list(dict.fromkeys(words))  # in order: the title's and maker's words first
 
 
-_ABBREVIATION = re.compile(r"(\w{3,})\.")
+# Starting at a word's beginning only: a run of letters with no full stop is tried once, not
+# once per letter (a pasted page of one "word" took minutes).
+_ABBREVIATION = re.compile(r"\b(\w{3,})\.")
 
 
 def _abbreviations(title: str | None) -> list[str]:

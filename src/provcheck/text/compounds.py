@@ -15,6 +15,9 @@ __all__ = ["split_compound"]
 
 # Shorter words are rarely compounds, and their parts would be too short to tell apart.
 _MIN_WORD = 8
+# Longer than any compound a title holds: a run of letters this long is read whole (splitting it
+# costs the square of its length).
+_MAX_WORD = 48
 _MIN_PART = 3
 # What German puts between the parts of a compound (Frau-en-bildnis, Kind-er-bildnis,
 # Gebirg-s-landschaft), longest first so that "en" is tried before "n".
@@ -67,7 +70,11 @@ def _split(word: str, known: Collection[str], longest_first: bool) -> list[str] 
 
 @lru_cache(maxsize=16384)
 def _split_cached(word: str, known: frozenset[str]) -> tuple[str, ...]:
-    if len(word) < _MIN_WORD or word in known or any(word.endswith(h) for h in _NAME_HEADS):
+    if (
+        not _MIN_WORD <= len(word) <= _MAX_WORD
+        or word in known
+        or any(word.endswith(h) for h in _NAME_HEADS)
+    ):
         return (word,)
     # The reading in fewest parts: `Armbrustbolzen` is Armbrust + Bolzen, not Arm + Brust + ...;
     # between readings in as many parts, the shortest first part, so that a linking `s` or `n`

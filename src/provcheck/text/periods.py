@@ -66,7 +66,9 @@ _ROMAN_CENTURY = re.compile(
     r"|\b(?:secolo|siglo)\s+(?P<b>[ivx]{1,5})\b|\b(?P<c>[ivx]{1,5})\s+(?:secolo|century)\b"
 )
 # "1880s", "1950's", German "1850er (Jahre)", French "années 1930".
-_DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?(?:'?s|er)\b|\bann[ée]es\s+(\d{2,3})0(?!\d)")
+_DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?'?s\b")
+# "1850er (Jahre)", "années 1930": a decade, even of a century's first ten years ("1900er").
+_OTHER_DECADE = re.compile(r"(?<!\d)([1-9]\d{2})0er\b|\bann[ée]es\s+([1-9]\d{2})0(?!\d)")
 _FULL_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](\d{4}|\d{2})\b")
 # ISO dates ("2015-07-14", "2015-07"), as services give them. A year and month is told from a
 # range ("1850-60") by reading backwards as a range: 2015-07 cannot mean 2015 to 2007.
@@ -75,7 +77,12 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
 _DOTTED_DATE = re.compile(r"(?<![\d.])(\d{3,4})\.(\d{1,2})\.(?:(\d{1,2})\.?)?(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{4})(?![\d.])")
 # Digits left open: "19XX" is the century, "184x" the decade.
-_OPEN_DIGITS = re.compile(r"(?<![\w])(\d{2})xx(?!\w)|(?<![\w])(\d{3})x(?!\w)")
+_OPEN_DIGITS = re.compile(r"(?<![\w])([1-9]\d)xx(?!\w)|(?<![\w])([1-9]\d{2})x(?!\w)")
+# A number after these is a reference, not a year: "Nr. 3.1911", "Inv. 1234.5.6", "Seiten 120-180".
+_REFERENCE = re.compile(
+    r"\b(?:nr|no|nos|inv|bd|bde|vol|vols|blatt|bl|seite|seiten|s|p|pp|kat|cat|heft|taf|tafel|"
+    r"fig|abb)\b\.?\s*$"
+)
 # A qualifier after the year, as the Lost Art Database writes it: "1945 (vor)", "1850 (nach)".
 _BEFORE_AFTER_YEAR = re.compile(r"\((?:(?P<before>vor|ante|before)|(?P<after>nach|post|after))\)")
 # A number before a slash is no year ("1/2", "12/1901": a part, a month), unless it has three or
@@ -175,11 +182,16 @@ def _century(number: int, bc: bool, part: tuple[int, int] | None) -> tuple[int, 
     return start + low, start + high
 
 
-def _starts_range(s: str, number: re.Match[str], following: list[re.Match[str]]) -> bool:
+def _starts_range(s: str, number: re.Match[str], following: re.Match[str] | None) -> bool:
     """Whether `number` is the first year of a range: "618 - 907" after a dynasty's name."""
-    if not following:
+    if following is None:
         return False
-    return _RANGE_JOIN.fullmatch(s[number.end() : following[0].start()]) is not None
+    return _RANGE_JOIN.fullmatch(s[number.end() : following.start()]) is not None
+
+
+def _a_reference(s: str, position: int) -> bool:
+    """Whether the number at `position` is a reference ("Nr.", "Inv.", "Bd."), not a year."""
+    return _REFERENCE.search(s, max(0, position - 12), position) is not None
 
 
 def parse_period(text: str | None) -> DatePeriod | None:
@@ -212,11 +224,15 @@ def parse_period(text: str | None) -> DatePeriod | None:
         blank(match)
     for match in list(_DOTTED_DATE.finditer(s)):
         month, day = int(match.group(2)), match.group(3)
-        if 1 <= month <= 12 and (day is None or 1 <= int(day) <= 31):
+        if _a_reference(s, match.start()):
+            blank(match)
+        elif 1 <= month <= 12 and (day is None or 1 <= int(day) <= 31):
             spans.append((int(match.group(1)), int(match.group(1))))
             blank(match)
     for match in list(_MONTH_YEAR.finditer(s)):
-        if 1 <= int(match.group(1)) <= 12:
+        if _a_reference(s, match.start()):
+            blank(match)
+        elif 1 <= int(match.group(1)) <= 12:
             spans.append((int(match.group(2)), int(match.group(2))))
             blank(match)
     for match in list(_OPEN_DIGITS.finditer(s)):
@@ -243,8 +259,12 @@ def parse_period(text: str | None) -> DatePeriod | None:
                     spans.append(_century(number, _is_bc(match.start(), eras), part))
                     blank(match)
 
+    for match in list(_OTHER_DECADE.finditer(s)):
+        decade = int(match.group(1) or match.group(2)) * 10
+        spans.append((decade, decade + 9))
+        blank(match)
     for match in list(_DECADE.finditer(s)):
-        head = match.group(1) or match.group(2)
+        head = match.group(1)
         if len(head) == 3:
             decade = int(head) * 10
             part = _modifier(s, match.start())
@@ -259,11 +279,16 @@ def parse_period(text: str | None) -> DatePeriod | None:
     # With only numbers, circa and era words left, a short number is a year ("600", "125-128 A.D.").
     letters_left = re.sub(r"\b(?:ad|bc|bce|ce|circa|ca|c|a\.d|b\.c)\b|[^a-z]", "", s)
     previous: int | None = None
+    previous_read = False  # whether the number before this one was read as a year
     for index, match in enumerate(numbers):
         digits = match.group(1)
         value = int(digits)
         between = s[numbers[index - 1].end() : match.start()] if index else ""
-        range_end = index > 0 and _RANGE_JOIN.fullmatch(between) is not None
+        range_end = previous_read and _RANGE_JOIN.fullmatch(between) is not None
+        following = numbers[index + 1] if index + 1 < len(numbers) else None
+        previous_read = False
+        if _a_reference(s, match.start()):
+            continue
         if len(digits) <= 2 and range_end and previous is not None and previous >= 100:
             # "1850-70": the second year keeps the first one's century.
             value = previous - previous % 100 + value
@@ -272,7 +297,7 @@ def parse_period(text: str | None) -> DatePeriod | None:
             and eras == []
             and letters_left
             and not range_end
-            and not _starts_range(s, match, numbers[index + 1 :])
+            and not _starts_range(s, match, following)
         ):
             continue
         bc = _is_bc(match.start(), eras)
@@ -281,6 +306,7 @@ def parse_period(text: str | None) -> DatePeriod | None:
             continue
         spans.append((year, year))
         previous = value
+        previous_read = True
 
     circa = _CIRCA.search(_normalise(verbatim)) is not None
     # Dates and decades read whole ("9999-01-01", "9990s") are bounded like single years.

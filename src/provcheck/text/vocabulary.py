@@ -136,6 +136,10 @@ def _written_forms(text: str) -> dict[str, str]:
     return written
 
 
+_MOST_WORDS_READ = 200
+_MOST_LETTERS_READ = 4_000
+
+
 def _matches(
     text: str | None, index: _Index, compound_parts: frozenset[str] | None
 ) -> tuple[list[_Match], list[str]]:
@@ -146,7 +150,9 @@ def _matches(
     """
     if not text:
         return [], []
-    tokens = normalise_text(text).split()
+    # A page pasted into a field is read by its first words: what names a title's, a material's
+    # or a type's terms comes early, and the rest would cost as much as the page is long.
+    tokens = normalise_text(text[:_MOST_LETTERS_READ]).split()[:_MOST_WORDS_READ]
     found: list[_Match] = []
     rest: list[str] = []
     i = 0
