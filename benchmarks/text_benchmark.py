@@ -19,10 +19,11 @@ marked "(title registered)", and counted in all.
 
 Each group of positives is also split by what the query says: a query with fewer than two fields
 that tell one object from another (provcheck's own rule, `provcheck.matching.sufficiency`: a
-title of generic words, a type, a material or a century do not) is "too thin". For such a query a
-check concludes "incomplete" -- it never says "no match found" -- and names every candidate whose
-title is the query's, exactly or read as it (`thin_query_limitations`); a line under the table
-says how often the target was flagged or so named.
+title of generic words, a type, a material or a century do not) is "too thin". A check of such a
+query never says "no match found": it flags a candidate at the threshold ("possible match"), or
+concludes "incomplete" and names the candidates whose title is the query's, exactly or read as it
+(`thin_query_limitations`); a line under the table says how often the target was flagged or so
+named.
 """
 
 from __future__ import annotations
@@ -180,23 +181,18 @@ def _outcome(query: Query, ranked: list[tuple[float, Record]]) -> Outcome:
     target = query.target
     if target is None:
         return Outcome(0.0, None, best_score, best, None)
-
-    def is_target(record: Record) -> bool:
-        return _is_target(query, record)
-
     # A tie for first place is a coin toss, not a find: the target gets its share of it.
     first = [record for score, record in ranked if abs(score - best_score) < 1e-9]
-    at_1 = sum(map(is_target, first)) / len(first) if first else 0.0
-    found = next(((i, score) for i, (score, r) in enumerate(ranked, start=1) if is_target(r)), None)
+    at_1 = sum(_is_target(query, r) for r in first) / len(first) if first else 0.0
+    found = next(
+        ((i, score) for i, (score, r) in enumerate(ranked, start=1) if _is_target(query, r)), None
+    )
     return Outcome(at_1, found[0] if found else None, best_score, best, found[1] if found else None)
 
 
 def says_enough(query: Query) -> bool:
     """Whether the query gives two fields or more that tell one object from another."""
     return len(specific_fields(query.description)) >= MIN_SPECIFIC_FIELDS
-
-    def is_target(record: Record) -> bool:
-        return _is_target(query, record)
 
 
 def threshold_at_false_rate(scores: Sequence[float], rate: float) -> float:
@@ -325,8 +321,9 @@ def print_tables(
     named = sum(r.ours.named for r in thin) / (len(thin) or 1)
     print(
         f"too thin: {len(thin)} of {len(positives)} queries give fewer than {MIN_SPECIFIC_FIELDS} "
-        "fields that tell objects apart; a check of each concludes 'incomplete' (never 'no match "
-        f"found'), and flags its target or names it as a record of its title for {named:.3f}"
+        "fields that tell objects apart (provcheck's own rule, chosen before scoring); a check of "
+        "each concludes 'possible match' or 'incomplete', never 'no match found', and flags its "
+        f"target (or a twin) or names it as a record of its title for {named:.3f}"
     )
 
     print(f"\n{'negatives: flagged as possible match':<{width + 38}} {'provcheck  base':>20}")

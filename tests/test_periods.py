@@ -135,6 +135,9 @@ def test_german_centuries_and_their_parts(text: str, earliest: int, latest: int)
         "Inv. 1234.5.6",
         "Nr. 618 - 907",
         "Seiten 120 - 180",
+        "Nr. 1850-1860",
+        "Inv. 19XX",
+        "120x 80 cm",
         "00XX",
         "000x",
     ],
@@ -142,6 +145,14 @@ def test_german_centuries_and_their_parts(text: str, earliest: int, latest: int)
 def test_reference_numbers_are_no_dates(text: str) -> None:
     period = parse_period(text)
     assert period is not None and not period.is_structured, period
+
+
+@pytest.mark.parametrize(
+    ("text", "year"), [("Picasso's 1905", 1905), ("U.S. 1850", 1850), ("S. Dalí 1850", 1850)]
+)
+def test_a_word_ending_like_a_reference_does_not_hide_the_year(text: str, year: int) -> None:
+    period = parse_period(text)
+    assert period is not None and (period.earliest, period.latest) == (year, year)
 
 
 def test_a_reference_number_does_not_widen_the_date_beside_it() -> None:

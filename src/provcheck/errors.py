@@ -49,7 +49,7 @@ def message_of(error: BaseException) -> str:
         return f"{type(error).__name__} (its message could not be read)"
 
 
-# The longest part of a field's path told back (a file's own key may be a page long).
+# The longest part of a field's path told back as written.
 _LONGEST_KEY = 40
 
 
@@ -61,7 +61,7 @@ def first_problem(error: ValidationError) -> tuple[str | None, str]:
     first = problems[0]
     where = _where(first["loc"]) or None
     problem = first["msg"].removeprefix("Value error, ")
-    others = sorted({_where(p["loc"]) or "the whole" for p in problems[1:]})
+    others = sorted({_where(p["loc"]) or "the object as a whole" for p in problems[1:]})
     if others:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
         problem += (
@@ -71,9 +71,10 @@ def first_problem(error: ValidationError) -> tuple[str | None, str]:
 
 
 def _where(location: Sequence[int | str]) -> str:
-    """A field's path, each part shortened: a file's own keys may be long, or hold a secret."""
+    """A field's path; a part too long to be a field's name (a file's own key, a page long, or
+    holding a secret) is told by its length only."""
     return ".".join(
-        part if len(part := str(p)) <= _LONGEST_KEY else part[: _LONGEST_KEY - 3] + "..."
+        part if len(part := str(p)) <= _LONGEST_KEY else f"<a key of {len(part):,} characters>"
         for p in location
     )
 

@@ -188,8 +188,10 @@ def _leading(title: str | None) -> str:
     first = " ".join(words[:_MOST_TITLE_WORDS])[:_MOST_TITLE_LETTERS]
     if len(words) <= _MOST_TITLE_WORDS:
         return first
-    rest = words[_MOST_TITLE_WORDS:][-_LAST_TITLE_WORDS:]
-    return f"{first} {' '.join(rest)[-_LAST_TITLE_LETTERS:]}"
+    last = " ".join(words[_MOST_TITLE_WORDS:][-_LAST_TITLE_WORDS:])
+    if len(last) > _LAST_TITLE_LETTERS:  # from a word's beginning
+        last = last[-_LAST_TITLE_LETTERS:].partition(" ")[2]
+    return f"{first} {last}".strip()
 
 
 def _title_similarity(ours: list[str], theirs: list[str]) -> tuple[float, float]:
@@ -628,7 +630,7 @@ _EDITION = re.compile(r"(?<![\d/])#?\s*(\d{1,4})\s*/\s*(\d{1,4})(?![\d/])")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,40})[\"“”„«»]")
 # A run of letters, digits and "./-" (a code is one with a digit): read run by run, so that a
 # page of "a.a.a." is read once, not once per letter.
-_CODE_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]*")
+_CODE_RUN = re.compile(r"(?<!\w)[A-Za-z0-9][A-Za-z0-9./-]*")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _NOT_IDENTIFYING = frozenset(
     {"USA", "US", "UK", "AD", "BC", "CM", "MM", "IN", "OK", "NY", "II", "III"}

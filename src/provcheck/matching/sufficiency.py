@@ -154,9 +154,10 @@ def thin_query_limitations(
             message=f"the query gives {said}: too little to rule a record out; {_advice(specific)}",
         )
     ]
+    # The closest first, whichever register they come from.
     named = [
         (candidate.record, same)
-        for candidate in candidates
+        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True)
         if candidate.score < match_threshold and (same := _same_title(query, candidate))
     ]
     for record, same in named[:_MOST_NAMED]:
@@ -176,8 +177,8 @@ def thin_query_limitations(
                 kind="same-title",
                 subject="query",
                 message=(
-                    f"and {len(named) - _MOST_NAMED} more records of this title among the "
-                    "candidates: look at them before relying on this check"
+                    f"and {len(named) - _MOST_NAMED} more records of this title, or read as "
+                    "it, among the candidates: look at them before relying on this check"
                 ),
             )
         )

@@ -635,7 +635,10 @@ def _maker_words(query: ObjectDescription) -> list[str]:
         # Every letter of the initials, "a" and "e" too (words of their own elsewhere); a longer
         # run of them is no name, and is not searched.
         letters = normalise_text(maker.name).split()
-        found += telling or ([" ".join(letters)] if 2 <= len(letters) <= _MOST_INITIALS else [])
+        initials = len(letters) >= 2 and all(len(w) == 1 and w.isalpha() for w in letters)
+        found += telling or (
+            [" ".join(letters)] if initials and len(letters) <= _MOST_INITIALS else []
+        )
     return list(dict.fromkeys(found))[:_MOST_TERMS]
 
 

@@ -1,7 +1,9 @@
 """Dates and periods (Object ID 1.6), read from registers' free text into a range of years.
 
 `1906`, `c. 1880`, `1527-1580`, `1850-70`, `20th Century`, `early 19th century`, `1880s`,
-`late 1800's`, `2nd-3rd Century AD`, `1500 to 500 BC`, `XIXe siècle`, `04/27/1937`. A named period
+`late 1800's`, `2nd-3rd Century AD`, `1500 to 500 BC`, `XIXe siècle`, `04/27/1937`, and the Lost
+Art Database's `2. Hälfte 19. Jh.`, `1850er Jahre`, `1693.04.06.`, `3.1911`, `19XX`, `1945 (vor)`.
+A number after a reference word (`Nr. 3.1911`, `Inv. 1234.5.6`) is no year. A named period
 (`Ming dynasty`, `Late Bronze Age`) keeps its text and gets no years: provcheck does not invent them.
 Years before the common era are negative (`500 BC` is -500).
 """
@@ -65,7 +67,7 @@ _ROMAN_CENTURY = re.compile(
     r"\b(?P<a>[ivx]{1,5})(?:e|ème|eme|er)?\s*(?:siecle|siècle|s\.)"
     r"|\b(?:secolo|siglo)\s+(?P<b>[ivx]{1,5})\b|\b(?P<c>[ivx]{1,5})\s+(?:secolo|century)\b"
 )
-# "1880s", "1950's", German "1850er (Jahre)", French "années 1930".
+# "1880s", "1950's" ("1800s" is the century).
 _DECADE = re.compile(r"(?<!\d)(\d{2,3})0\s?'?s\b")
 # "1850er (Jahre)", "années 1930": a decade, even of a century's first ten years ("1900er").
 _OTHER_DECADE = re.compile(r"(?<!\d)([1-9]\d{2})0er\b|\bann[ée]es\s+([1-9]\d{2})0(?!\d)")
@@ -77,11 +79,12 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\b")
 _DOTTED_DATE = re.compile(r"(?<![\d.])(\d{3,4})\.(\d{1,2})\.(?:(\d{1,2})\.?)?(?!\d)")
 _MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{4})(?![\d.])")
 # Digits left open: "19XX" is the century, "184x" the decade.
-_OPEN_DIGITS = re.compile(r"(?<![\w])([1-9]\d)xx(?!\w)|(?<![\w])([1-9]\d{2})x(?!\w)")
+# (Not a size: "120x 80 cm".)
+_OPEN_DIGITS = re.compile(r"(?<![\w])(?:([1-9]\d)xx|([1-9]\d{2})x)(?!\w)(?!\s*\d)")
 # A number after these is a reference, not a year: "Nr. 3.1911", "Inv. 1234.5.6", "Seiten 120-180".
 _REFERENCE = re.compile(
-    r"\b(?:nr|no|nos|inv|bd|bde|vol|vols|blatt|bl|seite|seiten|s|p|pp|kat|cat|heft|taf|tafel|"
-    r"fig|abb)\b\.?\s*$"
+    r"(?<![\w'’.])(?:nr|no|nos|inv|bd|bde|vol|vols|blatt|bl|seite|seiten|kat|cat|heft|taf|"
+    r"tafel|fig|abb)\b\.?\s*$"
 )
 # A qualifier after the year, as the Lost Art Database writes it: "1945 (vor)", "1850 (nach)".
 _BEFORE_AFTER_YEAR = re.compile(r"\((?:(?P<before>vor|ante|before)|(?P<after>nach|post|after))\)")
@@ -236,7 +239,9 @@ def parse_period(text: str | None) -> DatePeriod | None:
             spans.append((int(match.group(2)), int(match.group(2))))
             blank(match)
     for match in list(_OPEN_DIGITS.finditer(s)):
-        if match.group(1):
+        if _a_reference(s, match.start()):
+            pass
+        elif match.group(1):
             century = int(match.group(1)) * 100
             spans.append((century, century + 99))
         else:
@@ -280,14 +285,18 @@ def parse_period(text: str | None) -> DatePeriod | None:
     letters_left = re.sub(r"\b(?:ad|bc|bce|ce|circa|ca|c|a\.d|b\.c)\b|[^a-z]", "", s)
     previous: int | None = None
     previous_read = False  # whether the number before this one was read as a year
+    reference_before = False  # ... or was a reference ("Nr. 12")
     for index, match in enumerate(numbers):
         digits = match.group(1)
         value = int(digits)
         between = s[numbers[index - 1].end() : match.start()] if index else ""
         range_end = previous_read and _RANGE_JOIN.fullmatch(between) is not None
         following = numbers[index + 1] if index + 1 < len(numbers) else None
-        previous_read = False
-        if _a_reference(s, match.start()):
+        joined_to_reference = reference_before and _RANGE_JOIN.fullmatch(between) is not None
+        previous_read = reference_before = False
+        if _a_reference(s, match.start()) or joined_to_reference:
+            # A reference, and the number a range joins to it ("Nr. 1850-1860"), are no years.
+            reference_before = True
             continue
         if len(digits) <= 2 and range_end and previous is not None and previous >= 100:
             # "1850-70": the second year keeps the first one's century.
