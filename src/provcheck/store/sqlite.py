@@ -41,7 +41,13 @@ from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase,
 from provcheck.store.sqlite_cases import CaseTables
 from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
-from provcheck.text.normalise import STOPWORDS, normalise_text, slips_allowed, tokens
+from provcheck.text.normalise import (
+    LONGEST_WORD,
+    STOPWORDS,
+    normalise_text,
+    slips_allowed,
+    tokens,
+)
 from provcheck.text.vocabulary import title_terms
 
 __all__ = [
@@ -57,9 +63,6 @@ __all__ = [
 # Words of the query's title and maker this long or longer, not in any stored title or maker, are
 # looked for as misspellings (shorter ones have too many neighbours); so many spellings each.
 _RESPELL_MIN = 4
-# Longer than any word a title or a name holds: a run of letters, not a misspelling to look up
-# (comparing it with every stored word costs as much as it is long).
-_RESPELL_MAX = 48
 _RESPELLINGS = 3
 # A query's words, and its title's terms (each with its forms in every language), misspellings
 # and abbreviations, are looked for up to so many: a long description costs no more than this.
@@ -444,7 +447,7 @@ class LocalStore(Store):
         written = tokens(" ".join(filter(None, [query.title, query.maker_text, *names])))
         unknown = list(
             dict.fromkeys(
-                w for w in written if _RESPELL_MIN <= len(w) <= _RESPELL_MAX and not w.isdigit()
+                w for w in written if _RESPELL_MIN <= len(w) <= LONGEST_WORD and not w.isdigit()
             )
         )[:_MOST_TERMS]
         if not unknown:

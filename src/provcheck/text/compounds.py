@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from functools import lru_cache
 
+from provcheck.text.normalise import LONGEST_WORD
+
 __all__ = ["split_compound"]
 
 # Shorter words are rarely compounds, and their parts would be too short to tell apart.
 _MIN_WORD = 8
-# Longer than any compound a title holds: a run of letters this long is read whole (splitting it
-# costs the square of its length).
-_MAX_WORD = 48
 _MIN_PART = 3
 # What German puts between the parts of a compound (Frau-en-bildnis, Kind-er-bildnis,
 # Gebirg-s-landschaft), longest first so that "en" is tried before "n".
@@ -71,7 +70,7 @@ def _split(word: str, known: Collection[str], longest_first: bool) -> list[str] 
 @lru_cache(maxsize=16384)
 def _split_cached(word: str, known: frozenset[str]) -> tuple[str, ...]:
     if (
-        not _MIN_WORD <= len(word) <= _MAX_WORD
+        not _MIN_WORD <= len(word) <= LONGEST_WORD
         or word in known
         or any(word.endswith(h) for h in _NAME_HEADS)
     ):

@@ -7,7 +7,19 @@ import unicodedata
 
 from anyascii import anyascii
 
-__all__ = ["STOPWORDS", "normalise_text", "one_slip_apart", "slips_allowed", "tokens"]
+__all__ = [
+    "LONGEST_WORD",
+    "STOPWORDS",
+    "normalise_text",
+    "one_slip_apart",
+    "slips_allowed",
+    "tokens",
+]
+
+# Longer than any word a title or a name holds ("Donaudampfschifffahrtsgesellschaftskapitän" is
+# 42 letters): a longer run of letters is pasted text, read as it is, never split into parts or
+# looked up as a misspelling (either costs the square of its length).
+LONGEST_WORD = 48
 
 # Words that identify nothing, in the languages registers write in.
 STOPWORDS = frozenset(
