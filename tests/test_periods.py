@@ -138,6 +138,8 @@ def test_german_centuries_and_their_parts(text: str, earliest: int, latest: int)
         "Nr. 1850-1860",
         "Inv. 19XX",
         "120x 80 cm",
+        "Auflage 100 - 200 Exemplare",
+        "Band 120-180",
         "00XX",
         "000x",
     ],

@@ -83,8 +83,8 @@ _MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{4})(?![\d.])")
 _OPEN_DIGITS = re.compile(r"(?<![\w])(?:([1-9]\d)xx|([1-9]\d{2})x)(?!\w)(?!\s*\d)")
 # A number after these is a reference, not a year: "Nr. 3.1911", "Inv. 1234.5.6", "Seiten 120-180".
 _REFERENCE = re.compile(
-    r"(?<![\w'’.])(?:nr|no|nos|inv|bd|bde|vol|vols|blatt|bl|seite|seiten|kat|cat|heft|taf|"
-    r"tafel|fig|abb)\b\.?\s*$"
+    r"(?<![\w'’.])(?:nr|no|nos|inv|bd|bde|band|vol|vols|blatt|bl|seite|seiten|kat|cat|heft|"
+    r"taf|tafel|fig|abb|auflage|aufl)\b\.?\s*$"
 )
 # A qualifier after the year, as the Lost Art Database writes it: "1945 (vor)", "1850 (nach)".
 _BEFORE_AFTER_YEAR = re.compile(r"\((?:(?P<before>vor|ante|before)|(?P<after>nach|post|after))\)")
