@@ -159,3 +159,12 @@ def test_the_mock_writes_what_the_parser_reads_back() -> None:
     assert page.startswith('Meldungsart;Datensatzart;"Lost Art ID";')
     row = parse_export(page.encode())[0]
     assert list(row.values())[:7] == [*values[:4], 'z "q"', "line\nbreak", "p;q"]
+
+
+def test_a_stray_bracket_is_no_part_of_a_name() -> None:
+    # As the export has it: a bracket opened and never closed before the role.
+    makers = makers_of("Börger, Hans [Autor:in]\n[Verlag nicht ermittelbar [Verlag]")
+    assert [(m.name, m.role) for m in makers] == [
+        ("Hans Börger", "Autor:in"),
+        ("Verlag nicht ermittelbar", "Verlag"),
+    ]
