@@ -81,10 +81,11 @@ _MONTH_YEAR = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{4})(?![\d.])")
 # Digits left open: "19XX" is the century, "184x" the decade.
 # (Not a size: "120x 80 cm".)
 _OPEN_DIGITS = re.compile(r"(?<![\w])(?:([1-9]\d)xx|([1-9]\d{2})x)(?!\w)(?!\s*\d)")
-# A number after these is a reference, not a year: "Nr. 3.1911", "Inv. 1234.5.6", "Seiten 120-180".
+# A reference and the number or range it gives are no years: "Nr. 3.1911", "Inv. 1234.5.6",
+# "Inv. 19XX", "Nr. 1850-1860", "Seiten 120 - 180" (not "Picasso's 1905", "U.S. 1850").
 _REFERENCE = re.compile(
     r"(?<![\w'’.])(?:nr|no|nos|inv|bd|bde|band|vol|vols|blatt|bl|seite|seiten|kat|cat|heft|"
-    r"taf|tafel|fig|abb|auflage|aufl)\b\.?\s*$"
+    r"taf|tafel|fig|abb|auflage|aufl)\b\.?\s*\d[\dx./]*(?:\s*(?:-|bis|to)\s*\d[\dx./]*)?"
 )
 # A qualifier after the year, as the Lost Art Database writes it: "1945 (vor)", "1850 (nach)".
 _BEFORE_AFTER_YEAR = re.compile(r"\((?:(?P<before>vor|ante|before)|(?P<after>nach|post|after))\)")
@@ -192,11 +193,6 @@ def _starts_range(s: str, number: re.Match[str], following: re.Match[str] | None
     return _RANGE_JOIN.fullmatch(s[number.end() : following.start()]) is not None
 
 
-def _a_reference(s: str, position: int) -> bool:
-    """Whether the number at `position` is a reference ("Nr.", "Inv.", "Bd."), not a year."""
-    return _REFERENCE.search(s, max(0, position - 12), position) is not None
-
-
 def parse_period(text: str | None) -> DatePeriod | None:
     """Read a register's date or period; None for empty text.
 
@@ -225,23 +221,19 @@ def parse_period(text: str | None) -> DatePeriod | None:
         if len(year) == 4:
             spans.append((int(year), int(year)))
         blank(match)
+    for match in list(_REFERENCE.finditer(s)):
+        blank(match)
     for match in list(_DOTTED_DATE.finditer(s)):
         month, day = int(match.group(2)), match.group(3)
-        if _a_reference(s, match.start()):
-            blank(match)
-        elif 1 <= month <= 12 and (day is None or 1 <= int(day) <= 31):
+        if 1 <= month <= 12 and (day is None or 1 <= int(day) <= 31):
             spans.append((int(match.group(1)), int(match.group(1))))
             blank(match)
     for match in list(_MONTH_YEAR.finditer(s)):
-        if _a_reference(s, match.start()):
-            blank(match)
-        elif 1 <= int(match.group(1)) <= 12:
+        if 1 <= int(match.group(1)) <= 12:
             spans.append((int(match.group(2)), int(match.group(2))))
             blank(match)
     for match in list(_OPEN_DIGITS.finditer(s)):
-        if _a_reference(s, match.start()):
-            pass
-        elif match.group(1):
+        if match.group(1):
             century = int(match.group(1)) * 100
             spans.append((century, century + 99))
         else:
@@ -285,19 +277,13 @@ def parse_period(text: str | None) -> DatePeriod | None:
     letters_left = re.sub(r"\b(?:ad|bc|bce|ce|circa|ca|c|a\.d|b\.c)\b|[^a-z]", "", s)
     previous: int | None = None
     previous_read = False  # whether the number before this one was read as a year
-    reference_before = False  # ... or was a reference ("Nr. 12")
     for index, match in enumerate(numbers):
         digits = match.group(1)
         value = int(digits)
         between = s[numbers[index - 1].end() : match.start()] if index else ""
         range_end = previous_read and _RANGE_JOIN.fullmatch(between) is not None
         following = numbers[index + 1] if index + 1 < len(numbers) else None
-        joined_to_reference = reference_before and _RANGE_JOIN.fullmatch(between) is not None
-        previous_read = reference_before = False
-        if _a_reference(s, match.start()) or joined_to_reference:
-            # A reference, and the number a range joins to it ("Nr. 1850-1860"), are no years.
-            reference_before = True
-            continue
+        previous_read = False
         if len(digits) <= 2 and range_end and previous is not None and previous >= 100:
             # "1850-70": the second year keeps the first one's century.
             value = previous - previous % 100 + value
