@@ -18,7 +18,19 @@ import traceback
 from collections.abc import Sequence
 
 from provcheck._version import __version__
-from provcheck.cli import batch, case, check, demo, key, local, mirror, mock, registries, report
+from provcheck.cli import (
+    batch,
+    case,
+    check,
+    demo,
+    key,
+    local,
+    mirror,
+    mock,
+    registries,
+    report,
+    serve,
+)
 from provcheck.cli.exit_codes import EXIT_INTERNAL_ERROR, EXIT_USAGE
 from provcheck.errors import ProvcheckError
 from provcheck.reports.terminal import PrintableStream, printable
@@ -26,7 +38,7 @@ from provcheck.reports.terminal import PrintableStream, printable
 __all__ = ["main"]
 
 # The command groups, in the order --help lists their commands.
-_GROUPS = (demo, local, check, mock, batch, case, key, mirror, registries, report)
+_GROUPS = (demo, local, check, mock, batch, case, key, mirror, registries, report, serve)
 
 
 def _parser() -> argparse.ArgumentParser:

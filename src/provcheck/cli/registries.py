@@ -7,7 +7,8 @@ import argparse
 import json
 
 from provcheck.cli.common import STORE_HELP, Commands, add_command, store_path
-from provcheck.registers.discovery import MirrorInfo, installed_registries, registry_statuses
+from provcheck.registers.discovery import MirrorInfo, registry_statuses
+from provcheck.store.mirroring import mirrors_in
 from provcheck.store.sqlite import LocalStore
 
 __all__ = ["add_commands"]
@@ -55,10 +56,5 @@ def _mirrors(args: argparse.Namespace) -> dict[str, MirrorInfo]:
     path = store_path(args)
     if not path.is_file():
         return {}
-    found: dict[str, MirrorInfo] = {}
     with LocalStore(path) as store:
-        for name in installed_registries():
-            state = store.mirror_state(name)
-            if state is not None:
-                found[name] = MirrorInfo(synced_at=state.synced_at, records=store.count(name))
-    return found
+        return mirrors_in(store)

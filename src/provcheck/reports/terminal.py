@@ -196,6 +196,8 @@ def render_report(
         report.caveat,
         f"Report {report.report_id} at {report.created_at:%Y-%m-%d %H:%M:%S} UTC; {report.digest}",
     ]
+    if report.requested_by:
+        lines.append(f"Asked for by {report.requested_by}.")
     if report.resumes:
         replied = f", with the reply {report.reply!r}" if report.reply else ""
         lines.append(f"It resumes the report {report.resumes}{replied}.")

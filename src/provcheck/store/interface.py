@@ -19,6 +19,7 @@ Rules every implementation keeps:
 * A record's images are linked to it by content digest (`ImageRef.sha256`) when it is stored;
   an image must be stored (`put_image`) before the records that show it.
 * Case entries are only ever appended; a case's head is replaced with each signed entry.
+* An API key is kept by its digest only; a kept report is never changed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,15 @@ from provcheck.images.verification import LocalFeatures
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
 
-__all__ = ["ImportLog", "MirrorState", "Store", "StoreStats", "StoredCase"]
+__all__ = [
+    "ImportLog",
+    "MirrorState",
+    "Store",
+    "StoreStats",
+    "StoredApiKey",
+    "StoredCase",
+    "StoredReport",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,30 @@ class StoredCase:
     id: str
     title: str
     created_at: str
+
+
+@dataclass(frozen=True)
+class StoredApiKey:
+    """An API key of the service as the store keeps it: its public id, who holds it, its role,
+    the SHA-256 of the whole key (never the key), and when it was made and revoked (ISO 8601)."""
+
+    key_id: str
+    holder: str
+    role: str
+    digest: str
+    created_at: str
+    revoked_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report kept by the service, as listed: its id, when, its conclusion, and the holder of
+    the key that asked for it."""
+
+    report_id: str
+    created_at: str
+    conclusion: str
+    requested_by: str | None
 
 
 class Store(abc.ABC):
@@ -290,3 +323,33 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def case_file(self, sha256: str) -> bytes | None: ...
+
+    # The service ---------------------------------------------------------------------------
+    # Its API keys (by digest) and the reports of the checks made through it; each write is kept
+    # at once, outside any transaction.
+
+    @abc.abstractmethod
+    def add_api_key(self, key: StoredApiKey) -> None:
+        """Keep a new key (an id it already has is an error)."""
+
+    @abc.abstractmethod
+    def api_key(self, key_id: str) -> StoredApiKey | None: ...
+
+    @abc.abstractmethod
+    def api_keys(self) -> list[StoredApiKey]:
+        """Every key, revoked ones too, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_key(self, key_id: str, revoked_at: str) -> bool:
+        """Revoke a key; False if there is no such key or it was revoked already."""
+
+    @abc.abstractmethod
+    def put_report(self, report: StoredReport, report_json: str) -> None:
+        """Keep a report's JSON, byte for byte (an id it already has is an error)."""
+
+    @abc.abstractmethod
+    def report_json(self, report_id: str) -> str | None: ...
+
+    @abc.abstractmethod
+    def reports(self, *, limit: int, offset: int = 0) -> list[StoredReport]:
+        """The kept reports, newest first."""

@@ -31,11 +31,12 @@ from datetime import UTC, datetime
 from provcheck.errors import InputError, RegistryError
 from provcheck.model.description import ImageRef
 from provcheck.model.record import Record
+from provcheck.registers.discovery import MirrorInfo, installed_registries
 from provcheck.registers.registry import Registry
 from provcheck.store.importing import keep_image
 from provcheck.store.interface import MirrorState, Store
 
-__all__ = ["MirrorSummary", "mirror"]
+__all__ = ["MirrorSummary", "mirror", "mirrors_in"]
 
 # Records written per transaction: an interruption loses at most these (they are fetched again).
 BATCH = 100
@@ -210,3 +211,13 @@ def _parse_time(text: str | None) -> datetime | None:
     with contextlib.suppress(ValueError):
         return datetime.fromisoformat(text)
     return None
+
+
+def mirrors_in(store: Store) -> dict[str, MirrorInfo]:
+    """The mirror `store` holds of each installed register that has one."""
+    found: dict[str, MirrorInfo] = {}
+    for name in installed_registries():
+        state = store.mirror_state(name)
+        if state is not None:
+            found[name] = MirrorInfo(synced_at=state.synced_at, records=store.count(name))
+    return found

@@ -37,10 +37,19 @@ from provcheck.images.hash_scan import nearest_images, nearest_owners
 from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
-from provcheck.store.interface import ImportLog, MirrorState, Store, StoredCase, StoreStats
+from provcheck.store.interface import (
+    ImportLog,
+    MirrorState,
+    Store,
+    StoredApiKey,
+    StoredCase,
+    StoredReport,
+    StoreStats,
+)
 from provcheck.store.sqlite_cases import CaseTables
 from provcheck.store.sqlite_feature_index import index_folder, saved_descriptor_index
 from provcheck.store.sqlite_file import default_store_path, open_store_file, sqlite_transaction
+from provcheck.store.sqlite_service import ServiceTables
 from provcheck.text.normalise import (
     LONGEST_WORD,
     STOPWORDS,
@@ -137,6 +146,7 @@ class LocalStore(Store):
         self.path = Path(path) if path is not None else default_store_path()
         self._db = open_store_file(self.path)
         self._cases = CaseTables(self._db)
+        self._service = ServiceTables(self._db)
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
         self._name_terms: _NameTerms | None = None
@@ -627,6 +637,29 @@ class LocalStore(Store):
 
     def case_file(self, sha256: str) -> bytes | None:
         return self._cases.case_file(sha256)
+
+    # The service -----------------------------------------------------------------------------
+
+    def add_api_key(self, key: StoredApiKey) -> None:
+        self._service.add_api_key(key)
+
+    def api_key(self, key_id: str) -> StoredApiKey | None:
+        return self._service.api_key(key_id)
+
+    def api_keys(self) -> list[StoredApiKey]:
+        return self._service.api_keys()
+
+    def revoke_api_key(self, key_id: str, revoked_at: str) -> bool:
+        return self._service.revoke_api_key(key_id, revoked_at)
+
+    def put_report(self, report: StoredReport, report_json: str) -> None:
+        self._service.put_report(report, report_json)
+
+    def report_json(self, report_id: str) -> str | None:
+        return self._service.report_json(report_id)
+
+    def reports(self, *, limit: int, offset: int = 0) -> list[StoredReport]:
+        return self._service.reports(limit=limit, offset=offset)
 
 
 def _maker_words(query: ObjectDescription) -> list[str]:

@@ -24,7 +24,7 @@ import pytest
 from provcheck.images.verification import LocalFeatures
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
-from provcheck.store.interface import MirrorState, Store, StoredCase
+from provcheck.store.interface import MirrorState, Store, StoredApiKey, StoredCase, StoredReport
 
 __all__ = ["StoreContract"]
 
@@ -464,3 +464,37 @@ class StoreContract:
             store.put_case_file("d2", b"")
         assert store.case_file("d1") == data and store.case_file("d2") == b""
         assert store.case_file("d3") is None
+
+    # The service ---------------------------------------------------------------------------
+
+    def test_api_keys_are_kept_listed_and_revoked_once(self, store: Store) -> None:
+        first = StoredApiKey("a1", "Registrar", "check", "d" * 64, "2026-11-20T10:00:00+00:00")
+        second = StoredApiKey("b2", "Curator", "read", "e" * 64, "2026-11-21T10:00:00+00:00")
+        store.add_api_key(second)
+        store.add_api_key(first)
+        assert store.api_key("a1") == first and store.api_key("c3") is None
+        assert store.api_keys() == [first, second]
+        with pytest.raises(Exception):  # noqa: B017 -- each store raises its own kind
+            store.add_api_key(first)
+        assert store.revoke_api_key("a1", "2026-12-01T10:00:00+00:00")
+        assert not store.revoke_api_key("a1", "2026-12-02T10:00:00+00:00")
+        assert not store.revoke_api_key("c3", "2026-12-02T10:00:00+00:00")
+        revoked = store.api_key("a1")
+        assert revoked is not None and revoked.revoked_at == "2026-12-01T10:00:00+00:00"
+        assert store.api_key("b2") == second
+
+    def test_reports_are_kept_byte_for_byte_and_listed_newest_first(self, store: Store) -> None:
+        texts = ['{"a":  1, "é": "ü"}', '{"b": 2}', '{"c": 3}']
+        for number, text in enumerate(texts):
+            kept = StoredReport(
+                f"r{number}", f"2026-12-0{number + 1}T10:00:00+00:00", "incomplete", None
+            )
+            store.put_report(kept, text)
+        assert store.report_json("r0") == texts[0] and store.report_json("r9") is None
+        assert [r.report_id for r in store.reports(limit=10)] == ["r2", "r1", "r0"]
+        assert [r.report_id for r in store.reports(limit=1, offset=1)] == ["r1"]
+        with pytest.raises(Exception):  # noqa: B017 -- a kept report is never replaced
+            store.put_report(
+                StoredReport("r0", "2026-12-09T10:00:00+00:00", "possible-match", None), "{}"
+            )
+        assert store.report_json("r0") == texts[0]

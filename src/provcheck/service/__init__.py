@@ -1,0 +1,15 @@
+"""`provcheck serve`: the check, its reports, the registers and API keys as a web service."""
+
+from provcheck.service.app import CheckRequest, ServiceSettings, app_from_environment, create_app
+from provcheck.service.keys import Role, authenticate, make_key, revoke_key
+
+__all__ = [
+    "CheckRequest",
+    "Role",
+    "ServiceSettings",
+    "app_from_environment",
+    "authenticate",
+    "create_app",
+    "make_key",
+    "revoke_key",
+]
