@@ -45,6 +45,7 @@ __all__ = [
     "StoreStats",
     "StoredApiKey",
     "StoredCase",
+    "StoredJob",
     "StoredReport",
 ]
 
@@ -122,6 +123,35 @@ class StoredReport:
     created_at: str
     conclusion: str
     requested_by: str | None
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    """Long work of the service (a batch, a mirror's sync, a check's pending searches), kept so
+    that it outlives the request that started it and a restart of the service. Times are ISO 8601
+    in UTC, written alike so that they compare as text; `state` is `queued`, `running`, `done` or
+    `failed`; a running job's worker holds it until `lease_until`, and renews that while it works:
+    a job whose lease ran out (its worker was stopped or died) is taken up again."""
+
+    job_id: str
+    kind: str
+    state: str
+    created_at: str
+    updated_at: str
+    run_after: str
+    request_json: str
+    requested_by: str | None = None
+    progress_json: str | None = None
+    result_json: str | None = None
+    error: str | None = None
+    lease_until: str | None = None
+    attempts: int = 0
+
+
+# What `Store.update_job` may change.
+JOB_CHANGES = frozenset(
+    {"state", "progress_json", "result_json", "error", "lease_until", "run_after"}
+)
 
 
 class Store(abc.ABC):
@@ -353,3 +383,24 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def reports(self, *, limit: int, offset: int = 0) -> list[StoredReport]:
         """The kept reports, newest first."""
+
+    @abc.abstractmethod
+    def add_job(self, job: StoredJob) -> None:
+        """Keep a new job (an id it already has is an error)."""
+
+    @abc.abstractmethod
+    def job(self, job_id: str) -> StoredJob | None: ...
+
+    @abc.abstractmethod
+    def jobs(self, *, kind: str | None = None, limit: int, offset: int = 0) -> list[StoredJob]:
+        """The jobs (of `kind`, or all), newest first."""
+
+    @abc.abstractmethod
+    def claim_job(self, now: str, lease_until: str) -> StoredJob | None:
+        """Take the oldest job that may run at `now` -- queued and due, or running with its lease
+        run out -- as one step no other worker can interleave with: it is running, held until
+        `lease_until`, one attempt more; None if there is none."""
+
+    @abc.abstractmethod
+    def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
+        """Change a job's fields (those in `JOB_CHANGES`)."""

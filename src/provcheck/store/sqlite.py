@@ -43,6 +43,7 @@ from provcheck.store.interface import (
     Store,
     StoredApiKey,
     StoredCase,
+    StoredJob,
     StoredReport,
     StoreStats,
 )
@@ -660,6 +661,21 @@ class LocalStore(Store):
 
     def reports(self, *, limit: int, offset: int = 0) -> list[StoredReport]:
         return self._service.reports(limit=limit, offset=offset)
+
+    def add_job(self, job: StoredJob) -> None:
+        self._service.add_job(job)
+
+    def job(self, job_id: str) -> StoredJob | None:
+        return self._service.job(job_id)
+
+    def jobs(self, *, kind: str | None = None, limit: int, offset: int = 0) -> list[StoredJob]:
+        return self._service.jobs(kind=kind, limit=limit, offset=offset)
+
+    def claim_job(self, now: str, lease_until: str) -> StoredJob | None:
+        return self._service.claim_job(now, lease_until)
+
+    def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
+        self._service.update_job(job_id, updated_at, **changes)
 
 
 def _maker_words(query: ObjectDescription) -> list[str]:

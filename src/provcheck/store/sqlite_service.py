@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from provcheck.store.interface import StoredApiKey, StoredReport
+from provcheck.store.interface import JOB_CHANGES, StoredApiKey, StoredJob, StoredReport
+from provcheck.store.sqlite_file import sqlite_transaction
 
 __all__ = ["ServiceTables"]
 
@@ -30,6 +31,27 @@ _SERVICE_TABLES = (
     report_json TEXT NOT NULL
 )""",
     "CREATE INDEX IF NOT EXISTS reports_by_time ON reports (created_at)",
+    """CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    run_after TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    requested_by TEXT,
+    progress_json TEXT,
+    result_json TEXT,
+    error TEXT,
+    lease_until TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
+)""",
+    "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, run_after)",
+)
+
+_JOB_COLUMNS = (
+    "job_id, kind, state, created_at, updated_at, run_after, request_json, requested_by,"
+    " progress_json, result_json, error, lease_until, attempts"
 )
 
 _KEY_COLUMNS = "key_id, holder, role, digest, created_at, revoked_at"
@@ -100,3 +122,65 @@ class ServiceTables:
             (limit, offset),
         )
         return [StoredReport(*row) for row in rows.fetchall()]
+
+    def add_job(self, job: StoredJob) -> None:
+        self._db.execute(
+            f"INSERT INTO jobs ({_JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                job.job_id,
+                job.kind,
+                job.state,
+                job.created_at,
+                job.updated_at,
+                job.run_after,
+                job.request_json,
+                job.requested_by,
+                job.progress_json,
+                job.result_json,
+                job.error,
+                job.lease_until,
+                job.attempts,
+            ),
+        )
+
+    def job(self, job_id: str) -> StoredJob | None:
+        row = self._db.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE job_id = ?", (job_id,))
+        found = row.fetchone()
+        return StoredJob(*found) if found else None
+
+    def jobs(self, *, kind: str | None, limit: int, offset: int) -> list[StoredJob]:
+        where, given = ("WHERE kind = ?", (kind,)) if kind is not None else ("", ())
+        rows = self._db.execute(
+            f"SELECT {_JOB_COLUMNS} FROM jobs {where} ORDER BY created_at DESC, job_id"
+            " LIMIT ? OFFSET ?",
+            (*given, limit, offset),
+        )
+        return [StoredJob(*row) for row in rows.fetchall()]
+
+    def claim_job(self, now: str, lease_until: str) -> StoredJob | None:
+        db = self._db
+        with sqlite_transaction(db):  # BEGIN IMMEDIATE: no other worker between look and take
+            row = db.execute(
+                "SELECT job_id FROM jobs WHERE (state = 'queued' AND run_after <= ?)"
+                " OR (state = 'running' AND lease_until < ?) ORDER BY run_after, created_at"
+                " LIMIT 1",
+                (now, now),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?,"
+                " attempts = attempts + 1 WHERE job_id = ?",
+                (lease_until, now, row[0]),
+            )
+        return self.job(row[0])
+
+    def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
+        unknown = set(changes) - JOB_CHANGES
+        if unknown:
+            raise ValueError(f"a job has no field {sorted(unknown)[0]!r} to change")
+        columns = ", ".join(f"{name} = ?" for name in changes)
+        self._db.execute(
+            f"UPDATE jobs SET {columns}{', ' if columns else ''}updated_at = ? WHERE job_id = ?",
+            (*changes.values(), updated_at, job_id),
+        )

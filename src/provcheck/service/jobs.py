@@ -1,0 +1,219 @@
+"""Long work of the service, kept in the store so that it outlives the request that asked for it
+and a restart of the service: a catalogue's batch, a mirror's sync, a check's pending searches.
+
+A `JobRunner` in each worker process takes due jobs from the store (`Store.claim_job`: one step
+no other worker can interleave with), runs each on an event loop of its own thread -- so that a
+batch's matching never holds up the requests -- and renews its lease while it works. Stopped
+(SIGTERM, the service shutting down), it cancels what runs and puts it back in the queue; a
+worker that died leaves its lease to run out, and another takes the job up. Each kind of work
+resumes where it was: a batch skips what its journal names, a mirror starts from its watermark,
+a pending search is asked for its answer (never submitted or paid again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from provcheck.errors import ProvcheckError, message_of
+from provcheck.store.interface import StoredJob
+from provcheck.store.sqlite import LocalStore
+
+__all__ = ["JobContext", "JobHandler", "JobRunner", "new_job", "now_text"]
+
+_log = logging.getLogger("provcheck.service")
+
+
+def now_text(after_s: float = 0.0) -> str:
+    """A time as jobs keep it (UTC, to the millisecond, always written alike: compared as text)."""
+    return (datetime.now(UTC) + timedelta(seconds=after_s)).isoformat(timespec="milliseconds")
+
+
+def new_job(
+    kind: str, request: Mapping[str, Any], requested_by: str | None, *, after_s: float = 0.0
+) -> StoredJob:
+    """A queued job of `kind`, due in `after_s` seconds."""
+    now = now_text()
+    return StoredJob(
+        job_id=uuid.uuid4().hex,
+        kind=kind,
+        state="queued",
+        created_at=now,
+        updated_at=now,
+        run_after=now_text(after_s),
+        request_json=json.dumps(request, ensure_ascii=False),
+        requested_by=requested_by,
+    )
+
+
+@dataclass
+class JobContext:
+    """What a job's work is given: the job, what was asked, a store of its own (opened on the
+    job's thread), and `progress` to say how far it is."""
+
+    job: StoredJob
+    request: dict[str, Any]
+    store: LocalStore
+    _said_at: float = field(default=0.0)
+
+    def progress(self, progress: Mapping[str, Any], *, now: bool = False) -> None:
+        """Keep how far the job is (at most twice a second, unless `now`)."""
+        if not now and time.monotonic() - self._said_at < 0.5:
+            return
+        self._said_at = time.monotonic()
+        self.store.update_job(self.job.job_id, now_text(), progress_json=json.dumps(progress))
+
+
+# A kind of work: does the job, returns its result (JSON values), raises a ProvcheckError to fail
+# it with a reason. It may ask to run again later by returning {"again_after_s": seconds, ...}.
+JobHandler = Callable[[JobContext], Awaitable[dict[str, Any]]]
+Finished = Callable[[StoredJob], Awaitable[None]]
+
+
+class JobRunner:
+    """Runs the store's due jobs, `concurrency` at a time, until stopped."""
+
+    def __init__(
+        self,
+        store_path: Path,
+        handlers: Mapping[str, JobHandler],
+        *,
+        concurrency: int = 2,
+        lease_s: float = 60.0,
+        poll_s: float = 0.5,
+        finished: Finished | None = None,
+    ) -> None:
+        self.store_path = store_path
+        self.handlers = dict(handlers)
+        self.concurrency = concurrency
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.finished = finished
+        self._running: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="provcheck-jobs", daemon=True
+        )
+        self._store: LocalStore | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due jobs now (a job was just queued)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Take and run due jobs until cancelled (then `stop`)."""
+        self._thread.start()
+        store = self._store = await asyncio.to_thread(LocalStore, self.store_path)
+        renewed = time.monotonic()
+        try:
+            while True:
+                for job_id, future in list(self._running.items()):
+                    if future.done():
+                        await self._keep(job_id, future)
+                while len(self._running) < self.concurrency:
+                    job = await asyncio.to_thread(
+                        store.claim_job, now_text(), now_text(self.lease_s)
+                    )
+                    if job is None:
+                        break
+                    self._start(job)
+                if time.monotonic() - renewed > self.lease_s / 3:
+                    await asyncio.to_thread(self._renew)
+                    renewed = time.monotonic()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+        finally:
+            await self._stop()
+
+    def _renew(self) -> None:
+        assert self._store is not None
+        for job_id in list(self._running):
+            self._store.update_job(job_id, now_text(), lease_until=now_text(self.lease_s))
+
+    def _start(self, job: StoredJob) -> None:
+        assert self._store is not None
+        handler = self.handlers.get(job.kind)
+        if handler is None:  # a job of a kind this provcheck does not know: said, not lost
+            self._store.update_job(
+                job.job_id,
+                now_text(),
+                state="failed",
+                error=f"no handler for jobs of kind {job.kind!r}",
+                lease_until=None,
+            )
+            return
+        _log.info("job %s (%s) started, attempt %d", job.job_id, job.kind, job.attempts)
+        self._running[job.job_id] = asyncio.run_coroutine_threadsafe(
+            self._work(handler, job), self._loop
+        )
+
+    async def _work(self, handler: JobHandler, job: StoredJob) -> dict[str, Any]:
+        store = LocalStore(self.store_path)
+        try:
+            return await handler(JobContext(job, json.loads(job.request_json), store))
+        finally:
+            store.close()
+
+    async def _keep(self, job_id: str, future: concurrent.futures.Future[dict[str, Any]]) -> None:
+        """Keep the outcome of a job that ended; one that was cancelled goes back in the queue,
+        due at once: the next start (of this worker or another) takes it up where it was."""
+        store = self._store
+        assert store is not None
+        del self._running[job_id]
+        changes: dict[str, str | None] = {"lease_until": None}
+        try:
+            result = future.result()
+        except (concurrent.futures.CancelledError, asyncio.CancelledError):
+            changes |= {"state": "queued", "run_after": now_text()}
+        except ProvcheckError as error:
+            changes |= {"state": "failed", "error": message_of(error)}
+        except Exception as error:
+            incident = uuid.uuid4().hex[:12]
+            _log.error("internal error %s in job %s", incident, job_id, exc_info=error)
+            changes |= {
+                "state": "failed",
+                "error": f"internal error {incident}: a bug in provcheck; the service's log has "
+                "the details under this id",
+            }
+        else:
+            again = result.pop("again_after_s", None)
+            changes["result_json"] = json.dumps(result)
+            if again is not None:
+                changes |= {"state": "queued", "run_after": now_text(float(again))}
+            else:
+                changes["state"] = "done"
+        await asyncio.to_thread(lambda: store.update_job(job_id, now_text(), **changes))
+        _log.info("job %s %s", job_id, changes["state"])
+        ended = await asyncio.to_thread(store.job, job_id)
+        if ended is not None and ended.state in ("done", "failed") and self.finished:
+            try:
+                await self.finished(ended)
+            except Exception as error:  # what follows a job (a webhook) never loses the job
+                _log.error("after job %s", job_id, exc_info=error)
+
+    async def _stop(self) -> None:
+        """Cancel what runs, wait a little for it to end, keep how each ended."""
+        for future in self._running.values():
+            future.cancel()
+        deadline = time.monotonic() + 10
+        while any(not f.done() for f in self._running.values()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for job_id, future in list(self._running.items()):
+            await self._keep(job_id, future)
+        if self._store is not None:
+            self._store.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

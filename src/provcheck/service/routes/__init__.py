@@ -1,0 +1,1 @@
+"""The service's routes, a module for each kind of resource."""

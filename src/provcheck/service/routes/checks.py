@@ -1,0 +1,265 @@
+"""`/checks`: check an object (its photographs uploaded or by address), the kept reports."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParameter
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile
+
+from provcheck.engine import DEFAULT_LIMIT, MAX_LIMIT, acheck
+from provcheck.errors import first_problem
+from provcheck.model.description import MAX_IMAGE_BYTES, ImageRef, ObjectDescription
+from provcheck.model.report import CheckReport
+from provcheck.registers.discovery import installed_registries
+from provcheck.registers.registry import Registry
+from provcheck.reports.signing import sign_report
+from provcheck.service.keys import Role
+from provcheck.service.problems import Problem, ProblemError
+from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.store.interface import StoredApiKey, StoredReport
+
+__all__ = ["MAX_PHOTOGRAPHS", "CheckRequest", "check_body", "router"]
+
+# The most photographs one check takes, and the longest a request may keep registers waiting
+# (longer work belongs to jobs, not to a request held open).
+MAX_PHOTOGRAPHS = 12
+MAX_REQUEST_TIMEOUT_S = 600.0
+
+# What the service's pages may load: nothing from anywhere, pictures inline, styles inline (as
+# the HTML report's own policy says).
+PAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+router = APIRouter(tags=["checks"])
+_log = logging.getLogger("provcheck.service")
+
+
+class CheckRequest(BaseModel):
+    """A check asked of the service: the object, and optionally which registers, how many
+    records of each and how long each may take. Photographs go in `query.images` by `url` or as
+    base64 `data`, or as multipart uploads beside this request (field `request`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: ObjectDescription
+    registries: list[str] | None = Field(
+        default=None, max_length=50, description="register names; default: the service's"
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    timeout: float | None = Field(default=None, gt=0, le=MAX_REQUEST_TIMEOUT_S)
+
+
+class ReportListed(BaseModel):
+    """A kept report as `GET /checks` lists it."""
+
+    report_id: str
+    created_at: str
+    conclusion: str
+    requested_by: str | None
+    url: str
+
+
+def _html_wanted(request: Request) -> bool:
+    """Whether the caller asked for a page (a browser's Accept) rather than JSON."""
+    accept = request.headers.get("accept", "")
+    html, data = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (data < 0 or html < data)
+
+
+def _invalid(error: ValidationError, what: str) -> ProblemError:
+    where, problem = first_problem(error)
+    return ProblemError(422, f"{what} field {where or 'as a whole'}: {problem}")
+
+
+async def _uploaded(photo: UploadFile) -> ImageRef:
+    """An uploaded photograph as an image of the query, captioned with its file's name."""
+    data = await photo.read(MAX_IMAGE_BYTES + 1)
+    name = (photo.filename or "photograph")[:200]
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ProblemError(
+            413, f"photo {name!r}: larger than {MAX_IMAGE_BYTES:,} bytes, the most one takes"
+        )
+    if not data:
+        raise ProblemError(422, f"photo {name!r}: the file is empty")
+    return ImageRef(data=data, caption=name)
+
+
+async def _check_request(request: Request) -> CheckRequest:
+    """The check asked: a JSON `CheckRequest`, or a multipart form of one (field `request`)
+    with photographs (files `photo`)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    uploaded: list[ImageRef] = []
+    if kind == "multipart/form-data":
+        # Read whole, then the spooled files closed, whatever is wrong with the request.
+        async with request.form(max_files=MAX_PHOTOGRAPHS, max_fields=10) as form:
+            text = form.get("request")
+            for photo in form.getlist("photo"):
+                if isinstance(photo, UploadFile):
+                    uploaded.append(await _uploaded(photo))
+        if not isinstance(text, str):
+            raise ProblemError(
+                422,
+                "the form has no `request` field: send the CheckRequest as JSON text in a field "
+                "named `request`, and the photographs as files named `photo`",
+            )
+        body = text.encode("utf-8")
+    elif kind in ("application/json", ""):
+        body = await request.body()
+    else:
+        raise ProblemError(
+            415, f"content type {kind[:60]!r}: send application/json or multipart/form-data"
+        )
+    try:
+        asked = CheckRequest.model_validate_json(body)
+    except ValidationError as error:
+        raise _invalid(error, "request") from None
+    for number, image in enumerate(asked.query.images):
+        if image.path is not None:
+            raise ProblemError(
+                422,
+                f"request field query.images.{number}.path: the service reads no files of its "
+                "own machine; send the photograph as an upload (`photo`), as base64 `data`, or "
+                "by its http(s) `url`",
+            )
+    if len(asked.query.images) + len(uploaded) > MAX_PHOTOGRAPHS:
+        raise ProblemError(
+            422, f"more than {MAX_PHOTOGRAPHS} photographs in one check: send the best of them"
+        )
+    if uploaded:
+        query = asked.query.model_copy(update={"images": (*asked.query.images, *uploaded)})
+        asked = asked.model_copy(update={"query": query})
+    return asked
+
+
+def _report_response(text: str, request: Request, *, status: int = 200) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if _html_wanted(request):
+        page = CheckReport.model_validate_json(text).to_html()
+        return HTMLResponse(
+            page, status_code=status, headers={**headers, "Content-Security-Policy": PAGE_POLICY}
+        )
+    return Response(text, status_code=status, media_type="application/json", headers=headers)
+
+
+def check_body() -> dict[str, Any]:
+    """`POST /checks`'s body: a `CheckRequest` as JSON, or as a multipart form of it and its
+    photographs. The schema is the model's (added to the document's components below)."""
+    reference = {"$ref": "#/components/schemas/CheckRequest"}
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": reference},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["request"],
+                    "properties": {
+                        "request": {
+                            "type": "string",
+                            "description": "the CheckRequest, as JSON text",
+                        },
+                        "photo": {
+                            "type": "array",
+                            "maxItems": MAX_PHOTOGRAPHS,
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            },
+        },
+    }
+
+
+@router.post(
+    "/checks",
+    tags=["checks"],
+    status_code=201,
+    response_model=CheckReport,
+    responses={
+        **PROBLEM_RESPONSES,
+        201: {"content": {"text/html": {}}, "description": "the report"},
+        413: {"model": Problem, "description": "the request is too large"},
+        422: {"model": Problem, "description": "the request says something that cannot be"},
+    },
+    openapi_extra={"requestBody": check_body()},
+)
+async def post_check(
+    request: Request, caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))]
+) -> Response:
+    """Check an object against the registers. The report is kept: `GET /checks/{id}` gives
+    it again, as JSON or (`Accept: text/html`) as a page."""
+    service = service_of(request)
+    asked = await _check_request(request)
+    names = asked.registries or list(
+        service.settings.registries
+        if service.settings.registries is not None
+        else installed_registries()
+    )
+    chosen: list[str | Registry] = [service.local if n == "local" else n for n in names]
+    report = await acheck(asked.query, chosen, limit=asked.limit, timeout=asked.timeout)
+    report = report.model_copy(
+        update={"requested_by": f"{caller.holder} (API key {caller.key_id})"}
+    ).sealed()
+    if service.settings.signing_key is not None:
+        report = sign_report(report, service.settings.signing_key)
+    text = report.to_json()
+    kept = StoredReport(
+        report.report_id,
+        report.created_at.isoformat(),
+        report.conclusion.value,
+        report.requested_by,
+    )
+    await service.in_store(lambda store: store.put_report(kept, text))
+    _log.info("check %s by key %s: %s", report.report_id, caller.key_id, report.conclusion)
+    response = _report_response(text, request, status=201)
+    response.headers["Location"] = f"/checks/{report.report_id}"
+    return response
+
+
+@router.get("/checks", tags=["checks"], responses=PROBLEM_RESPONSES)
+async def list_checks(
+    request: Request,
+    _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[ReportListed]:
+    """The kept reports, newest first."""
+    kept = await service_of(request).in_store(
+        lambda store: store.reports(limit=limit, offset=offset)
+    )
+    return [
+        ReportListed(
+            report_id=r.report_id,
+            created_at=r.created_at,
+            conclusion=r.conclusion,
+            requested_by=r.requested_by,
+            url=f"/checks/{r.report_id}",
+        )
+        for r in kept
+    ]
+
+
+@router.get(
+    "/checks/{report_id}",
+    tags=["checks"],
+    response_model=CheckReport,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {"content": {"text/html": {}}, "description": "the report"},
+        404: {"model": Problem, "description": "no such report"},
+    },
+)
+async def get_check(
+    request: Request,
+    report_id: Annotated[str, PathParameter(max_length=100)],
+    _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
+) -> Response:
+    """A kept report, byte for byte as it was made (JSON), or as a page."""
+    text = await service_of(request).in_store(lambda store: store.report_json(report_id))
+    if text is None:
+        raise ProblemError(404, f"there is no report {report_id[:100]!r} here")
+    return _report_response(text, request)

@@ -1,0 +1,127 @@
+"""What the service's routes share: its settings, its store and `local` register, who is asking
+(the API key, its role and rate limit), and the problems every route may answer with."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from provcheck.reports.signing import SigningKey
+from provcheck.service.keys import Role, authenticate
+from provcheck.service.limits import RateLimiter
+from provcheck.service.problems import PROBLEM_TYPE, Problem, ProblemError
+from provcheck.store.interface import StoredApiKey
+from provcheck.store.local_register import LocalRegistry
+from provcheck.store.sqlite import LocalStore
+
+__all__ = ["PROBLEM_RESPONSES", "Service", "ServiceSettings", "needs", "service_of"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """What a service is started with: its store (records of the `local` register, API keys,
+    reports), the registers a check asks when it names none (None: every installed one), the
+    requests a key may make a minute, the largest request body, and the key reports are signed
+    with (None: unsigned)."""
+
+    store: Path
+    registries: tuple[str, ...] | None = None
+    rate_limit: int = 600
+    max_body_bytes: int = 64 * 1024 * 1024
+    signing_key: SigningKey | None = field(default=None, repr=False)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_TYPE: {}}, "description": description}
+    for status, description in (
+        (401, "no API key, or not a valid one"),
+        (403, "the key's role does not allow this"),
+        (429, "too many requests for this key; wait Retry-After seconds"),
+    )
+}
+
+
+@dataclass
+class Service:
+    """What the routes share: the settings, the store (one connection, used by one thread at a
+    time), the `local` register over the same file, and the rate limits."""
+
+    settings: ServiceSettings
+    store: LocalStore
+    local: LocalRegistry
+    limiter: RateLimiter
+    _using_store: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def using_store(self) -> Iterator[LocalStore]:
+        with self._using_store:
+            yield self.store
+
+    async def in_store(self, work: Callable[[LocalStore], T]) -> T:
+        def locked() -> T:
+            with self.using_store() as store:
+                return work(store)
+
+        return await asyncio.to_thread(locked)
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="APIKey",
+    description="an API key made by `provcheck api-key new` (or POST /keys)",
+)
+
+
+def needs(role: Role) -> Callable[..., Awaitable[StoredApiKey]]:
+    """A dependency: the key the request came with, if it is valid, allows `role` and is within
+    its rate limit; a 401, 403 or 429 problem otherwise."""
+
+    async def caller(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    ) -> StoredApiKey:
+        service = service_of(request)
+        challenge = {"WWW-Authenticate": 'Bearer realm="provcheck"'}
+        if credentials is None:
+            raise ProblemError(
+                401,
+                "no API key: send one as `Authorization: Bearer pck_...` (make one with "
+                "`provcheck api-key new`)",
+                headers=challenge,
+            )
+        given = credentials.credentials
+        kept = await service.in_store(lambda store: authenticate(store, given))
+        if kept is None:
+            raise ProblemError(401, "the API key is not valid, or was revoked", headers=challenge)
+        if not Role(kept.role).allows(role):
+            raise ProblemError(
+                403,
+                f"the key {kept.key_id} has the role {kept.role!r}; this needs {role.value!r}",
+            )
+        wait = service.limiter.take(kept.key_id)
+        if wait is not None:
+            raise ProblemError(
+                429,
+                f"more than {service.settings.rate_limit} requests a minute with the key "
+                f"{kept.key_id}; try again in {wait:.0f} s",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        request.state.caller = kept
+        return kept
+
+    return caller
