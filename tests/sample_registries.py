@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -147,3 +147,51 @@ class DownRegistry(MemoryRegistry):
         raise provcheck.RegistryUnavailableError(
             "down: could not reach GET https://down.example.org/search"
         )
+
+
+class LaterRegistry(provcheck.Registry):
+    """A named register that answers later: its search is pending until it has been asked
+    `answer_after` times; what it was sent is counted on the class (each check opens its own)."""
+
+    name = "later"
+    title = "Register that answers later"
+    access = provcheck.Access.API
+    capabilities = provcheck.Capabilities(fields=frozenset({"title", "makers"}))
+    submitted = 0
+    resumed = 0
+    answer_after = 1
+
+    async def search(
+        self, query: provcheck.ObjectDescription, *, limit: int
+    ) -> list[provcheck.Record]:
+        type(self).submitted += 1
+        raise provcheck.SearchPending("later: in review", handle={"ticket": "T-1"})
+
+    async def resume(
+        self, handle: Any, *, limit: int, reply: str | None = None
+    ) -> list[provcheck.Record]:
+        type(self).resumed += 1
+        if type(self).resumed < type(self).answer_after:
+            raise provcheck.SearchPending("later: still in review", handle=dict(handle))
+        acorn = {"title": "Acorn", "maker": "Tiffany Studios", "period": "1906"}
+        return [provcheck.Record(registry=self.name, record_id="L1", description=acorn)]
+
+
+class ListedRegistry(MemoryRegistry):
+    """A named register that can be mirrored: it lists the records on the class."""
+
+    name = "listed"
+    title = "Register that lists its records"
+    listing: ClassVar[list[dict[str, Any]]] = []
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(type(self).listing, **options)
+
+    async def iter_records(self, *, since: Any = None) -> Any:
+        from datetime import UTC, datetime
+
+        for record in self.records:
+            yield record.model_copy(update={"modified": datetime(2026, 11, 1, tzinfo=UTC)})
+
+    async def count_records(self) -> int | None:
+        return len(self.records)

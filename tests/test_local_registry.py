@@ -160,3 +160,14 @@ def test_an_empty_store_stats_as_json_has_no_last_import(tmp_path: Path) -> None
     with LocalStore(tmp_path / "empty.sqlite3") as store:
         shown = store.stats().as_json()
     assert (shown["records"], shown["images"], shown["last_import"]) == ({}, 0, None)
+
+
+def test_the_store_may_be_given_as_a_path_object(tmp_path: Path) -> None:
+    """A notebook's `Path` names the store as a string would; never silently the default one."""
+    from provcheck.batch import open_registries
+
+    store = tmp_path / "given.sqlite3"
+    opened = provcheck.open_registry("local", path=store)
+    assert opened.settings.path == str(store)
+    (batch_local,) = open_registries(["local"], store=store)
+    assert not isinstance(batch_local, str) and batch_local.settings.path == str(store)

@@ -118,8 +118,13 @@ class BatchSummary:
         return Conclusion.NO_MATCH_FOUND
 
 
-def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
-    """The catalogue's objects, and its rows that are not objects (where, and what is wrong)."""
+def read_catalogue(
+    path: Path, *, files: bool = True
+) -> tuple[list[BatchItem], list[ImportProblem]]:
+    """The catalogue's objects, and its rows that are not objects (where, and what is wrong).
+
+    `files=False` (a catalogue sent to the service) takes photographs by http(s) address only:
+    a path would name a file of the machine reading the catalogue, not of its sender's."""
     text = read_text(path, what="catalogue")
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[ImportProblem] = []
@@ -170,7 +175,7 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
     items: list[BatchItem] = []
     lines: dict[str, int] = {}
     for number, row in rows:
-        item = _item(path, number, row)
+        item = _item(path, number, row, files=files)
         if isinstance(item, ImportProblem):
             problems.append(item)
         elif item.key in lines:  # one key, one report: a second row would overwrite the first's
@@ -185,7 +190,9 @@ def read_catalogue(path: Path) -> tuple[list[BatchItem], list[ImportProblem]]:
     return items, problems
 
 
-def _item(path: Path, number: int, row: dict[str, Any]) -> BatchItem | ImportProblem:
+def _item(
+    path: Path, number: int, row: dict[str, Any], *, files: bool
+) -> BatchItem | ImportProblem:
     data = {k: v for k, v in row.items() if v not in (None, "")}
     key = str(data.pop("id", "") or "").strip()
     images = data.pop("images", None)
@@ -193,6 +200,16 @@ def _item(path: Path, number: int, row: dict[str, Any]) -> BatchItem | ImportPro
         images = [part.strip() for part in images.split(";") if part.strip()]
     photographs = []
     for image in images or []:
+        by_address = isinstance(image, str) and image.startswith(("http://", "https://"))
+        named_file = isinstance(image, str) or (isinstance(image, dict) and "path" in image)
+        if not files and not by_address and named_file:
+            return ImportProblem(
+                str(path),
+                number,
+                "images",
+                f"{str(image)[:80]}: give photographs by http(s) address; a catalogue sent to "
+                "the service cannot name a file",
+            )
         if isinstance(image, str) and not image.startswith(("http://", "https://")):
             local = Path(image) if Path(image).is_absolute() else path.parent / image
             if not local.is_file():
@@ -305,7 +322,7 @@ def open_registries(
     with the reason. Close the opened ones (`aclose`) when the batch is done."""
     registries: list[Registry | str] = []
     for name in names:
-        settings = {"path": store} if name == "local" and store else {}
+        settings = {"path": str(store)} if name == "local" and store else {}
         try:
             registries.append(open_registry(name, **settings))
         except ConfigurationError:

@@ -9,6 +9,8 @@ and is given back byte for byte, so that `provcheck verify` checks what the serv
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,11 +24,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provcheck._version import __version__
 from provcheck.reports.signing import configured_key
+from provcheck.service.jobs import JobRunner
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import ProblemError, install_problem_handlers, problem
-from provcheck.service.routes import checks, keys, registers
+from provcheck.service.routes import batches, checks, jobs, keys, registers
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
+from provcheck.service.work import batch_work, mirror_work, resume_work
 from provcheck.store.local_register import LocalRegistry, LocalSettings
 from provcheck.store.sqlite import LocalStore
 
@@ -112,10 +116,25 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = LocalStore(settings.store)
         local = LocalRegistry(store=LocalStore(settings.store))
-        app.state.service = Service(settings, store, local, RateLimiter(settings.rate_limit))
+        runner = JobRunner(
+            settings.store,
+            {
+                "batch": batch_work(settings.job_files, settings.store, settings.signing_key),
+                "mirror": mirror_work(),
+                "resume": resume_work(settings.poll_s, settings.signing_key),
+            },
+            concurrency=settings.job_concurrency,
+        )
+        app.state.service = Service(
+            settings, store, local, RateLimiter(settings.rate_limit), runner
+        )
+        running = asyncio.create_task(runner.run())
         try:
             yield
         finally:
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
             await local.aclose()
             local.store.close()
             store.close()
@@ -133,7 +152,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Whether the service is up (no key needed)."""
         return Health(status="ok", version=__version__)
 
-    for routes in (checks, registers, keys):
+    for routes in (checks, batches, jobs, registers, keys):
         app.include_router(routes.router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, limit=settings.max_body_bytes)

@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from provcheck.errors import ProvcheckError, message_of
 from provcheck.store.interface import StoredJob
@@ -33,6 +33,7 @@ from provcheck.store.sqlite import LocalStore
 __all__ = ["JobContext", "JobHandler", "JobRunner", "new_job", "now_text"]
 
 _log = logging.getLogger("provcheck.service")
+T = TypeVar("T")
 
 
 def now_text(after_s: float = 0.0) -> str:
@@ -101,11 +102,10 @@ class JobRunner:
         self.poll_s = poll_s
         self.finished = finished
         self._running: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="provcheck-jobs", daemon=True
-        )
         self._store: LocalStore | None = None
+        # The runner's store is used from worker threads; it is closed only when none uses it (a
+        # thread cancelled from outside goes on to its end).
+        self._using_store = threading.Lock()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -113,9 +113,14 @@ class JobRunner:
         self._wake.set()
 
     async def run(self) -> None:
-        """Take and run due jobs until cancelled (then `stop`)."""
+        """Take and run due jobs until cancelled."""
+        # The jobs' own loop, on a thread of its own: their work never holds up a request.
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="provcheck-jobs", daemon=True
+        )
         self._thread.start()
-        store = self._store = await asyncio.to_thread(LocalStore, self.store_path)
+        store = self._store = LocalStore(self.store_path)
         renewed = time.monotonic()
         try:
             while True:
@@ -123,20 +128,27 @@ class JobRunner:
                     if future.done():
                         await self._keep(job_id, future)
                 while len(self._running) < self.concurrency:
-                    job = await asyncio.to_thread(
-                        store.claim_job, now_text(), now_text(self.lease_s)
+                    job = await self._in_store(
+                        lambda: store.claim_job(now_text(), now_text(self.lease_s))
                     )
                     if job is None:
                         break
                     self._start(job)
                 if time.monotonic() - renewed > self.lease_s / 3:
-                    await asyncio.to_thread(self._renew)
+                    await self._in_store(self._renew)
                     renewed = time.monotonic()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
         finally:
             await self._stop()
+
+    async def _in_store(self, work: Callable[[], T]) -> T:
+        def locked() -> T:
+            with self._using_store:
+                return work()
+
+        return await asyncio.to_thread(locked)
 
     def _renew(self) -> None:
         assert self._store is not None
@@ -147,13 +159,14 @@ class JobRunner:
         assert self._store is not None
         handler = self.handlers.get(job.kind)
         if handler is None:  # a job of a kind this provcheck does not know: said, not lost
-            self._store.update_job(
-                job.job_id,
-                now_text(),
-                state="failed",
-                error=f"no handler for jobs of kind {job.kind!r}",
-                lease_until=None,
-            )
+            with self._using_store:
+                self._store.update_job(
+                    job.job_id,
+                    now_text(),
+                    state="failed",
+                    error=f"no handler for jobs of kind {job.kind!r}",
+                    lease_until=None,
+                )
             return
         _log.info("job %s (%s) started, attempt %d", job.job_id, job.kind, job.attempts)
         self._running[job.job_id] = asyncio.run_coroutine_threadsafe(
@@ -195,9 +208,9 @@ class JobRunner:
                 changes |= {"state": "queued", "run_after": now_text(float(again))}
             else:
                 changes["state"] = "done"
-        await asyncio.to_thread(lambda: store.update_job(job_id, now_text(), **changes))
+        await self._in_store(lambda: store.update_job(job_id, now_text(), **changes))
         _log.info("job %s %s", job_id, changes["state"])
-        ended = await asyncio.to_thread(store.job, job_id)
+        ended = await self._in_store(lambda: store.job(job_id))
         if ended is not None and ended.state in ("done", "failed") and self.finished:
             try:
                 await self.finished(ended)
@@ -214,6 +227,9 @@ class JobRunner:
         for job_id, future in list(self._running.items()):
             await self._keep(job_id, future)
         if self._store is not None:
-            self._store.close()
+            with self._using_store:
+                self._store.close()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()

@@ -15,10 +15,11 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from provcheck.reports.signing import SigningKey
+from provcheck.service.jobs import JobRunner
 from provcheck.service.keys import Role, authenticate
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import PROBLEM_TYPE, Problem, ProblemError
-from provcheck.store.interface import StoredApiKey
+from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
@@ -31,14 +32,22 @@ T = TypeVar("T")
 class ServiceSettings:
     """What a service is started with: its store (records of the `local` register, API keys,
     reports), the registers a check asks when it names none (None: every installed one), the
-    requests a key may make a minute, the largest request body, and the key reports are signed
-    with (None: unsigned)."""
+    requests a key may make a minute, the largest request body, the key reports are signed
+    with (None: unsigned), where jobs keep their files (default: `STORE.jobs/` beside the store),
+    how often a pending search is asked for its answer, and how many jobs run at once."""
 
     store: Path
     registries: tuple[str, ...] | None = None
     rate_limit: int = 600
     max_body_bytes: int = 64 * 1024 * 1024
     signing_key: SigningKey | None = field(default=None, repr=False)
+    jobs_folder: Path | None = None
+    poll_s: float = 60.0
+    job_concurrency: int = 2
+
+    @property
+    def job_files(self) -> Path:
+        return self.jobs_folder or self.store.with_name(self.store.name + ".jobs")
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -60,12 +69,19 @@ class Service:
     store: LocalStore
     local: LocalRegistry
     limiter: RateLimiter
+    runner: JobRunner
     _using_store: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
     def using_store(self) -> Iterator[LocalStore]:
         with self._using_store:
             yield self.store
+
+    async def queue(self, job: StoredJob) -> StoredJob:
+        """Keep a new job; the runner takes it up at once."""
+        await self.in_store(lambda store: store.add_job(job))
+        self.runner.wake()
+        return job
 
     async def in_store(self, work: Callable[[LocalStore], T]) -> T:
         def locked() -> T:

@@ -8,11 +8,14 @@ imported lists, mirrors of other registers -- by text (FTS5) and by image finger
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+from pydantic import field_validator
 
 from provcheck.errors import InputError, QueryNotSupported, RegistryUnavailableError
 from provcheck.images.verification import LocalFeatures, features_for
@@ -44,6 +47,12 @@ FEATURE_RETRIEVAL_VOTES = 5
 
 class LocalSettings(RegistrySettings):
     path: str | None = None  # the store file; default: the per-user data folder
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _a_path_object_too(cls, path: object) -> object:
+        # `Path("store.sqlite3")` names the file as its string does.
+        return os.fspath(path) if isinstance(path, os.PathLike) else path
 
     def store_path(self) -> Path:
         """The store file these settings name: `path`, else the per-user default."""

@@ -11,19 +11,28 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
-from provcheck.engine import DEFAULT_LIMIT, MAX_LIMIT, acheck
+from provcheck.engine import DEFAULT_LIMIT, MAX_LIMIT, acheck, aresume
 from provcheck.errors import first_problem
 from provcheck.model.description import MAX_IMAGE_BYTES, ImageRef, ObjectDescription
 from provcheck.model.report import CheckReport
 from provcheck.registers.discovery import installed_registries
 from provcheck.registers.registry import Registry
-from provcheck.reports.signing import sign_report
+from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
 from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
-from provcheck.store.interface import StoredApiKey, StoredReport
+from provcheck.service.work import holder_of, keep_report, pending, stamp
+from provcheck.store.interface import StoredApiKey
 
-__all__ = ["MAX_PHOTOGRAPHS", "CheckRequest", "check_body", "router"]
+__all__ = [
+    "MAX_PHOTOGRAPHS",
+    "MAX_REQUEST_TIMEOUT_S",
+    "PAGE_POLICY",
+    "CheckRequest",
+    "check_body",
+    "invalid",
+    "router",
+]
 
 # The most photographs one check takes, and the longest a request may keep registers waiting
 # (longer work belongs to jobs, not to a request held open).
@@ -70,7 +79,7 @@ def _html_wanted(request: Request) -> bool:
     return html >= 0 and (data < 0 or html < data)
 
 
-def _invalid(error: ValidationError, what: str) -> ProblemError:
+def invalid(error: ValidationError, what: str) -> ProblemError:
     where, problem = first_problem(error)
     return ProblemError(422, f"{what} field {where or 'as a whole'}: {problem}")
 
@@ -116,7 +125,7 @@ async def _check_request(request: Request) -> CheckRequest:
     try:
         asked = CheckRequest.model_validate_json(body)
     except ValidationError as error:
-        raise _invalid(error, "request") from None
+        raise invalid(error, "request") from None
     for number, image in enumerate(asked.query.images):
         if image.path is not None:
             raise ProblemError(
@@ -201,21 +210,57 @@ async def post_check(
     )
     chosen: list[str | Registry] = [service.local if n == "local" else n for n in names]
     report = await acheck(asked.query, chosen, limit=asked.limit, timeout=asked.timeout)
-    report = report.model_copy(
-        update={"requested_by": f"{caller.holder} (API key {caller.key_id})"}
-    ).sealed()
-    if service.settings.signing_key is not None:
-        report = sign_report(report, service.settings.signing_key)
-    text = report.to_json()
-    kept = StoredReport(
-        report.report_id,
-        report.created_at.isoformat(),
-        report.conclusion.value,
-        report.requested_by,
-    )
-    await service.in_store(lambda store: store.put_report(kept, text))
+    report = stamp(report, holder_of(caller), service.settings.signing_key)
+    text = await service.in_store(lambda store: keep_report(store, report))
     _log.info("check %s by key %s: %s", report.report_id, caller.key_id, report.conclusion)
     response = _report_response(text, request, status=201)
+    response.headers["Location"] = f"/checks/{report.report_id}"
+    if pending(report):  # asked for its answers on a schedule, as a job
+        job = await service.queue(
+            new_job(
+                "resume",
+                {"report_id": report.report_id},
+                report.requested_by,
+                after_s=service.settings.poll_s,
+            )
+        )
+        response.headers["Link"] = f'</jobs/{job.job_id}>; rel="monitor"'
+    return response
+
+
+class ResumeRequest(BaseModel):
+    """The answer to a register's question, if one asked (`reply`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply: str | None = Field(default=None, max_length=10_000)
+
+
+@router.post(
+    "/checks/{report_id}/resume",
+    status_code=201,
+    response_model=CheckReport,
+    responses={
+        **PROBLEM_RESPONSES,
+        404: {"model": Problem, "description": "no such report"},
+    },
+)
+async def resume_check(
+    request: Request,
+    report_id: Annotated[str, PathParameter(max_length=100)],
+    asked: ResumeRequest,
+    caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
+) -> Response:
+    """Ask the registers a report left pending for their answers now (never submitting or
+    paying again); `reply` answers a register's question. The new report cites the old one."""
+    service = service_of(request)
+    text = await service.in_store(lambda store: store.report_json(report_id))
+    if text is None:
+        raise ProblemError(404, f"there is no report {report_id[:100]!r} here")
+    report = await aresume(CheckReport.model_validate_json(text), reply=asked.reply)
+    report = stamp(report, holder_of(caller), service.settings.signing_key)
+    kept = await service.in_store(lambda store: keep_report(store, report))
+    response = _report_response(kept, request, status=201)
     response.headers["Location"] = f"/checks/{report.report_id}"
     return response
 
