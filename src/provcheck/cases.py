@@ -126,8 +126,11 @@ class CaseFile:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def new(self, title: str, *, description: str | None = None) -> CaseEntry:
-        """Open a case about one object; its first entry."""
+    def new(
+        self, title: str, *, description: str | None = None, by: str | None = None
+    ) -> CaseEntry:
+        """Open a case about one object; its first entry. `by`, here and below: who wrote the
+        entry (the service names the API key's holder), kept in the entry's data."""
         if not title.strip():
             raise InputError("a case needs a title: what object it is about")
         now = datetime.now(UTC)
@@ -135,23 +138,32 @@ class CaseFile:
         with self.store.transaction():
             self.store.add_case(case_id, title.strip(), now.isoformat())
             return self._append(
-                case_id, EntryKind.OPENED, title.strip(), {"description": description}
+                case_id,
+                EntryKind.OPENED,
+                title.strip(),
+                _written_by({"description": description}, by),
             )
 
     def add_check(self, case_id: str, report: CheckReport) -> CaseEntry:
         with self.store.transaction():
             return self._append_check(self._known(case_id), report)
 
-    def add_note(self, case_id: str, text: str) -> CaseEntry:
+    def add_note(self, case_id: str, text: str, *, by: str | None = None) -> CaseEntry:
         with self.store.transaction():
-            return self._append(self._known(case_id), EntryKind.NOTE, _text(text), {})
+            return self._append(
+                self._known(case_id), EntryKind.NOTE, _text(text), _written_by({}, by)
+            )
 
-    def add_record(self, case_id: str, text: str, *, attach: Path | None = None) -> CaseEntry:
+    def add_record(
+        self, case_id: str, text: str, *, attach: Path | None = None, by: str | None = None
+    ) -> CaseEntry:
         """What a person records: "certificate S00123 received 2026-12-01", a file attached."""
         with self.store.transaction():
             known = self._known(case_id)
             attachment = self._attach(known, attach)
-            return self._append(known, EntryKind.RECORD, _text(text), {}, attachment)
+            return self._append(
+                known, EntryKind.RECORD, _text(text), _written_by({}, by), attachment
+            )
 
     def record_referral(
         self,
@@ -173,7 +185,7 @@ class CaseFile:
         answer = _text(result)
         with self.store.transaction():
             known = self._known(case_id)
-            earlier = self._latest_report(known)
+            earlier = self.latest_report(known)
             outcome = _referral_outcome(earlier, registry, known)
             attached = self._attach(known, attachment)
             recorded = self._append(
@@ -206,7 +218,7 @@ class CaseFile:
         data: dict[str, JsonValue] = {"report": report.model_dump(mode="json")}
         return self._append(case_id, EntryKind.CHECK, summary, data)
 
-    def _latest_report(self, case_id: str) -> CheckReport:
+    def latest_report(self, case_id: str) -> CheckReport:
         """The report of the case's latest check, intact."""
         for entry in reversed(self.entries(case_id)):
             report = _report_of(entry) if entry.kind is EntryKind.CHECK else None
@@ -632,6 +644,12 @@ def _signature_problem(
         problem = f"it is signed by an unknown key: {signature.described} is not a trusted key"
         return problem, False
     return None
+
+
+def _written_by(data: dict[str, JsonValue], by: str | None) -> dict[str, JsonValue]:
+    """An entry's data, naming who wrote it when that is known (an entry made otherwise stays as
+    it always was)."""
+    return {**data, "by": by} if by else data
 
 
 def _file_name(name: str) -> str:

@@ -27,10 +27,13 @@ from provcheck.reports.signing import configured_key
 from provcheck.service.jobs import JobRunner
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import ProblemError, install_problem_handlers, problem
-from provcheck.service.routes import batches, checks, jobs, keys, registers
+from provcheck.service.routes import batches, cases, checks, hooks, jobs, keys, registers
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
+from provcheck.service.watches import check_watches
+from provcheck.service.webhooks import Deliverer, announce_job
 from provcheck.service.work import batch_work, mirror_work, resume_work
+from provcheck.store.interface import Store, StoredJob
 from provcheck.store.local_register import LocalRegistry, LocalSettings
 from provcheck.store.sqlite import LocalStore
 
@@ -116,25 +119,37 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = LocalStore(settings.store)
         local = LocalRegistry(store=LocalStore(settings.store))
+        deliverer = Deliverer(settings.store)
+        key = settings.signing_key
+
+        async def after_sync(store: Store, registry: str, since: str) -> dict[str, Any]:
+            return await check_watches(store, registry, since, key)
+
+        async def finished(job: StoredJob) -> None:
+            await service.in_store(lambda store: announce_job(store, job))
+            deliverer.wake()
+
         runner = JobRunner(
             settings.store,
             {
-                "batch": batch_work(settings.job_files, settings.store, settings.signing_key),
-                "mirror": mirror_work(),
-                "resume": resume_work(settings.poll_s, settings.signing_key),
+                "batch": batch_work(settings.job_files, settings.store, key),
+                "mirror": mirror_work(after_sync),
+                "resume": resume_work(settings.poll_s, key),
             },
             concurrency=settings.job_concurrency,
+            finished=finished,
         )
-        app.state.service = Service(
-            settings, store, local, RateLimiter(settings.rate_limit), runner
-        )
-        running = asyncio.create_task(runner.run())
+        service = Service(settings, store, local, RateLimiter(settings.rate_limit), runner)
+        app.state.service = service
+        tasks = [asyncio.create_task(runner.run()), asyncio.create_task(deliverer.run())]
         try:
             yield
         finally:
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await local.aclose()
             local.store.close()
             store.close()
@@ -152,7 +167,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Whether the service is up (no key needed)."""
         return Health(status="ok", version=__version__)
 
-    for routes in (checks, batches, jobs, registers, keys):
+    for routes in (checks, batches, cases, jobs, registers, hooks, keys):
         app.include_router(routes.router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, limit=settings.max_body_bytes)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -43,10 +43,14 @@ __all__ = [
     "MirrorState",
     "Store",
     "StoreStats",
+    "StoredAlert",
     "StoredApiKey",
     "StoredCase",
+    "StoredDelivery",
+    "StoredHook",
     "StoredJob",
     "StoredReport",
+    "StoredWatch",
 ]
 
 
@@ -146,6 +150,60 @@ class StoredJob:
     error: str | None = None
     lease_until: str | None = None
     attempts: int = 0
+
+
+@dataclass(frozen=True)
+class StoredHook:
+    """A webhook: where its deliveries go, which events it wants, the secret they are signed
+    with (kept to sign; never shown again after it is made), and who made it."""
+
+    hook_id: str
+    url: str
+    events: tuple[str, ...]
+    secret: str = field(repr=False)
+    created_at: str
+    created_by: str | None = None
+    removed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredDelivery:
+    """One event for one webhook, and how delivering it went: `state` is `pending`,
+    `delivered` or `failed` (given up after its last attempt)."""
+
+    delivery_id: str
+    hook_id: str
+    event: str
+    body: str
+    state: str
+    created_at: str
+    next_attempt_at: str
+    attempts: int = 0
+    last_status: int | None = None
+    last_error: str | None = None
+    delivered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredWatch:
+    """A case whose object is checked again whenever a mirror syncs."""
+
+    case_id: str
+    watched_at: str
+    watched_by: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """A new possible match for a watched case, found after a mirror's sync."""
+
+    alert_id: str
+    case_id: str
+    registry: str
+    record_id: str
+    score: float
+    created_at: str
+    summary: str = ""
 
 
 # What `Store.update_job` may change.
@@ -404,3 +462,54 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
         """Change a job's fields (those in `JOB_CHANGES`)."""
+
+    # Webhooks, watches and their alerts --------------------------------------------------
+
+    @abc.abstractmethod
+    def add_hook(self, hook: StoredHook) -> None: ...
+
+    @abc.abstractmethod
+    def hooks(self) -> list[StoredHook]:
+        """The webhooks not removed, oldest first."""
+
+    @abc.abstractmethod
+    def remove_hook(self, hook_id: str, removed_at: str) -> bool:
+        """False if there is no such hook, or it was removed already."""
+
+    @abc.abstractmethod
+    def add_delivery(self, delivery: StoredDelivery) -> None: ...
+
+    @abc.abstractmethod
+    def due_deliveries(self, now: str, *, limit: int) -> list[StoredDelivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+
+    @abc.abstractmethod
+    def update_delivery(self, delivery: StoredDelivery) -> None:
+        """Replace the delivery's state, attempts, times and last answer."""
+
+    @abc.abstractmethod
+    def deliveries(self, hook_id: str, *, limit: int) -> list[StoredDelivery]:
+        """The hook's deliveries, newest first."""
+
+    @abc.abstractmethod
+    def watch(self, watch: StoredWatch) -> bool:
+        """Watch a case; False if it was watched already (the first watch is kept)."""
+
+    @abc.abstractmethod
+    def unwatch(self, case_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def watches(self) -> list[StoredWatch]: ...
+
+    @abc.abstractmethod
+    def add_alert(self, alert: StoredAlert) -> bool:
+        """Keep an alert; False (and nothing kept) if the case was alerted to that record
+        before."""
+
+    @abc.abstractmethod
+    def alerts(self, *, limit: int, offset: int = 0) -> list[StoredAlert]:
+        """The alerts, newest first."""
+
+    @abc.abstractmethod
+    def records_updated_since(self, registry: str, since: str) -> set[str]:
+        """The ids of the register's records written at or after `since` (ISO 8601, UTC)."""

@@ -41,10 +41,14 @@ from provcheck.store.interface import (
     ImportLog,
     MirrorState,
     Store,
+    StoredAlert,
     StoredApiKey,
     StoredCase,
+    StoredDelivery,
+    StoredHook,
     StoredJob,
     StoredReport,
+    StoredWatch,
     StoreStats,
 )
 from provcheck.store.sqlite_cases import CaseTables
@@ -676,6 +680,45 @@ class LocalStore(Store):
 
     def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
         self._service.update_job(job_id, updated_at, **changes)
+
+    def add_hook(self, hook: StoredHook) -> None:
+        self._service.add_hook(hook)
+
+    def hooks(self) -> list[StoredHook]:
+        return self._service.hooks()
+
+    def remove_hook(self, hook_id: str, removed_at: str) -> bool:
+        return self._service.remove_hook(hook_id, removed_at)
+
+    def add_delivery(self, delivery: StoredDelivery) -> None:
+        self._service.add_delivery(delivery)
+
+    def due_deliveries(self, now: str, *, limit: int) -> list[StoredDelivery]:
+        return self._service.due_deliveries(now, limit=limit)
+
+    def update_delivery(self, delivery: StoredDelivery) -> None:
+        self._service.update_delivery(delivery)
+
+    def deliveries(self, hook_id: str, *, limit: int) -> list[StoredDelivery]:
+        return self._service.deliveries(hook_id, limit=limit)
+
+    def watch(self, watch: StoredWatch) -> bool:
+        return self._service.watch(watch)
+
+    def unwatch(self, case_id: str) -> bool:
+        return self._service.unwatch(case_id)
+
+    def watches(self) -> list[StoredWatch]:
+        return self._service.watches()
+
+    def add_alert(self, alert: StoredAlert) -> bool:
+        return self._service.add_alert(alert)
+
+    def alerts(self, *, limit: int, offset: int = 0) -> list[StoredAlert]:
+        return self._service.alerts(limit=limit, offset=offset)
+
+    def records_updated_since(self, registry: str, since: str) -> set[str]:
+        return self._service.records_updated_since(registry, since)
 
 
 def _maker_words(query: ObjectDescription) -> list[str]:

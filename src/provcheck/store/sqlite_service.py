@@ -7,9 +7,19 @@ Made the first time a store is used by the service, as the case tables are. What
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
-from provcheck.store.interface import JOB_CHANGES, StoredApiKey, StoredJob, StoredReport
+from provcheck.store.interface import (
+    JOB_CHANGES,
+    StoredAlert,
+    StoredApiKey,
+    StoredDelivery,
+    StoredHook,
+    StoredJob,
+    StoredReport,
+    StoredWatch,
+)
 from provcheck.store.sqlite_file import sqlite_transaction
 
 __all__ = ["ServiceTables"]
@@ -47,7 +57,52 @@ _SERVICE_TABLES = (
     attempts INTEGER NOT NULL DEFAULT 0
 )""",
     "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, run_after)",
+    """CREATE TABLE IF NOT EXISTS hooks (
+    hook_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events_json TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    removed_at TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    hook_id TEXT NOT NULL REFERENCES hooks(hook_id),
+    event TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at TEXT
+)""",
+    "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at)",
+    """CREATE TABLE IF NOT EXISTS watches (
+    case_id TEXT PRIMARY KEY,
+    watched_at TEXT NOT NULL,
+    watched_by TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS alerts (
+    alert_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    registry TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    score REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    UNIQUE (case_id, registry, record_id)
+)""",
 )
+
+_HOOK_COLUMNS = "hook_id, url, events_json, secret, created_at, created_by, removed_at"
+_DELIVERY_COLUMNS = (
+    "delivery_id, hook_id, event, body, state, created_at, next_attempt_at, attempts,"
+    " last_status, last_error, delivered_at"
+)
+_ALERT_COLUMNS = "alert_id, case_id, registry, record_id, score, created_at, summary"
 
 _JOB_COLUMNS = (
     "job_id, kind, state, created_at, updated_at, run_after, request_json, requested_by,"
@@ -184,3 +239,137 @@ class ServiceTables:
             f"UPDATE jobs SET {columns}{', ' if columns else ''}updated_at = ? WHERE job_id = ?",
             (*changes.values(), updated_at, job_id),
         )
+
+    def add_hook(self, hook: StoredHook) -> None:
+        self._db.execute(
+            f"INSERT INTO hooks ({_HOOK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                hook.hook_id,
+                hook.url,
+                json.dumps(list(hook.events)),
+                hook.secret,
+                hook.created_at,
+                hook.created_by,
+                hook.removed_at,
+            ),
+        )
+
+    def hooks(self) -> list[StoredHook]:
+        rows = self._db.execute(
+            f"SELECT {_HOOK_COLUMNS} FROM hooks WHERE removed_at IS NULL"
+            " ORDER BY created_at, hook_id"
+        )
+        return [
+            StoredHook(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], r[5], r[6])
+            for r in rows.fetchall()
+        ]
+
+    def remove_hook(self, hook_id: str, removed_at: str) -> bool:
+        cursor = self._db.execute(
+            "UPDATE hooks SET removed_at = ? WHERE hook_id = ? AND removed_at IS NULL",
+            (removed_at, hook_id),
+        )
+        return cursor.rowcount > 0
+
+    def add_delivery(self, delivery: StoredDelivery) -> None:
+        self._db.execute(
+            f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _delivery_row(delivery),
+        )
+
+    def due_deliveries(self, now: str, *, limit: int) -> list[StoredDelivery]:
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE state = 'pending'"
+            " AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+            (now, limit),
+        )
+        return [StoredDelivery(*row) for row in rows.fetchall()]
+
+    def update_delivery(self, delivery: StoredDelivery) -> None:
+        self._db.execute(
+            "UPDATE deliveries SET state = ?, next_attempt_at = ?, attempts = ?, last_status = ?,"
+            " last_error = ?, delivered_at = ? WHERE delivery_id = ?",
+            (
+                delivery.state,
+                delivery.next_attempt_at,
+                delivery.attempts,
+                delivery.last_status,
+                delivery.last_error,
+                delivery.delivered_at,
+                delivery.delivery_id,
+            ),
+        )
+
+    def deliveries(self, hook_id: str, *, limit: int) -> list[StoredDelivery]:
+        rows = self._db.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE hook_id = ?"
+            " ORDER BY created_at DESC, delivery_id LIMIT ?",
+            (hook_id, limit),
+        )
+        return [StoredDelivery(*row) for row in rows.fetchall()]
+
+    def watch(self, watch: StoredWatch) -> bool:
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO watches (case_id, watched_at, watched_by) VALUES (?, ?, ?)",
+            (watch.case_id, watch.watched_at, watch.watched_by),
+        )
+        return cursor.rowcount > 0
+
+    def unwatch(self, case_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM watches WHERE case_id = ?", (case_id,))
+        return cursor.rowcount > 0
+
+    def watches(self) -> list[StoredWatch]:
+        rows = self._db.execute(
+            "SELECT case_id, watched_at, watched_by FROM watches ORDER BY watched_at, case_id"
+        )
+        return [StoredWatch(*row) for row in rows.fetchall()]
+
+    def add_alert(self, alert: StoredAlert) -> bool:
+        cursor = self._db.execute(
+            f"INSERT OR IGNORE INTO alerts ({_ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                alert.alert_id,
+                alert.case_id,
+                alert.registry,
+                alert.record_id,
+                alert.score,
+                alert.created_at,
+                alert.summary,
+            ),
+        )
+        return cursor.rowcount > 0
+
+    def alerts(self, *, limit: int, offset: int) -> list[StoredAlert]:
+        rows = self._db.execute(
+            f"SELECT {_ALERT_COLUMNS} FROM alerts ORDER BY created_at DESC, alert_id"
+            " LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [StoredAlert(*row) for row in rows.fetchall()]
+
+    def records_updated_since(self, registry: str, since: str) -> set[str]:
+        # Records keep their time to the second: compared to the second, so that a record
+        # written in the very second `since` names is not missed.
+        rows = self._db.execute(
+            "SELECT record_id FROM records WHERE registry = ? AND removed_at IS NULL"
+            " AND substr(updated_at, 1, 19) >= substr(?, 1, 19)",
+            (registry, since),
+        )
+        return {str(row[0]) for row in rows.fetchall()}
+
+
+def _delivery_row(delivery: StoredDelivery) -> tuple[object, ...]:
+    return (
+        delivery.delivery_id,
+        delivery.hook_id,
+        delivery.event,
+        delivery.body,
+        delivery.state,
+        delivery.created_at,
+        delivery.next_attempt_at,
+        delivery.attempts,
+        delivery.last_status,
+        delivery.last_error,
+        delivery.delivered_at,
+    )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 
+from provcheck.cases import CaseFile
 from provcheck.engine import DEFAULT_LIMIT, MAX_LIMIT, acheck, aresume
 from provcheck.errors import first_problem
 from provcheck.model.description import MAX_IMAGE_BYTES, ImageRef, ObjectDescription
@@ -30,7 +31,10 @@ __all__ = [
     "PAGE_POLICY",
     "CheckRequest",
     "check_body",
+    "checked",
+    "html_wanted",
     "invalid",
+    "report_response",
     "router",
 ]
 
@@ -72,7 +76,7 @@ class ReportListed(BaseModel):
     url: str
 
 
-def _html_wanted(request: Request) -> bool:
+def html_wanted(request: Request) -> bool:
     """Whether the caller asked for a page (a browser's Accept) rather than JSON."""
     accept = request.headers.get("accept", "")
     html, data = accept.find("text/html"), accept.find("application/json")
@@ -144,9 +148,9 @@ async def _check_request(request: Request) -> CheckRequest:
     return asked
 
 
-def _report_response(text: str, request: Request, *, status: int = 200) -> Response:
+def report_response(text: str, request: Request, *, status: int = 200) -> Response:
     headers = {"Cache-Control": "no-store"}
-    if _html_wanted(request):
+    if html_wanted(request):
         page = CheckReport.model_validate_json(text).to_html()
         return HTMLResponse(
             page, status_code=status, headers={**headers, "Content-Security-Policy": PAGE_POLICY}
@@ -201,8 +205,19 @@ async def post_check(
 ) -> Response:
     """Check an object against the registers. The report is kept: `GET /checks/{id}` gives
     it again, as JSON or (`Accept: text/html`) as a page."""
+    return await checked(request, caller)
+
+
+async def checked(
+    request: Request, caller: StoredApiKey, *, case_id: str | None = None
+) -> Response:
+    """The check the request asks for, made, kept (and added to the case `case_id`), as the
+    201 response; a check with pending searches is taken up on a schedule, as a job."""
     service = service_of(request)
     asked = await _check_request(request)
+    key = service.settings.signing_key
+    if case_id is not None:  # a case that cannot be added to is said before any register is asked
+        await service.in_store(lambda store: CaseFile(store, key=key).writable(case_id))
     names = asked.registries or list(
         service.settings.registries
         if service.settings.registries is not None
@@ -210,10 +225,12 @@ async def post_check(
     )
     chosen: list[str | Registry] = [service.local if n == "local" else n for n in names]
     report = await acheck(asked.query, chosen, limit=asked.limit, timeout=asked.timeout)
-    report = stamp(report, holder_of(caller), service.settings.signing_key)
+    report = stamp(report, holder_of(caller), key)
     text = await service.in_store(lambda store: keep_report(store, report))
+    if case_id is not None:
+        await service.in_store(lambda store: CaseFile(store, key=key).add_check(case_id, report))
     _log.info("check %s by key %s: %s", report.report_id, caller.key_id, report.conclusion)
-    response = _report_response(text, request, status=201)
+    response = report_response(text, request, status=201)
     response.headers["Location"] = f"/checks/{report.report_id}"
     if pending(report):  # asked for its answers on a schedule, as a job
         job = await service.queue(
@@ -260,7 +277,7 @@ async def resume_check(
     report = await aresume(CheckReport.model_validate_json(text), reply=asked.reply)
     report = stamp(report, holder_of(caller), service.settings.signing_key)
     kept = await service.in_store(lambda store: keep_report(store, report))
-    response = _report_response(kept, request, status=201)
+    response = report_response(kept, request, status=201)
     response.headers["Location"] = f"/checks/{report.report_id}"
     return response
 
@@ -307,4 +324,4 @@ async def get_check(
     text = await service_of(request).in_store(lambda store: store.report_json(report_id))
     if text is None:
         raise ProblemError(404, f"there is no report {report_id[:100]!r} here")
-    return _report_response(text, request)
+    return report_response(text, request)

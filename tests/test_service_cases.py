@@ -1,0 +1,272 @@
+"""The service's cases (opened, followed, verified, exported), its webhooks (signed deliveries to
+a receiver on loopback, retried when it fails) and its watches (a mirror's sync that adds a
+matching record raises an alert)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+from sample_registries import ListedRegistry
+from test_service_jobs import CATALOGUE, catalogue, ended, serving
+
+from provcheck.registers.fetching import ALLOW_PRIVATE_ENV
+from provcheck.service import Role, make_key
+from provcheck.service.webhooks import SIGNATURE_HEADER, verify_signature
+from provcheck.store.importing import import_file
+from provcheck.store.sqlite import LocalStore
+
+pytestmark = pytest.mark.anyio
+
+HOLLY = {"title": "Holly vase with dragonflies", "maker": "Émile Gallé", "period": "1900"}
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, entry_points: Callable[..., None]) -> Path:
+    entry_points(
+        local="provcheck.store.local_register:LocalRegistry",
+        listed="sample_registries:ListedRegistry",
+    )
+    path = tmp_path / "service.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, FIXTURES / "sample-register" / "records.jsonl")
+    return path
+
+
+@pytest.fixture
+def keys(store_path: Path) -> dict[Role, dict[str, str]]:
+    with LocalStore(store_path) as store:
+        return {
+            role: {"Authorization": f"Bearer {make_key(store, f'Holder {role.value}', role)[1]}"}
+            for role in Role
+        }
+
+
+class Receiver:
+    """A webhook receiver on loopback: keeps what it was sent, answers `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self, name: str) -> list[tuple[dict[str, str], bytes]]:
+        return [(h, b) for h, b in self.received if json.loads(b)["event"] == name]
+
+    async def wait_for(self, name: str, count: int = 1) -> list[tuple[dict[str, str], bytes]]:
+        for _ in range(600):
+            if len(self.events(name)) >= count:
+                return self.events(name)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no {name} delivery: {self.received}")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    monkeypatch.setenv(ALLOW_PRIVATE_ENV, "1")  # the receiver is on this machine
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+async def test_a_case_is_opened_followed_verified_and_exported(
+    store_path: Path, keys: dict[Role, dict[str, str]]
+) -> None:
+    async with serving(store_path) as client:
+        opened = await client.post(
+            "/cases", json={"title": "Acorn lamp offered by a dealer"}, headers=keys[Role.CHECK]
+        )
+        assert opened.status_code == 201, opened.text
+        assert opened.json()["data"]["by"].startswith("Holder check (API key")
+        case = opened.headers["location"]
+        note = await client.post(
+            f"{case}/notes", json={"text": "Asked for the invoice"}, headers=keys[Role.CHECK]
+        )
+        assert note.json()["sequence"] == 2
+        record = await client.post(
+            f"{case}/records",
+            data={"text": "invoice received"},
+            files={"attachment": ("../../invoice.pdf", b"%PDF-1.4 an invoice", "application/pdf")},
+            headers=keys[Role.CHECK],
+        )
+        assert record.status_code == 201 and record.json()["attachment"]["name"] == "invoice.pdf"
+        query = json.loads((FIXTURES / "queries" / "reworded.json").read_text(encoding="utf-8"))
+        check = await client.post(f"{case}/checks", json={"query": query}, headers=keys[Role.CHECK])
+        assert check.status_code == 201 and check.json()["conclusion"] == "possible-match"
+        whole = (await client.get(case, headers=keys[Role.READ])).json()
+        assert [e["kind"] for e in whole["entries"]] == ["opened", "note", "record", "check"]
+        assert whole["verification"]["ok"] and whole["watched"] is False
+        page = await client.get(case, headers={**keys[Role.READ], "Accept": "text/html"})
+        assert (
+            "Holder check" in page.text
+            and "default-src 'none'" in page.headers["content-security-policy"]
+        )
+        dossier = await client.get(f"{case}/dossier", headers=keys[Role.READ])
+        names = zipfile.ZipFile(io.BytesIO(dossier.content)).namelist()
+        assert any(n.endswith(".html") for n in names) and any(
+            n.endswith("invoice.pdf") for n in names
+        )
+        assert (await client.get(f"{case}/verify", headers=keys[Role.READ])).json()["ok"]
+        listed = (await client.get("/cases", headers=keys[Role.READ])).json()
+        assert [c["url"] for c in listed] == [case]
+        missing = await client.post(
+            "/cases/C-nope/notes", json={"text": "x"}, headers=keys[Role.CHECK]
+        )
+        assert missing.status_code == 404
+        refused = await client.post(f"{case}/notes", json={"text": "x"}, headers=keys[Role.READ])
+        assert refused.status_code == 403
+
+
+async def test_a_finished_batch_is_delivered_signed_to_a_webhook(
+    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+) -> None:
+    async with serving(store_path) as client:
+        made = await client.post(
+            "/hooks",
+            json={"url": receiver.url, "events": ["job.finished"]},
+            headers=keys[Role.ADMINISTER],
+        )
+        assert made.status_code == 201, made.text
+        secret = made.json()["secret"]
+        listed = await client.get("/hooks", headers=keys[Role.ADMINISTER])
+        assert secret not in listed.text
+        batch = await client.post("/batches", **catalogue(CATALOGUE), headers=keys[Role.CHECK])
+        await ended(client, batch.headers["location"], keys[Role.READ])
+        ((headers, body),) = await receiver.wait_for("job.finished")
+        assert verify_signature(secret, headers[SIGNATURE_HEADER], body)
+        assert not verify_signature("another secret", headers[SIGNATURE_HEADER], body)
+        assert not verify_signature(secret, headers[SIGNATURE_HEADER], body + b" ")
+        sent = json.loads(body)
+        assert sent["data"]["kind"] == "batch" and sent["data"]["result"]["checked"] == 3
+        assert headers["Provcheck-Delivery"] == sent["delivery_id"]
+        deliveries = (
+            await client.get(made.headers["location"], headers=keys[Role.ADMINISTER])
+        ).json()
+        assert deliveries[0]["state"] == "delivered" and deliveries[0]["last_status"] == 200
+
+
+async def test_a_failed_delivery_is_kept_and_tried_again_later(
+    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+) -> None:
+    receiver.status = 503
+    async with serving(store_path) as client:
+        made = await client.post(
+            "/hooks",
+            json={"url": receiver.url, "events": ["job.finished"]},
+            headers=keys[Role.ADMINISTER],
+        )
+        batch = await client.post("/batches", **catalogue(CATALOGUE), headers=keys[Role.CHECK])
+        await ended(client, batch.headers["location"], keys[Role.READ])
+        await receiver.wait_for("job.finished")
+        for _ in range(100):
+            (delivery,) = (
+                await client.get(made.headers["location"], headers=keys[Role.ADMINISTER])
+            ).json()
+            if delivery["attempts"]:
+                break
+            await asyncio.sleep(0.05)
+    assert delivery["state"] == "pending" and delivery["last_status"] == 503
+    assert delivery["next_attempt_at"] > delivery["created_at"]
+
+
+async def test_a_webhook_into_this_machine_is_refused_unless_allowed(
+    store_path: Path, keys: dict[Role, dict[str, str]]
+) -> None:
+    async with serving(store_path) as client:
+        for url in (
+            "http://127.0.0.1:9/hook",
+            "http://169.254.169.254/latest",
+            "file:///etc/passwd",
+        ):
+            made = await client.post(
+                "/hooks",
+                json={"url": url, "events": ["job.finished"]},
+                headers=keys[Role.ADMINISTER],
+            )
+            assert made.status_code == 400, (url, made.text)
+        unknown = await client.post(
+            "/hooks",
+            json={"url": "https://example.org/", "events": ["everything"]},
+            headers=keys[Role.ADMINISTER],
+        )
+        assert unknown.status_code == 422
+
+
+async def test_a_watched_case_is_alerted_when_a_sync_adds_its_object(
+    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+) -> None:
+    ListedRegistry.listing = [{"description": {"title": f"Object {i}"}} for i in range(5)]
+    async with serving(store_path, registries=("listed",)) as client:
+        hook = await client.post(
+            "/hooks",
+            json={"url": receiver.url, "events": ["watch.alert"]},
+            headers=keys[Role.ADMINISTER],
+        )
+        secret = hook.json()["secret"]
+        first = await client.post(
+            "/registers/listed/mirror", json={}, headers=keys[Role.ADMINISTER]
+        )
+        await ended(client, first.headers["location"], keys[Role.READ])
+        case = (
+            await client.post("/cases", json={"title": "Gallé vase"}, headers=keys[Role.CHECK])
+        ).headers["location"]
+        checked = await client.post(
+            f"{case}/checks",
+            json={"query": HOLLY, "registries": ["local"]},
+            headers=keys[Role.CHECK],
+        )
+        assert checked.json()["conclusion"] != "possible-match"
+        watched = await client.put(f"{case}/watch", headers=keys[Role.CHECK])
+        assert watched.status_code == 200, watched.text
+        # The register records the vase as stolen; the next sync brings it into the mirror.
+        ListedRegistry.listing = [*ListedRegistry.listing, {"description": HOLLY}]
+        second = await client.post(
+            "/registers/listed/mirror", json={}, headers=keys[Role.ADMINISTER]
+        )
+        job = await ended(client, second.headers["location"], keys[Role.READ])
+        assert job["state"] == "done", job
+        (alert,) = (await client.get("/alerts", headers=keys[Role.READ])).json()
+        assert alert["record_id"] == "5" and alert["case_id"] in case
+        ((headers, body),) = await receiver.wait_for("watch.alert")
+        assert verify_signature(secret, headers[SIGNATURE_HEADER], body)
+        assert json.loads(body)["data"]["record_id"] == "5"
+        entries = (await client.get(case, headers=keys[Role.READ])).json()["entries"]
+        assert entries[-1]["kind"] == "check"
+        assert entries[-1]["data"]["report"]["requested_by"] == "provcheck watch"
+        # Synced again: the same record raises no second alert.
+        third = await client.post(
+            "/registers/listed/mirror", json={"full": True}, headers=keys[Role.ADMINISTER]
+        )
+        await ended(client, third.headers["location"], keys[Role.READ])
+        assert len((await client.get("/alerts", headers=keys[Role.READ])).json()) == 1
+        unwatched = await client.delete(f"{case}/watch", headers=keys[Role.CHECK])
+        assert unwatched.status_code == 204
