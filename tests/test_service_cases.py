@@ -270,3 +270,70 @@ async def test_a_watched_case_is_alerted_when_a_sync_adds_its_object(
         assert len((await client.get("/alerts", headers=keys[Role.READ])).json()) == 1
         unwatched = await client.delete(f"{case}/watch", headers=keys[Role.CHECK])
         assert unwatched.status_code == 204
+
+
+async def test_ones_own_records_are_added_searched_listed_and_withdrawn(
+    store_path: Path, keys: dict[Role, dict[str, str]]
+) -> None:
+    own = {"registry": "local", "record_id": "OWN-1", "description": HOLLY}
+    async with serving(store_path) as client:
+        added = await client.post("/local/records", json=own, headers=keys[Role.CHECK])
+        assert added.status_code == 201, added.text
+        mirrored = await client.post(
+            "/local/records", json={**own, "registry": "fbi"}, headers=keys[Role.CHECK]
+        )
+        assert mirrored.status_code == 422 and "'local'" in mirrored.json()["detail"]
+        found = await client.post(
+            "/local/search",
+            json={"query": {"title": "Holly vase", "maker": "Galle"}},
+            headers=keys[Role.READ],
+        )
+        assert found.json()[0]["record"]["record_id"] == "OWN-1"
+        listed = await client.get("/local/records", params={"limit": 500}, headers=keys[Role.READ])
+        assert "OWN-1" in {r["record_id"] for r in listed.json()}
+        checked = await client.post("/checks", json={"query": HOLLY}, headers=keys[Role.CHECK])
+        assert checked.json()["conclusion"] == "possible-match"
+        assert (
+            await client.delete("/local/records/OWN-1", headers=keys[Role.CHECK])
+        ).status_code == 204
+        assert (
+            await client.delete("/local/records/OWN-1", headers=keys[Role.CHECK])
+        ).status_code == 404
+        again = await client.post("/checks", json={"query": HOLLY}, headers=keys[Role.CHECK])
+        assert again.json()["conclusion"] != "possible-match"
+
+
+async def test_a_file_of_records_is_imported_but_never_one_naming_a_file_here(
+    store_path: Path, keys: dict[Role, dict[str, str]]
+) -> None:
+    good = json.dumps({"record_id": "I-1", "description": {"title": "A lost clock"}}) + "\n"
+    bad = (
+        json.dumps(
+            {
+                "record_id": "I-2",
+                "description": {"title": "x", "images": [{"path": "/etc/hostname"}]},
+            }
+        )
+        + "\n"
+    )
+    async with serving(store_path) as client:
+        imported = await client.post(
+            "/local/imports",
+            files={"file": ("mine.jsonl", good.encode(), "application/x-ndjson")},
+            headers=keys[Role.ADMINISTER],
+        )
+        assert imported.status_code == 200 and imported.json()["added"] == 1, imported.text
+        refused = await client.post(
+            "/local/imports",
+            files={"file": ("mine.jsonl", (good + bad).encode(), "application/x-ndjson")},
+            headers=keys[Role.ADMINISTER],
+        )
+        assert refused.status_code == 422 and "cannot name a file" in refused.json()["detail"]
+        assert "/tmp" not in refused.json()["detail"]
+        assert (
+            await client.post(
+                "/local/imports",
+                files={"file": ("m.jsonl", good.encode())},
+                headers=keys[Role.CHECK],
+            )
+        ).status_code == 403

@@ -27,7 +27,16 @@ from provcheck.reports.signing import configured_key
 from provcheck.service.jobs import JobRunner
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import ProblemError, install_problem_handlers, problem
-from provcheck.service.routes import batches, cases, checks, hooks, jobs, keys, registers
+from provcheck.service.routes import (
+    batches,
+    cases,
+    checks,
+    hooks,
+    jobs,
+    keys,
+    local,
+    registers,
+)
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
 from provcheck.service.watches import check_watches
@@ -167,7 +176,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         """Whether the service is up (no key needed)."""
         return Health(status="ok", version=__version__)
 
-    for routes in (checks, batches, cases, jobs, registers, hooks, keys):
+    for routes in (checks, batches, cases, jobs, local, registers, hooks, keys):
         app.include_router(routes.router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, limit=settings.max_body_bytes)

@@ -268,13 +268,19 @@ def _pydantic_problem(error: ValidationError) -> _RowError:
 class _ImageReader:
     """Reads, fingerprints and keeps each distinct image of an import once."""
 
-    def __init__(self, store: Store, base: Path) -> None:
+    def __init__(self, store: Store, base: Path, *, files: bool = True) -> None:
         self.store = store
         self.base = base
+        self.files = files
 
     def prepare(self, ref: ImageRef) -> ImageRef:
         if ref.url is not None:
             return ref  # a register's image by URL: kept as a reference, fetched when mirrored
+        if ref.path is not None and not self.files:
+            raise InputError(
+                f"{ref.path[:80]}: give images by http(s) address or as data; a file sent to "
+                "the service cannot name a file"
+            )
         if ref.path is not None and not Path(ref.path).is_absolute():
             ref = ref.model_copy(update={"path": str((self.base / ref.path).resolve())})
         digest, fingerprints = keep_image(self.store, ref.read(), source=ref.location)
@@ -488,17 +494,19 @@ def import_file(
     registry: str | None = None,
     skip_bad: bool = False,
     progress: Progress | None = None,
+    files: bool = True,
 ) -> ImportSummary:
     """Import a `.jsonl` or `.csv` file into `store`; see the module docstring for the rules.
 
     `registry` stores every record under that register's name (default: the record's own, or
     the mapping's). Raises `InputError` naming the first bad row, having written nothing, unless
-    `skip_bad`.
+    `skip_bad`. `files=False` (a file sent to the service) takes images by address or inline
+    data only: a path would name a file of the machine importing, not of its sender's.
     """
     path = Path(path)
     text = read_text(path, what="import file")
     suffix = path.suffix.lower()
-    images = _ImageReader(store, path.resolve().parent)
+    images = _ImageReader(store, path.resolve().parent, files=files)
     if suffix in (".jsonl", ".ndjson"):
         if mapping is not None:
             raise InputError(f"{path}: a mapping is for CSV files; JSON Lines hold Records already")

@@ -298,6 +298,12 @@ class Store(abc.ABC):
         of its own)."""
 
     @abc.abstractmethod
+    def withdraw_record(self, registry: str, record_id: str) -> bool:
+        """Mark a record its owner withdrew (an object of one's own found again, a record
+        entered by mistake): kept, with the time it went, but no longer found, whoever wrote
+        it; stored again, it is found again. False if no such record is found now."""
+
+    @abc.abstractmethod
     def search_text(
         self, query: ObjectDescription, *, limit: int, registries: Sequence[str] | None = None
     ) -> list[Record]:

@@ -589,6 +589,15 @@ class LocalStore(Store):
                 marked += cursor.rowcount
         return marked
 
+    def withdraw_record(self, registry: str, record_id: str) -> bool:
+        with self.transaction():
+            cursor = self._db.execute(
+                "UPDATE records SET removed_at = ? WHERE registry = ? AND record_id = ?"
+                " AND removed_at IS NULL",
+                (_now(), registry, record_id),
+            )
+        return cursor.rowcount > 0
+
     def imports(self) -> list[ImportLog]:
         rows = self._db.execute(
             "SELECT id, source, started_at, finished_at, added, updated, skipped FROM imports"

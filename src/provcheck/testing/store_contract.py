@@ -498,3 +498,15 @@ class StoreContract:
                 StoredReport("r0", "2026-12-09T10:00:00+00:00", "possible-match", None), "{}"
             )
         assert store.report_json("r0") == texts[0]
+
+    def test_a_withdrawn_record_is_kept_but_no_longer_found(self, store: Store) -> None:
+        with store.transaction():
+            store.put_record(_record("local", "L1", "Acorn lamp"))
+        assert store.withdraw_record("local", "L1")
+        assert not store.withdraw_record("local", "L1") and not store.withdraw_record("local", "L9")
+        assert store.search_text(ObjectDescription(title="Acorn lamp"), limit=5) == []
+        with store.transaction():
+            store.put_record(_record("local", "L1", "Acorn lamp"))
+        assert [
+            r.record_id for r in store.search_text(ObjectDescription(title="Acorn"), limit=5)
+        ] == ["L1"]

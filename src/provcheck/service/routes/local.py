@@ -1,0 +1,205 @@
+"""`/local`: the local register -- one's own losses and imported lists, and the mirrors beside
+them in the store: searched, listed, a record added or withdrawn, a file imported."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParameter
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
+
+from provcheck.errors import ProvcheckError
+from provcheck.matching.matcher import Matcher
+from provcheck.model.candidate import Candidate
+from provcheck.model.description import ObjectDescription
+from provcheck.model.record import Record
+from provcheck.service.keys import Role
+from provcheck.service.problems import Problem, ProblemError
+from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.work import holder_of
+from provcheck.store.importing import ImportSummary, import_file
+from provcheck.store.interface import StoredApiKey
+from provcheck.store.sqlite import LocalStore
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["local register"])
+
+# One's own records are the `local` register's; the mirrors' records are their registers', and
+# change only when their register does.
+OWN = "local"
+
+
+class SearchRequest(BaseModel):
+    """What to look for in the store, and how many candidates to give back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: ObjectDescription
+    registries: list[str] | None = Field(default=None, max_length=50)
+    limit: int = Field(default=20, ge=1, le=200)
+
+
+class ImportResult(BaseModel):
+    """What an import did with each row of the file."""
+
+    rows: int
+    added: int
+    updated: int
+    skipped: list[str]
+    registries: dict[str, int]
+
+    @classmethod
+    def of(cls, summary: ImportSummary) -> ImportResult:
+        return cls(
+            rows=summary.rows,
+            added=summary.added,
+            updated=summary.updated,
+            skipped=[str(p) for p in summary.skipped],
+            registries=summary.registries,
+        )
+
+
+@router.post("/local/search", responses=PROBLEM_RESPONSES)
+async def search_local(
+    request: Request,
+    asked: SearchRequest,
+    _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
+) -> list[Candidate]:
+    """The store's records most like the description, ranked as a check ranks them (no report
+    is made: a search says nothing of what it did not find)."""
+    if any(image.path is not None for image in asked.query.images):
+        raise ProblemError(
+            422, "request field query.images: the service reads no files; give a url or data"
+        )
+
+    def search(store: LocalStore) -> list[Record]:
+        return store.search_text(asked.query, limit=asked.limit, registries=asked.registries)
+
+    found = await service_of(request).in_store(search)
+    ranked = await asyncio.to_thread(Matcher().rank, asked.query, found)
+    return ranked[: asked.limit]
+
+
+@router.get("/local/records", responses=PROBLEM_RESPONSES)
+async def list_records(
+    request: Request,
+    _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
+    registry: Annotated[str | None, Query(max_length=100)] = OWN,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[Record]:
+    """The records of a register in the store (default: one's own), in the order kept."""
+
+    def listed(store: LocalStore) -> list[Record]:
+        return list(itertools.islice(store.iter_records(registry), offset, offset + limit))
+
+    return await service_of(request).in_store(listed)
+
+
+@router.post("/local/records", status_code=201, responses=PROBLEM_RESPONSES)
+async def add_record(
+    request: Request,
+    response: Response,
+    record: Record,
+    caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
+) -> Record:
+    """Add (or replace) one of one's own records: a loss to be found by every later check."""
+    if record.registry != OWN:
+        raise ProblemError(
+            422,
+            f"record field registry: {record.registry[:60]!r}: one's own records are the "
+            f"{OWN!r} register's; a mirror's change only with its register",
+        )
+    if any(image.path is not None for image in record.description.images):
+        raise ProblemError(
+            422, "record field description.images: the service reads no files; give a url"
+        )
+
+    def add(store: LocalStore) -> None:
+        with store.transaction():
+            log = store.start_import(f"service: {holder_of(caller)}")
+            added = store.put_record(record, import_id=log)
+            store.finish_import(log, added=int(added), updated=int(not added), skipped=0)
+
+    await service_of(request).in_store(add)
+    response.headers["Location"] = f"/local/records/{record.record_id}"
+    return record
+
+
+@router.delete(
+    "/local/records/{record_id}",
+    status_code=204,
+    responses={**PROBLEM_RESPONSES, 404: {"model": Problem, "description": "no such record"}},
+)
+async def withdraw_record(
+    request: Request,
+    record_id: Annotated[str, PathParameter(max_length=500)],
+    _: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
+) -> Response:
+    """Withdraw one of one's own records: kept, but no longer found."""
+    withdrawn = await service_of(request).in_store(
+        lambda store: store.withdraw_record(OWN, record_id)
+    )
+    if not withdrawn:
+        raise ProblemError(404, f"there is no record {record_id[:100]!r} of one's own here")
+    return Response(status_code=204)
+
+
+def _import_body() -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "a .jsonl file of Records (images by url or data)",
+                        },
+                        "skip_bad": {"type": "boolean"},
+                    },
+                }
+            }
+        },
+    }
+
+
+@router.post(
+    "/local/imports",
+    responses={**PROBLEM_RESPONSES, 422: {"model": Problem, "description": "a bad row"}},
+    openapi_extra={"requestBody": _import_body()},
+)
+async def import_records(
+    request: Request, _: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))]
+) -> ImportResult:
+    """Import a JSON Lines file of Records into the store, all of it or (a bad row named) none
+    of it, unless `skip_bad`."""
+    async with request.form(max_files=1, max_fields=5) as form:
+        upload, skip = form.get("file"), form.get("skip_bad")
+        if not isinstance(upload, UploadFile):
+            raise ProblemError(422, "the form has no file `file` (a .jsonl file of Records)")
+        suffix = Path(upload.filename or "").suffix.lower()
+        if suffix not in (".jsonl", ".ndjson"):
+            raise ProblemError(422, "the service imports .jsonl files of Records")
+        data = await upload.read()
+
+    def run(store: LocalStore) -> ImportSummary:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(data)
+            try:
+                return import_file(store, path, skip_bad=skip in ("true", "1"), files=False)
+            except ProvcheckError as error:  # the file's fault, named by line, not the path here
+                raise ProblemError(422, str(error).replace(str(path), "file")) from None
+
+    return ImportResult.of(await service_of(request).in_store(run))
