@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +27,7 @@ from provcheck._version import __version__
 from provcheck.reports.signing import configured_key
 from provcheck.service.jobs import JobRunner
 from provcheck.service.limits import RateLimiter
-from provcheck.service.problems import ProblemError, install_problem_handlers, problem
+from provcheck.service.problems import ProblemError, install_problem_handlers, problem_response
 from provcheck.service.routes import (
     batches,
     cases,
@@ -36,6 +37,7 @@ from provcheck.service.routes import (
     keys,
     local,
     registers,
+    staff,
 )
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
@@ -86,7 +88,11 @@ class _Guard:
         )
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _send_problem(send, 413, too_large)
+                page = str(scope.get("path", "")).startswith("/ui/")
+                refusal = (
+                    staff.problem_page(413, too_large) if page else problem_response(413, too_large)
+                )
+                await refusal(scope, receive, send)
                 return
         seen = 0
 
@@ -107,18 +113,6 @@ class _Guard:
             await send(message)
 
         await self.app(scope, bounded, with_headers)
-
-
-async def _send_problem(send: Send, status: int, detail: str) -> None:
-    response = problem(status, detail)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
-        }
-    )
-    await send({"type": "http.response.body", "body": bytes(response.body)})
 
 
 def create_app(settings: ServiceSettings) -> FastAPI:
@@ -169,14 +163,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         summary="Check an object against the registers of stolen and missing cultural property.",
         lifespan=lifespan,
     )
-    install_problem_handlers(app)
+    install_problem_handlers(app, pages=("/ui/", staff.problem_page))
+
+    @app.exception_handler(staff.SignInNeeded)
+    async def _sign_in(request: Request, error: staff.SignInNeeded) -> Response:
+        return RedirectResponse("/ui/sign-in", status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/ui", include_in_schema=False)
+    async def _page() -> Response:
+        return RedirectResponse("/ui/", status_code=307)
 
     @app.get("/health", tags=["service"])
     async def health() -> Health:
         """Whether the service is up (no key needed)."""
         return Health(status="ok", version=__version__)
 
-    for routes in (checks, batches, cases, jobs, local, registers, hooks, keys):
+    for routes in (checks, batches, cases, jobs, local, registers, hooks, keys, staff):
         app.include_router(routes.router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     app.add_middleware(_Guard, limit=settings.max_body_bytes)

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from provcheck.errors import InvalidQueryError, ProvcheckError, message_of
 
-__all__ = ["PROBLEM_TYPE", "Problem", "ProblemError", "install_problem_handlers", "problem"]
+__all__ = [
+    "PROBLEM_TYPE",
+    "PageRenderer",
+    "Problem",
+    "ProblemError",
+    "install_problem_handlers",
+    "problem_response",
+]
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -43,7 +51,7 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
-def problem(
+def problem_response(
     status: int, detail: str, *, instance: str | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)
@@ -62,30 +70,49 @@ def _where(location: tuple[int | str, ...]) -> str:
     return f"{kind} parameter {name}" if name else str(kind)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Every error the app can meet answered as a problem."""
+PageRenderer = Callable[[int, str], Response]
+
+
+def install_problem_handlers(
+    app: FastAPI, *, pages: tuple[str, PageRenderer] | None = None
+) -> None:
+    """Every error the app can meet answered as a problem; under `pages` = (path prefix,
+    renderer), as a page the renderer makes of the status and the detail."""
+
+    def problem(
+        status: int,
+        detail: str,
+        *,
+        instance: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        if pages is not None and instance is not None and instance.startswith(pages[0]):
+            page = pages[1](status, detail)
+            page.headers.update(headers or {})
+            return page
+        return problem_response(status, detail, instance=instance, headers=headers)
 
     @app.exception_handler(ProblemError)
-    async def _own(request: Request, error: ProblemError) -> JSONResponse:
+    async def _own(request: Request, error: ProblemError) -> Response:
         return problem(error.status, error.detail, instance=request.url.path, headers=error.headers)
 
     @app.exception_handler(InvalidQueryError)
-    async def _invalid(request: Request, error: InvalidQueryError) -> JSONResponse:
+    async def _invalid(request: Request, error: InvalidQueryError) -> Response:
         return problem(422, message_of(error), instance=request.url.path)
 
     @app.exception_handler(ProvcheckError)
-    async def _input(request: Request, error: ProvcheckError) -> JSONResponse:
+    async def _input(request: Request, error: ProvcheckError) -> Response:
         return problem(400, message_of(error), instance=request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
         first, *others = error.errors() or [{"loc": (), "msg": "not valid"}]
         more = f"; and {len(others)} more problems" if others else ""
         detail = f"{_where(tuple(first.get('loc', ())))}: {first.get('msg', 'not valid')}{more}"
         return problem(422, detail, instance=request.url.path)
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, error: HTTPException) -> JSONResponse:
+    async def _http(request: Request, error: HTTPException) -> Response:
         detail = (
             error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
         )
@@ -94,7 +121,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _bug(request: Request, error: Exception) -> JSONResponse:
+    async def _bug(request: Request, error: Exception) -> Response:
         # A bug in provcheck: the details go to the service's log under an id the caller can
         # quote, never into the response.
         incident = uuid.uuid4().hex[:12]

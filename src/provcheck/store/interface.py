@@ -50,6 +50,7 @@ __all__ = [
     "StoredHook",
     "StoredJob",
     "StoredReport",
+    "StoredSession",
     "StoredWatch",
 ]
 
@@ -182,6 +183,18 @@ class StoredDelivery:
     last_status: int | None = None
     last_error: str | None = None
     delivered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A signed-in session of the staff page: the SHA-256 of its cookie (never the cookie),
+    the key it signed in with, its CSRF token, and when it ends."""
+
+    digest: str
+    key_id: str
+    csrf: str = field(repr=False)
+    created_at: str
+    expires_at: str
 
 
 @dataclass(frozen=True)
@@ -519,3 +532,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def records_updated_since(self, registry: str, since: str) -> set[str]:
         """The ids of the register's records written at or after `since` (ISO 8601, UTC)."""
+
+    @abc.abstractmethod
+    def add_session(self, session: StoredSession) -> None: ...
+
+    @abc.abstractmethod
+    def session(self, digest: str, now: str) -> StoredSession | None:
+        """The session whose cookie has this digest, if it has not ended by `now`."""
+
+    @abc.abstractmethod
+    def end_session(self, digest: str) -> None: ...

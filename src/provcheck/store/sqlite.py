@@ -48,6 +48,7 @@ from provcheck.store.interface import (
     StoredHook,
     StoredJob,
     StoredReport,
+    StoredSession,
     StoredWatch,
     StoreStats,
 )
@@ -728,6 +729,15 @@ class LocalStore(Store):
 
     def records_updated_since(self, registry: str, since: str) -> set[str]:
         return self._service.records_updated_since(registry, since)
+
+    def add_session(self, session: StoredSession) -> None:
+        self._service.add_session(session)
+
+    def session(self, digest: str, now: str) -> StoredSession | None:
+        return self._service.session(digest, now)
+
+    def end_session(self, digest: str) -> None:
+        self._service.end_session(digest)
 
 
 def _maker_words(query: ObjectDescription) -> list[str]:

@@ -18,6 +18,7 @@ from provcheck.store.interface import (
     StoredHook,
     StoredJob,
     StoredReport,
+    StoredSession,
     StoredWatch,
 )
 from provcheck.store.sqlite_file import sqlite_transaction
@@ -94,6 +95,13 @@ _SERVICE_TABLES = (
     created_at TEXT NOT NULL,
     summary TEXT NOT NULL,
     UNIQUE (case_id, registry, record_id)
+)""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+    digest TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
 )""",
 )
 
@@ -357,6 +365,32 @@ class ServiceTables:
             (registry, since),
         )
         return {str(row[0]) for row in rows.fetchall()}
+
+    def add_session(self, session: StoredSession) -> None:
+        # Sessions that ended go as new ones come: the table holds the living ones.
+        self._db.execute("DELETE FROM sessions WHERE expires_at < ?", (session.created_at,))
+        self._db.execute(
+            "INSERT INTO sessions (digest, key_id, csrf, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                session.digest,
+                session.key_id,
+                session.csrf,
+                session.created_at,
+                session.expires_at,
+            ),
+        )
+
+    def session(self, digest: str, now: str) -> StoredSession | None:
+        row = self._db.execute(
+            "SELECT digest, key_id, csrf, created_at, expires_at FROM sessions"
+            " WHERE digest = ? AND expires_at > ?",
+            (digest, now),
+        ).fetchone()
+        return StoredSession(*row) if row else None
+
+    def end_session(self, digest: str) -> None:
+        self._db.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
 
 
 def _delivery_row(delivery: StoredDelivery) -> tuple[object, ...]:

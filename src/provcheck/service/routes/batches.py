@@ -24,16 +24,16 @@ from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
 from provcheck.service.routes.checks import MAX_REQUEST_TIMEOUT_S, PAGE_POLICY, invalid
 from provcheck.service.routes.jobs import JobView, job_of
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Service, needs, service_of
 from provcheck.service.work import holder_of
-from provcheck.store.interface import StoredApiKey
+from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.userfiles import write_bytes_atomically
 
-__all__ = ["BatchOptions", "router"]
+__all__ = ["SUFFIXES", "BatchOptions", "registers_known", "router", "submit_batch"]
 
 router = APIRouter(tags=["batches"])
 
-_SUFFIXES = (".csv", ".jsonl", ".ndjson")
+SUFFIXES = (".csv", ".jsonl", ".ndjson")
 
 
 class BatchOptions(BaseModel):
@@ -103,7 +103,6 @@ async def post_batch(
     caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
 ) -> JobView:
     """Check a catalogue, object by object, as a job: `GET /batches/{id}` says how far it is."""
-    service = service_of(request)
     if request.headers.get("content-type", "").split(";")[0].strip() != "multipart/form-data":
         raise ProblemError(415, "send the catalogue as multipart/form-data (a file `catalogue`)")
     async with request.form(max_files=1, max_fields=5) as form:
@@ -111,7 +110,7 @@ async def post_batch(
         if not isinstance(upload, UploadFile):
             raise ProblemError(422, "the form has no file `catalogue` (a .csv or .jsonl file)")
         suffix = Path(upload.filename or "").suffix.lower()
-        if suffix not in _SUFFIXES:
+        if suffix not in SUFFIXES:
             raise ProblemError(
                 422,
                 f"catalogue {str(upload.filename)[:80]!r}: a catalogue is a .csv or a .jsonl file",
@@ -121,6 +120,18 @@ async def post_batch(
         options = BatchOptions.model_validate_json(given if isinstance(given, str) else "{}")
     except ValidationError as error:
         raise invalid(error, "options") from None
+    job, count = await submit_batch(service_of(request), data, suffix, options, caller)
+    response.headers["Location"] = f"/batches/{job.job_id}"
+    return JobView.of(job).model_copy(update={"progress": {"done": 0, "total": count}})
+
+
+async def submit_batch(
+    service: Service, data: bytes, suffix: str, options: BatchOptions, caller: StoredApiKey
+) -> tuple[StoredJob, int]:
+    """A catalogue's bytes kept in a job's folder, read, and queued as a batch: the job and how
+    many objects it has. A catalogue that cannot be checked is refused with nothing kept."""
+    if suffix not in SUFFIXES:
+        raise ProblemError(422, "a catalogue is a .csv or a .jsonl file")
     names = options.registries or list(service.settings.registries or installed_registries())
     registers_known(names)
     job = new_job(
@@ -161,9 +172,7 @@ async def post_batch(
         await asyncio.to_thread(shutil.rmtree, folder, True)
         raise
     await service.queue(job)
-    response.headers["Location"] = f"/batches/{job.job_id}"
-    view = JobView.of(job)
-    return view.model_copy(update={"progress": {"done": 0, "total": count}})
+    return job, count
 
 
 @router.get(

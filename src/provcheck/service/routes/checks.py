@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -21,9 +22,9 @@ from provcheck.registers.registry import Registry
 from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Service, needs, service_of
 from provcheck.service.work import holder_of, keep_report, pending, stamp
-from provcheck.store.interface import StoredApiKey
+from provcheck.store.interface import StoredApiKey, StoredJob
 
 __all__ = [
     "MAX_PHOTOGRAPHS",
@@ -36,6 +37,7 @@ __all__ = [
     "invalid",
     "report_response",
     "router",
+    "run_check",
 ]
 
 # The most photographs one check takes, and the longest a request may keep registers waiting
@@ -212,9 +214,30 @@ async def checked(
     request: Request, caller: StoredApiKey, *, case_id: str | None = None
 ) -> Response:
     """The check the request asks for, made, kept (and added to the case `case_id`), as the
-    201 response; a check with pending searches is taken up on a schedule, as a job."""
-    service = service_of(request)
-    asked = await _check_request(request)
+    201 response."""
+    made = await run_check(service_of(request), await _check_request(request), caller, case_id)
+    response = report_response(made.text, request, status=201)
+    response.headers["Location"] = f"/checks/{made.report.report_id}"
+    if made.resume is not None:
+        response.headers["Link"] = f'</jobs/{made.resume.job_id}>; rel="monitor"'
+    return response
+
+
+@dataclass(frozen=True)
+class Made:
+    """A check the service made: its report, as kept, and the job that takes up its pending
+    searches (None when none is pending)."""
+
+    report: CheckReport
+    text: str
+    resume: StoredJob | None
+
+
+async def run_check(
+    service: Service, asked: CheckRequest, caller: StoredApiKey, case_id: str | None = None
+) -> Made:
+    """Make the check `asked`, keep its report (and add it to the case `case_id`); a check with
+    pending searches is taken up on a schedule, as a job."""
     key = service.settings.signing_key
     if case_id is not None:  # a case that cannot be added to is said before any register is asked
         await service.in_store(lambda store: CaseFile(store, key=key).writable(case_id))
@@ -230,10 +253,9 @@ async def checked(
     if case_id is not None:
         await service.in_store(lambda store: CaseFile(store, key=key).add_check(case_id, report))
     _log.info("check %s by key %s: %s", report.report_id, caller.key_id, report.conclusion)
-    response = report_response(text, request, status=201)
-    response.headers["Location"] = f"/checks/{report.report_id}"
-    if pending(report):  # asked for its answers on a schedule, as a job
-        job = await service.queue(
+    resume = None
+    if pending(report):
+        resume = await service.queue(
             new_job(
                 "resume",
                 {"report_id": report.report_id},
@@ -241,8 +263,7 @@ async def checked(
                 after_s=service.settings.poll_s,
             )
         )
-        response.headers["Link"] = f'</jobs/{job.job_id}>; rel="monitor"'
-    return response
+    return Made(report, text, resume)
 
 
 class ResumeRequest(BaseModel):
