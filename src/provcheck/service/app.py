@@ -27,7 +27,12 @@ from provcheck._version import __version__
 from provcheck.reports.signing import configured_key
 from provcheck.service.jobs import JobRunner
 from provcheck.service.limits import RateLimiter
-from provcheck.service.problems import ProblemError, install_problem_handlers, problem_response
+from provcheck.service.problems import (
+    PROBLEM_TYPE,
+    ProblemError,
+    install_problem_handlers,
+    problem_response,
+)
 from provcheck.service.routes import (
     batches,
     cases,
@@ -188,7 +193,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
 def _document(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI document, made once: FastAPI's, with `CheckRequest` (read by the route itself,
-    to take JSON and multipart alike) among its schemas."""
+    to take JSON and multipart alike) among its schemas, and every refusal -- a request that is
+    not valid included -- described as the problem it is answered with."""
     if app.openapi_schema is None:
         document = get_openapi(
             title=app.title,
@@ -201,6 +207,13 @@ def _document(app: FastAPI) -> dict[str, Any]:
         for name, schema in check.pop("$defs", {}).items():
             schemas.setdefault(name, schema)
         schemas["CheckRequest"] = check
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for operation in (op for path in document["paths"].values() for op in path.values()):
+            for status, answer in operation.get("responses", {}).items():
+                if status[0] in "45":
+                    answer["content"] = {PROBLEM_TYPE: {"schema": problem}}
+        for fastapi_own in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(fastapi_own, None)
         app.openapi_schema = document
     return app.openapi_schema
 
