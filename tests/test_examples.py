@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,31 @@ def test_the_notebook_runs_from_top_to_bottom() -> None:
     assert "entries, intact: True" in text
     shown = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any("POSSIBLE MATCH" in html for html in shown), "the report did not show itself"
+
+
+def test_the_collections_systems_save_hook_keeps_the_reports_id_and_digest() -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "cms_hook.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=180,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PROVCHECK_")},
+    )
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("2026.14: possible-match (needs review); report ")
+    assert lines[1].startswith("2026.15: no-match-found (clear to proceed); report ")
+
+
+def test_the_receivers_signature_check_is_the_services() -> None:
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from cms_hook import delivery_is_genuine
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    from provcheck.service.webhooks import sign
+
+    body = b'{"event": "job.finished"}'
+    assert delivery_is_genuine("s3cret", sign("s3cret", body), body)
+    assert not delivery_is_genuine("s3cret", sign("other", body), body)
+    assert not delivery_is_genuine("s3cret", sign("s3cret", body, timestamp=1), body)

@@ -223,7 +223,9 @@ async def search_one(
             "data_as_of": result.data_as_of,
             "documents": dict(result.documents),
         }
-    ranked = matcher.rank(query, unique)
+    # Ranking is CPU work: off the event loop, so that a service's other requests are not held
+    # up by it (and a notebook's other work goes on).
+    ranked = await asyncio.to_thread(matcher.rank, query, unique)
     if photographs:
         # The best by score so far, and the register's own first answers (a photograph found by
         # its local features may not look alike as a whole, so it scores nothing yet).
@@ -235,7 +237,7 @@ async def search_one(
             registry, query, photographs, list(first.values())
         )
         warnings += verification_warnings
-        ranked = matcher.rank(query, unique, geometry)
+        ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
         # One object twice is one candidate; objects of one series, set or theft name each other.

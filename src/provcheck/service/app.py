@@ -46,6 +46,7 @@ from provcheck.service.routes import (
 )
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
+from provcheck.service.stores import StoreInThreads
 from provcheck.service.watches import check_watches
 from provcheck.service.webhooks import Deliverer, announce_job
 from provcheck.service.work import batch_work, mirror_work, resume_work
@@ -125,7 +126,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = LocalStore(settings.store)
+        store = StoreInThreads(settings.store)
         local = LocalRegistry(store=LocalStore(settings.store))
         deliverer = Deliverer(settings.store)
         key = settings.signing_key
@@ -158,6 +159,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await service.close_registers()
             await local.aclose()
             local.store.close()
             store.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from provcheck.errors import ProvcheckError, message_of
+from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import StoredJob
 from provcheck.store.sqlite import LocalStore
 
@@ -102,10 +103,7 @@ class JobRunner:
         self.poll_s = poll_s
         self.finished = finished
         self._running: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
-        self._store: LocalStore | None = None
-        # The runner's store is used from worker threads; it is closed only when none uses it (a
-        # thread cancelled from outside goes on to its end).
-        self._using_store = threading.Lock()
+        self._store: StoreInThreads | None = None
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -120,7 +118,7 @@ class JobRunner:
             target=self._loop.run_forever, name="provcheck-jobs", daemon=True
         )
         self._thread.start()
-        store = self._store = LocalStore(self.store_path)
+        store = self._store = StoreInThreads(self.store_path)
         renewed = time.monotonic()
         try:
             while True:
@@ -128,14 +126,12 @@ class JobRunner:
                     if future.done():
                         await self._keep(job_id, future)
                 while len(self._running) < self.concurrency:
-                    job = await self._in_store(
-                        lambda: store.claim_job(now_text(), now_text(self.lease_s))
-                    )
+                    job = await store.run(lambda s: s.claim_job(now_text(), now_text(self.lease_s)))
                     if job is None:
                         break
                     self._start(job)
                 if time.monotonic() - renewed > self.lease_s / 3:
-                    await self._in_store(self._renew)
+                    await store.run(self._renew)
                     renewed = time.monotonic()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -143,30 +139,23 @@ class JobRunner:
         finally:
             await self._stop()
 
-    async def _in_store(self, work: Callable[[], T]) -> T:
-        def locked() -> T:
-            with self._using_store:
-                return work()
-
-        return await asyncio.to_thread(locked)
-
-    def _renew(self) -> None:
-        assert self._store is not None
+    def _renew(self, store: LocalStore) -> None:
         for job_id in list(self._running):
-            self._store.update_job(job_id, now_text(), lease_until=now_text(self.lease_s))
+            store.update_job(job_id, now_text(), lease_until=now_text(self.lease_s))
 
     def _start(self, job: StoredJob) -> None:
         assert self._store is not None
         handler = self.handlers.get(job.kind)
         if handler is None:  # a job of a kind this provcheck does not know: said, not lost
-            with self._using_store:
-                self._store.update_job(
+            self._store.now(
+                lambda s: s.update_job(
                     job.job_id,
                     now_text(),
                     state="failed",
                     error=f"no handler for jobs of kind {job.kind!r}",
                     lease_until=None,
                 )
+            )
             return
         _log.info("job %s (%s) started, attempt %d", job.job_id, job.kind, job.attempts)
         self._running[job.job_id] = asyncio.run_coroutine_threadsafe(
@@ -208,9 +197,9 @@ class JobRunner:
                 changes |= {"state": "queued", "run_after": now_text(float(again))}
             else:
                 changes["state"] = "done"
-        await self._in_store(lambda: store.update_job(job_id, now_text(), **changes))
+        await store.run(lambda s: s.update_job(job_id, now_text(), **changes))
         _log.info("job %s %s", job_id, changes["state"])
-        ended = await self._in_store(lambda: store.job(job_id))
+        ended = await store.run(lambda s: s.job(job_id))
         if ended is not None and ended.state in ("done", "failed") and self.finished:
             try:
                 await self.finished(ended)
@@ -227,8 +216,7 @@ class JobRunner:
         for job_id, future in list(self._running.items()):
             await self._keep(job_id, future)
         if self._store is not None:
-            with self._using_store:
-                self._store.close()
+            self._store.close()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         if not self._thread.is_alive():

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,11 +12,15 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from provcheck.errors import ProvcheckError
+from provcheck.registers.discovery import open_registry
+from provcheck.registers.registry import Registry
 from provcheck.reports.signing import SigningKey
 from provcheck.service.jobs import JobRunner
 from provcheck.service.keys import Role, authenticate
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import PROBLEM_TYPE, Problem, ProblemError
+from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
@@ -66,16 +68,28 @@ class Service:
     time), the `local` register over the same file, and the rate limits."""
 
     settings: ServiceSettings
-    store: LocalStore
+    store: StoreInThreads
     local: LocalRegistry
     limiter: RateLimiter
     runner: JobRunner
-    _using_store: threading.Lock = field(default_factory=threading.Lock)
+    _opened: dict[str, Registry] = field(default_factory=dict)
 
-    @contextmanager
-    def using_store(self) -> Iterator[LocalStore]:
-        with self._using_store:
-            yield self.store
+    def register(self, name: str) -> Registry | str:
+        """The register `name`, opened once for the service's life -- its throttling and
+        concurrency limits hold across every request, and its connections are reused -- or its
+        name when it cannot be opened (each check then says why, as a failed register)."""
+        if name == "local":
+            return self.local
+        if name not in self._opened:
+            try:
+                self._opened[name] = open_registry(name)
+            except ProvcheckError:
+                return name
+        return self._opened[name]
+
+    async def close_registers(self) -> None:
+        opened, self._opened = list(self._opened.values()), {}
+        await asyncio.gather(*(r.aclose() for r in opened), return_exceptions=True)
 
     async def queue(self, job: StoredJob) -> StoredJob:
         """Keep a new job; the runner takes it up at once."""
@@ -84,11 +98,8 @@ class Service:
         return job
 
     async def in_store(self, work: Callable[[LocalStore], T]) -> T:
-        def locked() -> T:
-            with self.using_store() as store:
-                return work(store)
-
-        return await asyncio.to_thread(locked)
+        """`work(store)` on a worker thread, one request at a time."""
+        return await self.store.run(work)
 
 
 def service_of(request: Request) -> Service:

@@ -21,6 +21,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +36,7 @@ from provcheck.registers.fetching import (
     resolve_addresses,
 )
 from provcheck.service.jobs import now_text
+from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import Store, StoredDelivery, StoredHook, StoredJob
 from provcheck.store.sqlite import LocalStore
 
@@ -184,7 +186,7 @@ class Deliverer:
         self._wake.set()
 
     async def run(self) -> None:
-        store = LocalStore(self.store_path)
+        store = StoreInThreads(self.store_path)
         try:
             async with httpx.AsyncClient(
                 timeout=DELIVERY_TIMEOUT,
@@ -192,11 +194,11 @@ class Deliverer:
                 headers={"User-Agent": f"provcheck/{__version__}"},
             ) as client:
                 while True:
-                    due = await asyncio.to_thread(store.due_deliveries, now_text(), limit=20)
-                    hooks = {h.hook_id: h for h in await asyncio.to_thread(store.hooks)}
+                    due = await store.run(lambda s: s.due_deliveries(now_text(), limit=20))
+                    hooks = {h.hook_id: h for h in await store.run(lambda s: s.hooks())}
                     for delivery in due:
                         outcome = await self._attempt(client, hooks.get(delivery.hook_id), delivery)
-                        await asyncio.to_thread(store.update_delivery, outcome)
+                        await store.run(partial(LocalStore.update_delivery, delivery=outcome))
                     if due:
                         continue
                     self._wake.clear()

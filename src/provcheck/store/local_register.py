@@ -124,6 +124,10 @@ class LocalRegistry(Registry):
         async with self._lock:
             return await asyncio.to_thread(locked)
 
+    async def using_store(self, work: Callable[[Store], T]) -> T:
+        """`work(store)` with this register's store, on a worker thread, one at a time."""
+        return await self._in_thread(lambda: work(self.store))
+
     async def search(self, query: ObjectDescription, *, limit: int) -> Sequence[Record]:
         return await self._in_thread(self._search, query, limit)
 
@@ -190,11 +194,12 @@ class LocalRegistry(Registry):
 
     async def aclose(self) -> None:
         if self._owns_store and self._store is not None:
-            await asyncio.to_thread(self._close_store)
+            await asyncio.to_thread(self.close_store)
 
-    def _close_store(self) -> None:
+    def close_store(self) -> None:
+        """Close the store this register opened (never one it was given), from any thread."""
         with self._using_store:  # after any search still running on a worker thread
-            if self._store is not None:
+            if self._owns_store and self._store is not None:
                 self._store.close()
                 self._store = None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +23,7 @@ from provcheck.images.verification import LocalFeatures
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record
 from provcheck.registers.registry import DataSource, SearchResult
-from provcheck.store.interface import MirrorState
 from provcheck.store.local_register import LocalRegistry, LocalSettings
-from provcheck.store.sqlite import LocalStore
 
 __all__ = ["mirror_image_features", "search_mirror", "search_mirror_and_live"]
 
@@ -48,16 +47,16 @@ async def search_mirror(
     if mode == "live":
         return None
     path = Path(store) if store else LocalSettings.load("local").store_path()
-    synced = await asyncio.to_thread(_mirror_state, path, registry)
-    if synced is None:
+    local = _mirror_of(path, registry)
+    synced = None if local is None else await local.using_store(lambda s: s.mirror_state(registry))
+    if local is None or synced is None:
         if mode == "mirror":
             raise QueryNotSupported(
                 f"{registry}: there is no mirror to search; make one with "
                 f"`provcheck mirror {registry}`"
             )
         return None
-    async with LocalRegistry(path=str(path), registries=[registry]) as local:
-        found = await local.search(query, limit=limit)
+    found = await local.search(query, limit=limit)
     return SearchResult(
         tuple(found),
         warnings=tuple(found.warnings) if isinstance(found, SearchResult) else (),
@@ -113,11 +112,33 @@ def _as_result(answer: Sequence[Record]) -> SearchResult:
     return answer if isinstance(answer, SearchResult) else SearchResult(tuple(answer))
 
 
-def _mirror_state(path: Path, registry: str) -> MirrorState | None:
+# The mirrors searched from each event loop, their stores kept open while it lives: a service or
+# a batch asks the same mirror thousands of times, and opening a store (its vocabulary read
+# again) costs more than the search. Each loop has its own, as a register's locks are a loop's.
+_OPEN: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Path, str], LocalRegistry]]
+_OPEN = weakref.WeakKeyDictionary()
+
+
+def _mirror_of(path: Path, registry: str) -> LocalRegistry | None:
+    """The local register over the mirror of `registry` in the store at `path`, opened once per
+    event loop; None when there is no store (asking creates nothing)."""
     if not path.is_file():
-        return None  # no store, so no mirror: nothing is created by asking
-    with LocalStore(path) as store:
-        return store.mirror_state(registry)
+        return None
+    loop = asyncio.get_running_loop()
+    held = _OPEN.get(loop)
+    if held is None:
+        held = _OPEN[loop] = {}
+        weakref.finalize(loop, _close_all, held)
+    key = (path.resolve(), registry)
+    if key not in held:
+        held[key] = LocalRegistry(path=str(path), registries=[registry])
+    return held[key]
+
+
+def _close_all(held: dict[tuple[Path, str], LocalRegistry]) -> None:
+    for local in held.values():
+        local.close_store()
+    held.clear()
 
 
 async def mirror_image_features(store: str | Path | None, image: ImageRef) -> LocalFeatures | None:
@@ -128,11 +149,6 @@ async def mirror_image_features(store: str | Path | None, image: ImageRef) -> Lo
     if image.sha256 is None:
         return None
     path = Path(store) if store else LocalSettings.load("local").store_path()
-    return await asyncio.to_thread(_kept_features, path, image.sha256)
-
-
-def _kept_features(path: Path, sha256: str) -> LocalFeatures | None:
-    if not path.is_file():
-        return None
-    with LocalStore(path) as store:
-        return store.image_features(sha256)
+    local = _mirror_of(path, "")
+    digest = image.sha256
+    return None if local is None else await local.using_store(lambda s: s.image_features(digest))

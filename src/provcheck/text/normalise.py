@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -325,16 +326,33 @@ def normalise_text(text: str) -> str:
     `d'une` is `d une`;
     `No. 5`, `#5` and `n° 5` are all `5`; `1,200` is `1200`.
     """
+    # The matcher reads the same titles and names many times over in one check (every field
+    # against every candidate's): short texts are remembered; a long one is read afresh.
+    if len(text) <= _REMEMBERED_UP_TO:
+        return _normalised_remembered(text)
+    return _normalised(text)
+
+
+def _normalised(text: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    text = re.sub(r"\b[nN]\s*[°º]", "no ", text)  # "n° 5" before ° becomes "deg"
+    text = _NUMERO.sub("no ", text)  # "n° 5" before ° becomes "deg"
     text = anyascii(text).lower()
     # An elided article or preposition before a vowel is a word of its own ("d'une femme",
     # "l'enfant", "dell'arte"); other apostrophes inside words join them ("O'Keeffe").
     text = _ELISION.sub(r"\1 ", text)
-    text = re.sub(r"(?<=\w)['`](?=\w)", "", text)
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # thousands separators
-    text = re.sub(r"(?:\b(?:no|nr|num|n)\.?|#|n\s*o\.)\s*(?=\d)", " ", text)  # number marks
-    return re.sub(r"[\W_]+", " ", text).strip()
+    text = _INNER_APOSTROPHE.sub("", text)
+    text = _THOUSANDS.sub("", text)  # thousands separators
+    text = _NUMBER_MARK.sub(" ", text)  # number marks
+    return _NOT_WORD.sub(" ", text).strip()
+
+
+_REMEMBERED_UP_TO = 500
+_normalised_remembered = functools.lru_cache(maxsize=1 << 15)(_normalised)
+_NUMERO = re.compile(r"\b[nN]\s*[°º]")
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)['`](?=\w)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NUMBER_MARK = re.compile(r"(?:\b(?:no|nr|num|n)\.?|#|n\s*o\.)\s*(?=\d)")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def tokens(text: str | None) -> list[str]:

@@ -18,7 +18,6 @@ from provcheck.errors import first_problem
 from provcheck.model.description import MAX_IMAGE_BYTES, ImageRef, ObjectDescription
 from provcheck.model.report import CheckReport
 from provcheck.registers.discovery import installed_registries
-from provcheck.registers.registry import Registry
 from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
@@ -246,7 +245,7 @@ async def run_check(
         if service.settings.registries is not None
         else installed_registries()
     )
-    chosen: list[str | Registry] = [service.local if n == "local" else n for n in names]
+    chosen = [service.register(name) for name in names]
     report = await acheck(asked.query, chosen, limit=asked.limit, timeout=asked.timeout)
     report = stamp(report, holder_of(caller), key)
     text = await service.in_store(lambda store: keep_report(store, report))
