@@ -9,7 +9,9 @@ them), and the FBI API's mock mirrored into it through the service (`POST /regis
 its 4,523 NSAF items). Then:
 
 1. Text checks: `--clients` clients, each sending its next check as soon as the last is answered
-   (closed loop), `--checks` in all, against the local register and the FBI mirror. Each is a
+   (closed loop: the service saturated), `--checks` in all, against the local register and the
+   FBI mirror; then a fifth of them again arriving at half the rate the service sustained (open
+   loop: the latency a collections system sees when the service is not saturated). Each is a
    real catalogue row (`benchmarks/batch.py`'s mix: NSAF items, registered, and public-domain
    artworks that are not). Latency is the client's, request to whole answer.
 2. Photograph checks: `--photo-clients` clients sending new photographs (a registered image seen
@@ -104,17 +106,29 @@ def _queries(count: int, seed: int) -> list[dict[str, Any]]:
 
 
 async def _load(
-    base: str, headers: dict[str, str], bodies: list[dict[str, Any]], clients: int
+    base: str,
+    headers: dict[str, str],
+    bodies: list[dict[str, Any]],
+    clients: int,
+    rate: float | None = None,
 ) -> tuple[list[float], list[str]]:
-    """Send every body from `clients` closed-loop clients: the latencies, and what went wrong."""
+    """Send every body from `clients` clients: each its next as soon as the last is answered
+    (closed loop), or, given `rate`, the requests started at that many a second in all, Poisson
+    arrivals (open loop: what a service meets from many collections systems saving objects).
+    The latencies, and what went wrong."""
     pending = list(reversed(bodies))
     latencies: list[float] = []
     errors: list[str] = []
+    arrivals = random.Random(1)
+    next_start = [time.perf_counter()]
 
     async def client() -> None:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http:
             while pending:
                 body = pending.pop()
+                if rate is not None:
+                    next_start[0] += arrivals.expovariate(rate)
+                    await asyncio.sleep(max(0.0, next_start[0] - time.perf_counter()))
                 started = time.perf_counter()
                 try:
                     if "photo" in body:
@@ -218,6 +232,12 @@ def main() -> None:
             text, text_errors = asyncio.run(_load(base, headers, bodies, args.clients))
             text_seconds = time.perf_counter() - started
             after = _resident_mb(service.pid)
+            # The same checks at half the rate the service sustained, arriving as they come.
+            rate = 0.5 * len(text) / text_seconds
+            paced_bodies = bodies[: max(100, len(bodies) // 5)]
+            paced, paced_errors = asyncio.run(
+                _load(base, headers, paced_bodies, args.clients, rate=rate)
+            )
 
             transforms = list(NEW_PHOTOGRAPH.values())
             photographs = []
@@ -248,6 +268,11 @@ def main() -> None:
         f"{len(text_errors):>10}"
     )
     print(
+        f"{f'text checks ({len(paced):,}, arriving {rate:.0f}/s)':<42}"
+        f"{1000 * statistics.median(paced):>8.0f}ms{1000 * _quantile(paced, 0.99):>8.0f}ms"
+        f"{len(paced_errors):>10}"
+    )
+    print(
         f"{f'photograph checks ({len(photo)}, {args.photo_clients} clients)':<42}"
         f"{1000 * statistics.median(photo):>8.0f}ms{1000 * _quantile(photo, 0.99):>8.0f}ms"
         f"{len(photo_errors):>10}"
@@ -256,9 +281,10 @@ def main() -> None:
         f"text throughput {len(text) / text_seconds:.0f} checks/s; service memory "
         f"{before:.0f} MB before the text checks, {after:.0f} MB after"
     )
-    for error in (text_errors + photo_errors)[:5]:
+    errors = text_errors + paced_errors + photo_errors
+    for error in errors[:5]:
         print(f"  error: {error}")
-    if text_errors or photo_errors:
+    if errors:
         sys.exit(1)
 
 
