@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import FIXTURES
+from service_process import sample_store, serving
 
 from provcheck import CheckReport, verify_report
 from provcheck.cli import main
@@ -307,62 +303,14 @@ async def test_the_openapi_document_is_made_from_the_librarys_models(
         assert name in schemas  # every reference resolves
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_provcheck_serve_answers_on_loopback(tmp_path: Path) -> None:
     """The README's way: import, make a key, serve, post the example object with curl's
     equivalent -- a real server, a real socket."""
-    store = tmp_path / "store.sqlite3"
-    assert (
-        main(
-            [
-                "local",
-                "import",
-                str(FIXTURES / "sample-register" / "records.jsonl"),
-                "--store",
-                str(store),
-            ]
-        )
-        == 0
-    )
+    store = sample_store(tmp_path)
     with LocalStore(store) as opened:
         _, key = make_key(opened, "Registrar", Role.CHECK)
-    port = _free_port()
-    environment = {**os.environ, "PROVCHECK_LOCAL_PATH": str(tmp_path / "elsewhere.sqlite3")}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "provcheck",
-            "serve",
-            "--port",
-            str(port),
-            "--store",
-            str(store),
-            "--registry",
-            "local",
-        ],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, (
-                "the service did not start"
-            )
-            time.sleep(0.2)
+    log = tmp_path / "service.log"
+    with serving(store, log=log) as base:
         assert httpx.post(f"{base}/checks", json={"query": QUERY}).status_code == 401
         made = httpx.post(f"{base}/checks", json={"query": QUERY}, headers=_as(key), timeout=60)
         assert made.status_code == 201 and made.json()["conclusion"] == "possible-match"
@@ -370,10 +318,8 @@ def test_provcheck_serve_answers_on_loopback(tmp_path: Path) -> None:
             base + made.headers["location"], headers={**_as(key), "Accept": "text/html"}
         )
         assert page.headers["content-type"].startswith("text/html")
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode("utf-8", "replace")
-    assert key not in output  # no key in the service's log
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /checks" in output and key not in output  # logged, but never the key
 
 
 def test_api_keys_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,20 +5,14 @@ pages' policy kept, an upload too large refused."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import FIXTURES
+from service_process import sample_store, serving
 from test_html import CHROMIUM, CHROMIUM_ARGS
 
-from provcheck.cli import main
 from provcheck.service import Role, make_key
 from provcheck.store.sqlite import LocalStore
 
@@ -30,50 +24,18 @@ pytestmark = [
 PHOTO = FIXTURES / "queries" / "dealer-photo.jpg"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """`provcheck serve` on loopback over the sample register, with a key to sign in with."""
-    folder = tmp_path_factory.mktemp("service")
-    store = folder / "store.sqlite3"
-    records = FIXTURES / "sample-register" / "records.jsonl"
-    assert main(["local", "import", str(records), "--store", str(store)]) == 0
+    store = sample_store(tmp_path_factory.mktemp("service"))
     with LocalStore(store) as opened:
         _, key = make_key(opened, "Registrar, Musée Exemple", Role.CHECK)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "provcheck", "serve", "--port", str(port), "--store",
-            str(store), "--registry", "local", "--max-upload-mb", "1",
-        ],
-        env={**os.environ, "PROVCHECK_LOCAL_PATH": str(folder / "elsewhere.sqlite3")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
-    try:
-        yield base, key, folder
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(store, "--max-upload-mb", "1") as base:
+        yield base, key
 
 
 @pytest.fixture
-def browser_page(service: tuple[str, str, Path]) -> Iterator[tuple[object, list[str]]]:
+def browser_page(service: tuple[str, str]) -> Iterator[tuple[object, list[str]]]:
     from playwright.sync_api import sync_playwright
 
     troubles: list[str] = []
@@ -110,9 +72,9 @@ def _every_form_has_its_token_and_every_field_its_label(page: object) -> None:
 
 
 def test_an_object_is_checked_with_its_photograph_by_keyboard(
-    service: tuple[str, str, Path], browser_page: tuple[object, list[str]]
+    service: tuple[str, str], browser_page: tuple[object, list[str]]
 ) -> None:
-    base, key, _ = service
+    base, key = service
     page, troubles = browser_page
     _sign_in(page, base, key)
     _every_form_has_its_token_and_every_field_its_label(page)
@@ -131,9 +93,9 @@ def test_an_object_is_checked_with_its_photograph_by_keyboard(
 
 
 def test_a_case_is_opened_noted_and_watched(
-    service: tuple[str, str, Path], browser_page: tuple[object, list[str]]
+    service: tuple[str, str], browser_page: tuple[object, list[str]]
 ) -> None:
-    base, key, _ = service
+    base, key = service
     page, troubles = browser_page
     _sign_in(page, base, key)
     page.click("text=Cases")  # type: ignore[attr-defined]
@@ -162,9 +124,9 @@ def test_a_case_is_opened_noted_and_watched(
 
 
 def test_a_catalogue_is_checked_and_followed_and_a_large_upload_refused(
-    service: tuple[str, str, Path], browser_page: tuple[object, list[str]], tmp_path: Path
+    service: tuple[str, str], browser_page: tuple[object, list[str]], tmp_path: Path
 ) -> None:
-    base, key, _ = service
+    base, key = service
     page, troubles = browser_page
     _sign_in(page, base, key)
     catalogue = tmp_path / "lots.csv"

@@ -2,6 +2,9 @@
 a receiver on loopback, retried when it fails) and its watches (a mirror's sync that adds a
 matching record raises an alert)."""
 
+# The store and keys are test_service_jobs' fixtures, imported: each test names them again.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +12,7 @@ import io
 import json
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,38 +20,22 @@ from typing import Any
 import pytest
 from conftest import FIXTURES
 from sample_registries import ListedRegistry
-from test_service_jobs import CATALOGUE, catalogue, ended, serving
+from test_service_jobs import (  # noqa: F401 -- the store and keys are the fixtures
+    CATALOGUE,
+    catalogue,
+    ended,
+    keys,
+    serving,
+    store_path,
+)
 
 from provcheck.registers.fetching import ALLOW_PRIVATE_ENV
-from provcheck.service import Role, make_key
+from provcheck.service import Role
 from provcheck.service.webhooks import SIGNATURE_HEADER, verify_signature
-from provcheck.store.importing import import_file
-from provcheck.store.sqlite import LocalStore
 
 pytestmark = pytest.mark.anyio
 
 HOLLY = {"title": "Holly vase with dragonflies", "maker": "Émile Gallé", "period": "1900"}
-
-
-@pytest.fixture
-def store_path(tmp_path: Path, entry_points: Callable[..., None]) -> Path:
-    entry_points(
-        local="provcheck.store.local_register:LocalRegistry",
-        listed="sample_registries:ListedRegistry",
-    )
-    path = tmp_path / "service.sqlite3"
-    with LocalStore(path) as store:
-        import_file(store, FIXTURES / "sample-register" / "records.jsonl")
-    return path
-
-
-@pytest.fixture
-def keys(store_path: Path) -> dict[Role, dict[str, str]]:
-    with LocalStore(store_path) as store:
-        return {
-            role: {"Authorization": f"Bearer {make_key(store, f'Holder {role.value}', role)[1]}"}
-            for role in Role
-        }
 
 
 class Receiver:

@@ -48,7 +48,7 @@ def store_path(tmp_path: Path, entry_points: Callable[..., None]) -> Path:
 def keys(store_path: Path) -> dict[Role, dict[str, str]]:
     with LocalStore(store_path) as store:
         return {
-            role: {"Authorization": f"Bearer {make_key(store, role.value, role)[1]}"}
+            role: {"Authorization": f"Bearer {make_key(store, f'Holder {role.value}', role)[1]}"}
             for role in Role
         }
 
@@ -92,7 +92,7 @@ async def test_a_catalogue_is_checked_as_a_job_with_progress_reports_and_summary
         assert job["state"] == "done", job
         assert job["result"]["checked"] == 3 and job["result"]["conclusion"] == "possible-match"
         assert job["progress"] == {"done": 3, "total": 3}
-        assert job["requested_by"].startswith("check (API key")
+        assert job["requested_by"].startswith("Holder check (API key")
         entries = (
             await client.get(f"{made.headers['location']}/entries", headers=keys[Role.READ])
         ).json()

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FIXTURES
+from service_process import PROVCHECK, free_port, sample_store, started
 
-from provcheck.cli import main
 from provcheck.service import Role, make_key
 from provcheck.store.sqlite import LocalStore
 
@@ -28,38 +24,13 @@ pytestmark = pytest.mark.slow
 OBJECTS = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _started(
-    command: list[str], environment: dict[str, str], health: str
-) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(health).status_code < 500:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, (
-            f"{command[3:5]} did not start"
-        )
-        time.sleep(0.2)
-
-
 @pytest.fixture
 def mocks() -> Iterator[tuple[str, str]]:
     """The ALR and FBI mocks, each a server of its own."""
-    alr, fbi = _free_port(), _free_port()
-    python = [sys.executable, "-m", "provcheck", "mock", "serve"]
+    alr, fbi = free_port(), free_port()
+    python = [*PROVCHECK, "mock", "serve"]
     running = [
-        _started(
+        started(
             [
                 *python,
                 "alr",
@@ -70,12 +41,10 @@ def mocks() -> Iterator[tuple[str, str]]:
                 "--set",
                 "credit=1000",
             ],
-            dict(os.environ),
             f"http://127.0.0.1:{alr}/v1/account",
         ),
-        _started(
+        started(
             [*python, "fbi", "--port", str(fbi), "--set", "photographs=40"],
-            dict(os.environ),
             f"http://127.0.0.1:{fbi}/",
         ),
     ]
@@ -98,23 +67,11 @@ def test_a_batch_and_a_mirror_go_on_after_a_restart_nothing_paid_twice(
     tmp_path: Path, mocks: tuple[str, str]
 ) -> None:
     alr, fbi = mocks
-    store = tmp_path / "store.sqlite3"
-    assert (
-        main(
-            [
-                "local",
-                "import",
-                str(FIXTURES / "sample-register" / "records.jsonl"),
-                "--store",
-                str(store),
-            ]
-        )
-        == 0
-    )
+    store = sample_store(tmp_path)
     with LocalStore(store) as opened:
         _, key = make_key(opened, "Registrar", Role.ADMINISTER)
     headers = {"Authorization": f"Bearer {key}"}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ,
@@ -126,8 +83,8 @@ def test_a_batch_and_a_mirror_go_on_after_a_restart_nothing_paid_twice(
         "PROVCHECK_FBI_BASE_URL": fbi,
         "PROVCHECK_ALLOW_PRIVATE_ADDRESSES": "1",
     }
-    serve = [sys.executable, "-m", "provcheck", "serve", "--port", str(port), "--store", str(store)]
-    service = _started(serve, environment, f"{base}/health")
+    serve = [*PROVCHECK, "serve", "--port", str(port), "--store", str(store)]
+    service = started(serve, f"{base}/health", environment)
     try:
         batch = httpx.post(
             f"{base}/batches",
@@ -166,7 +123,7 @@ def test_a_batch_and_a_mirror_go_on_after_a_restart_nothing_paid_twice(
         stopped = {job.kind: job for job in opened.jobs(limit=10)}
     assert stopped["batch"].state == "queued" and stopped["mirror"].state == "queued"
 
-    service = _started(serve, environment, f"{base}/health")
+    service = started(serve, f"{base}/health", environment)
     try:
         deadline = time.monotonic() + 300
         while True:

@@ -4,11 +4,6 @@ and every answer matches the schema the document gives for it."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,12 +11,11 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from service_process import sample_store, serving
 
-from provcheck.cli import main
 from provcheck.service import Role, make_key
 from provcheck.store.sqlite import LocalStore
 
@@ -32,55 +26,13 @@ pytestmark = pytest.mark.slow
 LEFT_OUT = ("POST /hooks",)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    folder = tmp_path_factory.mktemp("schema")
-    store = folder / "store.sqlite3"
-    assert (
-        main(
-            [
-                "local",
-                "import",
-                str(FIXTURES / "sample-register" / "records.jsonl"),
-                "--store",
-                str(store),
-            ]
-        )
-        == 0
-    )
+    store = sample_store(tmp_path_factory.mktemp("schema"))
     with LocalStore(store) as opened:
         _, key = make_key(opened, "Schemathesis", Role.ADMINISTER)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "provcheck", "serve", "--port", str(port), "--store", str(store),
-            "--registry", "local", "--rate-limit", "1000000",
-        ],
-        env={**os.environ, "PROVCHECK_LOCAL_PATH": str(folder / "elsewhere.sqlite3")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline
-        time.sleep(0.2)
-    try:
+    with serving(store, "--rate-limit", "1000000") as base:
         yield base, key
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_the_service_answers_as_its_document_says(served: tuple[str, str]) -> None:

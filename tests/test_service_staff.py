@@ -2,6 +2,9 @@
 the session's token, a session ended by signing out or by revoking its key. (The flows in a real
 browser are in test_service_browser.)"""
 
+# The store and keys are test_service_jobs' fixtures, imported: each test names them again.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import re
@@ -35,12 +38,12 @@ async def _signed_in(client: httpx.AsyncClient, key: str) -> str:
 
 
 @pytest.fixture
-async def client(store_path: Path) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+async def client(store_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     async with serving(store_path) as client:
         yield client
 
 
-def _key(keys: dict[Role, dict[str, str]], role: Role) -> str:  # noqa: F811
+def _key(keys: dict[Role, dict[str, str]], role: Role) -> str:
     return keys[role]["Authorization"].removeprefix("Bearer ")
 
 
@@ -56,7 +59,7 @@ async def test_a_page_asks_to_sign_in_and_a_wrong_key_is_refused(
 
 async def test_signing_in_needs_the_sign_in_forms_own_token(
     client: httpx.AsyncClient,
-    keys: dict[Role, dict[str, str]],  # noqa: F811
+    keys: dict[Role, dict[str, str]],
 ) -> None:
     await client.get("/ui/sign-in")
     forged = await client.post(
@@ -67,7 +70,7 @@ async def test_signing_in_needs_the_sign_in_forms_own_token(
 
 async def test_every_form_needs_the_sessions_token(
     client: httpx.AsyncClient,
-    keys: dict[Role, dict[str, str]],  # noqa: F811
+    keys: dict[Role, dict[str, str]],
 ) -> None:
     token = await _signed_in(client, _key(keys, Role.CHECK))
     for path, data in (
@@ -84,7 +87,7 @@ async def test_every_form_needs_the_sessions_token(
 
 async def test_a_read_only_key_sees_but_does_not_check(
     client: httpx.AsyncClient,
-    keys: dict[Role, dict[str, str]],  # noqa: F811
+    keys: dict[Role, dict[str, str]],
 ) -> None:
     token = await _signed_in(client, _key(keys, Role.READ))
     refused = await client.post("/ui/check", data={"csrf": token, "title": "Acorn"})
@@ -94,7 +97,7 @@ async def test_a_read_only_key_sees_but_does_not_check(
 
 async def test_a_session_ends_on_signing_out_and_when_its_key_is_revoked(
     client: httpx.AsyncClient,
-    keys: dict[Role, dict[str, str]],  # noqa: F811
+    keys: dict[Role, dict[str, str]],
 ) -> None:
     token = await _signed_in(client, _key(keys, Role.CHECK))
     out = await client.post("/ui/sign-out", data={"csrf": token})
@@ -109,7 +112,7 @@ async def test_a_session_ends_on_signing_out_and_when_its_key_is_revoked(
 
 async def test_a_check_without_anything_said_is_told_on_the_form(
     client: httpx.AsyncClient,
-    keys: dict[Role, dict[str, str]],  # noqa: F811
+    keys: dict[Role, dict[str, str]],
 ) -> None:
     token = await _signed_in(client, _key(keys, Role.CHECK))
     empty = await client.post("/ui/check", data={"csrf": token, "registry": "local"})

@@ -169,11 +169,16 @@ def _command_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _command_list(args: argparse.Namespace) -> int:
+def _existing_store(args: argparse.Namespace) -> LocalStore:
+    """The store the keys are in; never one made by asking."""
     path = store_path(args)
     if not path.is_file():
         raise InputError(f"there is no store at {path}, so no keys; give --store PATH")
-    with LocalStore(path) as store:
+    return LocalStore(path)
+
+
+def _command_list(args: argparse.Namespace) -> int:
+    with _existing_store(args) as store:
         keys = store.api_keys()
     if args.json:
         print(
@@ -201,10 +206,7 @@ def _command_list(args: argparse.Namespace) -> int:
 
 
 def _command_revoke(args: argparse.Namespace) -> int:
-    path = store_path(args)
-    if not path.is_file():
-        raise InputError(f"there is no store at {path}, so no keys; give --store PATH")
-    with LocalStore(path) as store:
+    with _existing_store(args) as store:
         revoked = revoke_key(store, args.key_id)
     print(f"API key {revoked.key_id} ({revoked.holder}) revoked at {revoked.revoked_at}")
     return 0

@@ -7,9 +7,8 @@ none, as it always had). What the rows mean -- the hash chain, the signatures --
 
 from __future__ import annotations
 
-import sqlite3
-
 from provcheck.store.interface import StoredCase
+from provcheck.store.sqlite_file import TablesOfTheirOwn
 
 __all__ = ["CaseTables"]
 
@@ -27,21 +26,10 @@ _CASE_TABLES = (
 )
 
 
-class CaseTables:
+class CaseTables(TablesOfTheirOwn):
     """The case rows of one store's connection."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._connection = db
-        self._made = False
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if not self._made:
-            for statement in _CASE_TABLES:
-                self._connection.execute(statement)
-            # Made inside a transaction, they go if it is rolled back: made again next time.
-            self._made = not self._connection.in_transaction
-        return self._connection
+    STATEMENTS = _CASE_TABLES
 
     def add_case(self, case_id: str, title: str, created_at: str) -> None:
         self._db.execute(

@@ -18,7 +18,7 @@ import platformdirs
 
 from provcheck.errors import InputError
 
-__all__ = ["default_store_path", "open_store_file", "sqlite_transaction"]
+__all__ = ["TablesOfTheirOwn", "default_store_path", "open_store_file", "sqlite_transaction"]
 
 _SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -194,3 +194,23 @@ def _create_schema(db: sqlite3.Connection, path: Path, *, new: bool) -> None:
             db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
     # Which store this is, whatever its path: a saved index is never taken for another's.
     db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+
+
+class TablesOfTheirOwn:
+    """Tables a store has only once it is used for them (cases, the service): made on first use,
+    so that a store never used so has none, as it always had. `STATEMENTS` make them."""
+
+    STATEMENTS: tuple[str, ...] = ()
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._connection = db
+        self._made = False
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if not self._made:
+            for statement in self.STATEMENTS:
+                self._connection.execute(statement)
+            # Made inside a transaction, they go if it is rolled back: made again next time.
+            self._made = not self._connection.in_transaction
+        return self._connection

@@ -8,7 +8,6 @@ Made the first time a store is used by the service, as the case tables are. What
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from provcheck.store.interface import (
     JOB_CHANGES,
@@ -21,7 +20,7 @@ from provcheck.store.interface import (
     StoredSession,
     StoredWatch,
 )
-from provcheck.store.sqlite_file import sqlite_transaction
+from provcheck.store.sqlite_file import TablesOfTheirOwn, sqlite_transaction
 
 __all__ = ["ServiceTables"]
 
@@ -120,21 +119,10 @@ _JOB_COLUMNS = (
 _KEY_COLUMNS = "key_id, holder, role, digest, created_at, revoked_at"
 
 
-class ServiceTables:
+class ServiceTables(TablesOfTheirOwn):
     """The service rows of one store's connection."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._connection = db
-        self._made = False
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if not self._made:
-            for statement in _SERVICE_TABLES:
-                self._connection.execute(statement)
-            # Made inside a transaction, they go if it is rolled back: made again next time.
-            self._made = not self._connection.in_transaction
-        return self._connection
+    STATEMENTS = _SERVICE_TABLES
 
     def add_api_key(self, key: StoredApiKey) -> None:
         self._db.execute(

@@ -28,7 +28,7 @@ from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredAlert, StoredApiKey, StoredWatch
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["router"]
+__all__ = ["MAX_ATTACHMENT_BYTES", "dossier", "dossier_response", "router"]
 
 router = APIRouter(tags=["cases"])
 
@@ -299,17 +299,25 @@ async def case_dossier(
 
     def export(store: LocalStore) -> bytes:
         _known(store, case_id)
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "dossier"
-            _cases(service, store).export(case_id, out)
-            packed = io.BytesIO()
-            with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(out.rglob("*")):
-                    if path.is_file():
-                        archive.write(path, path.relative_to(out).as_posix())
-            return packed.getvalue()
+        return dossier(_cases(service, store), case_id)
 
-    data = await service.in_store(export)
+    return dossier_response(await service.in_store(export), case_id)
+
+
+def dossier(cases: CaseFile, case_id: str) -> bytes:
+    """The case's dossier (`CaseFile.export`) as a zip."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "dossier"
+        cases.export(case_id, out)
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(out).as_posix())
+        return packed.getvalue()
+
+
+def dossier_response(data: bytes, case_id: str) -> Response:
     return Response(
         data,
         media_type="application/zip",

@@ -5,10 +5,8 @@ form carries the session's CSRF token (`provcheck.service.sessions`)."""
 
 from __future__ import annotations
 
-import io
 import secrets
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +27,7 @@ from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role, authenticate
 from provcheck.service.problems import ProblemError
 from provcheck.service.routes.batches import BatchOptions, submit_batch
-from provcheck.service.routes.cases import MAX_ATTACHMENT_BYTES
+from provcheck.service.routes.cases import MAX_ATTACHMENT_BYTES, dossier, dossier_response
 from provcheck.service.routes.checks import MAX_PHOTOGRAPHS, CheckRequest, run_check
 from provcheck.service.routes.jobs import JobView
 from provcheck.service.sessions import (
@@ -462,23 +460,8 @@ async def case_watch(request: Request, case_id: CaseId, who: SignedIn) -> Respon
 async def case_dossier(request: Request, case_id: CaseId, who: SignedIn) -> Response:
     service = service_of(request)
 
-    def export(store: LocalStore) -> bytes:
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "dossier"
-            _cases(service, store).export(case_id, out)
-            packed = io.BytesIO()
-            with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
-                for path in sorted(out.rglob("*")):
-                    if path.is_file():
-                        archive.write(path, path.relative_to(out).as_posix())
-            return packed.getvalue()
-
-    data = await service.in_store(export)
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="case-{case_id}.zip"'},
-    )
+    data = await service.in_store(lambda store: dossier(_cases(service, store), case_id))
+    return dossier_response(data, case_id)
 
 
 # Catalogues ----------------------------------------------------------------------------------
