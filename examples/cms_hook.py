@@ -135,7 +135,8 @@ def main() -> None:
         try:
             for record in saved:
                 kept = check_on_save(base, key, record)["provenance_check"]
-                review = "needs review" if kept.get("needs_review") else "clear to proceed"
+                # "No match found" is only that: no register searched holds it (never "clean").
+                review = "needs review" if kept.get("needs_review") else "none found"
                 print(
                     f"{record['id']}: {kept.get('conclusion', 'not checked')} ({review}); report {kept.get('report_id')}"
                 )

@@ -61,7 +61,7 @@ def test_the_collections_systems_save_hook_keeps_the_reports_id_and_digest() -> 
     )
     lines = done.stdout.splitlines()
     assert lines[0].startswith("2026.14: possible-match (needs review); report ")
-    assert lines[1].startswith("2026.15: no-match-found (clear to proceed); report ")
+    assert lines[1].startswith("2026.15: no-match-found (none found); report ")
 
 
 def test_the_receivers_signature_check_is_the_services() -> None:

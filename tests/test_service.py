@@ -161,6 +161,8 @@ async def test_photographs_are_uploaded_with_the_request(
         ({"query": QUERY, "limit": 0}, 422, "limit"),
         ({"query": QUERY, "registries": ["nowhere"]}, 400, "nowhere"),
         ({"query": QUERY, "api_key": "x"}, 422, "api_key"),
+        ({"query": {"title": "x" * 20_001}}, 422, "query.title: longer than 20,000"),
+        ({"query": {"title": "x", "keywords": ["y" * 30_000]}}, 422, "query.keywords"),
     ],
 )
 @pytest.mark.anyio
@@ -290,14 +292,25 @@ async def test_the_openapi_document_is_made_from_the_librarys_models(
 ) -> None:
     document = (await client.get("/openapi.json")).json()
     schemas = document["components"]["schemas"]
-    for model in ("CheckRequest", "ObjectDescription", "CheckReport", "Problem", "KeyMade"):
+    for model in ("CheckRequest", "ObjectDescription-Input", "CheckReport", "Problem", "KeyMade"):
         assert model in schemas
     assert schemas["CheckRequest"]["properties"]["query"] == {
-        "$ref": "#/components/schemas/ObjectDescription"
+        "$ref": "#/components/schemas/ObjectDescription-Input"
     }
     body = document["paths"]["/checks"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert document["components"]["securitySchemes"]["APIKey"]["scheme"] == "bearer"
+    # What the README sends validates against the document (as a generated client would check).
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    registry = Registry().with_resource(
+        "urn:document", Resource.from_contents(document, default_specification=DRAFT202012)
+    )
+    jsonschema.Draft202012Validator(
+        {"$ref": "urn:document#/components/schemas/CheckRequest"}, registry=registry
+    ).validate({"query": QUERY, "registries": ["local"]})
     refs = json.dumps(document)
     for name in {part.split('"')[0] for part in refs.split("#/components/schemas/")[1:]}:
         assert name in schemas  # every reference resolves
@@ -312,6 +325,8 @@ def test_provcheck_serve_answers_on_loopback(tmp_path: Path) -> None:
     log = tmp_path / "service.log"
     with serving(store, log=log) as base:
         assert httpx.post(f"{base}/checks", json={"query": QUERY}).status_code == 401
+        # A key where it does not belong is refused, and not written down with the address.
+        assert httpx.post(f"{base}/checks?api_key={key}", json={"query": QUERY}).status_code == 401
         made = httpx.post(f"{base}/checks", json={"query": QUERY}, headers=_as(key), timeout=60)
         assert made.status_code == 201 and made.json()["conclusion"] == "possible-match"
         page = httpx.get(

@@ -106,11 +106,20 @@ async def test_a_case_is_opened_followed_verified_and_exported(
             headers=keys[Role.CHECK],
         )
         assert record.status_code == 201 and record.json()["attachment"]["name"] == "invoice.pdf"
+        for hostile, kept in (("..", "attachment"), ("é" * 199 + ".txt", "é" * 96 + ".txt")):
+            odd = await client.post(
+                f"{case}/records",
+                data={"text": "a file with an odd name"},
+                files={"attachment": (hostile, b"x", "text/plain")},
+                headers=keys[Role.CHECK],
+            )
+            assert odd.status_code == 201 and odd.json()["attachment"]["name"] == kept
         query = json.loads((FIXTURES / "queries" / "reworded.json").read_text(encoding="utf-8"))
         check = await client.post(f"{case}/checks", json={"query": query}, headers=keys[Role.CHECK])
         assert check.status_code == 201 and check.json()["conclusion"] == "possible-match"
         whole = (await client.get(case, headers=keys[Role.READ])).json()
-        assert [e["kind"] for e in whole["entries"]] == ["opened", "note", "record", "check"]
+        kinds = ["opened", "note", "record", "record", "record", "check"]
+        assert [e["kind"] for e in whole["entries"]] == kinds
         assert whole["verification"]["ok"] and whole["watched"] is False
         page = await client.get(case, headers={**keys[Role.READ], "Accept": "text/html"})
         assert (
@@ -316,6 +325,14 @@ async def test_a_file_of_records_is_imported_but_never_one_naming_a_file_here(
             headers=keys[Role.ADMINISTER],
         )
         assert refused.status_code == 422 and "cannot name a file" in refused.json()["detail"]
+        # A line naming a mirrored register's record goes into one's own, never over the mirror's.
+        over = json.dumps({"registry": "fbi", "record_id": "X-1", "description": {"title": "y"}})
+        written = await client.post(
+            "/local/imports",
+            files={"file": ("m.jsonl", (over + "\n").encode())},
+            headers=keys[Role.ADMINISTER],
+        )
+        assert written.json()["registries"] == {"local": 1}
         assert "/tmp" not in refused.json()["detail"]
         assert (
             await client.post(
@@ -324,3 +341,15 @@ async def test_a_file_of_records_is_imported_but_never_one_naming_a_file_here(
                 headers=keys[Role.CHECK],
             )
         ).status_code == 403
+
+
+def test_a_delivery_goes_to_the_address_that_was_checked() -> None:
+    """The host is resolved once, checked, and the request sent to that address (its name kept
+    for the Host header and TLS): resolved again, a name could lead inside."""
+    from provcheck.service.webhooks import _pinned
+
+    target, host, tls = _pinned("https://cms.example.org:8443/hooks?a=1", "203.0.113.7")
+    assert target == "https://203.0.113.7:8443/hooks?a=1"
+    assert host == {"Host": "cms.example.org:8443"} and tls == {"sni_hostname": "cms.example.org"}
+    target, host, tls = _pinned("http://cms.example.org/", "2001:db8::1")
+    assert target == "http://[2001:db8::1]/" and tls == {}

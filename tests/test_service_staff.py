@@ -117,3 +117,13 @@ async def test_a_check_without_anything_said_is_told_on_the_form(
     token = await _signed_in(client, _key(keys, Role.CHECK))
     empty = await client.post("/ui/check", data={"csrf": token, "registry": "local"})
     assert empty.status_code == 200 and "describes nothing" in empty.text
+
+
+async def test_an_unknown_case_is_not_found_without_saying_where_the_store_is(
+    client: httpx.AsyncClient, keys: dict[Role, dict[str, str]], store_path: Path
+) -> None:
+    token = await _signed_in(client, _key(keys, Role.CHECK))
+    for path in ("/ui/cases/C-nope/notes", "/ui/cases/C-nope/records"):
+        missing = await client.post(path, data={"csrf": token, "text": "x"})
+        assert missing.status_code == 404 and str(store_path) not in missing.text
+    assert (await client.get("/ui/cases/C-nope/check")).status_code == 404

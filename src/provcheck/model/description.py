@@ -24,10 +24,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from provcheck.errors import InputError, first_problem
 from provcheck.model.canonical import sha256_digest
@@ -166,6 +169,30 @@ class ObjectDescription(BaseModel):
     # Not an Object ID category, but what a register asks before it certifies a search: the
     # ownership history as known, with years ("1921 bought by ...; 1938-1962 ...; 1962 ...").
     provenance: str | None = None
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """As input (a query file, a request to the service), the schema says what
+        `_read_free_text` takes besides the fields: a maker, measurements and a period as written,
+        photographs as paths or addresses."""
+        schema = handler(core_schema)
+        if handler.mode != "validation":
+            return schema
+        fields = handler.resolve_ref_schema(schema)["properties"]
+        written = {"type": "string", "description": "as written; provcheck reads it"}
+        fields["maker"] = {**written, "description": "the maker as written (maker_text)"}
+        for name in ("measurements", "period"):
+            fields[name] = {"anyOf": [written, fields[name]]}
+        images = fields["images"]
+        images["items"] = {
+            "anyOf": [
+                {"type": "string", "description": "a path or an http(s) address"},
+                images["items"],
+            ]
+        }
+        return schema
 
     @model_validator(mode="before")
     @classmethod

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,6 +47,7 @@ from provcheck.service.routes import (
     registers,
     staff,
 )
+from provcheck.service.routes.batches import BatchOptions
 from provcheck.service.routes.checks import CheckRequest
 from provcheck.service.state import Service, ServiceSettings
 from provcheck.service.stores import StoreInThreads
@@ -116,13 +120,36 @@ class _Guard:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
+                # Reports, keys and secrets are no one else's: kept by no cache on the way.
+                headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, bounded, with_headers)
 
 
+class _NoKeysInLogs(logging.Filter):
+    """A key sent where it does not belong (`/checks?api_key=pck_...`) would be written by the
+    access log with the address: every log line is written without it."""
+
+    _KEY = re.compile(r"pck_[A-Za-z0-9_-]{6,}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = record.getMessage()
+        if self._KEY.search(line):
+            record.msg, record.args = self._KEY.sub("pck_<withheld>", line), ()
+        return True
+
+
+def _keep_keys_out_of_logs() -> None:
+    for name in ("uvicorn.access", "uvicorn.error", "provcheck.service"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoKeysInLogs) for f in logger.filters):
+            logger.addFilter(_NoKeysInLogs())
+
+
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service over `settings.store` (made if there is none)."""
+    _keep_keys_out_of_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -205,10 +232,8 @@ def _document(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        check = CheckRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, schema in check.pop("$defs", {}).items():
-            schemas.setdefault(name, schema)
-        schemas["CheckRequest"] = check
+        for model in (CheckRequest, BatchOptions):
+            _add_input_schema(schemas, model)
         problem = {"$ref": "#/components/schemas/Problem"}
         for operation in (op for path in document["paths"].values() for op in path.values()):
             for status, answer in operation.get("responses", {}).items():
@@ -218,6 +243,27 @@ def _document(app: FastAPI) -> dict[str, Any]:
             schemas.pop(fastapi_own, None)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def _add_input_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    """`model`'s schema as input (what a request may say) among `schemas`, with the models it
+    holds; one that reads otherwise as input than as output (a description takes a maker, a
+    period and measurements as written) under its name and `-Input`."""
+    marker = "__INPUT__"
+    given = model.model_json_schema(ref_template="#/components/schemas/{model}" + marker)
+    defs = {**given.pop("$defs", {}), model.__name__: given}
+    # FastAPI's own convention: `Name-Input` where a model reads otherwise as input.
+    names = {
+        name: name
+        if schemas.get(name, schema) == schema and f"{name}-Input" not in schemas
+        else f"{name}-Input"
+        for name, schema in defs.items()
+    }
+    text = json.dumps(defs)
+    for name, kept_as in names.items():
+        text = text.replace(f'/{name}{marker}"', f'/{kept_as}"')
+    for name, schema in json.loads(text).items():
+        schemas[names[name]] = schema
 
 
 def app_from_environment() -> FastAPI:

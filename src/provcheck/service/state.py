@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +146,8 @@ def needs(role: Role) -> Callable[..., Awaitable[StoredApiKey]]:
             raise ProblemError(
                 429,
                 f"more than {service.settings.rate_limit} requests a minute with the key "
-                f"{kept.key_id}; try again in {wait:.0f} s",
-                headers={"Retry-After": str(max(1, round(wait)))},
+                f"{kept.key_id}; try again in {math.ceil(wait)} s",
+                headers={"Retry-After": str(math.ceil(wait))},
             )
         request.state.caller = kept
         return kept

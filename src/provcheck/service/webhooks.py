@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -84,32 +84,49 @@ def verify_signature(
     return hmac.compare_digest(sign(secret, body, at), f"t={at},v1={parts['v1']}")
 
 
-def _address_problem(url: str) -> str | None:
-    """Why deliveries may not go to `url`, or None: http(s) only, and (unless private addresses
-    are allowed) no address of this machine or its network -- a hook is no way into them."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "a webhook's address is an http(s) URL"
-    if parts.username or parts.password:
-        return "a webhook's address carries no user name or password"
-    if private_addresses_allowed():
-        return None
+def _checked_address(url: str) -> tuple[str | None, str | None]:
+    """Why deliveries may not go to `url` (None if they may), and the address they go to:
+    http(s) only, a host that resolves, and (unless private addresses are allowed) none of
+    this machine or its network -- a hook is no way into them."""
     try:
-        addresses = resolve_addresses(parts.hostname, parts.port or 443)
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:  # a port that is no number, a bracket left open, ...
+        return f"not an address ({error})", None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "a webhook's address is an http(s) URL", None
+    if parts.username or parts.password:
+        return "a webhook's address carries no user name or password", None
+    try:
+        addresses = resolve_addresses(parts.hostname, port or 443)
     except OSError as error:
-        return f"its host {parts.hostname!r} cannot be resolved ({error.strerror or error})"
-    for address in addresses:
-        refusal = address_refusal(address)
-        if refusal is not None:
-            return f"{refusal} (set {ALLOW_PRIVATE_ENV}=1 to allow addresses of your network)"
-    return None
+        return f"its host {parts.hostname!r} cannot be resolved ({error.strerror or error})", None
+    if not private_addresses_allowed():
+        for address in addresses:
+            refusal = address_refusal(address)
+            if refusal is not None:
+                allow = f"set {ALLOW_PRIVATE_ENV}=1 to allow addresses of your network"
+                return f"{refusal} ({allow})", None
+    return None, addresses[0] if addresses else None
+
+
+def _pinned(url: str, address: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The request to `url` sent to `address`, the one checked: its URL, Host header and TLS
+    name. A name resolved again when connecting could lead elsewhere than the one checked."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    given_host = parts.netloc.rsplit("@", 1)[-1]
+    return target, {"Host": given_host}, {"sni_hostname": host} if parts.scheme == "https" else {}
 
 
 def make_hook(
     store: Store, url: str, events: Sequence[str], created_by: str | None
 ) -> tuple[StoredHook, str]:
     """A new webhook, kept; returns it and its secret (shown once: it signs every delivery)."""
-    problem = _address_problem(url)
+    problem, _ = _checked_address(url)
     if problem is not None:
         raise InputError(f"url {url[:200]!r}: {problem}")
     unknown = sorted(set(events) - set(EVENTS))
@@ -215,13 +232,17 @@ class Deliverer:
             return _ended(delivery, "failed", attempts, None, "the webhook was removed")
         body = delivery.body.encode("utf-8")
         status: int | None = None
-        error: str | None = _address_problem(hook.url)
-        if error is None:
+        # Resolved once, off the loop, and the request sent to the very address checked.
+        error, address = await asyncio.to_thread(_checked_address, hook.url)
+        if error is None and address is not None:
+            target, host, tls = _pinned(hook.url, address)
             try:
                 response = await client.post(
-                    hook.url,
+                    target,
                     content=body,
+                    extensions=tls,
                     headers={
+                        **host,
                         "Content-Type": "application/json",
                         "Provcheck-Event": delivery.event,
                         "Provcheck-Delivery": delivery.delivery_id,

@@ -107,7 +107,10 @@ def batch_work(folder: Path, store_path: Path, key: SigningKey | None) -> JobHan
             "by_conclusion": summary.by_conclusion,
             "conclusion": summary.conclusion.value,
             "failed": summary.failed,
-            "bad_rows": [str(p) for p in problems],
+            # Where the catalogue is kept is the service's business: a row is named by its line.
+            "bad_rows": [
+                str(p).replace(str(here / asked["catalogue"]), "catalogue") for p in problems
+            ],
         }
 
     return work

@@ -208,10 +208,10 @@ async def batch_entries(
         entries = []
         for line in journal.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
-            entry["report_id"] = json.loads(
-                (journal.parent / entry["report"]).read_text(encoding="utf-8")
+            report_id = json.loads(
+                (journal.parent / entry.pop("report")).read_text(encoding="utf-8")
             )["report_id"]
-            entries.append(entry)
+            entries.append({**entry, "report_id": report_id, "url": f"/checks/{report_id}"})
         return entries
 
     return await asyncio.to_thread(read)

@@ -28,7 +28,14 @@ from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredAlert, StoredApiKey, StoredWatch
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["MAX_ATTACHMENT_BYTES", "dossier", "dossier_response", "router"]
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "attachment_name",
+    "dossier",
+    "dossier_response",
+    "known_case",
+    "router",
+]
 
 router = APIRouter(tags=["cases"])
 
@@ -99,7 +106,7 @@ def _cases(service: Service, store: LocalStore) -> CaseFile:
     return CaseFile(store, key=service.settings.signing_key)
 
 
-def _known(store: LocalStore, case_id: str) -> str:
+def known_case(store: LocalStore, case_id: str) -> str:
     """The title of the case `case_id`, or a 404 problem."""
     for case in store.cases():
         if case.id == case_id:
@@ -164,7 +171,7 @@ async def get_case(
     service = service_of(request)
 
     def view(store: LocalStore) -> CaseView:
-        title = _known(store, case_id)
+        title = known_case(store, case_id)
         cases = _cases(service, store)
         return CaseView(
             case_id=case_id,
@@ -194,7 +201,7 @@ async def post_note(
     service = service_of(request)
 
     def add(store: LocalStore) -> CaseEntry:
-        _known(store, case_id)
+        known_case(store, case_id)
         return _cases(service, store).add_note(case_id, asked.text, by=holder_of(caller))
 
     return await service.in_store(add)
@@ -238,15 +245,15 @@ async def post_record(
                 raise ProblemError(
                     413, f"the attachment is larger than {MAX_ATTACHMENT_BYTES:,} bytes"
                 )
-            attached = (Path(upload.filename or "attachment").name or "attachment", data)
+            attached = (attachment_name(upload.filename), data)
 
     def add(store: LocalStore) -> CaseEntry:
-        _known(store, case_id)
+        known_case(store, case_id)
         cases = _cases(service, store)
         if attached is None:
             return cases.add_record(case_id, text, by=holder_of(caller))
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / attached[0][:200]
+            path = Path(folder) / attached[0]
             path.write_bytes(attached[1])
             return cases.add_record(case_id, text, attach=path, by=holder_of(caller))
 
@@ -264,7 +271,7 @@ async def post_case_check(
     request: Request, case_id: CaseId, caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))]
 ) -> Response:
     """Check the object (as `POST /checks`) and add the report to the case's history."""
-    await service_of(request).in_store(lambda store: _known(store, case_id))
+    await service_of(request).in_store(lambda store: known_case(store, case_id))
     return await checked(request, caller, case_id=case_id)
 
 
@@ -276,7 +283,7 @@ async def verify_case(
     service = service_of(request)
 
     def verify(store: LocalStore) -> CaseVerification:
-        _known(store, case_id)
+        known_case(store, case_id)
         return _cases(service, store).verify(case_id)
 
     return await service.in_store(verify)
@@ -298,10 +305,18 @@ async def case_dossier(
     service = service_of(request)
 
     def export(store: LocalStore) -> bytes:
-        _known(store, case_id)
+        known_case(store, case_id)
         return dossier(_cases(service, store), case_id)
 
     return dossier_response(await service.in_store(export), case_id)
+
+
+def attachment_name(given: str | None) -> str:
+    """An uploaded file's name as a file of its own can have it: its last part, no more than
+    100 characters (a name of dots or none at all is `attachment`)."""
+    name = Path((given or "").replace("\\", "/")).name.strip()
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')[-100:]
+    return name if name.strip(". ") else "attachment"
 
 
 def dossier(cases: CaseFile, case_id: str) -> bytes:
@@ -333,7 +348,7 @@ async def watch_case(
     and a new possible match is an alert (`GET /alerts`, and the `watch.alert` webhook)."""
 
     def watch(store: LocalStore) -> WatchView:
-        _known(store, case_id)
+        known_case(store, case_id)
         store.watch(StoredWatch(case_id, now_text(), holder_of(caller)))
         kept = next(w for w in store.watches() if w.case_id == case_id)
         return WatchView(**kept.__dict__)
@@ -350,7 +365,7 @@ async def unwatch_case(
     """Stop watching the case."""
 
     def unwatch(store: LocalStore) -> None:
-        _known(store, case_id)
+        known_case(store, case_id)
         if not store.unwatch(case_id):
             raise ProblemError(404, f"case {case_id} is not watched")
 

@@ -34,6 +34,7 @@ __all__ = [
     "checked",
     "html_wanted",
     "invalid",
+    "refuse_long_texts",
     "report_response",
     "router",
     "run_check",
@@ -44,9 +45,12 @@ __all__ = [
 MAX_PHOTOGRAPHS = 12
 MAX_REQUEST_TIMEOUT_S = 600.0
 
-# What the service's pages may load: nothing from anywhere, pictures inline, styles inline (as
-# the HTML report's own policy says).
-PAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+# What the service's pages may load: nothing from anywhere, no script, pictures and styles inline
+# (as the HTML report's own policy says), forms sent only to the service, never framed.
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 router = APIRouter(tags=["checks"])
 _log = logging.getLogger("provcheck.service")
@@ -87,6 +91,23 @@ def html_wanted(request: Request) -> bool:
 def invalid(error: ValidationError, what: str) -> ProblemError:
     where, problem = first_problem(error)
     return ProblemError(422, f"{what} field {where or 'as a whole'}: {problem}")
+
+
+# The longest text a field of a description sent to the service may hold: a catalogue entry's
+# page, not a book (a 10 MB title took a worker for seconds, and its report 20 MB of the store).
+LONGEST_FIELD = 20_000
+
+
+def refuse_long_texts(description: ObjectDescription, where: str) -> None:
+    """A 422 naming the first field of `description` longer than `LONGEST_FIELD` characters."""
+    for name, value in description:
+        texts = value if isinstance(value, tuple) else (value,)
+        if any(isinstance(text, str) and len(text) > LONGEST_FIELD for text in texts):
+            raise ProblemError(
+                422,
+                f"{where}.{name}: longer than {LONGEST_FIELD:,} characters; give what tells the "
+                "object apart, not a whole document",
+            )
 
 
 async def _uploaded(photo: UploadFile) -> ImageRef:
@@ -131,6 +152,7 @@ async def _check_request(request: Request) -> CheckRequest:
         asked = CheckRequest.model_validate_json(body)
     except ValidationError as error:
         raise invalid(error, "request") from None
+    refuse_long_texts(asked.query, "request field query")
     for number, image in enumerate(asked.query.images):
         if image.path is not None:
             raise ProblemError(

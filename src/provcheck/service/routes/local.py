@@ -134,13 +134,13 @@ async def add_record(
 
 
 @router.delete(
-    "/local/records/{record_id}",
+    "/local/records/{record_id:path}",
     status_code=204,
     responses={**PROBLEM_RESPONSES, 404: {"model": Problem, "description": "no such record"}},
 )
 async def withdraw_record(
     request: Request,
-    record_id: Annotated[str, PathParameter(max_length=500)],
+    record_id: Annotated[str, PathParameter(max_length=500)],  # may hold "/": `{record_id:path}`
     _: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
 ) -> Response:
     """Withdraw one of one's own records: kept, but no longer found."""
@@ -182,8 +182,8 @@ def _import_body() -> dict[str, Any]:
 async def import_records(
     request: Request, _: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))]
 ) -> ImportResult:
-    """Import a JSON Lines file of Records into the store, all of it or (a bad row named) none
-    of it, unless `skip_bad`."""
+    """Import a JSON Lines file of Records into one's own register (`local`), all of it or (a
+    bad row named) none of it, unless `skip_bad`."""
     async with request.form(max_files=1, max_fields=5) as form:
         upload, skip = form.get("file"), form.get("skip_bad")
         if not isinstance(upload, UploadFile):
@@ -198,7 +198,11 @@ async def import_records(
             path = Path(folder) / f"upload{suffix}"
             path.write_bytes(data)
             try:
-                return import_file(store, path, skip_bad=skip in ("true", "1"), files=False)
+                # Under the `local` register, whatever a line says: an import never writes over a
+                # mirror's records, which change only with their register.
+                return import_file(
+                    store, path, registry=OWN, skip_bad=skip in ("true", "1"), files=False
+                )
             except ProvcheckError as error:  # the file's fault, named by line, not the path here
                 raise ProblemError(422, str(error).replace(str(path), "file")) from None
 

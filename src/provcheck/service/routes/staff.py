@@ -5,6 +5,7 @@ form carries the session's CSRF token (`provcheck.service.sessions`)."""
 
 from __future__ import annotations
 
+import math
 import secrets
 import tempfile
 from dataclasses import dataclass
@@ -27,8 +28,20 @@ from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role, authenticate
 from provcheck.service.problems import ProblemError
 from provcheck.service.routes.batches import BatchOptions, submit_batch
-from provcheck.service.routes.cases import MAX_ATTACHMENT_BYTES, dossier, dossier_response
-from provcheck.service.routes.checks import MAX_PHOTOGRAPHS, CheckRequest, run_check
+from provcheck.service.routes.cases import (
+    MAX_ATTACHMENT_BYTES,
+    attachment_name,
+    dossier,
+    dossier_response,
+    known_case,
+)
+from provcheck.service.routes.checks import (
+    MAX_PHOTOGRAPHS,
+    PAGE_POLICY,
+    CheckRequest,
+    refuse_long_texts,
+    run_check,
+)
 from provcheck.service.routes.jobs import JobView
 from provcheck.service.sessions import (
     SESSION_COOKIE,
@@ -44,16 +57,9 @@ from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredApiKey, StoredSession, StoredWatch
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["PAGE_POLICY", "SignInNeeded", "problem_page", "router"]
+__all__ = ["SignInNeeded", "problem_page", "router"]
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-
-# The pages' policy: nothing loaded from anywhere, no script, pictures and styles inline, forms
-# sent only here, never framed.
-PAGE_POLICY = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("provcheck.service", "templates"),
@@ -97,7 +103,7 @@ async def staff(request: Request) -> Staff:
     session, key = found
     wait = service.limiter.take(key.key_id)
     if wait is not None:
-        raise ProblemError(429, f"too many requests; try again in {wait:.0f} s")
+        raise ProblemError(429, f"too many requests; try again in {math.ceil(wait)} s")
     return Staff(key, session)
 
 
@@ -161,7 +167,7 @@ async def _form(request: Request, who: Staff | None, *, files: int = 0, limit: i
                     continue  # a file field left empty
                 if len(data) > limit:
                     raise ProblemError(413, f"{value.filename}: larger than {limit:,} bytes")
-                uploads.append((Path(value.filename or "upload").name or "upload", data))
+                uploads.append((attachment_name(value.filename), data))
             else:
                 fields.setdefault(name, []).append(value)
     expected = who.session.csrf if who else request.cookies.get(SIGN_IN_COOKIE, "")
@@ -290,6 +296,7 @@ async def _checked(
                 "images": [ImageRef(data=data, caption=name[:200]) for name, data in form.files],
             }
         )
+        refuse_long_texts(query, "field")
         asked = CheckRequest(query=query, registries=chosen or None)
         made = await run_check(service_of(request), asked, who.key, case_id)
     except ValidationError as error:
@@ -392,6 +399,7 @@ async def case(request: Request, case_id: CaseId, who: SignedIn) -> HTMLResponse
 
 @router.get("/cases/{case_id}/check")
 async def case_check_form(request: Request, case_id: CaseId, who: SignedIn) -> HTMLResponse:
+    await service_of(request).in_store(lambda store: known_case(store, case_id))
     return await _check_form(
         request, who, f"/ui/cases/{case_id}/check", f"Check the object of case {case_id}"
     )
@@ -399,6 +407,7 @@ async def case_check_form(request: Request, case_id: CaseId, who: SignedIn) -> H
 
 @router.post("/cases/{case_id}/check")
 async def case_check(request: Request, case_id: CaseId, who: SignedIn) -> Response:
+    await service_of(request).in_store(lambda store: known_case(store, case_id))
     return await _checked(
         request, who, f"/ui/cases/{case_id}/check", f"Check the object of case {case_id}", case_id
     )
@@ -410,9 +419,12 @@ async def case_note(request: Request, case_id: CaseId, who: SignedIn) -> Respons
     form = await _form(request, who)
     service = service_of(request)
     text = form.one("text")
-    await service.in_store(
-        lambda store: _cases(service, store).add_note(case_id, text, by=holder_of(who.key))
-    )
+
+    def add(store: LocalStore) -> None:
+        known_case(store, case_id)
+        _cases(service, store).add_note(case_id, text, by=holder_of(who.key))
+
+    await service.in_store(add)
     return _see(f"/ui/cases/{case_id}")
 
 
@@ -424,13 +436,14 @@ async def case_record(request: Request, case_id: CaseId, who: SignedIn) -> Respo
     text = form.one("text")
 
     def add(store: LocalStore) -> None:
+        known_case(store, case_id)
         file = _cases(service, store)
         if not form.files:
             file.add_record(case_id, text, by=holder_of(who.key))
             return
         ((name, data),) = form.files
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / name[:200]
+            path = Path(folder) / name
             path.write_bytes(data)
             file.add_record(case_id, text, attach=path, by=holder_of(who.key))
 
@@ -445,8 +458,7 @@ async def case_watch(request: Request, case_id: CaseId, who: SignedIn) -> Respon
     on = form.one("watch") == "on"
 
     def change(store: LocalStore) -> None:
-        if not any(c.id == case_id for c in store.cases()):
-            raise ProblemError(404, f"there is no case {case_id[:100]!r} here")
+        known_case(store, case_id)
         if on:
             store.watch(StoredWatch(case_id, now_text(), holder_of(who.key)))
         else:
@@ -460,7 +472,11 @@ async def case_watch(request: Request, case_id: CaseId, who: SignedIn) -> Respon
 async def case_dossier(request: Request, case_id: CaseId, who: SignedIn) -> Response:
     service = service_of(request)
 
-    data = await service.in_store(lambda store: dossier(_cases(service, store), case_id))
+    def export(store: LocalStore) -> bytes:
+        known_case(store, case_id)
+        return dossier(_cases(service, store), case_id)
+
+    data = await service.in_store(export)
     return dossier_response(data, case_id)
 
 
