@@ -146,6 +146,9 @@ def _command_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=False,
         server_header=False,
+        # Longer than a client keeps an idle connection (httpx: 5 s): a server that closed it
+        # first races the client's next request on it, which then fails to read an answer.
+        timeout_keep_alive=30,
     )
     return 0
 
