@@ -352,3 +352,15 @@ def test_api_keys_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["api-key", "revoke", key_id, "--store", store]) == 2
     assert "revoked already" in capsys.readouterr().err
     assert main(["api-key", "new", "--holder", " ", "--store", store]) == 2
+
+
+@pytest.mark.anyio
+async def test_the_document_gives_the_headers_a_created_resource_is_answered_with(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    check = paths["/checks"]["post"]["responses"]["201"]["headers"]
+    assert set(check) == {"Location", "Link"}
+    for path, status in (("/batches", "202"), ("/cases", "201"), ("/hooks", "201")):
+        assert "Location" in paths[path]["post"]["responses"][status]["headers"], path
+    assert "400" in paths["/checks"]["post"]["responses"]

@@ -26,7 +26,14 @@ from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
-__all__ = ["PROBLEM_RESPONSES", "Service", "ServiceSettings", "needs", "service_of"]
+__all__ = [
+    "PROBLEM_RESPONSES",
+    "Service",
+    "ServiceSettings",
+    "located",
+    "needs",
+    "service_of",
+]
 
 T = TypeVar("T")
 
@@ -61,6 +68,20 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "too many requests for this key; wait Retry-After seconds"),
     )
 }
+
+
+def located(status: int, what: str, *, monitor: bool = False) -> dict[int | str, dict[str, Any]]:
+    """A created resource's answer as the document gives it: its `Location` (and, for a check
+    that waits on a register, the `Link` to the job that takes it up)."""
+    headers: dict[str, Any] = {
+        "Location": {"description": f"where {what} is", "schema": {"type": "string"}}
+    }
+    if monitor:
+        headers["Link"] = {
+            "description": '`</jobs/<id>>; rel="monitor"` when a register answers later',
+            "schema": {"type": "string"},
+        }
+    return {status: {"description": what, "headers": headers}}
 
 
 @dataclass

@@ -24,7 +24,7 @@ from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
 from provcheck.service.routes.checks import MAX_REQUEST_TIMEOUT_S, PAGE_POLICY, invalid
 from provcheck.service.routes.jobs import JobView, job_of
-from provcheck.service.state import PROBLEM_RESPONSES, Service, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
 from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.userfiles import write_bytes_atomically
@@ -92,6 +92,7 @@ def registers_known(names: list[str]) -> None:
     status_code=202,
     responses={
         **PROBLEM_RESPONSES,
+        **located(202, "the batch"),
         413: {"model": Problem, "description": "the catalogue is too large"},
         422: {"model": Problem, "description": "the catalogue or its options are not valid"},
     },

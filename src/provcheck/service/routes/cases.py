@@ -23,7 +23,7 @@ from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
 from provcheck.service.routes.checks import PAGE_POLICY, check_body, checked, html_wanted
-from provcheck.service.state import PROBLEM_RESPONSES, Service, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
 from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredAlert, StoredApiKey, StoredWatch
 from provcheck.store.sqlite import LocalStore
@@ -114,7 +114,7 @@ def known_case(store: LocalStore, case_id: str) -> str:
     raise ProblemError(404, f"there is no case {case_id[:100]!r} here")
 
 
-@router.post("/cases", status_code=201, responses=PROBLEM_RESPONSES)
+@router.post("/cases", status_code=201, responses={**PROBLEM_RESPONSES, **located(201, "the case")})
 async def post_case(
     request: Request,
     response: Response,

@@ -21,7 +21,7 @@ from provcheck.registers.discovery import installed_registries
 from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, Service, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
 from provcheck.service.work import holder_of, keep_report, pending, stamp
 from provcheck.store.interface import StoredApiKey, StoredJob
 
@@ -217,7 +217,14 @@ def check_body() -> dict[str, Any]:
     response_model=CheckReport,
     responses={
         **PROBLEM_RESPONSES,
-        201: {"content": {"text/html": {}}, "description": "the report"},
+        201: {
+            "content": {"text/html": {}},
+            **located(201, "the report", monitor=True)[201],
+        },
+        400: {
+            "model": Problem,
+            "description": "a photograph that is no image, a register not installed",
+        },
         413: {"model": Problem, "description": "the request is too large"},
         422: {"model": Problem, "description": "the request says something that cannot be"},
     },

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, located, needs, service_of
 from provcheck.service.webhooks import EVENTS, make_hook
 from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredApiKey, StoredDelivery, StoredHook
@@ -91,7 +91,11 @@ class DeliveryListed(BaseModel):
 @router.post(
     "/hooks",
     status_code=201,
-    responses={**PROBLEM_RESPONSES, 400: {"model": Problem, "description": "not an address"}},
+    responses={
+        **PROBLEM_RESPONSES,
+        **located(201, "the hook's deliveries"),
+        400: {"model": Problem, "description": "not an address"},
+    },
 )
 async def post_hook(
     request: Request,

@@ -15,7 +15,7 @@ from provcheck.service.keys import Role
 from provcheck.service.problems import Problem
 from provcheck.service.routes.batches import registers_known
 from provcheck.service.routes.jobs import JobView
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, located, needs, service_of
 from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredApiKey
 from provcheck.store.mirroring import mirrors_in
@@ -47,7 +47,11 @@ class MirrorRequest(BaseModel):
 @router.post(
     "/registers/{name}/mirror",
     status_code=202,
-    responses={**PROBLEM_RESPONSES, 400: {"model": Problem, "description": "not installed"}},
+    responses={
+        **PROBLEM_RESPONSES,
+        **located(202, "the sync's job"),
+        400: {"model": Problem, "description": "not installed"},
+    },
 )
 async def post_mirror(
     request: Request,
