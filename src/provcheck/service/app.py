@@ -79,10 +79,20 @@ class Health(BaseModel):
     version: str
 
 
+# What the service's pages may load: nothing from anywhere, no script, pictures and styles inline
+# (as the HTML report's own policy says), forms sent only to the service, never framed.
+PAGE_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+_DOCS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+
 class _Guard:
     """Around every request: a body larger than `limit` bytes refused, by its Content-Length or
-    as it arrives (an upload is bounded before it is spooled anywhere), and the headers that
-    keep a browser from guessing a response's type or telling other sites where it came from."""
+    as it arrives (an upload is bounded before it is spooled anywhere), and the headers every
+    answer carries: no guessing its type, no telling other sites where it came from, no cache,
+    and for a page, the policy that lets it run and load nothing."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -92,6 +102,21 @@ class _Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                # Reports, keys and secrets are no one else's: kept by no cache on the way.
+                headers.setdefault("Cache-Control", "no-store")
+                # Every page the service makes runs nothing and loads nothing (FastAPI's own
+                # interactive docs load their scripts from its CDN: theirs is the default).
+                page = headers.get("content-type", "").startswith("text/html")
+                if page and scope.get("path") not in _DOCS:
+                    headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+            await send(message)
+
         too_large = (
             f"the request body is larger than {self.limit:,} bytes, the most this service "
             "takes; send fewer or smaller photographs (or ask for a larger limit)"
@@ -102,7 +127,7 @@ class _Guard:
                 refusal = (
                     staff.problem_page(413, too_large) if page else problem_response(413, too_large)
                 )
-                await refusal(scope, receive, send)
+                await refusal(scope, receive, with_headers)
                 return
         seen = 0
 
@@ -114,15 +139,6 @@ class _Guard:
                 if seen > self.limit:
                     raise ProblemError(413, too_large)
             return message
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                # Reports, keys and secrets are no one else's: kept by no cache on the way.
-                headers.setdefault("Cache-Control", "no-store")
-            await send(message)
 
         await self.app(scope, bounded, with_headers)
 

@@ -8,10 +8,11 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from fastapi import Request, Security
+from fastapi import Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from provcheck.errors import ProvcheckError
 from provcheck.registers.discovery import open_registry
@@ -27,9 +28,14 @@ from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
 __all__ = [
+    "FILE",
     "PROBLEM_RESPONSES",
+    "Limit",
+    "Offset",
     "Service",
     "ServiceSettings",
+    "StoredView",
+    "form_body",
     "located",
     "needs",
     "service_of",
@@ -68,6 +74,30 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "too many requests for this key; wait Retry-After seconds"),
     )
 }
+
+
+class StoredView(BaseModel):
+    """What a route shows of a kept row (a dataclass of the store): the fields of the same
+    names; those it does not name (a key's digest, a hook's secret) are never shown."""
+
+    @classmethod
+    def of(cls, stored: object) -> Self:
+        return cls.model_validate(stored, from_attributes=True)
+
+
+# A list's page: how many at most, and how many to pass over.
+Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+def form_body(required: str, **properties: dict[str, Any]) -> dict[str, Any]:
+    """A request body sent as a multipart form with these fields (`required` among them), as
+    the document gives it: what a route reads from the form itself."""
+    form = {"type": "object", "required": [required], "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": form}}}
+
+
+FILE: dict[str, Any] = {"type": "string", "format": "binary"}
 
 
 def located(status: int, what: str, *, monitor: bool = False) -> dict[int | str, dict[str, Any]]:

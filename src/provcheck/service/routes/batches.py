@@ -22,9 +22,17 @@ from provcheck.registers.discovery import installed_registries
 from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.routes.checks import MAX_REQUEST_TIMEOUT_S, PAGE_POLICY, invalid
+from provcheck.service.routes.checks import MAX_REQUEST_TIMEOUT_S, invalid
 from provcheck.service.routes.jobs import JobView, job_of
-from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
+from provcheck.service.state import (
+    FILE,
+    PROBLEM_RESPONSES,
+    Service,
+    form_body,
+    located,
+    needs,
+    service_of,
+)
 from provcheck.service.work import holder_of
 from provcheck.store.interface import StoredApiKey, StoredJob
 from provcheck.userfiles import write_bytes_atomically
@@ -50,32 +58,6 @@ class BatchOptions(BaseModel):
     skip_bad: bool = False
 
 
-def batch_body() -> dict[str, Any]:
-    """`POST /batches`'s body: the catalogue file, and its options as JSON text."""
-    return {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["catalogue"],
-                    "properties": {
-                        "catalogue": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "a .csv or .jsonl catalogue",
-                        },
-                        "options": {
-                            "type": "string",
-                            "description": "BatchOptions, as JSON text",
-                        },
-                    },
-                }
-            }
-        },
-    }
-
-
 def registers_known(names: list[str]) -> None:
     """Refuse a register that is not installed, before anything is kept."""
     installed = installed_registries()
@@ -96,7 +78,13 @@ def registers_known(names: list[str]) -> None:
         413: {"model": Problem, "description": "the catalogue is too large"},
         422: {"model": Problem, "description": "the catalogue or its options are not valid"},
     },
-    openapi_extra={"requestBody": batch_body()},
+    openapi_extra={
+        "requestBody": form_body(
+            "catalogue",
+            catalogue={**FILE, "description": "a .csv or .jsonl catalogue"},
+            options={"type": "string", "description": "BatchOptions, as JSON text"},
+        )
+    },
 )
 async def post_batch(
     request: Request,
@@ -240,5 +228,5 @@ async def batch_summary(
         raise ProblemError(409, f"batch {job_id} is {job.state}: its summary comes when it is done")
     text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     if form == "html":
-        return HTMLResponse(text, headers={"Content-Security-Policy": PAGE_POLICY})
+        return HTMLResponse(text)
     return Response(text, media_type="text/csv; charset=utf-8")

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,10 +22,21 @@ from provcheck.reports.html import render_case
 from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.routes.checks import PAGE_POLICY, check_body, checked, html_wanted
-from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
+from provcheck.service.routes.checks import check_body, checked, html_wanted
+from provcheck.service.state import (
+    FILE,
+    PROBLEM_RESPONSES,
+    Limit,
+    Offset,
+    Service,
+    StoredView,
+    form_body,
+    located,
+    needs,
+    service_of,
+)
 from provcheck.service.work import holder_of
-from provcheck.store.interface import StoredAlert, StoredApiKey, StoredWatch
+from provcheck.store.interface import StoredApiKey, StoredWatch
 from provcheck.store.sqlite import LocalStore
 
 __all__ = [
@@ -82,13 +93,13 @@ class CaseView(BaseModel):
     watched: bool
 
 
-class WatchView(BaseModel):
+class WatchView(StoredView):
     case_id: str
     watched_at: str
     watched_by: str | None
 
 
-class AlertView(BaseModel):
+class AlertView(StoredView):
     alert_id: str
     case_id: str
     registry: str
@@ -96,10 +107,6 @@ class AlertView(BaseModel):
     score: float
     created_at: str
     summary: str
-
-    @classmethod
-    def of(cls, alert: StoredAlert) -> AlertView:
-        return cls(**alert.__dict__)
 
 
 def _cases(service: Service, store: LocalStore) -> CaseFile:
@@ -184,7 +191,7 @@ async def get_case(
     found = await service.in_store(view)
     if html_wanted(request):
         page = render_case(case_id, found.title, found.entries, found.verification)
-        return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY})
+        return HTMLResponse(page)
     return Response(found.model_dump_json(), media_type="application/json")
 
 
@@ -212,21 +219,11 @@ async def post_note(
     status_code=201,
     responses={**PROBLEM_RESPONSES, **_NOT_FOUND},
     openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["text"],
-                        "properties": {
-                            "text": {"type": "string", "description": "what was received"},
-                            "attachment": {"type": "string", "format": "binary"},
-                        },
-                    }
-                }
-            },
-        }
+        "requestBody": form_body(
+            "text",
+            text={"type": "string", "description": "what was received"},
+            attachment=FILE,
+        )
     },
 )
 async def post_record(
@@ -351,7 +348,7 @@ async def watch_case(
         known_case(store, case_id)
         store.watch(StoredWatch(case_id, now_text(), holder_of(caller)))
         kept = next(w for w in store.watches() if w.case_id == case_id)
-        return WatchView(**kept.__dict__)
+        return WatchView.of(kept)
 
     return await service_of(request).in_store(watch)
 
@@ -377,8 +374,8 @@ async def unwatch_case(
 async def list_alerts(
     request: Request,
     _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[AlertView]:
     """New possible matches of watched cases, newest first."""
     found = await service_of(request).in_store(

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParameter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,20 +21,29 @@ from provcheck.registers.discovery import installed_registries
 from provcheck.service.jobs import new_job
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, Service, located, needs, service_of
+from provcheck.service.state import (
+    FILE,
+    PROBLEM_RESPONSES,
+    Limit,
+    Offset,
+    Service,
+    form_body,
+    located,
+    needs,
+    service_of,
+)
 from provcheck.service.work import holder_of, keep_report, pending, stamp
 from provcheck.store.interface import StoredApiKey, StoredJob
 
 __all__ = [
     "MAX_PHOTOGRAPHS",
     "MAX_REQUEST_TIMEOUT_S",
-    "PAGE_POLICY",
     "CheckRequest",
     "check_body",
     "checked",
     "html_wanted",
     "invalid",
-    "refuse_long_texts",
+    "refuse_unsendable",
     "report_response",
     "router",
     "run_check",
@@ -44,13 +53,6 @@ __all__ = [
 # (longer work belongs to jobs, not to a request held open).
 MAX_PHOTOGRAPHS = 12
 MAX_REQUEST_TIMEOUT_S = 600.0
-
-# What the service's pages may load: nothing from anywhere, no script, pictures and styles inline
-# (as the HTML report's own policy says), forms sent only to the service, never framed.
-PAGE_POLICY = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 
 router = APIRouter(tags=["checks"])
 _log = logging.getLogger("provcheck.service")
@@ -98,8 +100,18 @@ def invalid(error: ValidationError, what: str) -> ProblemError:
 LONGEST_FIELD = 20_000
 
 
-def refuse_long_texts(description: ObjectDescription, where: str) -> None:
-    """A 422 naming the first field of `description` longer than `LONGEST_FIELD` characters."""
+def refuse_unsendable(description: ObjectDescription, where: str) -> None:
+    """A 422 naming the first thing in a description sent to the service that it does not take:
+    a photograph by `path` (the service reads no files of its own machine for a caller), a field
+    longer than `LONGEST_FIELD` characters."""
+    for number, image in enumerate(description.images):
+        if image.path is not None:
+            raise ProblemError(
+                422,
+                f"{where}.images.{number}.path: the service reads no files of its own machine; "
+                "send the photograph as an upload (`photo`), as base64 `data`, or by its http(s) "
+                "`url`",
+            )
     for name, value in description:
         texts = value if isinstance(value, tuple) else (value,)
         if any(isinstance(text, str) and len(text) > LONGEST_FIELD for text in texts):
@@ -152,15 +164,7 @@ async def _check_request(request: Request) -> CheckRequest:
         asked = CheckRequest.model_validate_json(body)
     except ValidationError as error:
         raise invalid(error, "request") from None
-    refuse_long_texts(asked.query, "request field query")
-    for number, image in enumerate(asked.query.images):
-        if image.path is not None:
-            raise ProblemError(
-                422,
-                f"request field query.images.{number}.path: the service reads no files of its "
-                "own machine; send the photograph as an upload (`photo`), as base64 `data`, or "
-                "by its http(s) `url`",
-            )
+    refuse_unsendable(asked.query, "request field query")
     if len(asked.query.images) + len(uploaded) > MAX_PHOTOGRAPHS:
         raise ProblemError(
             422, f"more than {MAX_PHOTOGRAPHS} photographs in one check: send the best of them"
@@ -172,42 +176,21 @@ async def _check_request(request: Request) -> CheckRequest:
 
 
 def report_response(text: str, request: Request, *, status: int = 200) -> Response:
-    headers = {"Cache-Control": "no-store"}
     if html_wanted(request):
-        page = CheckReport.model_validate_json(text).to_html()
-        return HTMLResponse(
-            page, status_code=status, headers={**headers, "Content-Security-Policy": PAGE_POLICY}
-        )
-    return Response(text, status_code=status, media_type="application/json", headers=headers)
+        return HTMLResponse(CheckReport.model_validate_json(text).to_html(), status_code=status)
+    return Response(text, status_code=status, media_type="application/json")
 
 
 def check_body() -> dict[str, Any]:
     """`POST /checks`'s body: a `CheckRequest` as JSON, or as a multipart form of it and its
     photographs. The schema is the model's (added to the document's components below)."""
-    reference = {"$ref": "#/components/schemas/CheckRequest"}
-    return {
-        "required": True,
-        "content": {
-            "application/json": {"schema": reference},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["request"],
-                    "properties": {
-                        "request": {
-                            "type": "string",
-                            "description": "the CheckRequest, as JSON text",
-                        },
-                        "photo": {
-                            "type": "array",
-                            "maxItems": MAX_PHOTOGRAPHS,
-                            "items": {"type": "string", "format": "binary"},
-                        },
-                    },
-                }
-            },
-        },
-    }
+    body = form_body(
+        "request",
+        request={"type": "string", "description": "the CheckRequest, as JSON text"},
+        photo={"type": "array", "maxItems": MAX_PHOTOGRAPHS, "items": FILE},
+    )
+    body["content"]["application/json"] = {"schema": {"$ref": "#/components/schemas/CheckRequest"}}
+    return body
 
 
 @router.post(
@@ -335,8 +318,8 @@ async def resume_check(
 async def list_checks(
     request: Request,
     _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[ReportListed]:
     """The kept reports, newest first."""
     kept = await service_of(request).in_store(

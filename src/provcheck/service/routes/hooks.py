@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParameter
 from pydantic import BaseModel, ConfigDict, Field
 
 from provcheck.service.jobs import now_text
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, located, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Limit, StoredView, located, needs, service_of
 from provcheck.service.webhooks import EVENTS, make_hook
 from provcheck.service.work import holder_of
-from provcheck.store.interface import StoredApiKey, StoredDelivery, StoredHook
+from provcheck.store.interface import StoredApiKey
 
 __all__ = ["router"]
 
@@ -33,7 +33,7 @@ class HookRequest(BaseModel):
     events: list[Event] = Field(min_length=1, max_length=len(EVENTS))
 
 
-class HookListed(BaseModel):
+class HookListed(StoredView):
     """A webhook as listed: never its secret."""
 
     hook_id: str
@@ -41,16 +41,6 @@ class HookListed(BaseModel):
     events: list[str]
     created_at: str
     created_by: str | None
-
-    @classmethod
-    def of(cls, hook: StoredHook) -> HookListed:
-        return cls(
-            hook_id=hook.hook_id,
-            url=hook.url,
-            events=list(hook.events),
-            created_at=hook.created_at,
-            created_by=hook.created_by,
-        )
 
 
 class HookMade(HookListed):
@@ -60,7 +50,7 @@ class HookMade(HookListed):
     secret: str
 
 
-class DeliveryListed(BaseModel):
+class DeliveryListed(StoredView):
     """A delivery and how it went."""
 
     delivery_id: str
@@ -72,20 +62,6 @@ class DeliveryListed(BaseModel):
     last_status: int | None
     last_error: str | None
     delivered_at: str | None
-
-    @classmethod
-    def of(cls, delivery: StoredDelivery) -> DeliveryListed:
-        return cls(
-            delivery_id=delivery.delivery_id,
-            event=delivery.event,
-            state=delivery.state,
-            created_at=delivery.created_at,
-            attempts=delivery.attempts,
-            next_attempt_at=delivery.next_attempt_at,
-            last_status=delivery.last_status,
-            last_error=delivery.last_error,
-            delivered_at=delivery.delivered_at,
-        )
 
 
 @router.post(
@@ -147,7 +123,7 @@ async def hook_deliveries(
     request: Request,
     hook_id: Annotated[str, PathParameter(max_length=100)],
     _: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Limit = 50,
 ) -> list[DeliveryListed]:
     """The hook's deliveries, newest first: each one's state, attempts and last answer."""
     service = service_of(request)

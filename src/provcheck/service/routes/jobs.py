@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, Limit, Offset, needs, service_of
 from provcheck.store.interface import StoredApiKey, StoredJob
 
 __all__ = ["JOB_URLS", "JobView", "router"]
@@ -69,8 +69,8 @@ async def list_jobs(
     request: Request,
     _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
     kind: Annotated[Literal["batch", "mirror", "resume"] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[JobView]:
     """The jobs, newest first."""
     jobs = await service_of(request).in_store(

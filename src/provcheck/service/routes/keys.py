@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from provcheck.service.keys import Role, make_key, revoke_key
 from provcheck.service.problems import Problem
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.state import PROBLEM_RESPONSES, StoredView, needs, service_of
 from provcheck.store.interface import StoredApiKey
 
 __all__ = ["router"]
@@ -27,7 +27,7 @@ class KeyRequest(BaseModel):
     role: Role
 
 
-class KeyListed(BaseModel):
+class KeyListed(StoredView):
     """A key as listed: never the key itself, nor its digest."""
 
     key_id: str
@@ -35,16 +35,6 @@ class KeyListed(BaseModel):
     role: Role
     created_at: str
     revoked_at: str | None = None
-
-    @classmethod
-    def of(cls, kept: StoredApiKey) -> KeyListed:
-        return cls(
-            key_id=kept.key_id,
-            holder=kept.holder,
-            role=Role(kept.role),
-            created_at=kept.created_at,
-            revoked_at=kept.revoked_at,
-        )
 
 
 class KeyMade(KeyListed):

@@ -7,7 +7,7 @@ import asyncio
 import itertools
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParameter
@@ -21,7 +21,16 @@ from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
 from provcheck.service.keys import Role
 from provcheck.service.problems import Problem, ProblemError
-from provcheck.service.state import PROBLEM_RESPONSES, needs, service_of
+from provcheck.service.routes.checks import refuse_unsendable
+from provcheck.service.state import (
+    FILE,
+    PROBLEM_RESPONSES,
+    Limit,
+    Offset,
+    form_body,
+    needs,
+    service_of,
+)
 from provcheck.service.work import holder_of
 from provcheck.store.importing import ImportSummary, import_file
 from provcheck.store.interface import StoredApiKey
@@ -74,10 +83,7 @@ async def search_local(
 ) -> list[Candidate]:
     """The store's records most like the description, ranked as a check ranks them (no report
     is made: a search says nothing of what it did not find)."""
-    if any(image.path is not None for image in asked.query.images):
-        raise ProblemError(
-            422, "request field query.images: the service reads no files; give a url or data"
-        )
+    refuse_unsendable(asked.query, "request field query")
 
     def search(store: LocalStore) -> list[Record]:
         return store.search_text(asked.query, limit=asked.limit, registries=asked.registries)
@@ -92,8 +98,8 @@ async def list_records(
     request: Request,
     _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
     registry: Annotated[str | None, Query(max_length=100)] = OWN,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[Record]:
     """The records of a register in the store (default: one's own), in the order kept."""
 
@@ -117,10 +123,7 @@ async def add_record(
             f"record field registry: {record.registry[:60]!r}: one's own records are the "
             f"{OWN!r} register's; a mirror's change only with its register",
         )
-    if any(image.path is not None for image in record.description.images):
-        raise ProblemError(
-            422, "record field description.images: the service reads no files; give a url"
-        )
+    refuse_unsendable(record.description, "record field description")
 
     def add(store: LocalStore) -> None:
         with store.transaction():
@@ -152,32 +155,16 @@ async def withdraw_record(
     return Response(status_code=204)
 
 
-def _import_body() -> dict[str, Any]:
-    return {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "a .jsonl file of Records (images by url or data)",
-                        },
-                        "skip_bad": {"type": "boolean"},
-                    },
-                }
-            }
-        },
-    }
-
-
 @router.post(
     "/local/imports",
     responses={**PROBLEM_RESPONSES, 422: {"model": Problem, "description": "a bad row"}},
-    openapi_extra={"requestBody": _import_body()},
+    openapi_extra={
+        "requestBody": form_body(
+            "file",
+            file={**FILE, "description": "a .jsonl file of Records (images by url or data)"},
+            skip_bad={"type": "boolean"},
+        )
+    },
 )
 async def import_records(
     request: Request, _: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))]

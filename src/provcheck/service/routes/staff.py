@@ -37,9 +37,8 @@ from provcheck.service.routes.cases import (
 )
 from provcheck.service.routes.checks import (
     MAX_PHOTOGRAPHS,
-    PAGE_POLICY,
     CheckRequest,
-    refuse_long_texts,
+    refuse_unsendable,
     run_check,
 )
 from provcheck.service.routes.jobs import JobView
@@ -129,10 +128,7 @@ def page(
         notice=context.pop("notice", None),
         **context,
     )
-    return HTMLResponse(html, status_code=status, headers=_PAGE_HEADERS)
-
-
-_PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY, "Cache-Control": "no-store"}
+    return HTMLResponse(html, status_code=status)
 
 
 def problem_page(status: int, detail: str) -> HTMLResponse:
@@ -141,7 +137,7 @@ def problem_page(status: int, detail: str) -> HTMLResponse:
 
 
 def _see(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+    return RedirectResponse(url, status_code=303)
 
 
 @dataclass
@@ -296,7 +292,7 @@ async def _checked(
                 "images": [ImageRef(data=data, caption=name[:200]) for name, data in form.files],
             }
         )
-        refuse_long_texts(query, "field")
+        refuse_unsendable(query, "field")
         asked = CheckRequest(query=query, registries=chosen or None)
         made = await run_check(service_of(request), asked, who.key, case_id)
     except ValidationError as error:
@@ -333,7 +329,9 @@ async def report(
     if text is None:
         raise ProblemError(404, f"there is no report {report_id[:100]!r} here")
     html = CheckReport.model_validate_json(text).to_html()
-    return HTMLResponse(html, headers=_PAGE_HEADERS)
+    return HTMLResponse(
+        html,
+    )
 
 
 # Cases ---------------------------------------------------------------------------------------
@@ -536,7 +534,9 @@ async def batch_summary(
     path = service_of(request).settings.job_files / job_id / "out" / "summary.html"
     if not job_id.isalnum() or not path.is_file():
         raise ProblemError(404, "that catalogue has no summary (yet)")
-    return HTMLResponse(path.read_text(encoding="utf-8"), headers=_PAGE_HEADERS)
+    return HTMLResponse(
+        path.read_text(encoding="utf-8"),
+    )
 
 
 @router.get("/alerts")
