@@ -9,17 +9,20 @@ them), and the FBI API's mock mirrored into it through the service (`POST /regis
 its 4,523 NSAF items). Then:
 
 1. Text checks: `--clients` clients, each sending its next check as soon as the last is answered
-   (closed loop: the service saturated), `--checks` in all, against the local register and the
-   FBI mirror; then a fifth of them again arriving at half the rate the service sustained (open
-   loop: the latency a collections system sees when the service is not saturated). Each is a
-   real catalogue row (`benchmarks/batch.py`'s mix: NSAF items, registered, and public-domain
+   (closed loop: the service saturated, which gives its throughput), `--checks` in all, against
+   the local register and the FBI mirror; then a tenth of them again at each of a quarter, a
+   half and three quarters of that throughput, arriving as Poisson arrivals from the same
+   clients (open loop: the latency collections systems see as their objects are saved). Each is
+   a real catalogue row (`benchmarks/batch.py`'s mix: NSAF items, registered, and public-domain
    artworks that are not). Latency is the client's, request to whole answer.
 2. Photograph checks: `--photo-clients` clients sending new photographs (a registered image seen
    anew, as `image_matching.py` makes them) against the register of `--images` images.
 3. The service's memory (resident set) before and after the text checks.
 
 Targets (issue 17): text median under 150 ms, p99 under 1 s; photographs median under 600 ms;
-no error; memory flat. `--small` runs a few hundred checks for CI.
+no error; memory flat. The table ends with the highest rate tried at which the text targets
+hold. (The load generator runs on the same cores as the service: its CPU is counted against
+the service's.) `--small` runs a few hundred checks for CI.
 """
 
 from __future__ import annotations
@@ -52,6 +55,10 @@ from provcheck.store.importing import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "sample-register" / "records.jsonl"
+
+
+# The shares of the sustained throughput at which checks then arrive.
+PACED_SHARES = (0.25, 0.5, 0.75)
 
 
 def _free_port() -> int:
@@ -232,12 +239,17 @@ def main() -> None:
             text, text_errors = asyncio.run(_load(base, headers, bodies, args.clients))
             text_seconds = time.perf_counter() - started
             after = _resident_mb(service.pid)
-            # The same checks at half the rate the service sustained, arriving as they come.
-            rate = 0.5 * len(text) / text_seconds
-            paced_bodies = bodies[: max(100, len(bodies) // 5)]
-            paced, paced_errors = asyncio.run(
-                _load(base, headers, paced_bodies, args.clients, rate=rate)
-            )
+            # Checks arriving as objects are saved, at fractions of the rate the service sustained.
+            throughput = len(text) / text_seconds
+            paced_bodies = bodies[: max(100, len(bodies) // 10)]
+            paced: list[tuple[float, list[float], list[str]]] = []
+            for share in PACED_SHARES:
+                rate = share * throughput
+                latencies, errors = asyncio.run(
+                    _load(base, headers, paced_bodies, args.clients, rate=rate)
+                )
+                paced.append((rate, latencies, errors))
+            end = _resident_mb(service.pid)
 
             transforms = list(NEW_PHOTOGRAPH.values())
             photographs = []
@@ -267,21 +279,32 @@ def main() -> None:
         f"{1000 * statistics.median(text):>8.0f}ms{1000 * _quantile(text, 0.99):>8.0f}ms"
         f"{len(text_errors):>10}"
     )
-    print(
-        f"{f'text checks ({len(paced):,}, arriving {rate:.0f}/s)':<42}"
-        f"{1000 * statistics.median(paced):>8.0f}ms{1000 * _quantile(paced, 0.99):>8.0f}ms"
-        f"{len(paced_errors):>10}"
-    )
+    for rate, latencies, errors in paced:
+        print(
+            f"{f'text checks ({len(latencies):,}, arriving {rate:.0f}/s)':<42}"
+            f"{1000 * statistics.median(latencies):>8.0f}ms"
+            f"{1000 * _quantile(latencies, 0.99):>8.0f}ms{len(errors):>10}"
+        )
     print(
         f"{f'photograph checks ({len(photo)}, {args.photo_clients} clients)':<42}"
         f"{1000 * statistics.median(photo):>8.0f}ms{1000 * _quantile(photo, 0.99):>8.0f}ms"
         f"{len(photo_errors):>10}"
     )
     print(
-        f"text throughput {len(text) / text_seconds:.0f} checks/s; service memory "
-        f"{before:.0f} MB before the text checks, {after:.0f} MB after"
+        f"text throughput {throughput:.0f} checks/s; service memory "
+        f"{before:.0f} MB before the text checks, {after:.0f} MB after, {end:.0f} MB at the end"
     )
-    errors = text_errors + paced_errors + photo_errors
+    held = [
+        rate
+        for rate, latencies, _ in paced
+        if statistics.median(latencies) < 0.150 and _quantile(latencies, 0.99) < 1.0
+    ]
+    print(
+        f"text targets (median < 150 ms, p99 < 1 s) held up to {max(held):.0f} checks/s"
+        if held
+        else "text targets (median < 150 ms, p99 < 1 s) held at none of the rates tried"
+    )
+    errors = text_errors + [e for _, _, each in paced for e in each] + photo_errors
     for error in errors[:5]:
         print(f"  error: {error}")
     if errors:

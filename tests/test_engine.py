@@ -97,6 +97,16 @@ def test_a_hit_is_a_possible_match() -> None:
     assert provcheck.verify_report(report).ok
 
 
+def test_the_report_names_who_asked_inside_its_digest() -> None:
+    report = provcheck.check(ACORN, [acorn_register()], requested_by="Registrar A. Smith")
+    assert report.requested_by == "Registrar A. Smith"
+    assert provcheck.verify_report(report).ok
+    # Who asked is sealed in: naming someone else breaks the digest.
+    changed = report.model_copy(update={"requested_by": "someone else"})
+    assert not provcheck.verify_report(changed).ok
+    assert "requested_by" not in provcheck.check(ACORN, [acorn_register()]).to_json()
+
+
 def test_searched_everywhere_without_a_match_is_no_match_found() -> None:
     harbour = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
     report = provcheck.check(harbour, [acorn_register(), Scripted(lambda: [])])

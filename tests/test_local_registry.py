@@ -171,3 +171,76 @@ def test_the_store_may_be_given_as_a_path_object(tmp_path: Path) -> None:
     assert opened.settings.path == str(store)
     (batch_local,) = open_registries(["local"], store=store)
     assert not isinstance(batch_local, str) and batch_local.settings.path == str(store)
+
+
+def test_a_record_added_by_another_connection_is_searched_by_its_respelled_words(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "store.sqlite3"
+    with LocalStore(path) as searching, LocalStore(path) as writing:
+        import_file(searching, FIXTURES / "sample-register" / "records.jsonl")
+        query = ObjectDescription(title="Kaleidoscopic Marmoset")
+        assert searching.search_text(query, limit=5) == []
+        writing.put_record(
+            provcheck.Record(
+                registry="local",
+                record_id="x1",
+                description=ObjectDescription(title="Kaleidoscopik Marmosett"),
+            )
+        )
+        # "Kaleidoscopic" is found as the new record's spelling, read after the other's write.
+        assert [r.record_id for r in searching.search_text(query, limit=5)] == ["x1"]
+
+
+def test_reports_written_to_the_store_do_not_make_it_read_its_records_again(
+    tmp_path: Path,
+) -> None:
+    from provcheck.store.interface import StoredReport
+
+    path = tmp_path / "store.sqlite3"
+    with LocalStore(path) as searching, LocalStore(path) as service:
+        import_file(searching, FIXTURES / "sample-register" / "records.jsonl")
+        words = searching._title_and_maker_terms()
+        service.put_report(StoredReport("r1", "2026-12-02T00:00:00Z", "no_match", None), "{}")
+        # A service writes a report at every check: the vocabulary of every title must not
+        # be read again for each (it was, and it was most of a check's time).
+        assert searching._title_and_maker_terms() is words
+        service.withdraw_record(
+            "local",
+            searching.search_text(ObjectDescription(title="The Horsewoman"), limit=1)[0].record_id,
+        )
+        assert searching._title_and_maker_terms() is not words
+
+
+def test_a_store_from_before_the_records_generation_gets_it(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    with LocalStore(path) as store:
+        import_file(store, FIXTURES / "sample-register" / "records.jsonl")
+        db = store.connection
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).fetchall():
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE records_generation")
+    with LocalStore(path) as store:
+        before = store._version()
+        store.put_record(
+            provcheck.Record(
+                registry="local", record_id="x2", description=ObjectDescription(title="A new one")
+            )
+        )
+        assert store._version() > before
+        assert store.search_text(ObjectDescription(title="The Horsewoman"), limit=1)
+
+
+def test_a_record_changed_by_another_connection_is_found_as_it_now_is(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    query = ObjectDescription(title="The Horsewoman")
+    with LocalStore(path) as searching, LocalStore(path) as writing:
+        import_file(searching, FIXTURES / "sample-register" / "records.jsonl")
+        (first,) = searching.search_text(query, limit=1)
+        changed = first.model_copy(update={"place_of_loss": "Kyiv, changed since"})
+        writing.put_record(changed)
+        # Records already read are kept, but never past a change to them.
+        (again,) = searching.search_text(query, limit=1)
+        assert again.place_of_loss == "Kyiv, changed since"

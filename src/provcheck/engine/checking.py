@@ -126,11 +126,13 @@ async def acheck(
     limit: int = DEFAULT_LIMIT,
     timeout: float | None = None,
     matcher: Matcher | None = None,
+    requested_by: str | None = None,
 ) -> CheckReport:
     """Check `query` against `registries` (names or `Registry` instances; None: every installed one).
 
     `limit` caps the records asked of each register; `timeout` (seconds) overrides each
-    register's own timeout setting. Returns the sealed `CheckReport`.
+    register's own timeout setting; `requested_by` names who asked for the check, in the
+    report (inside its digest). Returns the sealed `CheckReport`.
     """
     _check_options(limit, timeout)
     # Decoding photographs is slow work: keep it off the event loop.
@@ -156,7 +158,14 @@ async def acheck(
             *(s.registry.aclose() for s in selected if s.owned and s.registry is not None),
             return_exceptions=True,
         )
-    return _report(description, outcomes, matcher, created, limitations=tuple(limitations))
+    return _report(
+        description,
+        outcomes,
+        matcher,
+        created,
+        limitations=tuple(limitations),
+        requested_by=requested_by,
+    )
 
 
 def _check_options(limit: object, timeout: object) -> None:
@@ -183,6 +192,7 @@ def _report(
     resumes: str | None = None,
     reply: str | None = None,
     limitations: tuple[Limitation, ...] = (),
+    requested_by: str | None = None,
 ) -> CheckReport:
     # Whether the query could rule records out depends on what came back: found anew each time.
     found = [c for outcome in outcomes for c in outcome.candidates]
@@ -215,6 +225,7 @@ def _report(
         versions=versions,
         resumes=resumes,
         reply=reply,
+        requested_by=requested_by,
     )
     return report.sealed()
 
@@ -324,9 +335,19 @@ def check(
     limit: int = DEFAULT_LIMIT,
     timeout: float | None = None,
     matcher: Matcher | None = None,
+    requested_by: str | None = None,
 ) -> CheckReport:
     """`acheck`, for code that is not async. Works inside a running event loop (a notebook) too."""
-    return _run(acheck(query, registries, limit=limit, timeout=timeout, matcher=matcher))
+    return _run(
+        acheck(
+            query,
+            registries,
+            limit=limit,
+            timeout=timeout,
+            matcher=matcher,
+            requested_by=requested_by,
+        )
+    )
 
 
 def resume(

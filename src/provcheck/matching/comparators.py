@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -71,14 +72,21 @@ def _word_weight(word: str) -> float:
     return title_word_weight(word)
 
 
+# Every query word is compared with every word of every candidate's title, and the same words
+# come back check after check (a register's titles, a catalogue's): a pair is worked out once.
+@lru_cache(maxsize=1 << 16)
 def _word_match(a: str, b: str) -> float:
     """How well two words match, allowing a typo in longer words; 0 if they do not."""
     if a == b:
         return 1.0
     if a in STOPWORDS and b in STOPWORDS:
         return 1.0  # "of a" and "de": function words are interchangeable across languages
-    if a.isdigit() or b.isdigit() or _digits(a) != _digits(b):
+    if not (a.isalpha() and b.isalpha()) and (
+        a.isdigit() or b.isdigit() or _digits(a) != _digits(b)
+    ):
         return 0.0  # another number is another object (1848, 1849; "AB123X", "AB124X")
+    if abs(len(a) - len(b)) > 2 and a[:5] != b[:5]:
+        return 0.0  # no slip (two at most, below), no letters dropped, no shared stem
     dropped = _letters_dropped(a, b)
     if dropped and min(len(a), len(b)) >= (4 if dropped == 1 else 6):
         # Letters left out or typed twice, the rest in order: "Lous" / "Lotus", "Zobeiddde".
@@ -126,7 +134,7 @@ class _Coverage:
     said: float  # how much all the words identify together, found or not
 
 
-def _coverage(words: list[str], others: list[str]) -> _Coverage:
+def _coverage(words: Sequence[str], others: Sequence[str]) -> _Coverage:
     """How much of `words` is in `others`, and how identifying what was found is.
 
     Words found together say less than the sum of what each says alone (the words of a subject,
@@ -169,17 +177,20 @@ _LAST_TITLE_LETTERS = 300
 _QUOTED_SHORT = re.compile(r"[\"“”'‘’]([^\"“”'‘’]{1,3})[\"“”'‘’]")
 
 
-def _title_words(text: str | None, *, as_terms: bool) -> list[str]:
+# A query's title is compared with every candidate's, and registers' titles come back as
+# candidates check after check: each title's words are read once.
+@lru_cache(maxsize=1 << 14)
+def _title_words(text: str | None, *, as_terms: bool) -> tuple[str, ...]:
     """A title's words: as the vocabulary's terms (`as_terms`: "Bildnis" is "portrait") or as
     written; empty if it has only function words."""
     words = canonical_title_words(text) if as_terms else normalise_text(text or "").split()
     if not any(w not in STOPWORDS for w in words):
-        return []
+        return ()
     # A quoted letter or number names one work of a series: 'Letter "A"' is not 'Letter "Y"'.
     marks = [
         f"={normalise_text(q)}" for q in _QUOTED_SHORT.findall(text or "") if normalise_text(q)
     ]
-    return words + marks
+    return (*words, *marks)
 
 
 def _leading(title: str | None) -> str:
@@ -194,7 +205,7 @@ def _leading(title: str | None) -> str:
     return f"{first} {last}".strip()
 
 
-def _title_similarity(ours: list[str], theirs: list[str]) -> tuple[float, float]:
+def _title_similarity(ours: Sequence[str], theirs: Sequence[str]) -> tuple[float, float]:
     """How alike two titles' words are, and how much the words they share identify."""
     ours_covered, theirs_covered = _coverage(ours, theirs), _coverage(theirs, ours)
     ours_share, theirs_share = ours_covered.share, theirs_covered.share

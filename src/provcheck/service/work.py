@@ -48,13 +48,15 @@ def holder_of(key: StoredApiKey) -> str:
 
 def stamp(report: CheckReport, requested_by: str | None, key: SigningKey | None) -> CheckReport:
     """The report naming who asked for it (inside its digest), signed when there is a key."""
-    report = report.model_copy(update={"requested_by": requested_by}).sealed()
+    if report.requested_by != requested_by:
+        report = report.model_copy(update={"requested_by": requested_by}).sealed()
     return sign_report(report, key) if key is not None else report
 
 
 def keep_report(store: Store, report: CheckReport) -> str:
-    """Keep the report in the store (once) and return its JSON, as kept."""
-    text = report.to_json()
+    """Keep the report in the store (once) and return its JSON, as kept: compact, as a service
+    answers (a report's indentation was a third of what each check wrote and sent)."""
+    text = report.to_json(indent=None)
     if store.report_json(report.report_id) is None:
         listed = StoredReport(
             report.report_id,

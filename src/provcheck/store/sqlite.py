@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ _MOST_INITIALS = 6  # "H.V.", "J. M. W.": a maker named by this many initials at
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
+# The records kept read, the most recently found (some 20 MB).
+_PARSED_RECORDS = 2_048
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ class LocalStore(Store):
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
         self._name_terms: _NameTerms | None = None
+        self._counts: tuple[int, dict[str, int], int] | None = None
+        self._parsed: tuple[int, OrderedDict[int, Record]] = (-1, OrderedDict())
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -187,8 +192,12 @@ class LocalStore(Store):
             with sqlite_transaction(self._db):
                 yield
         finally:
+            # What was read inside it may have been rolled back, the generation with it.
             self._image_index = None
             self._features_index = None
+            self._name_terms = None
+            self._counts = None
+            self._parsed = (-1, OrderedDict())
 
     def start_import(self, source: str) -> int:
         cursor = self._db.execute(
@@ -393,7 +402,7 @@ class LocalStore(Store):
     ) -> list[Record]:
         """The records the full-text `expression` matches, best first by BM25."""
         sql = (
-            "SELECT r.record_json FROM records_text t JOIN records r ON r.id = t.rowid"
+            "SELECT r.id, r.record_json FROM records_text t JOIN records r ON r.id = t.rowid"
             " WHERE records_text MATCH ? AND r.removed_at IS NULL"
         )
         parameters: list[object] = [expression]
@@ -403,7 +412,27 @@ class LocalStore(Store):
         sql += f" ORDER BY bm25(records_text, {_BM25_WEIGHTS}) LIMIT ?"
         parameters.append(limit)
         rows = self._db.execute(sql, parameters).fetchall()
-        return [Record.model_validate_json(row[0]) for row in rows]
+        return self._records_of(rows)
+
+    def _records_of(self, rows: Iterable[tuple[int, str]]) -> list[Record]:
+        """The records of (row id, record JSON) rows, each read once while the records stay as
+        they were: the same records are candidates check after check, and reading one costs more
+        than finding it. (Records are frozen: one object can be handed to every caller.)"""
+        version = self._version()
+        if self._parsed[0] != version:
+            self._parsed = (version, OrderedDict())
+        parsed = self._parsed[1]
+        records = []
+        for row_id, text in rows:
+            record = parsed.get(row_id)
+            if record is None:
+                record = parsed[row_id] = Record.model_validate_json(text)
+                if len(parsed) > _PARSED_RECORDS:
+                    parsed.popitem(last=False)
+            else:
+                parsed.move_to_end(row_id)
+            records.append(record)
+        return records
 
     def search_images(
         self,
@@ -431,6 +460,8 @@ class LocalStore(Store):
         registries: Sequence[str] | None = None,
     ) -> list[tuple[Record, int]]:
         """Records whose images share many local features with a query image, most first."""
+        if not descriptors:
+            return []  # without reading the index
         index = self._descriptor_index()
         votes: dict[int, int] = {}
         for query in descriptors:
@@ -451,7 +482,7 @@ class LocalStore(Store):
             ).fetchone()
             if row is None or (registries is not None and row[1] not in registries):
                 continue
-            results.append((Record.model_validate_json(row[0]), measure))
+            results.append((self._records_of([(row_id, row[0])])[0], measure))
             if len(results) >= limit:
                 break
         return results
@@ -515,7 +546,9 @@ class LocalStore(Store):
         return sorted({form for word in words for form in (word, *indexed.get(word, ()))})
 
     def _version(self) -> int:
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0]) + self._db.total_changes
+        """The records' generation (see the store's schema): what is kept in memory of them is
+        current while it stays the same."""
+        return int(self._db.execute("SELECT n FROM records_generation").fetchone()[0])
 
     def _descriptor_index(self) -> DescriptorIndex:
         """The retrieval index of the record images' descriptors, each owned by its record's row
@@ -607,13 +640,18 @@ class LocalStore(Store):
         return [ImportLog(*row) for row in rows]
 
     def stats(self) -> StoreStats:
-        counts = dict(
-            self._db.execute(
-                "SELECT registry, count(*) FROM records WHERE removed_at IS NULL"
-                " GROUP BY registry ORDER BY registry"
-            ).fetchall()
-        )
-        images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
+        # Every search asks: the counts are kept while the records stay as they were.
+        version = self._version()
+        if self._counts is None or self._counts[0] != version:
+            counts = dict(
+                self._db.execute(
+                    "SELECT registry, count(*) FROM records WHERE removed_at IS NULL"
+                    " GROUP BY registry ORDER BY registry"
+                ).fetchall()
+            )
+            images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
+            self._counts = (version, counts, images)
+        _, counts, images = self._counts
         logs = self.imports()
         index = index_folder(self.path)
         files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]

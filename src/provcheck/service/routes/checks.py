@@ -258,8 +258,11 @@ async def run_check(
         else installed_registries()
     )
     chosen = [service.register(name) for name in names]
-    report = await acheck(asked.query, chosen, limit=asked.limit, timeout=asked.timeout)
-    report = stamp(report, holder_of(caller), key)
+    holder = holder_of(caller)
+    report = await acheck(
+        asked.query, chosen, limit=asked.limit, timeout=asked.timeout, requested_by=holder
+    )
+    report = stamp(report, holder, key)
     text = await service.in_store(lambda store: keep_report(store, report))
     if case_id is not None:
         await service.in_store(lambda store: CaseFile(store, key=key).add_check(case_id, report))
