@@ -126,3 +126,23 @@ def test_an_index_whose_arrays_disagree_is_not_used(tmp_path: Path) -> None:
     index.save(tmp_path / "index", tag="t")
     np.save(tmp_path / "index" / "ids-3.npy", np.zeros(5, dtype=np.uint32))  # wrong length
     assert DescriptorIndex.open(tmp_path / "index", tag="t") is None
+
+
+def test_the_index_is_built_when_asked_ahead_and_never_for_words_alone(tmp_path: Path) -> None:
+    import provcheck
+    from provcheck.store.importing import import_file
+
+    lines = [
+        f'{{"record_id": "{path.stem}", "description": {{"title": "Study {path.stem}",'
+        f' "images": [{{"path": "{path}"}}]}}}}'
+        for path in IMAGES
+    ]
+    (tmp_path / "register.jsonl").write_text("\n".join(lines) + "\n")
+    index = tmp_path / "store.sqlite3.index" / "index.json"
+    with provcheck.LocalStore(tmp_path / "store.sqlite3") as store:
+        import_file(store, tmp_path / "register.jsonl")
+        # A search by words reads no image index (building one took seconds of a text check).
+        assert store.search_by_features([], limit=3, min_votes=5) == []
+        assert not index.exists()
+        store.prepare_search()
+        assert index.is_file()

@@ -3,6 +3,7 @@ real on loopback (`provcheck serve` in a process of its own, asked over HTTP).""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -364,3 +365,18 @@ async def test_the_document_gives_the_headers_a_created_resource_is_answered_wit
     for path, status in (("/batches", "202"), ("/cases", "201"), ("/hooks", "201")):
         assert "Location" in paths[path]["post"]["responses"][status]["headers"], path
     assert "400" in paths["/checks"]["post"]["responses"]
+
+
+@pytest.mark.anyio
+async def test_the_service_reads_the_image_index_ahead_of_the_first_photograph(
+    store_path: Path,
+) -> None:
+    index = Path(f"{store_path}.index") / "index.json"
+    assert not index.exists()
+    async with _client(store_path) as client:
+        for _ in range(100):  # on a worker thread, as the service starts
+            if index.is_file():
+                break
+            await asyncio.sleep(0.05)
+        assert index.is_file()
+        assert (await client.get("/health")).status_code == 200

@@ -163,6 +163,24 @@ def _keep_keys_out_of_logs() -> None:
             logger.addFilter(_NoKeysInLogs())
 
 
+_log = logging.getLogger("provcheck.service")
+
+# How often a worker looks whether the local store's records changed (another worker's import,
+# a mirror's sync) and reads its search indexes again ahead of the next check.
+_PREPARE_EVERY_S = 30.0
+
+
+async def _keep_search_ready(local: LocalRegistry) -> None:
+    """The local store's search indexes read at the start and again after each change, on a
+    worker thread: a photograph check does not wait seconds while the image index is built."""
+    while True:
+        try:
+            await local.using_store(lambda store: store.prepare_search())
+        except Exception as error:  # a store that cannot be read: each check says why
+            _log.warning("the local store's search indexes could not be read: %s", error)
+        await asyncio.sleep(_PREPARE_EVERY_S)
+
+
 def create_app(settings: ServiceSettings) -> FastAPI:
     """The service over `settings.store` (made if there is none)."""
     _keep_keys_out_of_logs()
@@ -193,7 +211,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
         service = Service(settings, store, local, RateLimiter(settings.rate_limit), runner)
         app.state.service = service
-        tasks = [asyncio.create_task(runner.run()), asyncio.create_task(deliverer.run())]
+        tasks = [
+            asyncio.create_task(runner.run()),
+            asyncio.create_task(deliverer.run()),
+            asyncio.create_task(_keep_search_ready(local)),
+        ]
         try:
             yield
         finally:

@@ -515,6 +515,12 @@ class LocalStore(Store):
             found += [term for term, _, _ in near[:_RESPELLINGS]]
         return found
 
+    def prepare_search(self) -> None:
+        self.stats()
+        self._title_and_maker_terms()
+        self._images()
+        self._descriptor_index()
+
     def _title_and_maker_terms(self) -> _NameTerms:
         """Every word of the stored titles and makers (from the full-text index's vocabulary),
         read again when the records have changed."""

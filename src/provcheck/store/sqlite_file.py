@@ -66,26 +66,9 @@ CREATE INDEX IF NOT EXISTS records_live_by_registry ON records(registry, removed
 -- The records' generation: one more at every change of a record or its images, whoever made
 -- it. What is read from the records and kept in memory (the words of titles and makers, the
 -- image indexes) is read again when it has moved -- and not when a report or a job is written.
+-- (Moved by the triggers made after the tables.)
 CREATE TABLE IF NOT EXISTS records_generation (n INTEGER NOT NULL);
 INSERT INTO records_generation SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM records_generation);
-CREATE TRIGGER IF NOT EXISTS records_insert_moves_generation AFTER INSERT ON records
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS records_update_moves_generation AFTER UPDATE ON records
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS records_delete_moves_generation AFTER DELETE ON records
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS record_images_insert_moves_generation AFTER INSERT ON record_images
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS record_images_update_moves_generation AFTER UPDATE ON record_images
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS record_images_delete_moves_generation AFTER DELETE ON record_images
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS descriptors_insert_moves_generation AFTER INSERT ON image_descriptors
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS descriptors_update_moves_generation AFTER UPDATE ON image_descriptors
-    BEGIN UPDATE records_generation SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS descriptors_delete_moves_generation AFTER DELETE ON image_descriptors
-    BEGIN UPDATE records_generation SET n = n + 1; END;
 CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
@@ -95,7 +78,12 @@ CREATE TABLE IF NOT EXISTS imports (
     updated INTEGER NOT NULL DEFAULT 0,
     skipped INTEGER NOT NULL DEFAULT 0
 );
-"""
+""" + "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_moves_generation"
+    f" AFTER {event} ON {table} BEGIN UPDATE records_generation SET n = n + 1; END;\n"
+    for table in ("records", "record_images", "image_descriptors")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
 
 
 def default_store_path() -> Path:
