@@ -380,3 +380,23 @@ async def test_the_service_reads_the_image_index_ahead_of_the_first_photograph(
             await asyncio.sleep(0.05)
         assert index.is_file()
         assert (await client.get("/health")).status_code == 200
+
+
+def test_a_served_worker_collects_garbage_less_often(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from provcheck.service.app import app_from_environment
+
+    monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(store_path))
+    threshold = gc.get_threshold()
+    try:
+        app_from_environment()
+        # Several collections a check, and full ones that held a worker for a quarter of a
+        # second, at the default threshold (700).
+        assert gc.get_threshold()[0] >= 10_000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
