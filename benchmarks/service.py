@@ -133,10 +133,12 @@ async def _load(
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http:
             while pending:
                 body = pending.pop()
+                started = time.perf_counter()
                 if rate is not None:
                     next_start[0] += arrivals.expovariate(rate)
-                    await asyncio.sleep(max(0.0, next_start[0] - time.perf_counter()))
-                started = time.perf_counter()
+                    # From its arrival: a check that arrives while every client is busy waits.
+                    started = next_start[0]
+                    await asyncio.sleep(max(0.0, started - time.perf_counter()))
                 try:
                     if "photo" in body:
                         answer = await http.post(

@@ -144,5 +144,7 @@ def test_the_index_is_built_when_asked_ahead_and_never_for_words_alone(tmp_path:
         # A search by words reads no image index (building one took seconds of a text check).
         assert store.search_by_features([], limit=3, min_votes=5) == []
         assert not index.exists()
-        store.prepare_search()
+        store.prepare_search()  # just after the import: not yet settled
+        assert not index.exists()
+        store.prepare_search()  # no change since
         assert index.is_file()

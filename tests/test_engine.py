@@ -107,6 +107,15 @@ def test_the_report_names_who_asked_inside_its_digest() -> None:
     assert "requested_by" not in provcheck.check(ACORN, [acorn_register()]).to_json()
 
 
+@pytest.mark.parametrize("who", [5, "", "x" * 301])
+def test_who_asked_is_checked_before_any_register_is_searched(who: object) -> None:
+    asked: list[str] = []
+    register = Scripted(lambda: asked.append("searched") or [])
+    with pytest.raises(provcheck.InvalidQueryError, match="requested_by"):
+        provcheck.check(ACORN, [register], requested_by=who)  # type: ignore[arg-type]
+    assert asked == []
+
+
 def test_searched_everywhere_without_a_match_is_no_match_found() -> None:
     harbour = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
     report = provcheck.check(harbour, [acorn_register(), Scripted(lambda: [])])

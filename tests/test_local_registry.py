@@ -244,3 +244,13 @@ def test_a_record_changed_by_another_connection_is_found_as_it_now_is(tmp_path: 
         # Records already read are kept, but never past a change to them.
         (again,) = searching.search_text(query, limit=1)
         assert again.place_of_loss == "Kyiv, changed since"
+
+
+def test_a_kept_record_is_read_again_when_its_json_differs(tmp_path: Path) -> None:
+    # Another connection may write between a search's query and the reading of its rows: a
+    # record is kept by the JSON read, never served for other JSON of the same row.
+    with LocalStore(tmp_path / "store.sqlite3") as store:
+        old = provcheck.Record(registry="local", record_id="r", place_of_loss="Cologne")
+        new = old.model_copy(update={"place_of_loss": "Kyiv"})
+        assert store._records_of([(1, old.model_dump_json())])[0].place_of_loss == "Cologne"
+        assert store._records_of([(1, new.model_dump_json())])[0].place_of_loss == "Kyiv"

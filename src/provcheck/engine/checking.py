@@ -135,6 +135,13 @@ async def acheck(
     report (inside its digest). Returns the sealed `CheckReport`.
     """
     _check_options(limit, timeout)
+    if requested_by is not None and (
+        not isinstance(requested_by, str) or not 0 < len(requested_by) <= _LONGEST_NAME
+    ):
+        raise InvalidQueryError(
+            f"requested_by must be a name of 1 to {_LONGEST_NAME} characters, "
+            f"not {requested_by!r:.40}"
+        )
     # Decoding photographs is slow work: keep it off the event loop.
     limitations: list[Limitation] = []
     description = await asyncio.to_thread(_as_query, query, limitations)
@@ -166,6 +173,10 @@ async def acheck(
         limitations=tuple(limitations),
         requested_by=requested_by,
     )
+
+
+# The longest name of who asked for a check that a report keeps.
+_LONGEST_NAME = 300
 
 
 def _check_options(limit: object, timeout: object) -> None:

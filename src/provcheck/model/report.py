@@ -97,8 +97,8 @@ class CheckReport(BaseModel):
     # reply sent then to a register's question.
     resumes: str | None = None
     reply: str | None = None
-    # Who asked for the check through the service (the holder of the API key it used); inside
-    # the digest, and absent from a report made otherwise, which stays as it was.
+    # Who asked for the check (`check(requested_by=...)`; through the service, the holder of the
+    # API key it used); inside the digest, and absent when no one is named, as reports were.
     requested_by: str | None = Field(default=None, exclude_if=lambda value: value is None)
     digest: str = ""
     # Who vouches for the digest (`provcheck.reports.signing.sign_report`); outside what the digest covers,

@@ -238,8 +238,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await service.close_registers()
-            await local.aclose()
-            local.store.close()
+            # A cancelled task's thread may still be reading the indexes: closed after it.
+            await asyncio.to_thread(local.close_given_store)
             store.close()
 
     app = FastAPI(

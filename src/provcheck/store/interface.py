@@ -328,8 +328,9 @@ class Store(abc.ABC):
 
     def prepare_search(self) -> None:  # noqa: B027 -- a store that keeps nothing need not
         """Read now what searches keep in memory of the records (indexes of their images, the
-        words of their titles), if they changed since: a service calls it when it starts and
-        from time to time, so that no check waits while an index is built."""
+        words of their titles), if they changed and have settled since the last call: a service
+        calls it when it starts and from time to time, so that no check waits while an index is
+        built."""
 
     # Images ----------------------------------------------------------------------------------
 

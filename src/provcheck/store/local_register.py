@@ -196,6 +196,13 @@ class LocalRegistry(Registry):
         if self._owns_store and self._store is not None:
             await asyncio.to_thread(self.close_store)
 
+    def close_given_store(self) -> None:
+        """Close the store this register was given, once no worker thread uses it (a search,
+        a task reading its indexes ahead), from any thread: for the store's owner, as it stops."""
+        with self._using_store:
+            if self._store is not None:
+                self._store.close()
+
     def close_store(self) -> None:
         """Close the store this register opened (never one it was given), from any thread."""
         with self._using_store:  # after any search still running on a worker thread

@@ -90,8 +90,10 @@ _MOST_INITIALS = 6  # "H.V.", "J. M. W.": a maker named by this many initials at
 # bm25 weights, in the column order of records_text: a title or a maker says more than a word in
 # a long description.
 _BM25_WEIGHTS = "10.0, 8.0, 2.0, 2.0, 6.0, 1.0, 1.0, 8.0"
-# The records kept read, the most recently found (some 20 MB).
+# The records kept read, the most recently found, each of at most so many characters of JSON
+# (at most some 30 MB of it; a register's record is a few thousand).
 _PARSED_RECORDS = 2_048
+_PARSED_LONGEST = 16_000
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,9 @@ class LocalStore(Store):
         self._image_index: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._features_index: tuple[int, DescriptorIndex] | None = None
         self._name_terms: _NameTerms | None = None
-        self._counts: tuple[int, dict[str, int], int] | None = None
-        self._parsed: tuple[int, OrderedDict[int, Record]] = (-1, OrderedDict())
+        self._counts: tuple[int, dict[str, int]] | None = None
+        self._parsed: OrderedDict[int, tuple[str, Record]] = OrderedDict()
+        self._prepared_at = self._version()
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -197,7 +200,7 @@ class LocalStore(Store):
             self._features_index = None
             self._name_terms = None
             self._counts = None
-            self._parsed = (-1, OrderedDict())
+            self._parsed.clear()
 
     def start_import(self, source: str) -> int:
         cursor = self._db.execute(
@@ -415,22 +418,23 @@ class LocalStore(Store):
         return self._records_of(rows)
 
     def _records_of(self, rows: Iterable[tuple[int, str]]) -> list[Record]:
-        """The records of (row id, record JSON) rows, each read once while the records stay as
-        they were: the same records are candidates check after check, and reading one costs more
-        than finding it. (Records are frozen: one object can be handed to every caller.)"""
-        version = self._version()
-        if self._parsed[0] != version:
-            self._parsed = (version, OrderedDict())
-        parsed = self._parsed[1]
+        """The records of (row id, record JSON) rows, each read once while its JSON stays the
+        same: the same records are candidates check after check, and reading one costs more than
+        finding it. Kept by the JSON just read, not by the generation, which another connection
+        may move between the query and now. (Records are frozen: one object serves every caller.)"""
+        parsed = self._parsed
         records = []
         for row_id, text in rows:
-            record = parsed.get(row_id)
-            if record is None:
-                record = parsed[row_id] = Record.model_validate_json(text)
-                if len(parsed) > _PARSED_RECORDS:
-                    parsed.popitem(last=False)
-            else:
+            kept = parsed.get(row_id)
+            if kept is not None and kept[0] == text:
                 parsed.move_to_end(row_id)
+                record = kept[1]
+            else:
+                record = Record.model_validate_json(text)
+                if len(text) <= _PARSED_LONGEST:  # a record with its images inline is not kept
+                    parsed[row_id] = (text, record)
+                    if len(parsed) > _PARSED_RECORDS:
+                        parsed.popitem(last=False)
             records.append(record)
         return records
 
@@ -516,10 +520,15 @@ class LocalStore(Store):
         return found
 
     def prepare_search(self) -> None:
-        self.stats()
-        self._title_and_maker_terms()
-        self._images()
-        self._descriptor_index()
+        # Once the records have settled (no change since the last call): a store that a mirror
+        # is filling is not read again whole at every call, holding up the searches meanwhile.
+        version = self._version()
+        settled, self._prepared_at = version == self._prepared_at, version
+        if settled:
+            self.stats()
+            self._title_and_maker_terms()
+            self._images()
+            self._descriptor_index()
 
     def _title_and_maker_terms(self) -> _NameTerms:
         """Every word of the stored titles and makers (from the full-text index's vocabulary),
@@ -655,9 +664,10 @@ class LocalStore(Store):
                     " GROUP BY registry ORDER BY registry"
                 ).fetchall()
             )
-            images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
-            self._counts = (version, counts, images)
-        _, counts, images = self._counts
+            self._counts = (version, counts)
+        counts = dict(self._counts[1])
+        # Not kept: an image is written on its own, before the records that show it.
+        images = int(self._db.execute("SELECT count(*) FROM images").fetchone()[0])
         logs = self.imports()
         index = index_folder(self.path)
         files = [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]
