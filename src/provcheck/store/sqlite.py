@@ -200,7 +200,6 @@ class LocalStore(Store):
             self._features_index = None
             self._name_terms = None
             self._counts = None
-            self._parsed.clear()
 
     def start_import(self, source: str) -> int:
         cursor = self._db.execute(
