@@ -40,6 +40,7 @@ from provcheck.images.fingerprints import compute_fingerprints
 from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
 from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
 from provcheck.store.importing import import_file
+from provcheck.store.interface import Store
 from provcheck.store.local_register import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
 from provcheck.store.sqlite import LocalStore, nearest_images
 
@@ -86,14 +87,17 @@ def naive_phash(path: Path) -> None:
     imagehash.phash(Image.open(path))
 
 
-def padded_store(folder: Path, images: list[Path], size: int, seed: int) -> LocalStore:
-    """A store of `images` imported for real, padded with synthetic images up to `size`."""
+def padded_store(
+    folder: Path, images: list[Path], size: int, seed: int, *, into: Store | None = None
+) -> Store:
+    """A store of `images` imported for real, padded with synthetic images up to `size`: a new
+    SQLite file in `folder`, or the store `into`."""
     records = [
         {"record_id": path.stem, "description": {"images": [{"path": str(path)}]}}
         for path in images
     ]
     (folder / "register.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
-    store = LocalStore(folder / f"register-{size}.sqlite3")
+    store = into if into is not None else LocalStore(folder / f"register-{size}.sqlite3")
     import_file(store, folder / "register.jsonl")
     pool = np.concatenate(
         [
@@ -151,6 +155,7 @@ def check_latency(images: list[Path], size: int, queries: int, seed: int) -> tup
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as folder_name:
         built = padded_store(Path(folder_name), images, size, seed)
+        assert isinstance(built, LocalStore)
         started = time.perf_counter()
         provcheck.check({"title": "warm up"}, [LocalRegistry(store=built)])  # builds the index
         build = time.perf_counter() - started

@@ -192,7 +192,7 @@ def main() -> None:
         store = padded_store(folder, images, args.images, args.seed)
         import_file(store, SAMPLE)
         _, key = make_key(store, "benchmark", Role.ADMINISTER)
-        store_path = store.path
+        store_path = store.location
         store.close()
         headers = {"Authorization": f"Bearer {key}"}
 

@@ -46,7 +46,7 @@ from provcheck.matching.sufficiency import (
     specific_fields,
     thin_query_limitations,
 )
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
 from provcheck.text.normalise import normalise_text
 
 CANDIDATES = 20
@@ -454,6 +454,12 @@ def arguments(doc: str, csv: Path, csv_help: str, sample: int) -> argparse.Argum
     )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the register in this empty PostgreSQL database (postgresql://...) instead of "
+        "a SQLite file, to measure that store's search",
+    )
+    parser.add_argument(
         "--show-failures",
         action="store_true",
         help="print the highest-scoring negatives and the worst-missed positives (validation only)",
@@ -767,9 +773,7 @@ def _title_key(record: Record) -> str:
     return " ".join(sorted(normalise_text(record.description.title or "").split()))
 
 
-def run(
-    store: LocalStore, queries: list[Query], matcher: Matcher, *, every: int = 1000
-) -> list[Result]:
+def run(store: Store, queries: list[Query], matcher: Matcher, *, every: int = 1000) -> list[Result]:
     results = []
     for number, query in enumerate(queries, start=1):
         candidates = store.search_text(query.description, limit=CANDIDATES)

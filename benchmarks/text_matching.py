@@ -43,6 +43,7 @@ from pathlib import Path
 
 from provcheck import Matcher, ObjectDescription, Record
 from provcheck.store.importing import import_file, load_mapping
+from provcheck.store.opening import open_store
 from provcheck.store.sqlite import LocalStore
 from provcheck.text.normalise import normalise_text
 
@@ -330,7 +331,7 @@ def main() -> None:
             import_file(everything, args.csv, mapping=load_mapping("nsaf"))
             records = list(everything.iter_records("fbi"))
         held = hold_out(records, makers_of, HELD_OUT_MAKERS, SIBLINGS, rng, related)
-        store = LocalStore(Path(folder) / "register.sqlite3")
+        store = open_store(args.store or Path(folder) / "register.sqlite3")
         with store.transaction():
             for record in held.register:
                 store.put_record(record)

@@ -53,7 +53,8 @@ from pathlib import Path
 from provcheck_lostart.export import makers_of, parse_export, record_from_row
 
 from provcheck import Matcher, ObjectDescription, Record
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
+from provcheck.store.opening import open_store
 from provcheck.text.normalise import normalise_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script: its sibling module
@@ -550,18 +551,17 @@ def load(path: Path) -> list[Record]:
     return list(records.values())
 
 
-def store_register(store: LocalStore, records: list[Record]) -> None:
+def store_register(store: Store, records: list[Record]) -> None:
     """As a mirror writes them (`provcheck.store.mirroring.mirror`): in batches, one transaction
     each."""
     started = time.perf_counter()
     for start in range(0, len(records), BATCH):
         with store.transaction():
-            for record in records[start : start + BATCH]:
-                store.put_record(record, mirrored=True)
+            store.put_records(records[start : start + BATCH], mirrored=True)
     print(f"  stored the register in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def latencies(store: LocalStore, queries: list[Query], matcher: Matcher) -> list[float]:
+def latencies(store: Store, queries: list[Query], matcher: Matcher) -> list[float]:
     """A text check's time, in ms: the store's search and the ranking of its candidates."""
     timed = []
     for query in queries:
@@ -601,13 +601,13 @@ def main() -> None:
     held = hold_out(records, named_makers, HELD_OUT_MAKERS, SIBLINGS, rng, related)
     queries = build_queries(held, args.sample, args.negatives, rng)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "register.sqlite3"
-        with LocalStore(path) as writing:
+        path = args.store or Path(folder) / "register.sqlite3"
+        with open_store(path) as writing:
             store_register(writing, held.register)
         # Timed first, on a store opened afresh, with queries not run before.
         test = [q for q in queries if q.split == "test" and q.role == "positive"]
         timed_queries = rng.sample(test, min(TIMED + 1, len(test)))
-        with LocalStore(path) as store:
+        with open_store(path) as store:
             first, *timed = latencies(store, timed_queries, matcher)
             results = run(store, queries, matcher, every=500)
 

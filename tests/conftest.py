@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,18 @@ NSAF = (
     Path(__file__).resolve().parents[1]
     / "adapters/provcheck-fbi/src/provcheck_fbi/seed/nsaf_data.csv"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test of the repository -- the plugins' under adapters/ too -- reads or writes the
+    user's own store, keys, cache or data: their folders, for the whole run, are a temporary
+    folder's (each test of tests/ then gets a store of its own, below)."""
+    base = Path(tempfile.mkdtemp(prefix="provcheck-tests-"))
+    config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
+    os.environ["XDG_DATA_HOME"] = str(base / "data")
+    os.environ["XDG_CACHE_HOME"] = str(base / "cache")
+    os.environ["PROVCHECK_LOCAL_PATH"] = str(base / "local.sqlite3")
+    os.environ.pop("PROVCHECK_STORE_URL", None)
 
 
 @pytest.fixture
@@ -43,6 +58,11 @@ def private_store(
     """No test ever touches the user's own local store."""
     path = tmp_path_factory.mktemp("store") / "local.sqlite3"
     monkeypatch.setenv("PROVCHECK_LOCAL_PATH", str(path))
+    monkeypatch.delenv("PROVCHECK_STORE_URL", raising=False)
+    # Indexes a database's store keeps in the user's cache folder: one of the test's own.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    # And the files of a database's service jobs, in the user's data folder.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     return path
 
 
@@ -68,3 +88,16 @@ def image_bytes(
     out = io.BytesIO()
     image.save(out, format=format, **save)
     return out.getvalue()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a new, empty store is, once for each store provcheck ships: a SQLite file's path,
+    then a PostgreSQL database's URL (a database of its own on the test server)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "store.sqlite3")
+        return
+    from provcheck.testing.postgres import fresh_database, postgres_server_url
+
+    with fresh_database(postgres_server_url()) as url:
+        yield url

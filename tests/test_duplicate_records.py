@@ -15,12 +15,14 @@ from provcheck_fbi import FbiRegistry
 from provcheck_fbi.service import FbiService, create_mock
 
 from provcheck import ObjectDescription, Record, RecordStatus, acheck
+from provcheck.errors import InputError
 from provcheck.model.candidate import Band, Candidate
 from provcheck.model.duplicates import merge_same_objects
 from provcheck.reports.terminal import render_report
 from provcheck.store.importing import import_file, load_mapping
 from provcheck.store.mirroring import mirror
 from provcheck.store.sqlite import LocalStore
+from provcheck.store.sqlite_file import upgrade_store_file
 from provcheck.testing.mocks import in_process
 
 pytestmark = pytest.mark.anyio
@@ -265,6 +267,10 @@ def test_a_store_from_before_origins_knows_its_mirrored_records(tmp_path: Path) 
         store.finish_import(import_id, added=1, updated=0, skipped=0)
     with LocalStore(path) as store:  # as a store written before records knew their origin
         store.connection.execute("ALTER TABLE records DROP COLUMN origin")
+        store.connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(InputError, match="run `provcheck store upgrade"):
+        LocalStore(path)
+    assert upgrade_store_file(path) == (1, 2)
     with LocalStore(path) as store:
         assert store.record_ids("fbi", mirrored=True) == {"de8b6d55"}
         assert store.mark_removed("fbi", ["acorn", "de8b6d55"]) == 1

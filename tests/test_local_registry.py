@@ -14,6 +14,7 @@ from provcheck import Conclusion, ObjectDescription, OutcomeState, Registry
 from provcheck.store.importing import import_file, load_mapping
 from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
+from provcheck.store.sqlite_file import upgrade_store_file
 from provcheck.testing import RegistryConformance
 
 QUERIES = FIXTURES / "queries"
@@ -222,7 +223,11 @@ def test_a_store_from_before_the_records_generation_gets_it(tmp_path: Path) -> N
         ).fetchall():
             db.execute(f"DROP TRIGGER {name}")
         db.execute("DROP TABLE records_generation")
+        db.execute("DROP TABLE schema_migrations")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert upgrade_store_file(path) == (1, 2)
     with LocalStore(path) as store:
+        assert store.count() == 45  # nothing lost
         before = store._version()
         store.put_record(
             provcheck.Record(

@@ -20,6 +20,7 @@ from provcheck.cli import main
 from provcheck.service import Role, ServiceSettings, create_app, make_key
 from provcheck.service.limits import RateLimiter
 from provcheck.store.importing import import_file
+from provcheck.store.opening import open_store
 from provcheck.store.sqlite import LocalStore
 
 QUERY = json.loads((FIXTURES / "queries" / "reworded.json").read_text(encoding="utf-8"))
@@ -27,22 +28,22 @@ PHOTO = FIXTURES / "queries" / "dealer-photo.jpg"
 
 
 @pytest.fixture
-def store_path(tmp_path: Path, entry_points: Callable[..., None]) -> Path:
+def store_path(any_store: str, entry_points: Callable[..., None]) -> str:
     entry_points(local="provcheck.store.local_register:LocalRegistry")
-    path = tmp_path / "service.sqlite3"
-    with LocalStore(path) as store:
+    path = any_store  # a SQLite file, then a PostgreSQL database
+    with open_store(path) as store:
         import_file(store, FIXTURES / "sample-register" / "records.jsonl")
     return path
 
 
 @pytest.fixture
-def keys(store_path: Path) -> dict[Role, str]:
-    with LocalStore(store_path) as store:
+def keys(store_path: str) -> dict[Role, str]:
+    with open_store(store_path) as store:
         return {role: make_key(store, f"Holder {role.value}", role)[1] for role in Role}
 
 
 @asynccontextmanager
-async def _client(store_path: Path, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(store_path: str, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
     options: dict[str, object] = {"registries": ("local",), **settings}
     app = create_app(ServiceSettings(store=store_path, **options))  # type: ignore[arg-type]
     async with (
@@ -55,7 +56,7 @@ async def _client(store_path: Path, **settings: object) -> AsyncIterator[httpx.A
 
 
 @pytest.fixture
-async def client(store_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def client(store_path: str) -> AsyncIterator[httpx.AsyncClient]:
     async with _client(store_path) as client:
         yield client
 
@@ -205,7 +206,7 @@ async def test_what_is_not_json_or_a_form_is_refused(
 
 @pytest.mark.anyio
 async def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(
-    store_path: Path, keys: dict[Role, str]
+    store_path: str, keys: dict[Role, str]
 ) -> None:
     async with _client(store_path, max_body_bytes=10_000) as client:
         response = await client.post(
@@ -233,7 +234,7 @@ async def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(
 
 @pytest.mark.anyio
 async def test_a_key_past_its_rate_limit_is_told_when_to_come_back(
-    store_path: Path, keys: dict[Role, str]
+    store_path: str, keys: dict[Role, str]
 ) -> None:
     async with _client(store_path, rate_limit=2) as client:
         for _ in range(2):
@@ -369,9 +370,10 @@ async def test_the_document_gives_the_headers_a_created_resource_is_answered_wit
 
 @pytest.mark.anyio
 async def test_the_service_reads_the_image_index_ahead_of_the_first_photograph(
-    store_path: Path,
+    store_path: str,
 ) -> None:
-    index = Path(f"{store_path}.index") / "index.json"
+    with open_store(store_path) as store:
+        index = store.index_folder / "index.json"  # type: ignore[attr-defined]
     assert not index.exists()
     async with _client(store_path) as client:
         for _ in range(100):  # on a worker thread, as the service starts
@@ -383,7 +385,7 @@ async def test_the_service_reads_the_image_index_ahead_of_the_first_photograph(
 
 
 def test_a_served_worker_collects_garbage_less_often(
-    store_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gc
 

@@ -14,7 +14,6 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,7 +85,7 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
 
 
 async def test_a_case_is_opened_followed_verified_and_exported(
-    store_path: Path, keys: dict[Role, dict[str, str]]
+    store_path: str, keys: dict[Role, dict[str, str]]
 ) -> None:
     async with serving(store_path) as client:
         opened = await client.post(
@@ -143,7 +142,7 @@ async def test_a_case_is_opened_followed_verified_and_exported(
 
 
 async def test_a_finished_batch_is_delivered_signed_to_a_webhook(
-    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+    store_path: str, keys: dict[Role, dict[str, str]], receiver: Receiver
 ) -> None:
     async with serving(store_path) as client:
         made = await client.post(
@@ -171,7 +170,7 @@ async def test_a_finished_batch_is_delivered_signed_to_a_webhook(
 
 
 async def test_a_failed_delivery_is_kept_and_tried_again_later(
-    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+    store_path: str, keys: dict[Role, dict[str, str]], receiver: Receiver
 ) -> None:
     receiver.status = 503
     async with serving(store_path) as client:
@@ -195,7 +194,7 @@ async def test_a_failed_delivery_is_kept_and_tried_again_later(
 
 
 async def test_a_webhook_into_this_machine_is_refused_unless_allowed(
-    store_path: Path, keys: dict[Role, dict[str, str]]
+    store_path: str, keys: dict[Role, dict[str, str]]
 ) -> None:
     async with serving(store_path) as client:
         for url in (
@@ -218,7 +217,7 @@ async def test_a_webhook_into_this_machine_is_refused_unless_allowed(
 
 
 async def test_a_watched_case_is_alerted_when_a_sync_adds_its_object(
-    store_path: Path, keys: dict[Role, dict[str, str]], receiver: Receiver
+    store_path: str, keys: dict[Role, dict[str, str]], receiver: Receiver
 ) -> None:
     ListedRegistry.listing = [{"description": {"title": f"Object {i}"}} for i in range(5)]
     async with serving(store_path, registries=("listed",)) as client:
@@ -269,7 +268,7 @@ async def test_a_watched_case_is_alerted_when_a_sync_adds_its_object(
 
 
 async def test_ones_own_records_are_added_searched_listed_and_withdrawn(
-    store_path: Path, keys: dict[Role, dict[str, str]]
+    store_path: str, keys: dict[Role, dict[str, str]]
 ) -> None:
     own = {"registry": "local", "record_id": "OWN-1", "description": HOLLY}
     async with serving(store_path) as client:
@@ -300,7 +299,7 @@ async def test_ones_own_records_are_added_searched_listed_and_withdrawn(
 
 
 async def test_a_file_of_records_is_imported_but_never_one_naming_a_file_here(
-    store_path: Path, keys: dict[Role, dict[str, str]]
+    store_path: str, keys: dict[Role, dict[str, str]]
 ) -> None:
     good = json.dumps({"record_id": "I-1", "description": {"title": "A lost clock"}}) + "\n"
     bad = (

@@ -1,4 +1,4 @@
-"""The store contract, run against the SQLite store provcheck ships."""
+"""The store contract, run against both stores provcheck ships: SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from provcheck.store.postgres import PostgresStore
 from provcheck.store.sqlite import LocalStore
+from provcheck.testing.postgres import fresh_database, postgres_server_url
 from provcheck.testing.store_contract import StoreContract
 
 
@@ -15,4 +17,11 @@ class TestLocalStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[LocalStore]:
         with LocalStore(tmp_path / "store.sqlite3") as opened:
+            yield opened
+
+
+class TestPostgresStore(StoreContract):
+    @pytest.fixture
+    def store(self) -> Iterator[PostgresStore]:
+        with fresh_database(postgres_server_url()) as url, PostgresStore(url) as opened:
             yield opened

@@ -31,7 +31,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from provcheck.model.report import CheckReport, Conclusion
 from provcheck.registers.discovery import open_registry
 from provcheck.registers.registry import Registry
 from provcheck.reports.html import render_batch_summary
+from provcheck.store.file_locks import LockTaken, held_file_lock
 from provcheck.store.importing import ImportProblem, json_lines, read_csv, without_controls
 from provcheck.userfiles import load_json, read_text, refuse_links, write_atomically
 
@@ -250,35 +251,19 @@ def _refuse_link(path: Path, *, folder: bool = False) -> None:
 def _folder_lock(out: Path) -> Iterator[None]:
     """Hold the folder's lock for the run, or stop at once: two batches writing into one folder
     would each check every object (and pay twice for a paid search)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; one batch per folder is left to the user
-        yield
-        return
     lock = out / LOCK_NAME
     _refuse_link(lock)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(lock, flags, 0o644)
-    except OSError as error:
-        raise InputError(f"{lock}: cannot open the batch's lock: {error.strerror}") from None
-    try:
+    with ExitStack() as held:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
+            held.enter_context(held_file_lock(lock))
+        except LockTaken as taken:
             raise InputError(
-                f"another batch is writing to {out} (pid {holder}); wait for it or choose "
+                f"another batch is writing to {out} (pid {taken.holder}); wait for it or choose "
                 "another --out"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(descriptor, 0)
-    finally:
-        os.close(descriptor)  # closing releases the lock
+        except OSError as error:
+            raise InputError(f"{lock}: cannot open the batch's lock: {error.strerror}") from None
+        yield
 
 
 def _append_line(path: Path, line: str) -> None:

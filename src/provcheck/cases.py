@@ -44,7 +44,7 @@ from provcheck.reports.signing import (
 )
 from provcheck.store.interface import Store
 from provcheck.store.local_register import LocalSettings, store_copies
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.opening import open_store, store_exists
 from provcheck.userfiles import (
     read_bounded,
     refuse_links,
@@ -105,16 +105,16 @@ class CaseFile:
         create: bool = False,
         key: SigningKey | None = None,
     ) -> Self:
-        """The cases in the local store at `path` (default: $PROVCHECK_LOCAL_PATH, else the
-        per-user data folder). Only `create=True` (opening a case) makes a store where there is
-        none: reading cases, or adding to one, needs a store that has them."""
-        store_path = Path(path) if path is not None else LocalSettings.load("local").store_path()
-        if not create and not store_path.is_file():
+        """The cases in the store at `path` (a file's path or a database's URL; default: the
+        store the `local` register's settings name). Only `create=True` (opening a case) makes a
+        store where there is none: reading cases, or adding to one, needs a store that has them."""
+        location = path if path is not None else LocalSettings.load("local").store_location()
+        if not create and not store_exists(location):
             raise InputError(
-                f"there is no local store at {store_path}, so no cases yet; open one with "
+                f"there is no local store at {location}, so no cases yet; open one with "
                 "`provcheck case new TITLE` (or give --store PATH)"
             )
-        return cls(LocalStore(store_path), key=key)
+        return cls(open_store(location), key=key)
 
     def close(self) -> None:
         """Close the store."""

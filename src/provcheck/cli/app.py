@@ -30,6 +30,7 @@ from provcheck.cli import (
     registries,
     report,
     serve,
+    store,
 )
 from provcheck.cli.exit_codes import EXIT_INTERNAL_ERROR, EXIT_USAGE
 from provcheck.errors import ProvcheckError
@@ -38,7 +39,7 @@ from provcheck.reports.terminal import PrintableStream, printable
 __all__ = ["main"]
 
 # The command groups, in the order --help lists their commands.
-_GROUPS = (demo, local, check, mock, batch, case, key, mirror, registries, report, serve)
+_GROUPS = (demo, local, check, mock, batch, case, key, mirror, registries, report, serve, store)
 
 
 def _parser() -> argparse.ArgumentParser:

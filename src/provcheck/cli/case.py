@@ -14,9 +14,10 @@ from provcheck.cli.common import (
     Commands,
     add_command,
     signing_key,
-    store_path,
+    store_location,
 )
 from provcheck.errors import InputError
+from provcheck.store.opening import store_exists
 
 __all__ = ["add_commands"]
 
@@ -107,11 +108,11 @@ def add_commands(commands: Commands) -> None:
         case_verify,
         case_export,
     ):
-        parser_.add_argument("--store", metavar="PATH", help=STORE_HELP)
+        parser_.add_argument("--store", metavar="STORE", help=STORE_HELP)
 
 
 def _command_case_new(args: argparse.Namespace) -> int:
-    with CaseFile.open(store_path(args), create=True, key=signing_key(args)) as cases:
+    with CaseFile.open(store_location(args), create=True, key=signing_key(args)) as cases:
         entry = cases.new(args.title, description=args.description)
     print(f"Opened case {entry.case_id}: {args.title}")
     print(f"  provcheck check ... --case {entry.case_id}   # its checks go into its history")
@@ -120,8 +121,8 @@ def _command_case_new(args: argparse.Namespace) -> int:
 
 def _command_case_list(args: argparse.Namespace) -> int:
     found: list[tuple[str, str, str]] = []
-    if store_path(args).is_file():
-        with CaseFile.open(store_path(args)) as cases:
+    if store_exists(store_location(args)):
+        with CaseFile.open(store_location(args)) as cases:
             found = cases.cases()
     if not found:
         print("No cases yet: `provcheck case new TITLE` opens one.")
@@ -131,7 +132,7 @@ def _command_case_list(args: argparse.Namespace) -> int:
 
 
 def _command_case_show(args: argparse.Namespace) -> int:
-    with CaseFile.open(store_path(args)) as cases:
+    with CaseFile.open(store_location(args)) as cases:
         entries = cases.entries(args.case)
         verification = cases.verify(args.case)
     for entry in entries:
@@ -150,7 +151,7 @@ def _command_case_show(args: argparse.Namespace) -> int:
 
 
 def _command_case_note(args: argparse.Namespace) -> int:
-    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
+    with CaseFile.open(store_location(args), key=signing_key(args)) as cases:
         entry = cases.add_note(args.case, args.text)
     print(f"Case {entry.case_id}: entry {entry.sequence} (note) added")
     return 0
@@ -164,7 +165,7 @@ def _command_case_record(args: argparse.Namespace) -> int:
         raise InputError("--result, --found and --by go with --referral REGISTER")
     if not args.text:
         raise InputError("say what was received: provcheck case record ID TEXT")
-    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
+    with CaseFile.open(store_location(args), key=signing_key(args)) as cases:
         entry = cases.add_record(args.case, args.text, attach=attach)
     print(f"Case {entry.case_id}: entry {entry.sequence} (record) added")
     return 0
@@ -176,7 +177,7 @@ def _record_referral(args: argparse.Namespace, attach: Path | None) -> int:
     result = args.result or args.text
     if not result:
         raise InputError(f"say what {args.referral} answered: --result TEXT ('no trace', ...)")
-    with CaseFile.open(store_path(args), key=signing_key(args)) as cases:
+    with CaseFile.open(store_location(args), key=signing_key(args)) as cases:
         recorded, check = cases.record_referral(
             args.case, args.referral, result, found=args.found, attachment=attach, by=args.by
         )
@@ -188,14 +189,14 @@ def _record_referral(args: argparse.Namespace, attach: Path | None) -> int:
 
 
 def _command_case_verify(args: argparse.Namespace) -> int:
-    with CaseFile.open(store_path(args)) as cases:
+    with CaseFile.open(store_location(args)) as cases:
         verification = cases.verify(args.case, trust=args.trust)
     print(verification.line, file=sys.stdout if verification.ok else sys.stderr)
     return 0 if verification.ok else 1
 
 
 def _command_case_export(args: argparse.Namespace) -> int:
-    with CaseFile.open(store_path(args)) as cases:
+    with CaseFile.open(store_location(args)) as cases:
         export = cases.export(args.case, Path(args.out))
     attached = f", {len(export.attachments)} attached files" if export.attachments else ""
     print(

@@ -16,7 +16,7 @@ from provcheck.cli.common import (
     searching,
     seconds,
     signing_key,
-    store_path,
+    store_location,
 )
 from provcheck.cli.exit_codes import exit_code
 from provcheck.cli.query import add_query_options, load_query
@@ -129,7 +129,7 @@ def _command_check(args: argparse.Namespace) -> int:
     json_path, html_path = _report_paths(args)
     key = signing_key(args)  # a key that cannot be read is said before any register is asked
     if args.case:  # the case is there and can be added to: said before any register is asked
-        with CaseFile.open(store_path(args), key=key) as cases:
+        with CaseFile.open(store_location(args), key=key) as cases:
             cases.writable(args.case)
     names: list[str] = args.registry or list(installed_registries())
     local = open_registry("local", path=args.store) if args.store and "local" in names else None
@@ -143,7 +143,7 @@ def _command_check(args: argparse.Namespace) -> int:
     if key is not None:
         report = sign_report(report, key)
     if args.case:
-        with CaseFile.open(store_path(args), key=key) as cases:
+        with CaseFile.open(store_location(args), key=key) as cases:
             entry = cases.add_check(args.case, report)
         print(f"Case {entry.case_id}: entry {entry.sequence} (check) added", file=sys.stderr)
     if args.format == "html" and not args.out:

@@ -29,10 +29,13 @@ __all__ = [
     "searching",
     "seconds",
     "signing_key",
-    "store_path",
+    "store_location",
 ]
 
-STORE_HELP = "the store file (default: $PROVCHECK_LOCAL_PATH, else the per-user data folder)"
+STORE_HELP = (
+    "the store: a file, or postgresql://user@host/database (default: $PROVCHECK_STORE_URL,"
+    " else $PROVCHECK_LOCAL_PATH, else the per-user data folder)"
+)
 TRUST_HELP = (
     "a key that must have signed (repeatable): a key file, a .pub file, a public key or a key id"
 )
@@ -89,10 +92,11 @@ def signing_key(args: argparse.Namespace) -> SigningKey | None:
     return configured_key(getattr(args, "signing_key", None))
 
 
-def store_path(args: argparse.Namespace) -> Path:
-    """The store `--store` names, else PROVCHECK_LOCAL_PATH, else the per-user default."""
+def store_location(args: argparse.Namespace) -> str | Path:
+    """The store `--store` names (a file's path or a database's URL), else $PROVCHECK_STORE_URL,
+    else $PROVCHECK_LOCAL_PATH, else the per-user default file."""
     given = {"path": args.store} if args.store else {}
-    return LocalSettings.load("local", **given).store_path()
+    return LocalSettings.load("local", **given).store_location()
 
 
 def raw_stderr() -> TextIO:

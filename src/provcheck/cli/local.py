@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from provcheck.cli.common import STORE_HELP, Commands, add_command, progress, store_path
+from provcheck.cli.common import STORE_HELP, Commands, add_command, progress, store_location
 from provcheck.reports.terminal import printable
 from provcheck.store.importing import import_file, load_mapping
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.opening import open_store
 
 __all__ = ["add_commands"]
 
@@ -41,7 +41,7 @@ def add_commands(commands: Commands) -> None:
     importer.add_argument(
         "--skip-bad", action="store_true", help="import the good rows, list the bad"
     )
-    importer.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    importer.add_argument("--store", metavar="STORE", help=STORE_HELP)
     importer.set_defaults(run=_command_local_import)
     stats = add_command(
         local_commands,
@@ -49,14 +49,14 @@ def add_commands(commands: Commands) -> None:
         "records per register, images, last import, store size",
         "provcheck local stats --json",
     )
-    stats.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    stats.add_argument("--store", metavar="STORE", help=STORE_HELP)
     stats.add_argument("--json", action="store_true", help="print as JSON")
     stats.set_defaults(run=_command_local_stats)
 
 
 def _command_local_import(args: argparse.Namespace) -> int:
     mapping = load_mapping(args.mapping) if args.mapping else None
-    with LocalStore(store_path(args)) as store, progress() as bar:
+    with open_store(store_location(args)) as store, progress() as bar:
         task = bar.add_task(f"Reading {Path(args.file).name}", total=None, note="")
         summary = import_file(
             store,
@@ -66,7 +66,7 @@ def _command_local_import(args: argparse.Namespace) -> int:
             skip_bad=args.skip_bad,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-        location = store.path
+        location = store.location
     for problem in summary.skipped:
         print(printable(f"skipped {problem}"), file=sys.stderr)
     for problem in summary.renumbered[:10]:  # the first few: a file repeated may have thousands
@@ -86,7 +86,7 @@ def _command_local_import(args: argparse.Namespace) -> int:
 
 
 def _command_local_stats(args: argparse.Namespace) -> int:
-    with LocalStore(store_path(args)) as store:
+    with open_store(store_location(args)) as store:
         stats = store.stats()
         mirrors = {r: store.mirror_state(r) for r in stats.records_by_registry}
     last = stats.last_import

@@ -12,14 +12,14 @@ from provcheck.cli.common import (
     Commands,
     add_command,
     progress,
-    store_path,
+    store_location,
 )
 from provcheck.cli.exit_codes import EXIT_INCOMPLETE
 from provcheck.errors import RegistryError
 from provcheck.registers.discovery import open_registry
 from provcheck.reports.terminal import printable
 from provcheck.store.mirroring import MirrorSummary, mirror
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.opening import open_store
 
 __all__ = ["add_commands"]
 
@@ -46,13 +46,13 @@ def add_commands(commands: Commands) -> None:
     mirror_parser.add_argument(
         "--image-size", default="large", metavar="SIZE", help="image variant to keep (large)"
     )
-    mirror_parser.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    mirror_parser.add_argument("--store", metavar="STORE", help=STORE_HELP)
     mirror_parser.set_defaults(run=_command_mirror)
 
 
 def _command_mirror(args: argparse.Namespace) -> int:
     registry = open_registry(args.name)
-    with LocalStore(store_path(args)) as store, progress() as bar:
+    with open_store(store_location(args)) as store, progress() as bar:
         task = bar.add_task(f"Mirroring {args.name}", total=None, note="")
 
         started = time.monotonic()
@@ -83,7 +83,7 @@ def _command_mirror(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INCOMPLETE
-        location = store.path
+        location = store.location
     kind = "full" if summary.full else "incremental"
     print(
         f"Mirrored {args.name} into {location} ({kind}, synced at {summary.synced_at}): "

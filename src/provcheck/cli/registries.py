@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from provcheck.cli.common import STORE_HELP, Commands, add_command, store_path
+from provcheck.cli.common import STORE_HELP, Commands, add_command, store_location
+from provcheck.errors import InputError
 from provcheck.registers.discovery import MirrorInfo, registry_statuses
+from provcheck.reports.terminal import printable
 from provcheck.store.mirroring import mirrors_in
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.opening import open_store, store_exists
 
 __all__ = ["add_commands"]
 
@@ -23,7 +26,7 @@ def add_commands(commands: Commands) -> None:
         "provcheck registries --json",
     )
     registries.add_argument("--json", action="store_true", help="print as JSON")
-    registries.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    registries.add_argument("--store", metavar="STORE", help=STORE_HELP)
     registries.set_defaults(run=_command_registries)
 
 
@@ -53,8 +56,16 @@ def _command_registries(args: argparse.Namespace) -> int:
 def _mirrors(args: argparse.Namespace) -> dict[str, MirrorInfo]:
     """The local store's mirror of each installed register that has one; none without a store
     (listing registers never makes one)."""
-    path = store_path(args)
-    if not path.is_file():
+    location = store_location(args)
+    if not store_exists(location):
         return {}
-    with LocalStore(path) as store:
-        return mirrors_in(store)
+    try:
+        with open_store(location) as store:
+            return mirrors_in(store)
+    except InputError as error:
+        # Listing what is installed goes on; the store's trouble is said, and its mirrors are
+        # not listed (a check of `local` reports it as failed, with the same reason).
+        print(
+            printable(f"provcheck: warning: {error}; its mirrors are not listed"), file=sys.stderr
+        )
+        return {}

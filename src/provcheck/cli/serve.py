@@ -6,12 +6,20 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
-from provcheck.cli.common import STORE_HELP, Commands, add_command, store_path
+from provcheck.cli.common import STORE_HELP, Commands, add_command, store_location
 from provcheck.errors import InputError
-from provcheck.service.app import ENV_MAX_BODY, ENV_RATE_LIMIT, ENV_REGISTRIES, ENV_STORE
+from provcheck.service.app import (
+    ENV_JOBS_FOLDER,
+    ENV_MAX_BODY,
+    ENV_RATE_LIMIT,
+    ENV_REGISTRIES,
+    ENV_STORE,
+)
 from provcheck.service.keys import Role, make_key, revoke_key
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
+from provcheck.store.opening import STORE_URL_ENV, open_store, store_exists
 
 __all__ = ["add_commands"]
 
@@ -35,7 +43,7 @@ def add_commands(commands: Commands) -> None:
     )
     serve.add_argument("--port", type=_port, default=8000, help="port (default: %(default)s)")
     serve.add_argument("--workers", type=_positive, default=1, help="processes (default: 1)")
-    serve.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    serve.add_argument("--store", metavar="STORE", help=STORE_HELP)
     serve.add_argument(
         "--registry",
         action="append",
@@ -56,6 +64,12 @@ def add_commands(commands: Commands) -> None:
         metavar="MB",
         help="the largest request body, photographs included (default: %(default)s)",
     )
+    serve.add_argument(
+        "--jobs-folder",
+        metavar="DIR",
+        help="where batch jobs keep their catalogues and reports (default: beside a store file;"
+        " for a database, the user's data folder): a folder every machine's workers share",
+    )
     serve.set_defaults(run=_command_serve)
 
     api_key = commands.add_parser("api-key", help="the keys that may use the web service")
@@ -74,13 +88,13 @@ def add_commands(commands: Commands) -> None:
         help="read: see reports; check: and check objects; administer: and manage keys"
         " (default: %(default)s)",
     )
-    new.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    new.add_argument("--store", metavar="STORE", help=STORE_HELP)
     new.add_argument("--json", action="store_true", help="print as JSON")
     new.set_defaults(run=_command_new)
     listing = add_command(
         key_commands, "list", "the keys, revoked ones too", "provcheck api-key list"
     )
-    listing.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    listing.add_argument("--store", metavar="STORE", help=STORE_HELP)
     listing.add_argument("--json", action="store_true", help="print as JSON")
     listing.set_defaults(run=_command_list)
     revoke = add_command(
@@ -90,7 +104,7 @@ def add_commands(commands: Commands) -> None:
         "provcheck api-key revoke 3f2a9c01b7de",
     )
     revoke.add_argument("key_id", metavar="ID", help="the key's id (api-key list)")
-    revoke.add_argument("--store", metavar="PATH", help=STORE_HELP)
+    revoke.add_argument("--store", metavar="STORE", help=STORE_HELP)
     revoke.set_defaults(run=_command_revoke)
 
 
@@ -111,7 +125,7 @@ def _command_serve(args: argparse.Namespace) -> int:
 
     from provcheck.registers.discovery import installed_registries
 
-    path = store_path(args)
+    path = store_location(args)
     unknown = sorted(set(args.registry or ()) - set(installed_registries()))
     if unknown:
         raise InputError(
@@ -120,22 +134,26 @@ def _command_serve(args: argparse.Namespace) -> int:
         )
     # Each worker is its own process: its settings travel in the environment.
     os.environ[ENV_STORE] = str(path)
+    os.environ.pop(STORE_URL_ENV, None)  # the store is the one resolved here, which ENV_STORE names
     os.environ[ENV_RATE_LIMIT] = str(args.rate_limit)
+    if args.jobs_folder:
+        os.environ[ENV_JOBS_FOLDER] = str(Path(args.jobs_folder).resolve())
     os.environ[ENV_MAX_BODY] = str(args.max_upload_mb * 1024 * 1024)
     if args.registry:
         os.environ[ENV_REGISTRIES] = ",".join(args.registry)
     if args.signing_key:
         os.environ["PROVCHECK_SIGNING_KEY"] = str(args.signing_key)
-    with LocalStore(path) as store:  # made now if there is none; refused now if not a store
+    with open_store(path) as store:  # made now if there is none; refused now if not a store
         keys = [k for k in store.api_keys() if k.revoked_at is None]
+        where = store.location  # never a password
     if not keys:
         print(
             "provcheck: no API keys yet, so every request will be refused; make one with "
-            f"`provcheck api-key new --holder NAME --role check --store {path}`",
+            f"`provcheck api-key new --holder NAME --role check --store {where}`",
             file=sys.stderr,
         )
     print(
-        f"provcheck serve: http://{args.host}:{args.port}/ (store {path}; docs at /docs)",
+        f"provcheck serve: http://{args.host}:{args.port}/ (store {where}; docs at /docs)",
         file=sys.stderr,
     )
     uvicorn.run(
@@ -154,7 +172,7 @@ def _command_serve(args: argparse.Namespace) -> int:
 
 
 def _command_new(args: argparse.Namespace) -> int:
-    with LocalStore(store_path(args)) as store:
+    with open_store(store_location(args)) as store:
         kept, key = make_key(store, args.holder, args.role)
     if args.json:
         print(
@@ -172,12 +190,12 @@ def _command_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_store(args: argparse.Namespace) -> LocalStore:
+def _existing_store(args: argparse.Namespace) -> Store:
     """The store the keys are in; never one made by asking."""
-    path = store_path(args)
-    if not path.is_file():
-        raise InputError(f"there is no store at {path}, so no keys; give --store PATH")
-    return LocalStore(path)
+    location = store_location(args)
+    if not store_exists(location):
+        raise InputError(f"there is no store at {location}, so no keys; give --store PATH")
+    return open_store(location)
 
 
 def _command_list(args: argparse.Namespace) -> int:

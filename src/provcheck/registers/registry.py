@@ -87,8 +87,9 @@ _SECRET_PARAMETERS = re.compile(
 
 def url_credentials(text: str) -> list[str]:
     """The credentials written into an address: its password, and the values of query
-    parameters such as `api_key` or `token`. None for text that is not an http(s) address."""
-    if not text.lower().startswith(("http://", "https://")):
+    parameters such as `api_key` or `token`. None for text that is not an http(s) address, or a
+    database's (`postgresql://user:password@host/db`, a store's)."""
+    if not text.lower().startswith(("http://", "https://", "postgresql://", "postgres://")):
         return []
     try:
         url = httpx.URL(text)

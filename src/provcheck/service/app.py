@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -57,7 +58,7 @@ from provcheck.service.webhooks import Deliverer, announce_job
 from provcheck.service.work import batch_work, mirror_work, resume_work
 from provcheck.store.interface import Store, StoredJob
 from provcheck.store.local_register import LocalRegistry, LocalSettings
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.opening import open_store
 
 __all__ = [
     "ENV_MAX_BODY",
@@ -73,6 +74,7 @@ ENV_STORE = "PROVCHECK_LOCAL_PATH"
 ENV_REGISTRIES = "PROVCHECK_SERVICE_REGISTRIES"
 ENV_RATE_LIMIT = "PROVCHECK_SERVICE_RATE_LIMIT"
 ENV_MAX_BODY = "PROVCHECK_SERVICE_MAX_BODY_BYTES"
+ENV_JOBS_FOLDER = "PROVCHECK_SERVICE_JOBS_FOLDER"
 
 
 class Health(BaseModel):
@@ -201,7 +203,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = StoreInThreads(settings.store)
-        local = LocalRegistry(store=LocalStore(settings.store))
+        local = LocalRegistry(store=open_store(settings.store))
         deliverer = Deliverer(settings.store)
         key = settings.signing_key
 
@@ -325,10 +327,11 @@ def app_from_environment() -> FastAPI:
     _collect_garbage_for_a_service()
     return create_app(
         ServiceSettings(
-            store=LocalSettings.load("local").store_path(),
+            store=LocalSettings.load("local").store_location(),
             registries=tuple(n for n in registries.split(",") if n) if registries else None,
             rate_limit=int(os.environ.get(ENV_RATE_LIMIT, "600")),
             max_body_bytes=int(os.environ.get(ENV_MAX_BODY, str(64 * 1024 * 1024))),
             signing_key=configured_key(),
+            jobs_folder=Path(folder) if (folder := os.environ.get(ENV_JOBS_FOLDER)) else None,
         )
     )

@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 from provcheck.errors import ProvcheckError, message_of
 from provcheck.service.stores import StoreInThreads
-from provcheck.store.interface import StoredJob
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store, StoredJob
+from provcheck.store.opening import open_store
 
 __all__ = ["JobContext", "JobHandler", "JobRunner", "new_job", "now_text"]
 
@@ -66,7 +66,7 @@ class JobContext:
 
     job: StoredJob
     request: dict[str, Any]
-    store: LocalStore
+    store: Store
     _said_at: float = field(default=0.0)
 
     def progress(self, progress: Mapping[str, Any], *, now: bool = False) -> None:
@@ -88,7 +88,7 @@ class JobRunner:
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: str | Path,
         handlers: Mapping[str, JobHandler],
         *,
         concurrency: int = 2,
@@ -139,7 +139,7 @@ class JobRunner:
         finally:
             await self._stop()
 
-    def _renew(self, store: LocalStore) -> None:
+    def _renew(self, store: Store) -> None:
         for job_id in list(self._running):
             store.update_job(job_id, now_text(), lease_until=now_text(self.lease_s))
 
@@ -163,7 +163,7 @@ class JobRunner:
         )
 
     async def _work(self, handler: JobHandler, job: StoredJob) -> dict[str, Any]:
-        store = LocalStore(self.store_path)
+        store = open_store(self.store_path)
         try:
             return await handler(JobContext(job, json.loads(job.request_json), store))
         finally:

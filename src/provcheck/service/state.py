@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
 
+import platformdirs
 from fastapi import Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -23,9 +25,9 @@ from provcheck.service.keys import Role, authenticate
 from provcheck.service.limits import RateLimiter
 from provcheck.service.problems import PROBLEM_TYPE, Problem, ProblemError
 from provcheck.service.stores import StoreInThreads
-from provcheck.store.interface import StoredApiKey, StoredJob
+from provcheck.store.interface import Store, StoredApiKey, StoredJob
 from provcheck.store.local_register import LocalRegistry
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.postgres import is_postgres_url
 
 __all__ = [
     "FILE",
@@ -52,7 +54,7 @@ class ServiceSettings:
     with (None: unsigned), where jobs keep their files (default: `STORE.jobs/` beside the store),
     how often a pending search is asked for its answer, and how many jobs run at once."""
 
-    store: Path
+    store: str | Path  # a file's path, or a database's URL
     registries: tuple[str, ...] | None = None
     rate_limit: int = 600
     max_body_bytes: int = 64 * 1024 * 1024
@@ -63,7 +65,15 @@ class ServiceSettings:
 
     @property
     def job_files(self) -> Path:
-        return self.jobs_folder or self.store.with_name(self.store.name + ".jobs")
+        """Where the files of batch jobs are kept: beside a SQLite store's file; for a database,
+        in the user's data folder (a folder the workers of one machine share)."""
+        if self.jobs_folder is not None:
+            return self.jobs_folder
+        if is_postgres_url(self.store):
+            named = hashlib.sha256(str(self.store).encode()).hexdigest()[:16]
+            return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / f"jobs-{named}"
+        store = Path(self.store)
+        return store.with_name(store.name + ".jobs")
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -149,7 +159,7 @@ class Service:
         self.runner.wake()
         return job
 
-    async def in_store(self, work: Callable[[LocalStore], T]) -> T:
+    async def in_store(self, work: Callable[[Store], T]) -> T:
         """`work(store)` on a worker thread, one request at a time."""
         return await self.store.run(work)
 

@@ -1,4 +1,4 @@
-"""A store used by the service's tasks from worker threads (SQLite work must not hold up the event
+"""A store used by the service's tasks from worker threads (a store's work must not hold up the event
 loop), one thread at a time, and closed only when no thread uses it: a task cancelled from
 outside gives up waiting at once, while its thread goes on to its end, and a connection closed
 under it would crash the process."""
@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store
+from provcheck.store.opening import open_store
 
 __all__ = ["StoreInThreads"]
 
@@ -21,11 +22,11 @@ T = TypeVar("T")
 class StoreInThreads:
     """The store at `path`, opened now."""
 
-    def __init__(self, path: Path) -> None:
-        self.store = LocalStore(path)
+    def __init__(self, path: str | Path) -> None:
+        self.store = open_store(path)
         self._using = threading.Lock()
 
-    async def run(self, work: Callable[[LocalStore], T]) -> T:
+    async def run(self, work: Callable[[Store], T]) -> T:
         """`work(store)` on a worker thread, when no other thread is using the store."""
 
         def locked() -> T:
@@ -34,7 +35,7 @@ class StoreInThreads:
 
         return await asyncio.to_thread(locked)
 
-    def now(self, work: Callable[[LocalStore], T]) -> T:
+    def now(self, work: Callable[[Store], T]) -> T:
         """`work(store)` on this thread (for quick work where no await is possible)."""
         with self._using:
             return work(self.store)

@@ -38,7 +38,6 @@ from provcheck.registers.fetching import (
 from provcheck.service.jobs import now_text
 from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import Store, StoredDelivery, StoredHook, StoredJob
-from provcheck.store.sqlite import LocalStore
 
 __all__ = [
     "EVENTS",
@@ -215,7 +214,7 @@ class Deliverer:
                     hooks = {h.hook_id: h for h in await store.run(lambda s: s.hooks())}
                     for delivery in due:
                         outcome = await self._attempt(client, hooks.get(delivery.hook_id), delivery)
-                        await store.run(partial(LocalStore.update_delivery, delivery=outcome))
+                        await store.run(partial(_record_delivery, delivery=outcome))
                     if due:
                         continue
                     self._wake.clear()
@@ -291,3 +290,7 @@ def _ended(
             "delivered_at": now_text() if state == "delivered" else None,
         }
     )
+
+
+def _record_delivery(store: Store, delivery: StoredDelivery) -> None:
+    store.update_delivery(delivery)

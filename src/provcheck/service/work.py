@@ -73,7 +73,7 @@ def pending(report: CheckReport) -> bool:
     return any(o.state is OutcomeState.PENDING for o in report.outcomes)
 
 
-def batch_work(folder: Path, store_path: Path, key: SigningKey | None) -> JobHandler:
+def batch_work(folder: Path, store_path: str | Path, key: SigningKey | None) -> JobHandler:
     """A catalogue in `folder/<job id>/`, checked into `folder/<job id>/out/`."""
 
     async def work(job: JobContext) -> dict[str, Any]:

@@ -63,6 +63,7 @@ _SPLIT_IMAGES = re.compile(r"\s*[;|\n]\s*")
 # The longest CSV field read, in characters. The csv module's own default (131,072) refuses real
 # long descriptions; past this much a field is not a description but a broken or hostile file.
 CSV_FIELD_LIMIT = 1 << 20
+_WRITTEN_AT_ONCE = 1_000  # records given to the store at once (`Store.put_records`)
 
 
 # Control characters carry no text: a NUL or a stray \x01 inside a word ("Ac\x00orn") would split
@@ -556,12 +557,16 @@ def import_file(
     try:
         with store.transaction():
             import_id = store.start_import(source)
-            for record in good:
-                if store.put_record(record, import_id=import_id):
-                    summary.added += 1
-                else:
-                    summary.updated += 1
-                summary.registries[record.registry] = summary.registries.get(record.registry, 0) + 1
+            for start in range(0, len(good), _WRITTEN_AT_ONCE):
+                written = good[start : start + _WRITTEN_AT_ONCE]
+                for record, new in zip(
+                    written, store.put_records(written, import_id=import_id), strict=True
+                ):
+                    summary.added += new
+                    summary.updated += not new
+                    summary.registries[record.registry] = (
+                        summary.registries.get(record.registry, 0) + 1
+                    )
             store.finish_import(
                 import_id,
                 added=summary.added,

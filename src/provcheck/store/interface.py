@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -68,7 +68,7 @@ class ImportLog:
 
 @dataclass(frozen=True)
 class StoreStats:
-    path: Path
+    path: Path | str  # a file's path, or a database's URL (without its password)
     size_bytes: int
     records_by_registry: dict[str, int]
     images: int
@@ -282,6 +282,13 @@ class Store(abc.ABC):
         again if it was marked removed). True if it is new. `mirrored`: written by a mirror of its
         register (which then owns it); otherwise by an import (`import_id`)."""
 
+    def put_records(
+        self, records: Sequence[Record], *, import_id: int | None = None, mirrored: bool = False
+    ) -> list[bool]:
+        """`put_record` of each record in turn (whether each is new); a store may write them
+        all at once, as an import and a mirror's batch give them."""
+        return [self.put_record(r, import_id=import_id, mirrored=mirrored) for r in records]
+
     @abc.abstractmethod
     def get(self, registry: str, record_id: str) -> Record | None: ...
 
@@ -394,6 +401,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def set_mirror_state(self, registry: str, state: MirrorState) -> None:
         """Replace the mirror's state (in a transaction of its own)."""
+
+    @contextmanager
+    def mirror_lock(self, registry: str) -> Iterator[bool]:
+        """Hold the lock of `registry`'s mirror while the block runs: True if this program holds
+        it, False if another's sync of that register into this store is running (this one must
+        then do nothing). Released when the block ends, or when the program dies. (A store that
+        cannot lock says True: syncs into it are not kept apart.)"""
+        yield True
 
     # Case files ------------------------------------------------------------------------------
     # The case files' rules (hash chain, signatures) are `provcheck.cases`'s; a store keeps their

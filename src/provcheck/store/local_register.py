@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from pydantic import field_validator
 
@@ -31,6 +31,8 @@ from provcheck.registers.registry import (
     SearchResult,
 )
 from provcheck.store.interface import Store
+from provcheck.store.opening import STORE_URL_ENV, open_store, store_exists
+from provcheck.store.postgres import is_postgres_url
 from provcheck.store.sqlite import LocalStore
 
 T = TypeVar("T")
@@ -46,7 +48,9 @@ FEATURE_RETRIEVAL_VOTES = 5
 
 
 class LocalSettings(RegistrySettings):
-    path: str | None = None  # the store file; default: the per-user data folder
+    # The store: a SQLite file's path, or a PostgreSQL database's URL; default: $PROVCHECK_STORE_URL,
+    # else the per-user data folder's file.
+    path: str | None = None
 
     @field_validator("path", mode="before")
     @classmethod
@@ -54,9 +58,23 @@ class LocalSettings(RegistrySettings):
         # `Path("store.sqlite3")` names the file as its string does.
         return os.fspath(path) if isinstance(path, os.PathLike) else path
 
-    def store_path(self) -> Path:
-        """The store file these settings name: `path`, else the per-user default."""
-        return Path(self.path) if self.path else LocalStore.default_path()
+    @classmethod
+    def load(
+        cls, registry: str, /, *, environ: Mapping[str, str] | None = None, **given: Any
+    ) -> Self:
+        # The team's store ($PROVCHECK_STORE_URL) is everyone's unless a store is given: it
+        # comes before a file named in $PROVCHECK_LOCAL_PATH.
+        url = (os.environ if environ is None else environ).get(STORE_URL_ENV)
+        if url and given.get("path") is None:
+            given["path"] = url
+        return super().load(registry, environ=environ, **given)
+
+    def store_location(self) -> str | Path:
+        """The store these settings name: a database's URL, a file's path, else the per-user
+        default file."""
+        if self.path is None:
+            return LocalStore.default_path()
+        return self.path if is_postgres_url(self.path) else Path(self.path)
 
 
 class LocalRegistry(Registry):
@@ -107,7 +125,7 @@ class LocalRegistry(Registry):
     def store(self) -> Store:
         if self._store is None:
             try:
-                self._store = LocalStore(self.settings.path)
+                self._store = open_store(self.settings.store_location())
             except InputError as error:  # for a check, a store it cannot open is a failed register
                 raise RegistryUnavailableError(str(error), registry=self.name) from None
         return self._store
@@ -215,12 +233,12 @@ def local_copies(store_path: str | Path | None = None) -> ImageSource:
     """Image bytes for a page: the image's own (inline, or a readable file), else the local
     store's copy of it (kept at import or mirroring, by content digest). URLs are never fetched:
     a report is rendered offline, and a register's address is not to be trusted."""
-    path = Path(store_path) if store_path else LocalSettings.load("local").store_path()
+    location = store_path or LocalSettings.load("local").store_location()
 
     def source(image: ImageRef) -> bytes | None:
         own = own_bytes(image)
-        if own is None and image.sha256 and path.is_file():
-            with LocalStore(path) as store:
+        if own is None and image.sha256 and store_exists(location):
+            with open_store(location) as store:
                 return store.thumbnail(image.sha256)
         return own
 

@@ -24,6 +24,8 @@ from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record
 from provcheck.registers.registry import DataSource, SearchResult
 from provcheck.store.local_register import LocalRegistry, LocalSettings
+from provcheck.store.opening import store_exists
+from provcheck.store.postgres import is_postgres_url
 
 __all__ = ["mirror_image_features", "search_mirror", "search_mirror_and_live"]
 
@@ -46,8 +48,7 @@ async def search_mirror(
     """
     if mode == "live":
         return None
-    path = Path(store) if store else LocalSettings.load("local").store_path()
-    local = _mirror_of(path, registry)
+    local = _mirror_of(store or LocalSettings.load("local").store_location(), registry)
     synced = None if local is None else await local.using_store(lambda s: s.mirror_state(registry))
     if local is None or synced is None:
         if mode == "mirror":
@@ -115,27 +116,28 @@ def _as_result(answer: Sequence[Record]) -> SearchResult:
 # The mirrors searched from each event loop, their stores kept open while it lives: a service or
 # a batch asks the same mirror thousands of times, and opening a store (its vocabulary read
 # again) costs more than the search. Each loop has its own, as a register's locks are a loop's.
-_OPEN: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Path, str], LocalRegistry]]
+_OPEN: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], LocalRegistry]]
 _OPEN = weakref.WeakKeyDictionary()
 
 
-def _mirror_of(path: Path, registry: str) -> LocalRegistry | None:
-    """The local register over the mirror of `registry` in the store at `path`, opened once per
-    event loop; None when there is no store (asking creates nothing)."""
-    if not path.is_file():
+def _mirror_of(location: str | Path, registry: str) -> LocalRegistry | None:
+    """The local register over the mirror of `registry` in the store at `location`, opened once
+    per event loop; None when there is no store (asking creates nothing)."""
+    if not store_exists(location):
         return None
     loop = asyncio.get_running_loop()
     held = _OPEN.get(loop)
     if held is None:
         held = _OPEN[loop] = {}
         weakref.finalize(loop, _close_all, held)
-    key = (path.resolve(), registry)
+    where = str(location) if is_postgres_url(location) else str(Path(location).resolve())
+    key = (where, registry)
     if key not in held:
-        held[key] = LocalRegistry(path=str(path), registries=[registry])
+        held[key] = LocalRegistry(path=str(location), registries=[registry])
     return held[key]
 
 
-def _close_all(held: dict[tuple[Path, str], LocalRegistry]) -> None:
+def _close_all(held: dict[tuple[str, str], LocalRegistry]) -> None:
     for local in held.values():
         local.close_store()
     held.clear()
@@ -148,7 +150,6 @@ async def mirror_image_features(store: str | Path | None, image: ImageRef) -> Lo
     without asking the register's service, which may be out of reach."""
     if image.sha256 is None:
         return None
-    path = Path(store) if store else LocalSettings.load("local").store_path()
-    local = _mirror_of(path, "")
+    local = _mirror_of(store or LocalSettings.load("local").store_location(), "")
     digest = image.sha256
     return None if local is None else await local.using_store(lambda s: s.image_features(digest))

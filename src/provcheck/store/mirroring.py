@@ -79,8 +79,28 @@ async def mirror(
     accepts that more than half of the mirror went (see the module's doc).
 
     `image_size` names the image variant to keep (`large`, `thumb`, ...; the original when a
-    record's image has no such variant).
+    record's image has no such variant). One sync of a register into a store runs at a time: a
+    second, started meanwhile (another worker, another machine on a shared store), fetches nothing
+    and fails (`RegistryError`) saying so.
     """
+    with store.mirror_lock(registry.name) as held:
+        if not held:
+            raise RegistryError(
+                f"another sync of {registry.name} into {store.location} is running; this one "
+                "fetched nothing (run it again once that one has ended)",
+                registry=registry.name,
+            )
+        return await _sync(registry, store, image_size=image_size, full=full, progress=progress)
+
+
+async def _sync(
+    registry: Registry,
+    store: Store,
+    *,
+    image_size: str,
+    full: bool,
+    progress: Progress | None,
+) -> MirrorSummary:
     name = registry.name
     state = store.mirror_state(name)
     asked_full = full
@@ -94,11 +114,9 @@ async def mirror(
 
     def write() -> None:
         with store.transaction():
-            for record in batch:
-                if store.put_record(record, mirrored=True):
-                    summary.added += 1
-                else:
-                    summary.updated += 1
+            for new in store.put_records(batch, mirrored=True):
+                summary.added += new
+                summary.updated += not new
         batch.clear()
 
     async for record in registry.iter_records(since=since):

@@ -1,8 +1,9 @@
 """A store's SQLite file: where it is, its tables, and opening it -- refusing what is not one.
 
 The tables are the on-disk format of every store provcheck has written: they change only with
-`_SCHEMA_VERSION`, and a store written by an older provcheck is brought up to date in place
-(tables it lacked are added; records learn their origin).
+the schema version (`provcheck.store.schema_version`). A store written by an older provcheck is
+refused until `provcheck store upgrade` brings it up to date in place (`upgrade_store_file`); one
+written by a newer provcheck is refused.
 """
 
 from __future__ import annotations
@@ -12,15 +13,22 @@ import stat
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
 
+from provcheck._version import __version__
 from provcheck.errors import InputError
+from provcheck.store.schema_version import SCHEMA_VERSION, refuse_other_version
 
-__all__ = ["TablesOfTheirOwn", "default_store_path", "open_store_file", "sqlite_transaction"]
+__all__ = [
+    "default_store_path",
+    "open_store_file",
+    "sqlite_transaction",
+    "upgrade_store_file",
+]
 
-_SCHEMA_VERSION = "1"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -84,6 +92,14 @@ CREATE TABLE IF NOT EXISTS imports (
     for table in ("records", "record_images", "image_descriptors")
     for event in ("INSERT", "UPDATE", "DELETE")
 )
+
+# Version 2: every store logs the migrations applied to it; records are found by time of change.
+_VERSION_2 = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, program TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_update ON records(registry, updated_at);
+"""
 
 
 def default_store_path() -> Path:
@@ -182,46 +198,83 @@ def _create_schema(db: sqlite3.Connection, path: Path, *, new: bool) -> None:
     if new:
         # One transaction: a store is never left with its tables and no schema version
         # (it would then be refused as another program's database).
-        db.executescript(
-            f"BEGIN IMMEDIATE; {_SCHEMA} INSERT OR IGNORE INTO meta "
-            f"VALUES ('schema_version', '{_SCHEMA_VERSION}'); COMMIT;"
-        )
-    else:
-        db.executescript(_SCHEMA)  # tables a newer provcheck added
-    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None:
-        db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (_SCHEMA_VERSION,))
-    elif row[0] != _SCHEMA_VERSION:
-        raise InputError(
-            f"{path}: store schema {row[0]}, this provcheck reads {_SCHEMA_VERSION}; "
-            "upgrade provcheck"
-        )
-    columns = {row[1] for row in db.execute("PRAGMA table_info(records)")}
-    if "origin" not in columns:
-        # A store from before records knew their origin: a mirror wrote records without an
-        # import, and only a mirror did.
         with sqlite_transaction(db):
-            db.execute("ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'import'")
-            db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
+            _apply(db, _SCHEMA + _VERSION_2)
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            _log_version(db, SCHEMA_VERSION)
+    refuse_other_version(_stored_version(db), str(path))
     # Which store this is, whatever its path: a saved index is never taken for another's.
     db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
 
 
-class TablesOfTheirOwn:
-    """Tables a store has only once it is used for them (cases, the service): made on first use,
-    so that a store never used so has none, as it always had. `STATEMENTS` make them."""
+def upgrade_store_file(path: Path) -> tuple[int, int]:
+    """Bring the store at `path` to this program's schema version, in one transaction: (from,
+    to); a new store where there is none. `InputError` if it is not a store, or a newer one."""
+    _refuse_what_is_not_a_file(path)
+    if not path.exists():
+        open_store_file(path).close()
+        return SCHEMA_VERSION, SCHEMA_VERSION
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA busy_timeout=10000")
+        if _refuse_another_database(db, path):
+            db.close()
+            open_store_file(path).close()  # an empty file: made a store, as opening it would
+            return SCHEMA_VERSION, SCHEMA_VERSION
+        found = _stored_version(db)
+        if found > SCHEMA_VERSION:
+            refuse_other_version(found, str(path))
+        with sqlite_transaction(db):
+            if found < 2:
+                _upgrade_to_2(db)
+        return found, SCHEMA_VERSION
+    except sqlite3.DatabaseError as error:
+        raise InputError(f"{path}: not a provcheck store ({error})") from None
+    finally:
+        db.close()
 
-    STATEMENTS: tuple[str, ...] = ()
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._connection = db
-        self._made = False
+def _stored_version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row is not None and str(row[0]).isdigit() else 1
 
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if not self._made:
-            for statement in self.STATEMENTS:
-                self._connection.execute(statement)
-            # Made inside a transaction, they go if it is rolled back: made again next time.
-            self._made = not self._connection.in_transaction
-        return self._connection
+
+def _upgrade_to_2(db: sqlite3.Connection) -> None:
+    """Version 1's tables grew in place as provcheck learnt more: whatever a store of it lacks
+    is made, then version 2's own."""
+    _apply(db, _SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(records)")}
+    if "origin" not in columns:
+        # A store from before records knew their origin: a mirror wrote records without an
+        # import, and only a mirror did.
+        db.execute("ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT 'import'")
+        db.execute("UPDATE records SET origin = 'mirror' WHERE import_id IS NULL")
+    _apply(db, _VERSION_2)
+    _log_version(db, 2)
+
+
+def _apply(db: sqlite3.Connection, script: str) -> None:
+    """Each statement of `script`, inside the caller's transaction (`executescript` would
+    commit it)."""
+    for statement in _statements(script):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return [s for s in statements if s]
+
+
+def _log_version(db: sqlite3.Connection, version: int) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO schema_migrations VALUES (?, ?, ?)",
+        (version, datetime.now(UTC).isoformat(timespec="seconds"), f"provcheck {__version__}"),
+    )
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))

@@ -36,8 +36,7 @@ from provcheck.service.state import (
     service_of,
 )
 from provcheck.service.work import holder_of
-from provcheck.store.interface import StoredApiKey, StoredWatch
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store, StoredApiKey, StoredWatch
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
@@ -109,11 +108,11 @@ class AlertView(StoredView):
     summary: str
 
 
-def _cases(service: Service, store: LocalStore) -> CaseFile:
+def _cases(service: Service, store: Store) -> CaseFile:
     return CaseFile(store, key=service.settings.signing_key)
 
 
-def known_case(store: LocalStore, case_id: str) -> str:
+def known_case(store: Store, case_id: str) -> str:
     """The title of the case `case_id`, or a 404 problem."""
     for case in store.cases():
         if case.id == case_id:
@@ -145,7 +144,7 @@ async def list_cases(
 ) -> list[CaseListed]:
     """Every case, oldest first."""
 
-    def listed(store: LocalStore) -> list[CaseListed]:
+    def listed(store: Store) -> list[CaseListed]:
         watched = {w.case_id for w in store.watches()}
         return [
             CaseListed(
@@ -177,7 +176,7 @@ async def get_case(
     `Accept: text/html`."""
     service = service_of(request)
 
-    def view(store: LocalStore) -> CaseView:
+    def view(store: Store) -> CaseView:
         title = known_case(store, case_id)
         cases = _cases(service, store)
         return CaseView(
@@ -207,7 +206,7 @@ async def post_note(
     """Add a note to the case's history."""
     service = service_of(request)
 
-    def add(store: LocalStore) -> CaseEntry:
+    def add(store: Store) -> CaseEntry:
         known_case(store, case_id)
         return _cases(service, store).add_note(case_id, asked.text, by=holder_of(caller))
 
@@ -244,7 +243,7 @@ async def post_record(
                 )
             attached = (attachment_name(upload.filename), data)
 
-    def add(store: LocalStore) -> CaseEntry:
+    def add(store: Store) -> CaseEntry:
         known_case(store, case_id)
         cases = _cases(service, store)
         if attached is None:
@@ -279,7 +278,7 @@ async def verify_case(
     """Recompute the case's hash chain and check its signatures."""
     service = service_of(request)
 
-    def verify(store: LocalStore) -> CaseVerification:
+    def verify(store: Store) -> CaseVerification:
         known_case(store, case_id)
         return _cases(service, store).verify(case_id)
 
@@ -301,7 +300,7 @@ async def case_dossier(
     and the attached files."""
     service = service_of(request)
 
-    def export(store: LocalStore) -> bytes:
+    def export(store: Store) -> bytes:
         known_case(store, case_id)
         return dossier(_cases(service, store), case_id)
 
@@ -344,7 +343,7 @@ async def watch_case(
     """Watch the case: its latest check is run again against what each mirror's sync changes,
     and a new possible match is an alert (`GET /alerts`, and the `watch.alert` webhook)."""
 
-    def watch(store: LocalStore) -> WatchView:
+    def watch(store: Store) -> WatchView:
         known_case(store, case_id)
         store.watch(StoredWatch(case_id, now_text(), holder_of(caller)))
         kept = next(w for w in store.watches() if w.case_id == case_id)
@@ -361,7 +360,7 @@ async def unwatch_case(
 ) -> Response:
     """Stop watching the case."""
 
-    def unwatch(store: LocalStore) -> None:
+    def unwatch(store: Store) -> None:
         known_case(store, case_id)
         if not store.unwatch(case_id):
             raise ProblemError(404, f"case {case_id} is not watched")

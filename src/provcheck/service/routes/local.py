@@ -33,8 +33,7 @@ from provcheck.service.state import (
 )
 from provcheck.service.work import holder_of
 from provcheck.store.importing import ImportSummary, import_file
-from provcheck.store.interface import StoredApiKey
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store, StoredApiKey
 
 __all__ = ["router"]
 
@@ -85,7 +84,7 @@ async def search_local(
     is made: a search says nothing of what it did not find)."""
     refuse_unsendable(asked.query, "request field query")
 
-    def search(store: LocalStore) -> list[Record]:
+    def search(store: Store) -> list[Record]:
         return store.search_text(asked.query, limit=asked.limit, registries=asked.registries)
 
     found = await service_of(request).in_store(search)
@@ -103,7 +102,7 @@ async def list_records(
 ) -> list[Record]:
     """The records of a register in the store (default: one's own), in the order kept."""
 
-    def listed(store: LocalStore) -> list[Record]:
+    def listed(store: Store) -> list[Record]:
         return list(itertools.islice(store.iter_records(registry), offset, offset + limit))
 
     return await service_of(request).in_store(listed)
@@ -125,7 +124,7 @@ async def add_record(
         )
     refuse_unsendable(record.description, "record field description")
 
-    def add(store: LocalStore) -> None:
+    def add(store: Store) -> None:
         with store.transaction():
             log = store.start_import(f"service: {holder_of(caller)}")
             added = store.put_record(record, import_id=log)
@@ -180,7 +179,7 @@ async def import_records(
             raise ProblemError(422, "the service imports .jsonl files of Records")
         data = await upload.read()
 
-    def run(store: LocalStore) -> ImportSummary:
+    def run(store: Store) -> ImportSummary:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"upload{suffix}"
             path.write_bytes(data)

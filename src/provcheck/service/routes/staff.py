@@ -53,8 +53,7 @@ from provcheck.service.sessions import (
 )
 from provcheck.service.state import Service, service_of
 from provcheck.service.work import holder_of
-from provcheck.store.interface import StoredApiKey, StoredSession, StoredWatch
-from provcheck.store.sqlite import LocalStore
+from provcheck.store.interface import Store, StoredApiKey, StoredSession, StoredWatch
 
 __all__ = ["SignInNeeded", "problem_page", "router"]
 
@@ -339,7 +338,7 @@ async def report(
 CaseId = Annotated[str, PathParameter(max_length=100)]
 
 
-def _cases(service: Service, store: LocalStore) -> CaseFile:
+def _cases(service: Service, store: Store) -> CaseFile:
     return CaseFile(store, key=service.settings.signing_key)
 
 
@@ -347,7 +346,7 @@ def _cases(service: Service, store: LocalStore) -> CaseFile:
 async def cases(request: Request, who: SignedIn) -> HTMLResponse:
     service = service_of(request)
 
-    def listed(store: LocalStore) -> tuple[Any, set[str]]:
+    def listed(store: Store) -> tuple[Any, set[str]]:
         return store.cases(), {w.case_id for w in store.watches()}
 
     found, watched = await service.in_store(listed)
@@ -379,7 +378,7 @@ async def open_case(request: Request, who: SignedIn) -> Response:
 async def case(request: Request, case_id: CaseId, who: SignedIn) -> HTMLResponse:
     service = service_of(request)
 
-    def view(store: LocalStore) -> dict[str, Any]:
+    def view(store: Store) -> dict[str, Any]:
         title = next((c.title for c in store.cases() if c.id == case_id), None)
         if title is None:
             raise ProblemError(404, f"there is no case {case_id[:100]!r} here")
@@ -418,7 +417,7 @@ async def case_note(request: Request, case_id: CaseId, who: SignedIn) -> Respons
     service = service_of(request)
     text = form.one("text")
 
-    def add(store: LocalStore) -> None:
+    def add(store: Store) -> None:
         known_case(store, case_id)
         _cases(service, store).add_note(case_id, text, by=holder_of(who.key))
 
@@ -433,7 +432,7 @@ async def case_record(request: Request, case_id: CaseId, who: SignedIn) -> Respo
     service = service_of(request)
     text = form.one("text")
 
-    def add(store: LocalStore) -> None:
+    def add(store: Store) -> None:
         known_case(store, case_id)
         file = _cases(service, store)
         if not form.files:
@@ -455,7 +454,7 @@ async def case_watch(request: Request, case_id: CaseId, who: SignedIn) -> Respon
     form = await _form(request, who)
     on = form.one("watch") == "on"
 
-    def change(store: LocalStore) -> None:
+    def change(store: Store) -> None:
         known_case(store, case_id)
         if on:
             store.watch(StoredWatch(case_id, now_text(), holder_of(who.key)))
@@ -470,7 +469,7 @@ async def case_watch(request: Request, case_id: CaseId, who: SignedIn) -> Respon
 async def case_dossier(request: Request, case_id: CaseId, who: SignedIn) -> Response:
     service = service_of(request)
 
-    def export(store: LocalStore) -> bytes:
+    def export(store: Store) -> bytes:
         known_case(store, case_id)
         return dossier(_cases(service, store), case_id)
 

@@ -1,7 +1,7 @@
-"""The service's tables in a store's SQLite file: API keys (their digests, never the keys) and
-the reports of the checks made through the service.
+"""The service's tables in a store: API keys (their digests, never the keys), the reports of the
+checks made through the service, its jobs, webhooks, watches, alerts and sessions.
 
-Made the first time a store is used by the service, as the case tables are. What the rows mean
+In a SQLite store they are made the first time it is used by the service, as the case tables are. What the rows mean
 -- which role may do what, how a key is checked -- is `provcheck.service`'s business.
 """
 
@@ -20,7 +20,7 @@ from provcheck.store.interface import (
     StoredSession,
     StoredWatch,
 )
-from provcheck.store.sqlite_file import TablesOfTheirOwn, sqlite_transaction
+from provcheck.store.sql_rows import TablesOfTheirOwn
 
 __all__ = ["ServiceTables"]
 
@@ -120,9 +120,11 @@ _KEY_COLUMNS = "key_id, holder, role, digest, created_at, revoked_at"
 
 
 class ServiceTables(TablesOfTheirOwn):
-    """The service rows of one store's connection."""
+    """The service rows of one store's connection (`STATEMENTS`: SQLite's tables for them)."""
 
-    STATEMENTS = _SERVICE_TABLES
+    STATEMENTS: tuple[str, ...] = _SERVICE_TABLES
+
+    # `claim_job` is each store's: taking a job as one step is said differently in each.
 
     def add_api_key(self, key: StoredApiKey) -> None:
         self._db.execute(
@@ -208,24 +210,6 @@ class ServiceTables(TablesOfTheirOwn):
         )
         return [StoredJob(*row) for row in rows.fetchall()]
 
-    def claim_job(self, now: str, lease_until: str) -> StoredJob | None:
-        db = self._db
-        with sqlite_transaction(db):  # BEGIN IMMEDIATE: no other worker between look and take
-            row = db.execute(
-                "SELECT job_id FROM jobs WHERE (state = 'queued' AND run_after <= ?)"
-                " OR (state = 'running' AND lease_until < ?) ORDER BY run_after, created_at"
-                " LIMIT 1",
-                (now, now),
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute(
-                "UPDATE jobs SET state = 'running', lease_until = ?, updated_at = ?,"
-                " attempts = attempts + 1 WHERE job_id = ?",
-                (lease_until, now, row[0]),
-            )
-        return self.job(row[0])
-
     def update_job(self, job_id: str, updated_at: str, **changes: str | None) -> None:
         unknown = set(changes) - JOB_CHANGES
         if unknown:
@@ -306,7 +290,8 @@ class ServiceTables(TablesOfTheirOwn):
 
     def watch(self, watch: StoredWatch) -> bool:
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO watches (case_id, watched_at, watched_by) VALUES (?, ?, ?)",
+            "INSERT INTO watches (case_id, watched_at, watched_by) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (watch.case_id, watch.watched_at, watch.watched_by),
         )
         return cursor.rowcount > 0
@@ -323,7 +308,8 @@ class ServiceTables(TablesOfTheirOwn):
 
     def add_alert(self, alert: StoredAlert) -> bool:
         cursor = self._db.execute(
-            f"INSERT OR IGNORE INTO alerts ({_ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO alerts ({_ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (
                 alert.alert_id,
                 alert.case_id,

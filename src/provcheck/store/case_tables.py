@@ -1,14 +1,14 @@
-"""The case files' tables in a store's SQLite file: cases, their entries, heads and attachments.
+"""The case files' tables in a store: cases, their entries, heads and attachments.
 
-The tables are made the first time a store is used for cases (a store never used for them has
-none, as it always had). What the rows mean -- the hash chain, the signatures -- is
+In a SQLite store the tables are made the first time it is used for cases (a store never used
+for them has none, as it always had); a PostgreSQL store has them from the start. What the rows mean -- the hash chain, the signatures -- is
 `provcheck.cases`'s business; here they are only kept.
 """
 
 from __future__ import annotations
 
 from provcheck.store.interface import StoredCase
-from provcheck.store.sqlite_file import TablesOfTheirOwn
+from provcheck.store.sql_rows import TablesOfTheirOwn
 
 __all__ = ["CaseTables"]
 
@@ -27,9 +27,9 @@ _CASE_TABLES = (
 
 
 class CaseTables(TablesOfTheirOwn):
-    """The case rows of one store's connection."""
+    """The case rows of one store's connection (`STATEMENTS`: SQLite's tables for them)."""
 
-    STATEMENTS = _CASE_TABLES
+    STATEMENTS: tuple[str, ...] = _CASE_TABLES
 
     def add_case(self, case_id: str, title: str, created_at: str) -> None:
         self._db.execute(
@@ -75,13 +75,15 @@ class CaseTables(TablesOfTheirOwn):
 
     def set_case_head(self, case_id: str, head_json: str) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO case_heads (case_id, head_json) VALUES (?, ?)",
+            "INSERT INTO case_heads (case_id, head_json) VALUES (?, ?)"
+            " ON CONFLICT (case_id) DO UPDATE SET head_json = excluded.head_json",
             (case_id, head_json),
         )
 
     def put_case_file(self, sha256: str, data: bytes) -> None:
         self._db.execute(
-            "INSERT OR IGNORE INTO case_files (sha256, data) VALUES (?, ?)", (sha256, data)
+            "INSERT INTO case_files (sha256, data) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (sha256, data),
         )
 
     def case_file(self, sha256: str) -> bytes | None:
