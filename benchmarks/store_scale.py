@@ -292,6 +292,11 @@ def main() -> None:
     parser.add_argument("--checks", type=int, default=2_000)
     parser.add_argument("--parts", default="records,images,workers")
     parser.add_argument(
+        "--record-stores",
+        default="SQLite,PostgreSQL",
+        help="the stores the records are measured in",
+    )
+    parser.add_argument(
         "--image-stores",
         default="SQLite,PostgreSQL",
         help="the stores the photographs are measured in (image_speed.py measures SQLite alone)",
@@ -309,7 +314,7 @@ def main() -> None:
         folder = Path(folder_name)
         if "records" in parts:
             for size in sizes:
-                for kind in kinds:
+                for kind in [k for k in kinds if k in args.record_stores.split(",")]:
                     print(f"{kind}, {size:,} records", file=sys.stderr)
                     with new_store(kind, args.postgres, folder, f"records-{size}") as where:
                         with open_store(where) as store:

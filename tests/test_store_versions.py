@@ -82,6 +82,8 @@ def test_a_new_store_is_made_at_this_version_and_upgrading_it_changes_nothing(
     any_store: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["store", "upgrade", "--store", any_store]) == 0
+    assert capsys.readouterr().out.endswith(f"a new one was made, at schema {SCHEMA_VERSION}\n")
+    assert main(["store", "upgrade", "--store", any_store]) == 0
     assert capsys.readouterr().out.endswith(f"store schema {SCHEMA_VERSION}, up to date\n")
     with open_store(any_store) as store:
         assert store.count() == 0
@@ -100,3 +102,24 @@ def test_a_database_with_other_tables_is_not_taken_for_a_store(any_store: str) -
         InputError, match=r"not a provcheck store \(a database with other tables: invoices\)"
     ):
         open_store(any_store)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "POSTGRESQL://u:SEKRIT@localhost/db",
+        "postgresql:/u:SEKRIT@localhost/db",
+        "mysql://u:SEKRIT@localhost/db",
+    ],
+)
+def test_a_mistyped_address_is_refused_not_made_a_file(
+    location: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["local", "stats", "--store", location]) == 2
+    said = capsys.readouterr().err
+    assert "not a store's location" in said and "SEKRIT" not in said, said
+    assert list(tmp_path.iterdir()) == [], "a store was made in folders named after the address"

@@ -34,6 +34,7 @@ from provcheck.cli import (
 )
 from provcheck.cli.exit_codes import EXIT_INTERNAL_ERROR, EXIT_USAGE
 from provcheck.errors import ProvcheckError
+from provcheck.registers.registry import redact_url
 from provcheck.reports.terminal import PrintableStream, printable
 
 __all__ = ["main"]
@@ -83,7 +84,9 @@ def _internal_error(error: Exception) -> int:
     with contextlib.suppress(OSError):
         handle, name = tempfile.mkstemp(prefix="provcheck-error-", suffix=".txt")
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as file:
-            file.write(f"provcheck {__version__}, Python {sys.version}\n{' '.join(sys.argv)}\n\n")
+            # The command as run, but for the passwords written into addresses (a store's URL).
+            command = " ".join(redact_url(word) for word in sys.argv)
+            file.write(f"provcheck {__version__}, Python {sys.version}\n{command}\n\n")
             file.write(details)
         log = name
     where = f"; the details are in {log}" if log else ""

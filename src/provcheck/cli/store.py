@@ -35,7 +35,9 @@ def _command_upgrade(args: argparse.Namespace) -> int:
     location = store_location(args)
     found, now = upgrade_store(location)
     where = shown_url(str(location))
-    if found == now:
+    if found == 0:
+        print(f"{where}: there was no store; a new one was made, at schema {now}")
+    elif found == now:
         print(f"{where}: store schema {now}, up to date")
     else:
         print(f"{where}: store schema {found} upgraded to {now}")

@@ -31,7 +31,12 @@ from provcheck.registers.registry import (
     SearchResult,
 )
 from provcheck.store.interface import Store
-from provcheck.store.opening import STORE_URL_ENV, open_store, store_exists
+from provcheck.store.opening import (
+    STORE_URL_ENV,
+    open_store,
+    refuse_a_mistyped_url,
+    store_exists,
+)
 from provcheck.store.postgres import is_postgres_url
 from provcheck.store.sqlite import LocalStore
 
@@ -74,6 +79,7 @@ class LocalSettings(RegistrySettings):
         default file."""
         if self.path is None:
             return LocalStore.default_path()
+        refuse_a_mistyped_url(self.path)  # before a URL is read as a path, and mangled
         return self.path if is_postgres_url(self.path) else Path(self.path)
 
 

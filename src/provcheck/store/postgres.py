@@ -48,7 +48,7 @@ from provcheck.store.text_query import (
     search_text_columns,
     with_makers_share,
 )
-from provcheck.text.normalise import normalise_text, slips_allowed
+from provcheck.text.normalise import LONGEST_WORD, normalise_text, slips_allowed
 
 __all__ = ["PostgresStore", "is_postgres_url"]
 
@@ -69,6 +69,8 @@ _TIERS = 24
 _NEAREST_SPELLINGS = 40  # stored words nearest by trigrams, of which the misspelt are chosen
 _RECOUNT_AFTER = 1_000  # records imported at once (or a tenth of the store) that count words anew
 _WORD_COUNTS_LOCK = 0x776F726473  # "words"
+_NOTHING = "''"  # the tsquery of no word, which matches nothing
+_LONGEST_LEXEME = 2_047  # bytes; normalised words are ASCII
 _NOT_LEXEME = re.compile(r"[^a-z0-9]")  # normalised words are these; anything else is dropped
 
 
@@ -262,7 +264,15 @@ class PostgresStore(SqlStore):
                 " WHERE EXISTS (SELECT 1 FROM images WHERE sha256 = s)",
                 ([r for r, _, _ in shown], [p for _, p, _ in shown], [s for _, _, s in shown]),
             )
-        named = sorted({w for c in columns for w in f"{c[0]} {c[1]}".split() if not w.isdigit()})
+        # The words a misspelling may be of: no number, and no "word" longer than a word is.
+        named = sorted(
+            {
+                w
+                for c in columns
+                for w in f"{c[0]} {c[1]}".split()
+                if not w.isdigit() and len(w) <= LONGEST_WORD
+            }
+        )
         if named:
             self._rows.execute(
                 "INSERT INTO name_words (word) SELECT unnest(?::text[]) ON CONFLICT DO NOTHING",
@@ -511,13 +521,14 @@ class PostgresStore(SqlStore):
 
 
 def _rarest(terms: list[tuple[str, str]], counts: dict[str, int], budget: int) -> list[int]:
-    """The numbers of the rarest terms, as many as together are in about `budget` records (at
-    least one)."""
+    """The numbers of the rarest terms, as many as together are in about `budget` records, and
+    at least the rarest one that some record uses (words no record uses, a query's translations
+    and guesses, cost nothing and are all taken)."""
     chosen: list[int] = []
     total = 0
     for number in sorted(range(len(terms)), key=lambda i: counts.get(terms[i][0], 0)):
         found = counts.get(terms[number][0], 0)
-        if chosen and total + found > budget:
+        if total and total + found > budget:
             break
         chosen.append(number)
         total += found
@@ -525,7 +536,8 @@ def _rarest(terms: list[tuple[str, str]], counts: dict[str, int], budget: int) -
 
 
 def _any_of(queries: list[str]) -> str:
-    return " | ".join(f"({query})" for query in queries) or "''"
+    """Any of the tsqueries (none: one that matches nothing)."""
+    return " | ".join(f"({query})" for query in queries if query != _NOTHING) or _NOTHING
 
 
 def _weights() -> str:
@@ -544,4 +556,6 @@ def _tsquery(words: str, where: str) -> str:
     weights = where.rstrip("*")
     suffix = (":*" if where.endswith("*") else ":" if weights else "") + weights
     lexemes = [_NOT_LEXEME.sub("", word) for word in words.split()]
-    return " <-> ".join(f"'{lexeme}'{suffix}" for lexeme in lexemes if lexeme) or "''"
+    # PostgreSQL indexes no word longer than its limit (and refuses one in a query): none is kept.
+    kept = [lexeme for lexeme in lexemes if 0 < len(lexeme) <= _LONGEST_LEXEME]
+    return " <-> ".join(f"'{lexeme}'{suffix}" for lexeme in kept) or _NOTHING

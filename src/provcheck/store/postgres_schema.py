@@ -9,7 +9,7 @@ What the server needs: PostgreSQL 13 or newer, with the `unaccent` and `pg_trgm`
 
 from __future__ import annotations
 
-import re
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -128,18 +128,38 @@ _TABLES += "".join(
 # Each version's changes from the one before, applied in turn by `upgrade` (the first PostgreSQL
 # store was written at version 2, the SQLite store's schema version then).
 _MIGRATIONS: dict[int, str] = {}
+_FIRST_VERSION = 2
 
 # Taken while a store's tables are made or upgraded: two programs opening a new database at once
 # make them once.
 _SCHEMA_LOCK = 0x70726F76  # "prov"
 
-_PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
-
 
 def shown_url(url: str) -> str:
-    """The URL as messages show it: without its password (`postgresql://user@host/db`)."""
-    shown = _PASSWORD.sub(r"\1@", url)
-    return re.sub(r"([?&])password=[^&]*&?", r"\1", shown).rstrip("?&")
+    """The URL as messages show it: without its password (`postgresql://user@host/db`), however
+    the password is written (with a "/", an "@", or badly percent-encoded)."""
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return url
+    address, _, query = rest.partition("?")
+    userinfo, at, place = address.rpartition("@")  # a host has no "@": the last one ends the user
+    if at:
+        address = f"{userinfo.partition(':')[0]}@{place}"
+    query = "&".join(
+        part for part in query.split("&") if part and part.partition("=")[0].lower() != "password"
+    )
+    return f"{scheme}://{address}" + (f"?{query}" if query else "")
+
+
+def _passwords(url: str) -> list[str]:
+    """The password written in `url`, as written and decoded, to be scrubbed from what the
+    server or libpq say (which may quote it)."""
+    address, _, query = url.partition("://")[2].partition("?")
+    userinfo = address.rpartition("@")[0]
+    found = [userinfo.partition(":")[2]] if ":" in userinfo else []
+    found += [p.partition("=")[2] for p in query.split("&") if p.lower().startswith("password=")]
+    found += [urllib.parse.unquote(p) for p in found]
+    return sorted({p for p in found if p}, key=len, reverse=True)
 
 
 def connect(url: str) -> psycopg.Connection[tuple[Any, ...]]:
@@ -171,9 +191,14 @@ def upgrade(url: str) -> tuple[int, int]:
         found = _stored_version(db, where)
         if found is None:
             _make_tables(db, where)
-            return SCHEMA_VERSION, SCHEMA_VERSION
+            return 0, SCHEMA_VERSION
         if found > SCHEMA_VERSION:
             refuse_other_version(found, where)
+        if found < _FIRST_VERSION:
+            raise InputError(
+                f"{where}: store schema {found}, but PostgreSQL stores begin at schema "
+                f"{_FIRST_VERSION}: not a store provcheck wrote, or changed by hand"
+            )
         for version in range(found + 1, SCHEMA_VERSION + 1):
             db.execute(_MIGRATIONS[version])
             _log_version(db, version)
@@ -186,6 +211,8 @@ def _connection(url: str) -> psycopg.Connection[tuple[Any, ...]]:
     except psycopg.Error as error:
         lines = str(error).strip().splitlines()
         reason = lines[0].strip() if lines else type(error).__name__
+        for password in _passwords(url):
+            reason = reason.replace(password, "**********")
         raise InputError(
             f"{shown_url(url)}: cannot connect to the PostgreSQL store ({shown_url(reason)}); "
             "check the URL, that the server runs, and the password ($PGPASSWORD or ~/.pgpass)"

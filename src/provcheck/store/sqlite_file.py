@@ -215,14 +215,14 @@ def upgrade_store_file(path: Path) -> tuple[int, int]:
     _refuse_what_is_not_a_file(path)
     if not path.exists():
         open_store_file(path).close()
-        return SCHEMA_VERSION, SCHEMA_VERSION
+        return 0, SCHEMA_VERSION
     db = sqlite3.connect(path, isolation_level=None)
     try:
         db.execute("PRAGMA busy_timeout=10000")
         if _refuse_another_database(db, path):
             db.close()
             open_store_file(path).close()  # an empty file: made a store, as opening it would
-            return SCHEMA_VERSION, SCHEMA_VERSION
+            return 0, SCHEMA_VERSION
         found = _stored_version(db)
         if found > SCHEMA_VERSION:
             refuse_other_version(found, str(path))

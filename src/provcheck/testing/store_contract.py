@@ -513,3 +513,21 @@ class StoreContract:
         assert [
             r.record_id for r in store.search_text(ObjectDescription(title="Acorn"), limit=5)
         ] == ["L1"]
+
+    def test_words_most_records_use_still_find_them(self, store: Store) -> None:
+        # Hundreds of records of one title (more than a search reads by rare words): a search
+        # by that title finds them, whatever other words the query's translations add.
+        many = [_record("ours", f"P{n}", "Portrait of a man") for n in range(700)]
+        with store.transaction():
+            store.put_records(many)
+        found = store.search_text(ObjectDescription(title="Portrait of a man"), limit=20)
+        assert len(found) == 20
+        assert all(r.description.title == "Portrait of a man" for r in found)
+
+    def test_a_word_longer_than_any_is_kept_and_searched(self, store: Store) -> None:
+        title = "Vase " + "abcdefghij" * 300  # 3,000 letters: no index keeps such a word
+        with store.transaction():
+            store.put_record(_record("ours", "long", title))
+        assert store.get("ours", "long") is not None
+        found = store.search_text(ObjectDescription(title=title), limit=5)
+        assert [r.record_id for r in found] == ["long"]
