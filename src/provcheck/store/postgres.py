@@ -28,11 +28,9 @@ import platformdirs
 import psycopg
 from rapidfuzz.distance import OSA
 
-from provcheck.images.descriptor_index import DescriptorIndex
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
 from provcheck.store.case_tables import CaseTables
-from provcheck.store.feature_index import saved_descriptor_index
 from provcheck.store.interface import (
     StoredJob,
     StoreStats,
@@ -469,22 +467,8 @@ class PostgresStore(SqlStore):
         cache = Path(platformdirs.user_cache_dir("provcheck", appauthor=False))
         return cache / f"postgres-{self._store_id}.index"
 
-    def _descriptor_index(self) -> DescriptorIndex:
-        """The index of the record images' descriptors, shared by the workers of one machine
-        through the user's cache folder, and built again when the generation has moved."""
-        version = self._version()
-        if self._features_index is None or self._features_index[0] != version:
-            tag = f"{self._store_id}:{version}"
-
-            def rows() -> list[tuple[int, bytes]]:
-                return self._rows.execute(
-                    "SELECT ri.record, d.descriptors FROM record_images ri"
-                    " JOIN image_descriptors d ON d.sha256 = ri.sha256"
-                ).fetchall()
-
-            index = saved_descriptor_index(self.index_folder, tag, rows)
-            self._features_index = (version, index)
-        return self._features_index[1]
+    def _index_tag(self, version: int) -> str:
+        return f"{self._store_id}:{version}"
 
     # Mirrors ---------------------------------------------------------------------------------
 

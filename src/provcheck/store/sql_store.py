@@ -12,6 +12,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from provcheck.images.hash_scan import nearest_owners
 from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
 from provcheck.model.record import Record
 from provcheck.store.case_tables import CaseTables
+from provcheck.store.feature_index import saved_descriptor_index
 from provcheck.store.interface import (
     ImportLog,
     MirrorState,
@@ -84,8 +86,31 @@ class SqlStore(Store):
         self._features_index = None
         self._counts = None
 
-    def _descriptor_index(self) -> DescriptorIndex:
+    @property
+    def index_folder(self) -> Path:
+        """Where the local-feature index is saved (each store's own place)."""
         raise NotImplementedError
+
+    def _index_tag(self, version: int) -> str:
+        """What the saved index must say it was built from to be taken as current."""
+        raise NotImplementedError
+
+    def _descriptor_index(self) -> DescriptorIndex:
+        """The retrieval index of the record images' descriptors, each owned by its record's row
+        id: the saved one if current, else built (and saved); read again when the generation
+        has moved."""
+        version = self._version()
+        if self._features_index is None or self._features_index[0] != version:
+
+            def rows() -> list[tuple[int, bytes]]:
+                return self._sql.execute(
+                    "SELECT ri.record, d.descriptors FROM record_images ri"
+                    " JOIN image_descriptors d ON d.sha256 = ri.sha256"
+                ).fetchall()
+
+            tag = self._index_tag(version)
+            self._features_index = (version, saved_descriptor_index(self.index_folder, tag, rows))
+        return self._features_index[1]
 
     def import_finished(self, import_id: int) -> bool:
         """Whether the import of that id was committed to the end."""

@@ -29,12 +29,11 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from provcheck.images.descriptor_index import DescriptorIndex
 from provcheck.images.hash_scan import nearest_images
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
 from provcheck.store.case_tables import CaseTables
-from provcheck.store.feature_index import index_folder, saved_descriptor_index
+from provcheck.store.feature_index import index_folder
 from provcheck.store.file_locks import LockTaken, held_file_lock
 from provcheck.store.interface import (
     ImportLog,
@@ -302,29 +301,17 @@ class LocalStore(SqlStore):
         indexed = self._title_and_maker_terms().indexed
         return sorted({form for word in words for form in (word, *indexed.get(word, ()))})
 
-    def _descriptor_index(self) -> DescriptorIndex:
-        """The retrieval index of the record images' descriptors, each owned by its record's row
-        id; read again when the records or images have changed."""
-        version = self._version()
-        if self._features_index is None or self._features_index[0] != version:
-            tag = ":".join(
-                str(value)
-                for value in self._db.execute(
-                    "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
-                    " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
-                    " FROM record_images"
-                ).fetchone()
-            )
-
-            def rows() -> list[tuple[int, bytes]]:
-                return self._db.execute(
-                    "SELECT ri.record, d.descriptors FROM record_images ri"
-                    " JOIN image_descriptors d ON d.sha256 = ri.sha256"
-                ).fetchall()
-
-            index = saved_descriptor_index(self.index_folder, tag, rows)
-            self._features_index = (version, index)
-        return self._features_index[1]
+    def _index_tag(self, version: int) -> str:
+        # Which store, and how many images it indexed: the saved index outlives the generation,
+        # which another program's writes move.
+        return ":".join(
+            str(value)
+            for value in self._db.execute(
+                "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
+                " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
+                " FROM record_images"
+            ).fetchone()
+        )
 
     # Mirrors -------------------------------------------------------------------------------
 
