@@ -101,3 +101,20 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
     with fresh_database(postgres_server_url()) as url:
         yield url
+
+
+def readme_commands(heading: str) -> list[list[str]]:
+    """The `provcheck` commands of the first ```sh block after `heading` in the README, each as
+    its words after `provcheck` (comments left out)."""
+    import re
+    import shlex
+
+    text = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert block is not None, f"{heading}: no commands"
+    return [
+        words[1:]
+        for line in block.group(1).splitlines()
+        if (words := shlex.split(line, comments=True)) and words[0] == "provcheck"
+    ]

@@ -314,3 +314,11 @@ def test_a_found_object_is_still_a_possible_match_shown_in_a_registrars_words() 
     assert label in render_report(report)
     assert label in render_html_report(report)
     assert '"status":"found"' in report.model_dump_json()  # the value, not the label
+
+
+def test_the_written_fields_are_the_ones_text_fields_gives_in_order() -> None:
+    from provcheck.model.description import TEXT_FIELDS
+
+    every = dict.fromkeys(TEXT_FIELDS, "1")
+    described = ObjectDescription.model_validate({**every, "keywords": "a"})
+    assert tuple(described.text_fields()) == TEXT_FIELDS

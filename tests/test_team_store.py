@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from pathlib import Path
 
 import pytest
+from conftest import readme_commands
 
 from provcheck.cli import main
 
@@ -17,16 +17,7 @@ README = ROOT / "README.md"
 
 
 def _team_commands() -> list[list[str]]:
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("### A store for a team: PostgreSQL") :]
-    block = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert block is not None, "the section has no commands"
-    commands = []
-    for line in block.group(1).splitlines():
-        words = shlex.split(line, comments=True)
-        if words and words[0] == "provcheck":
-            commands.append(words[1:])
-    return commands
+    return readme_commands("### A store for a team: PostgreSQL")
 
 
 def _from_the_checkout(words: list[str]) -> list[str]:

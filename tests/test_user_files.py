@@ -309,3 +309,15 @@ def test_writable_new_file_never_names_something_already_there(tmp_path: Path) -
     (tmp_path / "a-file").write_text("")
     with pytest.raises(InputError, match=r"^--out .*a-file.*is a file, not a folder"):
         new(tmp_path / "a-file" / "r.json")
+
+
+def test_a_name_the_system_refuses_is_an_input_error_not_a_crash(tmp_path: Path) -> None:
+    from provcheck.userfiles import writable_file
+
+    too_long = tmp_path / ("a" * 300 + ".pdf")
+    with pytest.raises(InputError, match="cannot be a file's name"):
+        writable_file(too_long, "--out", example="cards.pdf")
+    with pytest.raises(InputError, match="--out"):
+        writable_new_file(too_long, "--out", what="a report", example="report.json")
+    with pytest.raises(InputError, match="--out"):
+        writable_file(too_long / "x.pdf", "--out", example="cards.pdf")

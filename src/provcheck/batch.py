@@ -48,7 +48,7 @@ from provcheck.registers.registry import Registry
 from provcheck.reports.html import render_batch_summary
 from provcheck.store.file_locks import LockTaken, held_file_lock
 from provcheck.store.importing import ImportProblem, json_lines, read_csv, without_controls
-from provcheck.userfiles import load_json, read_text, refuse_links, write_atomically
+from provcheck.userfiles import inert_cell, load_json, read_text, refuse_links, write_atomically
 
 __all__ = [
     "BatchItem",
@@ -81,7 +81,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # and not ending like a name made from a digest (so the two kinds never meet).
 _PLAIN_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _DIGEST_END = re.compile(r"-[0-9a-f]{16}$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LOCK_NAME = "batch.lock"
 _CONCERN = {Conclusion.POSSIBLE_MATCH: 0, Conclusion.INCOMPLETE: 1, Conclusion.NO_MATCH_FOUND: 2}
 
@@ -453,13 +452,6 @@ def _write_summary(out: Path, entries: list[dict[str, Any]]) -> None:
     for entry in ordered:
         registers = "; ".join(f"{k} {v}" for k, v in entry["registers"].items())
         row = [registers if c == "registers" else entry.get(c) for c in columns]
-        writer.writerow([_inert_cell(value) for value in row])
+        writer.writerow([inert_cell(value) for value in row])
     _write_file(out / "summary.csv", buffer.getvalue())
     _write_file(out / "summary.html", render_batch_summary(ordered))
-
-
-def _inert_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs: catalogue and register data may start with
-    `=HYPERLINK(...)`, `@SUM(...)`, `+cmd`, `-2+3`; OWASP's remedy is a leading `'`."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text

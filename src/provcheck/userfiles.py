@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
@@ -14,10 +15,13 @@ from typing import Any
 from provcheck.errors import InputError
 
 __all__ = [
+    "active_cell",
+    "inert_cell",
     "load_json",
     "read_bounded",
     "read_text",
     "refuse_links",
+    "writable_file",
     "writable_folder",
     "writable_new_file",
     "write_atomically",
@@ -307,13 +311,45 @@ def writable_new_file(path: Path, option: str, *, what: str, example: str) -> Pa
     may be there.
     """
     shown = f"{option} {path}" if option else str(path)
-    if path.is_dir():
-        raise InputError(f"{shown}: is a folder; give a file name in it, e.g. {path / example}")
+    writable_file(path, option, example=example)
     if path.exists() or path.is_symlink():
         kind = "a file" if path.is_file() else "something that is not a regular file"
         raise InputError(
             f"{shown}: {kind} is already there, and {what} is never written over anything; "
             "give another name (or move that one away)"
         )
+    return path
+
+
+def writable_file(path: Path, option: str, *, example: str) -> Path:
+    """`path` if a file can be written there (a file already there is replaced, whole, when it
+    is written), else one `InputError` naming `option`: a folder, a name the system refuses (too
+    long), a folder on the way that cannot be made or written in."""
+    shown = f"{option} {path}" if option else str(path)
+    try:
+        folder = path.is_dir()
+    except OSError as error:
+        raise InputError(f"{shown}: cannot be a file's name ({error.strerror or error})") from None
+    if folder:
+        raise InputError(f"{shown}: is a folder; give a file name in it, e.g. {path / example}")
     writable_folder(path.parent, option, path)
     return path
+
+
+# A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab, a carriage return),
+# after any `'` already there: such a cell is written with one `'` more, and read with one less.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def inert_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: catalogue and register data may start
+    with `=HYPERLINK(...)`, `@SUM(...)`, `+cmd`, `-2+3`; OWASP's remedy is a leading `'`. A cell
+    that starts with `'` before one of those gets one too, so that `active_cell` gives back
+    exactly what was written."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if _FORMULA.match(text) else text
+
+
+def active_cell(text: str) -> str:
+    """A CSV cell's text as it was before `inert_cell` (`'=SUM(A1)` is `=SUM(A1)`)."""
+    return text[1:] if text.startswith("'") and _FORMULA.match(text[1:]) else text

@@ -16,7 +16,7 @@ from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -62,7 +62,10 @@ __all__ = [
     "aresume",
     "check",
     "resume",
+    "run_blocking",
 ]
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 20
 
@@ -349,7 +352,7 @@ def check(
     requested_by: str | None = None,
 ) -> CheckReport:
     """`acheck`, for code that is not async. Works inside a running event loop (a notebook) too."""
-    return _run(
+    return run_blocking(
         acheck(
             query,
             registries,
@@ -372,10 +375,12 @@ def resume(
 ) -> CheckReport:
     """`aresume`, for code that is not async."""
     run = aresume(report, registries, reply=reply, limit=limit, timeout=timeout, matcher=matcher)
-    return _run(run)
+    return run_blocking(run)
 
 
-def _run(work: Coroutine[Any, Any, CheckReport]) -> CheckReport:
+def run_blocking(work: Coroutine[Any, Any, T]) -> T:
+    """Async work run to its end from code that is not async; inside a running event loop (a
+    notebook) too."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

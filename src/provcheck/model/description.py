@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from os import PathLike, fspath
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import (
@@ -39,9 +39,34 @@ from provcheck.text.measurements import Measurement, parse_measurements
 from provcheck.text.periods import DatePeriod, parse_period
 from provcheck.userfiles import load_json, read_bounded, read_text
 
-__all__ = ["FINGERPRINT_PATTERN", "MAX_IMAGE_BYTES", "ImageLike", "ImageRef", "ObjectDescription"]
+__all__ = [
+    "FINGERPRINT_PATTERN",
+    "MAX_IMAGE_BYTES",
+    "TEXT_FIELDS",
+    "ImageLike",
+    "ImageRef",
+    "ObjectDescription",
+]
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024  # the largest image file provcheck reads
+# The fields as a person writes them (`ObjectDescription.text_fields`), in that order: what a
+# form, a CSV file and an edit name.
+TEXT_FIELDS = (
+    "title",
+    "maker",
+    "object_type",
+    "materials",
+    "measurements",
+    "period",
+    "inscriptions",
+    "subject",
+    "distinguishing_features",
+    "description",
+    "inventory_number",
+    "place_of_origin",
+    "keywords",
+    "provenance",
+)
 # A perceptual hash as provcheck writes it: 64 bits, in lower-case hexadecimal.
 FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{16}")
 
@@ -124,6 +149,14 @@ class ImageRef(BaseModel):
         if not data:
             raise InputError(f"{self.location}: the image file is empty")
         return data
+
+    @property
+    def attachment_name(self) -> str:
+        """The photograph as a person finds it to attach to a form: its file's name (not its
+        folders), its address, or a digest of inline bytes."""
+        if self.path is not None:
+            return PurePath(self.path.replace("\\", "/")).name or self.path
+        return self.location
 
     @property
     def location(self) -> str:

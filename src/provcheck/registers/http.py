@@ -150,15 +150,18 @@ def _where(request: httpx.Request) -> str:
 
 
 def error_for_status(
-    response: httpx.Response, *, registry: str | None = None
+    response: httpx.Response, *, registry: str | None = None, body: bytes = b""
 ) -> RegistryError | None:
-    """The error an HTTP status means, or None for success."""
+    """The error an HTTP status means, or None for success. A refusal (4xx) whose `body` says
+    why in JSON (`message`, `detail`) says it too: what the service wants changed."""
     status = response.status_code
     if status < 400:
         return None
     where = _where(response.request)
     label = f"{registry}: " if registry else ""
     message = f"{label}HTTP {status} {response.reason_phrase} from {where}".rstrip()
+    if 400 <= status < 500 and (reason := _stated_reason(body)):
+        message += f": {reason}"
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     error_class: type[RegistryError] = RegistryError
     if status == 429:
@@ -174,6 +177,21 @@ def error_for_status(
     else:
         message += " (unexpected status)"
     return error_class(message, registry=registry, status=status, retry_after=retry_after)
+
+
+def _stated_reason(body: bytes) -> str | None:
+    """The reason a service's JSON error body states, on one line and bounded; None if none."""
+    if not body or len(body) > 65_536 or body[:1] not in (b"{", b" ", b"\n"):
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    reason = data.get("message") or data.get("detail") if isinstance(data, dict) else None
+    if not isinstance(reason, str):
+        return None
+    reason = " ".join("".join(c for c in reason if c.isprintable() or c.isspace()).split())
+    return reason[:300] or None
 
 
 def _error_for_transport(
@@ -435,7 +453,7 @@ class HttpSession:
             finally:
                 await response.aclose()
             request = response.request
-        status_error = error_for_status(response, registry=self.registry)
+        status_error = error_for_status(response, registry=self.registry, body=body)
         if status_error is not None:
             raise self._scrubbed(status_error)
         kept = [
