@@ -197,3 +197,26 @@ def test_demo_as_a_newcomer_runs_it(tmp_path: Path) -> None:
         "reworded.json",
     ]
     assert not (tmp_path / "untouched.sqlite3").exists()
+
+
+def test_export_writes_a_folder_once_and_says_what_it_wrote(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = ["--store", str(tmp_path / "store.sqlite3")]
+    sample = str(FIXTURES / "sample-register" / "records.jsonl")
+    assert run(capsys, "local", "import", sample, *store)[0] == 0
+    out_folder = str(tmp_path / "export")
+    code, out, _ = run(capsys, "export", "--format", "lido", "--out", out_folder, *store)
+    assert code == 0
+    assert out.startswith(f"Exported 35 records and 35 photographs as lido to {out_folder}")
+    code, _, err = run(capsys, "export", "--format", "lido", "--out", out_folder, *store)
+    assert code == 2 and "holds a previous export" in err
+    assert (
+        run(capsys, "export", "--format", "lido", "--out", out_folder, "--overwrite", *store)[0]
+        == 0
+    )
+    code, _, err = run(
+        capsys, "export", "--format", "csv", "--record", "X", "--out", out_folder + "2", *store
+    )
+    assert code == 2 and "--record X: no record local:X" in err
+    assert not (tmp_path / "export2" / "records.csv").exists()

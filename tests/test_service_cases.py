@@ -288,12 +288,22 @@ async def test_ones_own_records_are_added_searched_listed_and_withdrawn(
         assert "OWN-1" in {r["record_id"] for r in listed.json()}
         checked = await client.post("/checks", json={"query": HOLLY}, headers=keys[Role.CHECK])
         assert checked.json()["conclusion"] == "possible-match"
-        assert (
-            await client.delete("/local/records/OWN-1", headers=keys[Role.CHECK])
-        ).status_code == 204
+        withdrawn = await client.delete(
+            "/local/records/OWN-1",
+            params={"reason": "recovered by the police"},
+            headers=keys[Role.CHECK],
+        )
+        assert withdrawn.status_code == 204
         assert (
             await client.delete("/local/records/OWN-1", headers=keys[Role.CHECK])
         ).status_code == 404
+        history = await client.get("/local/records/OWN-1/history", headers=keys[Role.READ])
+        assert history.status_code == 200
+        removal = history.json()[-1]
+        assert removal["text"] == "removed: recovered by the police"
+        assert removal["data"]["by"]  # the key's holder
+        nothing = await client.get("/local/records/NONE/history", headers=keys[Role.READ])
+        assert nothing.status_code == 404
         again = await client.post("/checks", json={"query": HOLLY}, headers=keys[Role.CHECK])
         assert again.json()["conclusion"] != "possible-match"
 

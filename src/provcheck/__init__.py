@@ -50,6 +50,21 @@ if _typing.TYPE_CHECKING:
     from provcheck.cases import (
         CaseFile,
     )
+    from provcheck.collection.alerts import (
+        AlertRead,
+        read_alert,
+        read_alert_file,
+    )
+    from provcheck.collection.losses import (
+        LossOutcome,
+        areport_loss,
+        record_loss_answer,
+        report_loss,
+    )
+    from provcheck.collection.records import (
+        ListedRecord,
+        OwnRecords,
+    )
     from provcheck.engine import (
         QueryLike,
         RegistriesLike,
@@ -82,6 +97,12 @@ if _typing.TYPE_CHECKING:
         ImageRef,
         ObjectDescription,
     )
+    from provcheck.model.loss import (
+        LossReport,
+        LossSubmission,
+        PreparedDocument,
+        SubmissionState,
+    )
     from provcheck.model.outcome import (
         OutcomeError,
         OutcomeState,
@@ -111,6 +132,12 @@ if _typing.TYPE_CHECKING:
         RegistrySettings,
         SearchResult,
         collect_records,
+    )
+    from provcheck.reports.card import (
+        CardPhoto,
+        missing_for_identification,
+        render_card_html,
+        render_card_pdf,
     )
     from provcheck.reports.signing import (
         ReportVerification,
@@ -161,6 +188,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "Access",
+    "AlertRead",
     "AttributionQualifier",
     "AuthenticationError",
     "Band",
@@ -168,6 +196,7 @@ __all__ = [
     "BatchSummary",
     "Candidate",
     "Capabilities",
+    "CardPhoto",
     "CaseEntry",
     "CaseFile",
     "CaseVerification",
@@ -186,10 +215,14 @@ __all__ = [
     "InputError",
     "InvalidQueryError",
     "Limitation",
+    "ListedRecord",
     "LocalFeatures",
     "LocalRegistry",
     "LocalSettings",
     "LocalStore",
+    "LossOutcome",
+    "LossReport",
+    "LossSubmission",
     "Maker",
     "MalformedResponseError",
     "Matcher",
@@ -199,9 +232,11 @@ __all__ = [
     "ObjectDescription",
     "OutcomeError",
     "OutcomeState",
+    "OwnRecords",
     "PaymentRequiredError",
     "PendingSearch",
     "PluginLoadError",
+    "PreparedDocument",
     "ProvcheckError",
     "QueryLike",
     "QueryNotSupported",
@@ -224,9 +259,11 @@ __all__ = [
     "SearchResult",
     "Signature",
     "SigningKey",
+    "SubmissionState",
     "Unit",
     "__version__",
     "acheck",
+    "areport_loss",
     "aresume",
     "check",
     "collect_records",
@@ -237,12 +274,19 @@ __all__ = [
     "local_features",
     "mirror",
     "mirror_image_features",
+    "missing_for_identification",
     "open_registry",
     "parse_makers",
     "parse_measurements",
     "parse_period",
+    "read_alert",
+    "read_alert_file",
     "read_catalogue",
+    "record_loss_answer",
     "registry_class",
+    "render_card_html",
+    "render_card_pdf",
+    "report_loss",
     "resume",
     "run_batch",
     "search_mirror",
@@ -261,6 +305,20 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "run_batch",
     ),
     "provcheck.cases": ("CaseFile",),
+    "provcheck.collection.records": ("ListedRecord", "OwnRecords"),
+    "provcheck.collection.losses": (
+        "LossOutcome",
+        "areport_loss",
+        "record_loss_answer",
+        "report_loss",
+    ),
+    "provcheck.collection.alerts": ("AlertRead", "read_alert", "read_alert_file"),
+    "provcheck.reports.card": (
+        "CardPhoto",
+        "missing_for_identification",
+        "render_card_html",
+        "render_card_pdf",
+    ),
     "provcheck.engine": (
         "QueryLike",
         "RegistriesLike",
@@ -289,6 +347,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "ImageRef",
         "ObjectDescription",
     ),
+    "provcheck.model.loss": ("LossReport", "LossSubmission", "PreparedDocument", "SubmissionState"),
     "provcheck.model.outcome": (
         "OutcomeError",
         "OutcomeState",

@@ -131,18 +131,42 @@ class CaseFile:
     ) -> CaseEntry:
         """Open a case about one object; its first entry. `by`, here and below: who wrote the
         entry (the service names the API key's holder), kept in the entry's data."""
-        if not title.strip():
-            raise InputError("a case needs a title: what object it is about")
         now = datetime.now(UTC)
-        case_id = f"C-{now:%Y%m%d}-{uuid.uuid4().hex[:6]}"
         with self.store.transaction():
-            self.store.add_case(case_id, title.strip(), now.isoformat())
-            return self._append(
-                case_id,
-                EntryKind.OPENED,
-                title.strip(),
+            return self.open_within(
+                f"C-{now:%Y%m%d}-{uuid.uuid4().hex[:6]}",
+                title,
                 _written_by({"description": description}, by),
             )
+
+    def open_within(self, case_id: str, title: str, data: dict[str, JsonValue]) -> CaseEntry:
+        """Open a case of a given id (a record's own case, say) inside a transaction the caller
+        holds, so that the case and what it records are kept together or not at all."""
+        if not title.strip():
+            raise InputError("a case needs a title: what object it is about")
+        if self.store.has_case(case_id):
+            raise InputError(f"case {case_id} is open already in {self.store.location}")
+        self.store.add_case(case_id, title.strip(), datetime.now(UTC).isoformat())
+        return self._append(case_id, EntryKind.OPENED, title.strip(), data)
+
+    def append_within(
+        self,
+        case_id: str,
+        text: str,
+        data: dict[str, JsonValue],
+        *,
+        attachment: Attachment | None = None,
+    ) -> CaseEntry:
+        """A record entry (what was done, by whom, with a file kept by `keep_file`), appended
+        inside a transaction the caller holds: the entry and the change it records are kept
+        together, or neither is."""
+        return self._append(self._known(case_id), EntryKind.RECORD, _text(text), data, attachment)
+
+    def keep_file(self, name: str, data: bytes) -> Attachment:
+        """Keep a file for an entry (a prepared document, a register's answer) by its digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        self.store.put_case_file(digest, data)
+        return Attachment(name=_file_name(name), sha256=digest, size=len(data))
 
     def add_check(self, case_id: str, report: CheckReport) -> CaseEntry:
         with self.store.transaction():

@@ -20,11 +20,14 @@ from collections.abc import Sequence
 from provcheck._version import __version__
 from provcheck.cli import (
     batch,
+    card,
     case,
     check,
     demo,
+    export,
     key,
     local,
+    loss,
     mirror,
     mock,
     registries,
@@ -40,7 +43,23 @@ from provcheck.reports.terminal import PrintableStream, printable
 __all__ = ["main"]
 
 # The command groups, in the order --help lists their commands.
-_GROUPS = (demo, local, check, mock, batch, case, key, mirror, registries, report, serve, store)
+_GROUPS = (
+    demo,
+    local,
+    check,
+    card,
+    mock,
+    batch,
+    case,
+    loss,
+    export,
+    key,
+    mirror,
+    registries,
+    report,
+    serve,
+    store,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

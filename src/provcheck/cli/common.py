@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from provcheck.engine import MAX_LIMIT, MAX_TIMEOUT_S
+from provcheck.errors import InputError
 from provcheck.reports.signing import SigningKey, configured_key
 from provcheck.reports.terminal import PrintableStream
 from provcheck.store.local_register import LocalSettings
+from provcheck.store.opening import store_exists
 
 __all__ = [
     "STORE_HELP",
@@ -24,6 +26,7 @@ __all__ = [
     "Commands",
     "add_command",
     "count",
+    "existing_store",
     "progress",
     "raw_stderr",
     "searching",
@@ -97,6 +100,15 @@ def store_location(args: argparse.Namespace) -> str | Path:
     else $PROVCHECK_LOCAL_PATH, else the per-user default file."""
     given = {"path": args.store} if args.store else {}
     return LocalSettings.load("local", **given).store_location()
+
+
+def existing_store(args: argparse.Namespace) -> str | Path:
+    """`store_location`, for a command that only reads or changes what a store holds: one that is
+    not there is an `InputError` (a mistyped path would otherwise become a new, empty store)."""
+    location = store_location(args)
+    if not store_exists(location):
+        raise InputError(f"{location}: no store there; `provcheck local import FILE` makes one")
+    return location
 
 
 def raw_stderr() -> TextIO:

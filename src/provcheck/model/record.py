@@ -13,7 +13,7 @@ from provcheck.model.description import ObjectDescription
 from provcheck.model.display import as_html
 from provcheck.text.periods import DatePeriod, parse_period
 
-__all__ = ["Record", "RecordStatus"]
+__all__ = ["Record", "RecordStatus", "split_record_key"]
 
 # What a register's name may be (`Registry.name`, and every record's `registry`).
 REGISTER_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -150,3 +150,20 @@ class Record(BaseModel):
     def key(self) -> str:
         """`registry:record_id`, unique across registers."""
         return f"{self.registry}:{self.record_id}"
+
+
+def split_record_key(text: str, *, registry: str = "local") -> tuple[str, str]:
+    """A record named by a person, as (register, record id): `fbi:acorn` is the `fbi` register's
+    record `acorn`; a bare id (`LOSS-2001`) is `registry`'s (one's own register, by default).
+    `ValueError` for an empty id or a register name provcheck would refuse."""
+    name, colon, record_id = text.strip().partition(":")
+    if not colon:
+        name, record_id = registry, text.strip()
+    if not record_id.strip():
+        raise ValueError(
+            f"{text[:80]!r}: give a record as REGISTER:ID or ID (one's own register's)"
+        )
+    if not REGISTER_NAME.fullmatch(name):
+        # A colon inside one's own id (`LOSS:12`) is an id, not a register: take it whole.
+        return registry, text.strip()
+    return name, record_id.strip()

@@ -22,10 +22,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, overload
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from provcheck.errors import ConfigurationError, QueryNotSupported, first_problem
 from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.loss import LossReport, LossSubmission
 from provcheck.model.outcome import Access, DataSource
 from provcheck.model.record import REGISTER_NAME, Record
 
@@ -47,6 +56,7 @@ __all__ = [
 
 T = TypeVar("T")
 
+_PRINTABLE_ASCII = re.compile(r"(?:[!-~](?:[ -~]*[!-~])?)?")
 # The class attributes every register that can be opened declares (the rest have defaults).
 _REQUIRED = ("name", "title", "access")
 
@@ -136,6 +146,20 @@ class RegistrySettings(BaseModel):
         default=60.0, gt=0, description="seconds a search may take before it counts as failed"
     )
 
+    @field_validator("*")
+    @classmethod
+    def _a_secret_is_printable_ascii(cls, value: Any) -> Any:
+        # A secret goes into a header or a form as it is: a line end pasted with it (a Windows
+        # file's CR) or a letter outside ASCII fails there, in a message that would show it.
+        if isinstance(value, SecretStr) and not _PRINTABLE_ASCII.fullmatch(
+            value.get_secret_value()
+        ):
+            raise ValueError(
+                "holds a character a key cannot: a line end, a space at an end, an accented "
+                "letter? Check the value as it was pasted"
+            )
+        return value
+
     @classmethod
     def load(
         cls, registry: str, /, *, environ: Mapping[str, str] | None = None, **given: Any
@@ -182,9 +206,11 @@ class RegistrySettings(BaseModel):
             yield name, redact_url(value) if isinstance(value, str) else value
 
     def redact(self, text: str) -> str:
-        """`text` with every secret value of these settings replaced by asterisks."""
+        """`text` with every secret value of these settings replaced by asterisks, as written and
+        as Python shows it in a message (`b'...'`)."""
         for secret in self.secret_values():
-            text = text.replace(secret, "**********")
+            for form in (secret, repr(secret)[1:-1]):
+                text = text.replace(form, "**********")
         return text
 
 
@@ -266,6 +292,9 @@ class Registry(abc.ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     Settings: ClassVar[type[RegistrySettings]] = RegistrySettings
     version: ClassVar[str | None] = None  # the plugin's version, for the report
+    # True when `report_loss` sends nothing: it prepares a document for a person to send (the
+    # police's form, a referral), so a loss report prepares it whichever registers are named.
+    loss_report_prepared_only: ClassVar[bool] = False
 
     settings: RegistrySettings
     # Where the plugin's HTTP requests go instead of the network: an in-process mock service
@@ -352,6 +381,19 @@ class Registry(abc.ABC):
         again. The default: None, and `image_bytes` is asked instead.
         """
         return None
+
+    async def report_loss(self, loss: LossReport) -> LossSubmission:
+        """Report an object of one's own as lost to this register (`provcheck loss report`):
+        what became of it -- registered, with the register's number for it; submitted, to be
+        confirmed later; or, for a register reached by a person, the document prepared for them
+        to send (`PreparedDocument`). Registers that take no loss reports need not implement it;
+        the default refuses."""
+        raise QueryNotSupported(f"{self.name} takes no loss reports")
+
+    @classmethod
+    def takes_loss_reports(cls) -> bool:
+        """Whether this register's plugin implements `report_loss`."""
+        return cls.report_loss is not Registry.report_loss
 
     async def aclose(self) -> None:
         """Release connections and files. Safe to call more than once."""

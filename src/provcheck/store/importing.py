@@ -1,4 +1,6 @@
-"""Importing users' files into the local store: JSON Lines of `Record`s, or CSV with a mapping.
+"""Importing users' files into the local store: JSON Lines of `Record`s, CSV with a mapping, or
+LIDO XML (`provcheck.store.lido`: the museum world's harvesting format, as `provcheck export` writes
+it and as collections systems do).
 
 An import is all or nothing per file: every row is read and checked first (images decoded and
 fingerprinted, once), and only a file without problems is written, in one transaction. With
@@ -22,7 +24,7 @@ import hashlib
 import importlib.resources
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,10 +38,12 @@ from provcheck.images.verification import local_features
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
 from provcheck.store.interface import Store
-from provcheck.userfiles import load_json, read_text
+from provcheck.store.lido import records_from_lido
+from provcheck.userfiles import active_cell, load_json, read_text
 
 __all__ = [
     "CSV_FIELD_LIMIT",
+    "BeforeWrite",
     "CsvMapping",
     "IdRule",
     "ImportProblem",
@@ -54,6 +58,9 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+# Told, inside the import's transaction, of each batch of records about to be written (the store
+# still holds what they replace): the keys (registry, record id) of those to keep withdrawn.
+BeforeWrite = Callable[[Sequence[Record]], Collection[tuple[str, str]]]
 
 # Record fields a CSV column can fill besides the Object ID fields of the description.
 _RECORD_FIELDS = {"record_id", "status", "date_of_loss", "place_of_loss", "url"}
@@ -253,6 +260,7 @@ class ImportSummary:
     skipped: list[ImportProblem] = field(default_factory=list)
     registries: dict[str, int] = field(default_factory=dict)
     renumbered: list[ImportProblem] = field(default_factory=list)
+    kept_withdrawn: int = 0  # updated, but left withdrawn as their owner withdrew them
 
 
 class _RowError(Exception):
@@ -383,7 +391,7 @@ def _record_from_row(
     record_fields: dict[str, Any] = {"status": mapping.status}
     given_by: dict[str, tuple[str, str]] = {}  # field -> the column that gave it, and its value
     for column, target in mapping.fields.items():
-        value = values[column].strip()
+        value = active_cell(values[column].strip())
         if not value:
             continue
         # Two columns for one field: whichever is filled; both, and different, one would be lost.
@@ -496,13 +504,18 @@ def import_file(
     skip_bad: bool = False,
     progress: Progress | None = None,
     files: bool = True,
+    before_write: BeforeWrite | None = None,
 ) -> ImportSummary:
-    """Import a `.jsonl` or `.csv` file into `store`; see the module docstring for the rules.
+    """Import a `.jsonl`, `.csv` or LIDO `.xml` file into `store`; see the module docstring for
+    the rules.
 
     `registry` stores every record under that register's name (default: the record's own, or
     the mapping's). Raises `InputError` naming the first bad row, having written nothing, unless
     `skip_bad`. `files=False` (a file sent to the service) takes images by address or inline
     data only: a path would name a file of the machine importing, not of its sender's.
+    `before_write` is told of each batch before it is written, in the import's transaction
+    (`provcheck.collection.records.OwnRecords.import_file` keeps the changes in the records'
+    histories), and names the records to keep withdrawn.
     """
     path = Path(path)
     text = read_text(path, what="import file")
@@ -523,9 +536,16 @@ def import_file(
         header, found = read_csv(path, text)
         total = len(found)
         rows = _records_from_csv(path, header, found, images, mapping, registry)
+    elif suffix == ".xml":
+        if mapping is not None:
+            raise InputError(f"{path}: a mapping is for CSV files; a LIDO file names its fields")
+        lido = records_from_lido(
+            path, text, registry=registry, prepare=images.prepare, problem=_RowError
+        )
+        total, rows = len(lido), iter(lido)
     else:
         raise InputError(
-            f"{path}: import takes .jsonl or .csv files, not {suffix or 'no suffix'!r}"
+            f"{path}: import takes .jsonl or .csv files, or LIDO .xml, not {suffix or 'no suffix'!r}"
         )
 
     summary = ImportSummary(source=str(path))
@@ -559,6 +579,7 @@ def import_file(
             import_id = store.start_import(source)
             for start in range(0, len(good), _WRITTEN_AT_ONCE):
                 written = good[start : start + _WRITTEN_AT_ONCE]
+                withdrawn = before_write(written) if before_write is not None else ()
                 for record, new in zip(
                     written, store.put_records(written, import_id=import_id), strict=True
                 ):
@@ -567,6 +588,8 @@ def import_file(
                     summary.registries[record.registry] = (
                         summary.registries.get(record.registry, 0) + 1
                     )
+                for registry, record_id in withdrawn:
+                    summary.kept_withdrawn += store.withdraw_record(registry, record_id)
             store.finish_import(
                 import_id,
                 added=summary.added,

@@ -321,7 +321,13 @@ class Store(abc.ABC):
     def withdraw_record(self, registry: str, record_id: str) -> bool:
         """Mark a record its owner withdrew (an object of one's own found again, a record
         entered by mistake): kept, with the time it went, but no longer found, whoever wrote
-        it; stored again, it is found again. False if no such record is found now."""
+        it; stored again, it is found again. False if no such record is found now. Inside a
+        transaction the caller holds it is part of it; else in one of its own."""
+
+    def removed_records(self, registry: str) -> list[tuple[Record, str]]:
+        """The register's records marked removed or withdrawn (kept, no longer found), with
+        when (ISO 8601), oldest first. A store that keeps none says so."""
+        return []
 
     @abc.abstractmethod
     def search_text(

@@ -8,6 +8,7 @@ reading records in bulk -- is each store's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -329,8 +330,19 @@ class SqlStore(Store):
         ).fetchall()
         return {row[0] for row in rows}
 
+    def removed_records(self, registry: str) -> list[tuple[Record, str]]:
+        rows = self._sql.execute(
+            "SELECT record_json, removed_at FROM records WHERE registry = ?"
+            " AND removed_at IS NOT NULL ORDER BY removed_at, record_id",
+            (registry,),
+        ).fetchall()
+        return [(Record.model_validate_json(row[0]), str(row[1])) for row in rows]
+
     def withdraw_record(self, registry: str, record_id: str) -> bool:
-        with self.transaction():
+        # One statement: inside the caller's transaction (with the history entry that says
+        # why), or in one of its own.
+        within = self._sql.in_transaction
+        with contextlib.nullcontext() if within else self.transaction():
             cursor = self._sql.execute(
                 "UPDATE records SET removed_at = ? WHERE registry = ? AND record_id = ?"
                 " AND removed_at IS NULL",

@@ -10,6 +10,10 @@ with growing waits up to `deadline` seconds. The answer becomes the outcome:
 - a refusal: a failed outcome, with the register's reason;
 - still in review at the deadline (or the service unreachable while polling): `pending`, with the
   search id, so that `provcheck resume` takes it up later without paying again.
+
+An owner's loss is registered the same way (`report_loss`): submitted once, with a key derived
+from the record and its loss, then polled until staff have put it on the register and given its
+registration number; without a service, the registration is prepared for a person to send.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath
 from typing import Any, ClassVar, Literal
 
 from pydantic import (
@@ -34,16 +37,20 @@ from provcheck import (
     Access,
     AuthenticationError,
     Capabilities,
+    LossReport,
+    LossSubmission,
     MalformedResponseError,
     ObjectDescription,
     PaymentRequiredError,
+    PreparedDocument,
     Record,
     ReferralRequired,
     RegistrySettings,
     RejectedQueryError,
     SearchResult,
+    SubmissionState,
 )
-from provcheck.http import photograph_json
+from provcheck.http import photograph_json, poll
 from provcheck.registers import ServiceRecord, SubmitAndPollRegistry, SubmitAndPollSettings
 
 __all__ = ["AlrRegistry", "AlrSettings"]
@@ -117,6 +124,18 @@ class _Search(BaseModel):
     refusal: dict[str, JsonValue] | None = None
 
 
+class _Registration(BaseModel):
+    """A loss registration as the service reports it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(pattern=_SEARCH_ID.pattern)
+    status: Literal["received", "registered", "refused"]
+    fee: _Fee | None = None
+    registration: dict[str, JsonValue] | None = None
+    refusal: dict[str, JsonValue] | None = None
+
+
 class AlrRegistry(SubmitAndPollRegistry[_Search]):
     """The Art Loss Register, through its search service (paid per search)."""
 
@@ -162,9 +181,7 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
             "Current owner": self.settings.current_owner or "[to fill in: required]",
             "Type of collection": self.settings.collection_type or "[to fill in: required]",
         }
-        photographs = [
-            PurePath(image.path).name if image.path else image.location for image in query.images
-        ]
+        photographs = [image.attachment_name for image in query.images]
         request = "\n".join(
             [
                 "Search request to the Art Loss Register",
@@ -190,6 +207,124 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
             attachments=photographs,
             send_to="the Art Loss Register, https://www.artloss.com (a search request)",
             fee="a fee per search, as published by the Art Loss Register; check before sending",
+        )
+
+    async def report_loss(self, loss: LossReport) -> LossSubmission:
+        """Register the loss: submitted once (a repeat with the same key is the same
+        registration, unpaid), then polled until staff give its registration number or the
+        deadline passes (`submitted`, with the registration's id)."""
+        if not self.settings.base_url:
+            return LossSubmission(
+                registry=self.name,
+                state=SubmissionState.PREPARED,
+                message="alr: no service configured; the registration is prepared to send",
+                document=self._registration_form(loss),
+            )
+        record = loss.record
+        body = {
+            "object": record.description.text_fields(),
+            "photographs": [photograph_json(image) for image in record.description.images],
+            "loss": {
+                "date": record.date_of_loss.text if record.date_of_loss else None,
+                "place": record.place_of_loss,
+                "police_reference": loss.police_reference,
+                "police_force": loss.police_force,
+                "circumstances": loss.circumstances,
+            },
+            "owner": {"name": loss.reported_by, "contact": loss.contact},
+            "reference": record.description.inventory_number or record.record_id,
+        }
+        key = self.idempotency_key("loss", record.key, str(body["loss"]))
+        try:
+            response = await self.request(
+                "POST",
+                "/v1/registrations",
+                json=body,
+                headers={"Idempotency-Key": key},
+                idempotent=True,
+            )
+        except RejectedQueryError as error:
+            return LossSubmission(
+                registry=self.name, state=SubmissionState.REFUSED, message=str(error)
+            )
+        except PaymentRequiredError as error:
+            return LossSubmission(
+                registry=self.name,
+                state=SubmissionState.REFUSED,
+                message=f"{error}: the account has no credit for the registration fee",
+            )
+        accepted = self.http.parse_model(_Registration, response)
+
+        async def fetch() -> _Registration:
+            answer = await self.request("GET", f"/v1/registrations/{accepted.id}")
+            return self.http.parse_model(_Registration, answer)
+
+        status = await poll(
+            fetch,
+            lambda r: r.status != "received",
+            interval=self.settings.poll_interval,
+            deadline=self.settings.deadline,
+        )
+        fee = f"{status.fee.currency} {status.fee.amount}" if status.fee else None
+        answer: dict[str, JsonValue] = status.model_dump(mode="json")
+        if status.status == "registered":
+            number = (status.registration or {}).get("number")
+            if not isinstance(number, str) or not number:
+                raise MalformedResponseError(
+                    f"alr: registration {status.id} is registered but carries no number"
+                )
+            return LossSubmission(
+                registry=self.name,
+                state=SubmissionState.REGISTERED,
+                message=f"alr: registered as {number}",
+                reference=number,
+                fee=fee,
+                answer=answer,
+            )
+        if status.status == "refused":
+            reason = str((status.refusal or {}).get("message") or "no reason given")
+            return LossSubmission(
+                registry=self.name,
+                state=SubmissionState.REFUSED,
+                message=f"alr: registration {status.id} refused: {reason}",
+                fee=fee,
+                answer=answer,
+            )
+        return LossSubmission(
+            registry=self.name,
+            state=SubmissionState.SUBMITTED,
+            message=(
+                f"alr: registration {status.id} received, not yet confirmed after "
+                f"{self.settings.deadline:g} s; the register confirms it later"
+            ),
+            reference=status.id,
+            fee=fee,
+            answer=answer,
+        )
+
+    def _registration_form(self, loss: LossReport) -> PreparedDocument:
+        record = loss.record
+        given = record.description.text_fields()
+        fields = {label: given[key] for key, label in _ALR_FORM.items() if key in given} | {
+            "Date of loss": record.date_of_loss.text if record.date_of_loss else "[to fill in]",
+            "Place of loss": record.place_of_loss or "[to fill in]",
+            "Police crime reference": loss.police_reference or "[to fill in: required]",
+            "Police force": loss.police_force or "[to fill in]",
+            "Circumstances": loss.circumstances or "[to fill in]",
+            "Owner": loss.reported_by or "[to fill in]",
+            "Contact": loss.contact or "[to fill in]",
+        }
+        return PreparedDocument(
+            title="Loss registration with the Art Loss Register",
+            send_to="the Art Loss Register, https://www.artloss.com (register an item)",
+            instructions=(
+                "Register the stolen item with the Art Loss Register as soon as the police have "
+                "its crime reference: registered items are compared with every search made by "
+                "the trade and the police. A registration fee may be charged, as the ALR "
+                "publishes it; check the form on its site before sending."
+            ),
+            fields=fields,
+            attachments=tuple(image.attachment_name for image in record.description.images),
         )
 
     def headers(self) -> Mapping[str, str]:

@@ -15,7 +15,13 @@ demo and anyone integrating provcheck meet what they would meet for real:
   the search" -- and validity) or `refused` (the reason: the current ownership and the type of
   collection are required; a provenance with a gap in 1933-1945 is not certified);
 - polling a search faster than `min_poll_interval` answers 429 with `Retry-After`;
-- `GET /v1/images/{record_id}/{n}` serves a record's photographs; `GET /v1/account` the credit.
+- `GET /v1/images/{record_id}/{n}` serves a record's photographs; `GET /v1/account` the credit;
+- an owner registers a loss: `POST /v1/registrations` (the object, its photographs, the date and
+  place of the theft, the police's crime reference -- required for a theft -- and who reports it,
+  with an `Idempotency-Key`) answers 202 with the registration's id and the registration fee
+  (402 without credit). Staff then check it: `GET /v1/registrations/{id}` moves from `received`
+  to `registered` (the registration number, the date, the item) once `review_seconds` have
+  passed, and from then on the object is on the register: a search for it finds it.
 
 The staff's comparison is provcheck's own matcher over the seed records (`provcheck.mocks`).
 """
@@ -37,13 +43,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from provcheck import ImageRef, InputError, ObjectDescription, Record
+from provcheck import ImageRef, InputError, ObjectDescription, Record, fingerprinted
 from provcheck.mocks import (
     FaultInjection,
     Faults,
     IdempotencyKeys,
     MockService,
     PollPacing,
+    Refusal,
     SeedRecords,
     SubmitAndPollMockOptions,
     SubmitAndPollService,
@@ -51,6 +58,7 @@ from provcheck.mocks import (
     error_response,
     find_seed,
     parse_options,
+    read_body,
 )
 
 __all__ = ["AlrMockOptions", "AlrService", "create_mock"]
@@ -60,6 +68,11 @@ CERTIFICATE_WORDING = (
     "looted art was made for the item described, and that the item is not registered on the "
     "database at the time of the search. This certificate does not guarantee title, and is valid "
     "only for the item described and at the time of the search."
+)
+REGISTRATION_WORDING = (
+    "The item described is registered on the Art Loss Register's database as stolen. Every "
+    "search of the database, by dealers, auction houses, collectors and the police, is compared "
+    "with it. Tell the register at once if the item is recovered."
 )
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _RANGE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\s*(?:-|–|to|until)\s*(1[5-9]\d\d|20\d\d)\b")
@@ -74,6 +87,7 @@ class AlrMockOptions(SubmitAndPollMockOptions):
     fee: str = "25.00"
     currency: str = "GBP"
     certificate_days: int = Field(default=90, ge=1, description="a certificate's validity")
+    registration_fee: str = "15.00"
 
 
 @dataclass
@@ -83,6 +97,15 @@ class _Search:
     submitted_at: datetime
     reference: str | None
     outcome: dict[str, Any]  # decided when submitted, revealed when review is over
+
+
+@dataclass
+class _Registration:
+    id: str
+    submitted: float  # the service's clock
+    submitted_at: datetime
+    number: str  # the registration number, given when staff have checked it
+    record: Record  # the object as it goes on the register
 
 
 @dataclass
@@ -97,6 +120,8 @@ class AlrService(SubmitAndPollService[_Search]):
     credit: int = 0
     searches: dict[str, _Search] = field(default_factory=dict)
     keys: IdempotencyKeys = field(default_factory=IdempotencyKeys)
+    registrations: dict[str, _Registration] = field(default_factory=dict)
+    registration_keys: IdempotencyKeys = field(default_factory=IdempotencyKeys)
     charged: int = 0  # searches paid for, for tests: a retry must never add one
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _certificates: itertools.count[int] = field(default_factory=lambda: itertools.count(123001))
@@ -112,6 +137,8 @@ class AlrService(SubmitAndPollService[_Search]):
                 Route("/v1/searches/{search_id}", self.status, methods=["GET"]),
                 Route("/v1/images/{record_id}/{index:int}.jpg", self.image, methods=["GET"]),
                 Route("/v1/account", self.account, methods=["GET"]),
+                Route("/v1/registrations", self.register_loss, methods=["POST"]),
+                Route("/v1/registrations/{registration_id}", self.registration, methods=["GET"]),
             ]
         )
 
@@ -170,6 +197,81 @@ class AlrService(SubmitAndPollService[_Search]):
                 "searches": len(self.searches),
             }
         )
+
+    async def register_loss(self, request: Request) -> Response:
+        """A loss registered by its owner: checked now, on the register after review."""
+        if (refused := self.unauthorised(request)) is not None:
+            return refused
+        body = await request.body()
+        key = request.headers.get("Idempotency-Key", "").strip()
+        known = self.registration_keys.submission(
+            key,
+            body,
+            max_bytes=self.max_body_bytes,
+            what="registration",
+        )
+        if isinstance(known, Refusal):
+            return error_response(known.status, known.code, known.message)
+        if known is not None:
+            return JSONResponse(self._registration(self.registrations[known], self.clock()))
+        read = read_body(_RegistrationRequest.read, body)
+        if isinstance(read, Response):
+            return read
+        record = read[1]
+        if self.credit <= 0:
+            return error_response(
+                402, "insufficient_credit", "the account has no credit left for the fee"
+            )
+        self.credit -= 1
+        now = datetime.now(UTC)
+        sequence = next(self._numbers)
+        number = f"ALR-R{now:%y}-{sequence:06d}"
+        registration = _Registration(
+            id=f"L-{now:%Y}-{sequence:06d}",
+            submitted=self.clock(),
+            submitted_at=now,
+            number=number,
+            record=record.model_copy(update={"record_id": number}),
+        )
+        self.registrations[registration.id] = registration
+        self.registration_keys.remember(key, body, registration.id)
+        return JSONResponse(
+            self._registration(registration, self.clock()),
+            status_code=202,
+            headers={"Location": f"/v1/registrations/{registration.id}"},
+        )
+
+    async def registration(self, request: Request) -> Response:
+        if (refused := self.unauthorised(request)) is not None:
+            return refused
+        registration = self.registrations.get(request.path_params["registration_id"])
+        if registration is None:
+            return error_response(404, "not_found", "no registration with that id on this account")
+        return JSONResponse(self._registration(registration, self.clock()))
+
+    def _registration(self, registration: _Registration, now: float) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": registration.id,
+            "status": "received",
+            "submitted_at": registration.submitted_at.isoformat(),
+            "fee": {"amount": self.options.registration_fee, "currency": self.options.currency},
+            "item": registration.record.description.summary(),
+        }
+        if now - registration.submitted >= self.options.review_seconds:
+            if self.seed.by_id(registration.number) is None:
+                # On the register from now on: every later search is compared with it.
+                self.seed = SeedRecords((*self.seed.records, registration.record), self.seed.folder)
+            body |= {
+                "status": "registered",
+                "registration": {
+                    "number": registration.number,
+                    "registered_at": (
+                        registration.submitted_at + timedelta(seconds=self.options.review_seconds)
+                    ).isoformat(),
+                    "wording": REGISTRATION_WORDING,
+                },
+            }
+        return body
 
     # -- the register's work ----------------------------------------------------------------
 
@@ -272,6 +374,67 @@ class _SearchRequest(BaseModel):
         if description.is_empty and not photographs:
             raise ValueError("object: describe the object, or upload a photograph")
         return submitted, description, photographs
+
+
+class _Loss(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    date: str = Field(min_length=1)
+    place: str = Field(min_length=1)
+    police_reference: str | None = None
+    police_force: str | None = None
+    circumstances: str | None = None
+
+
+class _Owner(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1)
+    contact: str | None = None
+
+
+class _RegistrationRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object: dict[str, str]
+    photographs: list[dict[str, str]] = []
+    loss: _Loss
+    owner: _Owner
+    reference: str | None = None  # the owner's own number for the object
+
+    @classmethod
+    def read(cls, body: bytes) -> tuple[_RegistrationRequest, Record]:
+        """The registration and the object as it would go on the register. A theft needs the
+        police's crime reference: the register takes no theft the police were not told of."""
+        submitted = cls.model_validate_json(body)
+        if not (submitted.loss.police_reference or "").strip():
+            raise ValueError(
+                "loss.police_reference: a theft is registered with the police's crime reference; "
+                "report it to the police first"
+            )
+        photographs = decode_photographs(submitted.photographs)
+        description = ObjectDescription.model_validate(
+            {
+                **submitted.object,
+                "images": [fingerprinted(ImageRef(data=data)) for data in photographs],
+            }
+        )
+        if description.is_empty:
+            raise ValueError("object: describe the object, or upload a photograph")
+        record = Record(
+            registry="alr",
+            record_id="pending",
+            status="stolen",
+            description=description,
+            date_of_loss=submitted.loss.date,
+            place_of_loss=submitted.loss.place,
+            raw={
+                "registered": "registered by its owner",
+                "contact": submitted.owner.contact or submitted.owner.name,
+                "circumstances": submitted.loss.circumstances,
+            },
+        )
+        return submitted, record
 
 
 def _war_gap(description: ObjectDescription, history: str | None) -> bool:

@@ -12,6 +12,10 @@ request -- then polls with growing waits up to `deadline` seconds:
   resume REPORT --reply "..."` sends the answer and the request continues;
 - still with the unit at the deadline, or the service out of reach while polling: `pending`, with
   the reference number, to resume later.
+
+A loss (`report_loss`) is reported to the police, not to a service: the report is prepared with
+the fields the Art & Antiques Unit asks for when a theft of art or antiques is reported, for the
+owner to give the police force that takes the crime report (the unit enters it in the database).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import asyncio
 import re
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath
 from typing import Any, ClassVar, Literal
 
 import httpx
@@ -38,12 +41,16 @@ from provcheck import (
     Access,
     AuthenticationError,
     Capabilities,
+    LossReport,
+    LossSubmission,
     ObjectDescription,
+    PreparedDocument,
     Record,
     ReferralRequired,
     RegistrySettings,
     SearchPending,
     SearchResult,
+    SubmissionState,
 )
 from provcheck.http import photograph_json
 from provcheck.registers import Loss, ServiceRecord, SubmitAndPollRegistry, SubmitAndPollSettings
@@ -55,6 +62,22 @@ __all__ = ["LsadRegistry", "LsadSettings"]
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9_-]*){0,5}$")
 # Renew a token this long before the service says it expires.
 TOKEN_MARGIN_S = 30.0
+
+
+# What the Art & Antiques Unit asks of a stolen object, as `ObjectDescription.text_fields` names
+# it -> the form's label (the Object ID categories, which the unit promotes).
+_POLICE_FORM = {
+    "object_type": "Type of object",
+    "maker": "Artist / maker",
+    "title": "Title",
+    "period": "Date or period",
+    "materials": "Materials and techniques",
+    "measurements": "Measurements",
+    "inscriptions": "Inscriptions and markings",
+    "distinguishing_features": "Distinguishing features",
+    "subject": "Subject",
+    "description": "Description",
+}
 
 
 class LsadSettings(SubmitAndPollSettings):
@@ -124,6 +147,7 @@ class LsadRegistry(SubmitAndPollRegistry[_Request]):
     title: ClassVar[str] = "London Stolen Arts Database (Metropolitan Police)"
     homepage: ClassVar[str | None] = "https://www.met.police.uk/"
     access: ClassVar[Access] = Access.API
+    loss_report_prepared_only: ClassVar[bool] = True  # prepared for a person to send
     capabilities: ClassVar[Capabilities] = Capabilities(
         fields=frozenset(
             {
@@ -176,9 +200,7 @@ class LsadRegistry(SubmitAndPollRegistry[_Request]):
             label.replace("_", " ").capitalize(): value
             for label, value in query.text_fields().items()
         }
-        photographs = [
-            PurePath(image.path).name if image.path else image.location for image in query.images
-        ]
+        photographs = [image.attachment_name for image in query.images]
         letter = [
             "To the Art & Antiques Unit, Metropolitan Police",
             "Please search the London Stolen Arts Database for this object:",
@@ -202,6 +224,46 @@ class LsadRegistry(SubmitAndPollRegistry[_Request]):
             send_to="the Metropolitan Police Art & Antiques Unit, contact as published on "
             "https://www.met.police.uk/",
             fee="none published by the Metropolitan Police; check before sending",
+        )
+
+    async def report_loss(self, loss: LossReport) -> LossSubmission:
+        """The theft's report for the police, with the unit's fields: prepared, for a person to
+        give the force that takes the crime report (the unit has no service for owners)."""
+        record = loss.record
+        given = record.description.text_fields()
+        blank = "[to fill in]"
+        fields = {
+            "Crime reference number": loss.police_reference or "[to fill in: from the police]",
+            "Police force": loss.police_force or blank,
+            "Date of theft": record.date_of_loss.text if record.date_of_loss else blank,
+            "Place of theft": record.place_of_loss or blank,
+            "Circumstances (how it was taken)": loss.circumstances or blank,
+            "Owner / victim": loss.reported_by or blank,
+            "Contact": loss.contact or blank,
+            "Owner's reference": given.get("inventory_number") or record.record_id,
+        } | {label: given.get(key) or blank for key, label in _POLICE_FORM.items()}
+        document = PreparedDocument(
+            title="Report of stolen art or antiques (Metropolitan Police Art & Antiques Unit)",
+            send_to=(
+                "the police force that takes the crime report (in London, the Metropolitan "
+                "Police: 101, or online), for the Art & Antiques Unit, New Scotland Yard"
+            ),
+            instructions=(
+                "Report the theft to the police at once and give them this description with the "
+                "photographs: the Art & Antiques Unit enters stolen art and antiques in the "
+                "London Stolen Arts Database from crime reports, so that dealers, auction houses "
+                "and the police find it. Fields as the unit asks for them; check with the force "
+                "before sending. Record the crime reference with `provcheck loss answer RECORD "
+                "--registry lsad --reference NUMBER`."
+            ),
+            fields=fields,
+            attachments=tuple(image.attachment_name for image in record.description.images),
+        )
+        return LossSubmission(
+            registry=self.name,
+            state=SubmissionState.PREPARED,
+            message="lsad: the police report is prepared for a person to give the police",
+            document=document,
         )
 
     def account_key(self) -> str:

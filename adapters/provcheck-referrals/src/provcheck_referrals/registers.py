@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from pathlib import PurePath
 from typing import ClassVar
 
 from pydantic import Field
@@ -24,11 +23,15 @@ from provcheck import (
     Access,
     Capabilities,
     ImageRef,
+    LossReport,
+    LossSubmission,
     ObjectDescription,
+    PreparedDocument,
     Record,
     ReferralRequired,
     Registry,
     RegistrySettings,
+    SubmissionState,
 )
 
 __all__ = [
@@ -88,6 +91,7 @@ class PersonSearchedRegistry(Registry):
     """
 
     access: ClassVar[Access] = Access.REFERRAL
+    loss_report_prepared_only: ClassVar[bool] = True  # prepared for a person to send
     # A person can search by any Object ID category, the description and the inventory number.
     capabilities: ClassVar[Capabilities] = Capabilities(
         fields=frozenset(OBJECT_ID) - {"maker"} | {"makers", "description", "inventory_number"},
@@ -101,9 +105,44 @@ class PersonSearchedRegistry(Registry):
     # `ObjectDescription.text_fields` name -> the register's label for it, in the form's order.
     labels: ClassVar[Mapping[str, str]]
 
+    # Where a loss is reported so that it goes on this register, and how (a person sends it).
+    loss_send_to: ClassVar[str]
+    loss_instructions: ClassVar[str]
+
     @abc.abstractmethod
     def instructions(self) -> str:
         """How the register is searched, and by whom: what the person does with the request."""
+
+    async def report_loss(self, loss: LossReport) -> LossSubmission:
+        """The loss prepared as a referral document: the form's fields, the loss, whom to send
+        it to. A person sends it; the register's answer is recorded in the record's history."""
+        record = loss.record
+        query = record.description
+        fields = {
+            "Register": self.title,
+            "Police crime reference": loss.police_reference or TO_FILL_IN,
+            "Police force": loss.police_force or TO_FILL_IN,
+            "Date of loss": record.date_of_loss.text if record.date_of_loss else TO_FILL_IN,
+            "Place of loss": record.place_of_loss or TO_FILL_IN,
+            "Circumstances": loss.circumstances or TO_FILL_IN,
+            "Owner": loss.reported_by or TO_FILL_IN,
+            "Contact": loss.contact or TO_FILL_IN,
+            "Owner's reference": query.inventory_number or record.record_id,
+            **self.form_fields(query),
+        }
+        document = PreparedDocument(
+            title=f"Report of a stolen object for {self.title}",
+            send_to=self.loss_send_to,
+            instructions=self.loss_instructions,
+            fields=fields,
+            attachments=tuple(photograph_name(image, n) for n, image in enumerate(query.images, 1)),
+        )
+        return LossSubmission(
+            registry=self.name,
+            state=SubmissionState.PREPARED,
+            message=f"{self.name}: the report is prepared for a person to send",
+            document=document,
+        )
 
     def register_fields(self, query: ObjectDescription) -> dict[str, str]:
         """What the register's form asks for beyond the object's description (provenance, ...)."""
@@ -180,11 +219,9 @@ class PersonSearchedRegistry(Registry):
 def photograph_name(image: ImageRef, number: int) -> str:
     """A photograph as the person finds it to attach: its file name, its address, or (given as
     bytes) its number and digest."""
-    if image.path:
-        return PurePath(image.path.replace("\\", "/")).name
-    if image.url:
-        return image.url
-    return f"photograph {number} ({image.location})"
+    if image.data is not None:
+        return f"photograph {number} ({image.location})"
+    return image.attachment_name
 
 
 class InterpolRegistry(PersonSearchedRegistry):
@@ -204,6 +241,17 @@ class InterpolRegistry(PersonSearchedRegistry):
         "none published by INTERPOL (the ID-Art app is free to download); check before sending"
     )
     labels: ClassVar[Mapping[str, str]] = OBJECT_ID_LABELS
+    loss_send_to: ClassVar[str] = (
+        "the police force that holds the crime report, asking them to send it to INTERPOL "
+        "through the country's National Central Bureau (INTERPOL takes reports from police only)"
+    )
+    loss_instructions: ClassVar[str] = (
+        "INTERPOL's Stolen Works of Art Database is fed by the police of its member countries, "
+        "through their National Central Bureaus: an owner cannot enter a theft there. Give this "
+        "report to the police force that holds the crime report, and ask them to send it to "
+        "INTERPOL. As published by INTERPOL (https://www.interpol.int/); check before sending. "
+        "Record the answer with `provcheck loss answer RECORD --registry interpol --result TEXT`."
+    )
 
     def instructions(self) -> str:
         return (
@@ -247,6 +295,17 @@ class CarabinieriRegistry(PersonSearchedRegistry):
         "maker": "Autore (maker)",
         "description": "Descrizione (description)",
     }
+    loss_send_to: ClassVar[str] = (
+        "the Carabinieri (in Italy, any station, or the Nucleo Tutela Patrimonio Culturale); "
+        "from abroad, through the police force that holds the crime report"
+    )
+    loss_instructions: ClassVar[str] = (
+        "Thefts of cultural property are entered in the Carabinieri TPC's database by the "
+        "Carabinieri from the report of the theft: in Italy report it to them; from abroad, give "
+        "this report to the police force that holds the crime report, to send on. As published "
+        "by the Carabinieri (https://www.carabinieri.it/); check before sending. Record the "
+        "answer with `provcheck loss answer RECORD --registry carabinieri --result TEXT`."
+    )
 
     def instructions(self) -> str:
         return (
@@ -288,6 +347,16 @@ class ArtiveRegistry(PersonSearchedRegistry):
     fee: ClassVar[str] = (
         "as published by Artive for a search request (see https://artive.org/); check before "
         "sending"
+    )
+    loss_send_to: ClassVar[str] = (
+        "Artive: log in to an account (see https://artive.org/) and register the object as "
+        "stolen, with the form below and the photographs"
+    )
+    loss_instructions: ClassVar[str] = (
+        "Register the stolen object with Artive from an account, with the police's crime "
+        "reference, so that searches of its database find it. As published by Artive "
+        "(https://artive.org/); check before sending. Record the answer with `provcheck loss "
+        "answer RECORD --registry artive --result TEXT`."
     )
     labels: ClassVar[Mapping[str, str]] = OBJECT_ID_LABELS | {
         "object_type": "Object type",

@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParameter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.datastructures import UploadFile
 
+from provcheck.collection.records import OwnRecords
 from provcheck.errors import ProvcheckError
 from provcheck.matching.matcher import Matcher
 from provcheck.model.candidate import Candidate
@@ -32,7 +33,7 @@ from provcheck.service.state import (
     service_of,
 )
 from provcheck.service.work import holder_of
-from provcheck.store.importing import ImportSummary, import_file
+from provcheck.store.importing import ImportSummary
 from provcheck.store.interface import Store, StoredApiKey
 
 __all__ = ["router"]
@@ -143,15 +144,64 @@ async def add_record(
 async def withdraw_record(
     request: Request,
     record_id: Annotated[str, PathParameter(max_length=500)],  # may hold "/": `{record_id:path}`
-    _: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
+    caller: Annotated[StoredApiKey, Depends(needs(Role.CHECK))],
+    reason: Annotated[str, Query(min_length=1, max_length=2000)] = "withdrawn through the service",
 ) -> Response:
-    """Withdraw one of one's own records: kept, but no longer found."""
-    withdrawn = await service_of(request).in_store(
-        lambda store: store.withdraw_record(OWN, record_id)
-    )
-    if not withdrawn:
+    """Withdraw one of one's own records: kept, but no longer found; the reason and who
+    withdrew it kept in its history."""
+
+    def withdraw(store: Store) -> bool:
+        own = OwnRecords(store, by=holder_of(caller))
+        found = store.get(OWN, record_id)
+        if found is None or record_id not in store.record_ids(OWN):
+            return False
+        own.remove(found.key, reason=reason)
+        return True
+
+    if not await service_of(request).in_store(withdraw):
         raise ProblemError(404, f"there is no record {record_id[:100]!r} of one's own here")
     return Response(status_code=204)
+
+
+class HistoryEntry(BaseModel):
+    """One change of a record: when, by whom, what (the fields from and to), and why."""
+
+    sequence: int
+    at: str
+    text: str | None
+    data: dict[str, JsonValue]
+    attachment: str | None = None
+
+
+@router.get(
+    "/local/records/{record_id:path}/history",
+    responses={**PROBLEM_RESPONSES, 404: {"model": Problem, "description": "no such record"}},
+)
+async def record_history(
+    request: Request,
+    record_id: Annotated[str, PathParameter(max_length=500)],
+    _: Annotated[StoredApiKey, Depends(needs(Role.READ))],
+) -> list[HistoryEntry]:
+    """What was done to one of one's own records, oldest first (empty: never changed here)."""
+
+    def history(store: Store) -> list[HistoryEntry] | None:
+        if store.get(OWN, record_id) is None:
+            return None
+        return [
+            HistoryEntry(
+                sequence=entry.sequence,
+                at=entry.at.isoformat(),
+                text=entry.text,
+                data=entry.data,
+                attachment=entry.attachment.name if entry.attachment else None,
+            )
+            for entry in OwnRecords(store).history(f"{OWN}:{record_id}")
+        ]
+
+    found = await service_of(request).in_store(history)
+    if found is None:
+        raise ProblemError(404, f"there is no record {record_id[:100]!r} of one's own here")
+    return found
 
 
 @router.post(
@@ -166,7 +216,7 @@ async def withdraw_record(
     },
 )
 async def import_records(
-    request: Request, _: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))]
+    request: Request, caller: Annotated[StoredApiKey, Depends(needs(Role.ADMINISTER))]
 ) -> ImportResult:
     """Import a JSON Lines file of Records into one's own register (`local`), all of it or (a
     bad row named) none of it, unless `skip_bad`."""
@@ -178,6 +228,7 @@ async def import_records(
         if suffix not in (".jsonl", ".ndjson"):
             raise ProblemError(422, "the service imports .jsonl files of Records")
         data = await upload.read()
+        name = Path(upload.filename or "upload").name
 
     def run(store: Store) -> ImportSummary:
         with tempfile.TemporaryDirectory() as folder:
@@ -186,8 +237,13 @@ async def import_records(
             try:
                 # Under the `local` register, whatever a line says: an import never writes over a
                 # mirror's records, which change only with their register.
-                return import_file(
-                    store, path, registry=OWN, skip_bad=skip in ("true", "1"), files=False
+                # A record with a history here gets the import's changes in it.
+                return OwnRecords(store, by=holder_of(caller)).import_file(
+                    path,
+                    source=f"upload {name}",
+                    registry=OWN,
+                    skip_bad=skip in ("true", "1"),
+                    files=False,
                 )
             except ProvcheckError as error:  # the file's fault, named by line, not the path here
                 raise ProblemError(422, str(error).replace(str(path), "file")) from None
