@@ -35,7 +35,7 @@ def test_a_bulletin_becomes_a_record_with_its_fields_read(tmp_path: Path) -> Non
     assert round(d.measurements[0].centimetres or 0) == 61
     assert d.inscriptions == 'signed lower right "JvR"'
     assert record.place_of_loss == "Haarlem, Netherlands"
-    assert record.date_of_loss is not None and record.date_of_loss.earliest == 2026
+    assert record.date_of_loss is not None and record.date_of_loss.text == "14 November 2026"
     assert "Any information to the police" in (d.description or "")
     assert isinstance(record.raw, dict)
     alert = record.raw["alert"]

@@ -19,7 +19,7 @@ from provcheck.collection.records import OwnRecords, record_case_id
 from provcheck.errors import InputError
 from provcheck.mocks import in_process
 from provcheck.model.loss import SubmissionState
-from provcheck.model.record import RecordStatus
+from provcheck.model.record import Record, RecordStatus
 from provcheck.store.importing import import_file
 from provcheck.store.opening import open_store
 from provcheck.testing import served
@@ -181,15 +181,16 @@ def test_the_command_registers_with_the_alr_mock_over_http(
 ) -> None:
     store = ["--store", str(store_path)]
     report = ["loss", "report", "LOSS-2007", "--date", "2026-11-28", "--place", "Bologna"]
-    code = main([*report, "--police-reference", "CR 9/26", "--registry", "alr", *store])
+    reported = [*report, "--police-reference", "CR 9/26", "--owner", "Museum Example"]
+    code = main([*reported, "--registry", "alr", *store])
     out = capsys.readouterr().out
     assert code == 0, out
     number = next(iter(alr_served.registrations.values())).number
-    assert f"alr          registered alr: registered as {number}" in out
+    assert f"alr          registered registration number {number}" in out
     assert main(["local", "show", "LOSS-2007", *store]) == 0
     assert f"alr:{number}" in capsys.readouterr().out
     # Refused (no crime reference): said, exit 3, kept in the history.
-    code = main([*report, "--registry", "alr", *store])
+    code = main([*report, "--owner", "Museum Example", "--registry", "alr", *store])
     captured = capsys.readouterr()
     assert code == 3
     assert "refused" in captured.out and "report it to the police first" in captured.out
@@ -237,3 +238,55 @@ def test_another_registers_record_is_not_reported_as_ones_own_loss(store_path: P
         fbi = next(iter(store.record_ids("fbi")))
         with pytest.raises(InputError, match="not one of one's own"):
             report_loss(store, f"fbi:{fbi}", registries=["interpol"], date="2020", place="X")
+
+
+def test_a_report_run_again_registers_nothing_twice_and_keeps_each_answer_once(
+    store_path: Path,
+) -> None:
+    alr, service = _alr()
+    with open_store(store_path) as store:
+        first = report_loss(
+            store,
+            "LOSS-2011",
+            registries=[alr],
+            date="2026-11-02",
+            place="Rome",
+            police_reference="CR 5/26",
+        )
+        entries = len(OwnRecords(store).history("LOSS-2011"))
+        again = report_loss(
+            store,
+            "LOSS-2011",
+            registries=[alr],
+            date="2026-11-02",
+            place="Rome",
+            police_reference="CR 5/26",
+        )
+        assert [s.reference for s in again.submissions] == [s.reference for s in first.submissions]
+        assert len(service.registrations) == 1
+        assert len(OwnRecords(store).history("LOSS-2011")) == entries
+        # Who was not named is not guessed: the owner is left for the person to fill in.
+        cases = CaseFile(store)
+        police = next(
+            e.attachment
+            for e in cases.entries(first.case_id)
+            if e.attachment and e.attachment.name == "loss-report-lsad.txt"
+        )
+        text = (cases.attachment(police.sha256) or b"").decode()
+        assert re.search(r"^Owner / victim: +\[to fill in\]$", text, re.MULTILINE)
+
+
+@pytest.mark.anyio
+async def test_the_alr_registers_a_loss_only_in_its_owners_name() -> None:
+    from datetime import UTC, datetime
+
+    from provcheck.model.loss import LossReport
+
+    alr = AlrRegistry(base_url="http://alr.example", api_key="k")  # nothing is sent
+    record = next(iter(_sample_records()))
+    failed = await alr.report_loss(LossReport(record=record, reported_at=datetime.now(UTC)))
+    assert failed.state == SubmissionState.FAILED and "--owner" in failed.message
+
+
+def _sample_records() -> list[Record]:
+    return [Record.model_validate_json(line) for line in SAMPLE.read_text().splitlines()[:1]]

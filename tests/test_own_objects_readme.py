@@ -62,7 +62,7 @@ def test_the_readme_commands_for_ones_own_objects(
     assert "Erasmus" in (tmp_path / "stolen.html").read_text(encoding="utf-8")
     # The loss: registered with the ALR (its number kept), documents prepared for the others.
     number = next(iter(alr_mock.registrations.values())).number
-    assert f"registered alr: registered as {number}" in said["loss report"]
+    assert f"registered registration number {number}" in said["loss report"]
     with open_store(any_store) as store:
         record = store.get("local", "LOSS-2003")
         assert record is not None and record.same_as == (f"alr:{number}",)

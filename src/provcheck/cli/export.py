@@ -66,6 +66,7 @@ def _command_export(args: argparse.Namespace) -> int:
     out = Path(args.out)
     with open_store(existing_store(args)) as store, progress() as bar:
         records = _chosen(store, args)
+        store_removed = [] if args.record else store.removed_records(args.registry)
         task = bar.add_task(f"Exporting to {out}", total=len(records), note="")
         summary = export_records(
             store,
@@ -76,7 +77,15 @@ def _command_export(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-    print(printable(_said(summary)))
+    said = _said(summary)
+    if not args.record:
+        removed = len(store_removed)
+        if removed:
+            said += (
+                f"; {removed:,} removed record{'s' if removed != 1 else ''} of {args.registry} "
+                "left out (not found by checks either; name one with --record to export it)"
+            )
+    print(printable(said))
     return 0
 
 

@@ -300,6 +300,11 @@ def _record_lines(listed: ListedRecord) -> list[str]:
         lines.append(f"  {'address':<24} {record.url}")
     if record.same_as:
         lines.append(f"  {'the same object at':<24} {', '.join(record.same_as)}")
+    alert = record.raw.get("alert") if isinstance(record.raw, dict) else None
+    if isinstance(alert, dict):  # a record read from a theft alert: where it came from
+        for field in ("source", "received", "from", "reference", "contact"):
+            if isinstance(said := alert.get(field), str) and said:
+                lines.append(f"  {'alert ' + field:<24} {' '.join(said.split())}")
     return lines
 
 

@@ -120,17 +120,19 @@ def _command_loss_report(args: argparse.Namespace) -> int:
             else ""
         )
         fee = f" (fee {submission.fee})" if submission.fee else ""
+        message = submission.message.removeprefix(f"{submission.registry}: ")
         print(
             printable(
-                f"  {submission.registry:<12} {submission.state.value:<10} "
-                f"{submission.message}{number}{fee}"
+                f"  {submission.registry:<12} {submission.state.value:<10} {message}{number}{fee}"
             )
         )
         if submission.state == SubmissionState.PREPARED and submission.document is not None:
             print(printable(f"  {'':<12} send to: {submission.document.send_to}"))
+    prepared = any(s.document is not None for s in outcome.submissions)
     print(
-        f"Kept in the record's history, with the documents to send: `provcheck local history "
-        f"{record.key}`, `provcheck case export {outcome.case_id} --out FOLDER`"
+        f"Kept in the record's history{', with the documents to send' if prepared else ''}: "
+        f"`provcheck local history {record.key}`, "
+        f"`provcheck case export {outcome.case_id} --out FOLDER`"
     )
     if outcome.failed:
         names = ", ".join(s.registry for s in outcome.failed)

@@ -61,8 +61,8 @@ for _field, _words in {
     "object number, inventarnummer, numéro d'inventaire, numero d'inventaire",
     "place_of_loss": "stolen from, place of theft, location, place, where, tatort, "
     "lieu du vol, luogo del furto, place of loss, address",
-    "date_of_loss": "date of theft, date stolen, stolen on, date of loss, when, tatzeit, "
-    "date du vol, data del furto, stolen",
+    "date_of_loss": "date of theft, date stolen, stolen on, date of loss, tatzeit, "
+    "date du vol, data del furto",
     "reference": "reference, ref, crime reference, crime reference number, police reference, "
     "case number, aktenzeichen",
     "contact": "contact, information to, if seen contact, kontakt",

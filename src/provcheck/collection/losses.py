@@ -156,7 +156,7 @@ async def areport_loss(
         police_reference=_line(police_reference),
         police_force=_line(police_force),
         circumstances=_text(circumstances),
-        reported_by=_line(reported_by or by),
+        reported_by=_line(reported_by),  # the owner: not the person at the keyboard
         contact=_line(contact),
         reported_at=datetime.now(UTC),
     )
@@ -345,7 +345,19 @@ def _keep(own: OwnRecords, record: Record, submission: LossSubmission) -> None:
             data["fields"] = {"same_as": {"from": None, "to": same}}
             own.write(linked, submission.message, data, attachment=attachment)
             return
+    if _recorded_before(own, record, data["loss_report"]):
+        return  # the same answer to the same report, run again: kept once
     own.note(record, submission.message, data, attachment=attachment)
+
+
+def _recorded_before(own: OwnRecords, record: Record, submission: JsonValue) -> bool:
+    """Whether the record's history ends its entries of that register with this answer."""
+    registry = submission.get("registry") if isinstance(submission, dict) else None
+    for entry in reversed(own.history(record.key)):
+        earlier = entry.data.get("loss_report")
+        if isinstance(earlier, dict) and earlier.get("registry") == registry:
+            return earlier == submission
+    return False
 
 
 def _attachment(own: OwnRecords, path: Path) -> Attachment:

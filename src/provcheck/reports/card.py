@@ -383,7 +383,8 @@ def _photo(photo: CardPhoto) -> _Photo:
     else:
         absent = "no copy of the photograph at hand"
     return _Photo(
-        label=f"{label}: {caption}" if caption else label,
+        # A caption that only names the view ("back") is the label already.
+        label=f"{label}: {caption}" if caption and caption.lower() != label.lower() else label,
         data=photo.data or None,
         source=source,
         absent=absent,

@@ -221,6 +221,16 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
                 document=self._registration_form(loss),
             )
         record = loss.record
+        owner = loss.reported_by or self.settings.current_owner
+        if not owner:
+            return LossSubmission(
+                registry=self.name,
+                state=SubmissionState.FAILED,
+                message=(
+                    "alr: the register registers a loss in its owner's name: say who owns the "
+                    "object (--owner, or PROVCHECK_ALR_CURRENT_OWNER)"
+                ),
+            )
         body = {
             "object": record.description.text_fields(),
             "photographs": [photograph_json(image) for image in record.description.images],
@@ -231,7 +241,7 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
                 "police_force": loss.police_force,
                 "circumstances": loss.circumstances,
             },
-            "owner": {"name": loss.reported_by, "contact": loss.contact},
+            "owner": {"name": owner, "contact": loss.contact},
             "reference": record.description.inventory_number or record.record_id,
         }
         key = self.idempotency_key("loss", record.key, str(body["loss"]))
@@ -276,7 +286,7 @@ class AlrRegistry(SubmitAndPollRegistry[_Search]):
             return LossSubmission(
                 registry=self.name,
                 state=SubmissionState.REGISTERED,
-                message=f"alr: registered as {number}",
+                message=f"alr: registration number {number}",
                 reference=number,
                 fee=fee,
                 answer=answer,
