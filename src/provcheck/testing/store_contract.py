@@ -514,6 +514,20 @@ class StoreContract:
             r.record_id for r in store.search_text(ObjectDescription(title="Acorn"), limit=5)
         ] == ["L1"]
 
+    def test_a_withdrawal_in_a_transaction_goes_with_it_and_is_listed(self, store: Store) -> None:
+        with store.transaction():
+            store.put_record(_record("local", "L1", "Acorn lamp"))
+            store.put_record(_record("local", "L2", "Holly vase"))
+        with pytest.raises(RuntimeError), store.transaction():
+            store.withdraw_record("local", "L1")
+            raise RuntimeError("interrupted")
+        assert store.record_ids("local") == {"L1", "L2"} and store.removed_records("local") == []
+        with store.transaction():
+            assert store.withdraw_record("local", "L2")
+        [(removed, when)] = store.removed_records("local")
+        assert removed.record_id == "L2" and when[:2] == "20"  # an ISO 8601 time
+        assert store.record_ids("local") == {"L1"} and store.get("local", "L2") is not None
+
     def test_words_most_records_use_still_find_them(self, store: Store) -> None:
         # Hundreds of records of one title (more than a search reads by rare words): a search
         # by that title finds them, whatever other words the query's translations add.
