@@ -256,15 +256,37 @@ def test_few_matches_between_textured_pictures_overrule_a_hash_look_alike() -> N
     from provcheck.matching.matcher import _with_geometry
 
     look_alike = Comparison(0.9, detail="dhash 8 of 64 bits apart")
+    nothing = ObjectDescription()
+
+    def judged(match: GeometricMatch) -> Comparison | None:
+        return _with_geometry(look_alike, [match], nothing, nothing)
+
     # A thousand features each and hardly any in common: not the same picture.
-    textured = _with_geometry(look_alike, GeometricMatch(7, 11, 0.0, 1000, 1000))
+    textured = judged(GeometricMatch(7, 11, 0.0, 1000, 1000))
     assert textured is not None and textured.similarity <= 0.25
     # A detailed photograph against a blank-looking picture (no features at all): not a copy.
-    blank = _with_geometry(look_alike, GeometricMatch(0, 0, 0.0, 1000, 0))
+    blank = judged(GeometricMatch(0, 0, 0.0, 1000, 0))
     assert blank is not None and blank.similarity <= 0.25
     # A flat print with a few dozen features: geometry cannot say; the hashes stand.
-    flat = _with_geometry(look_alike, GeometricMatch(3, 5, 0.0, 1000, 40))
+    flat = judged(GeometricMatch(3, 5, 0.0, 1000, 40))
     assert flat is look_alike
+
+
+def test_a_small_old_photograph_does_not_overrule_hashes_that_say_the_same_picture() -> None:
+    from provcheck.images.verification import GeometricMatch
+    from provcheck.matching.comparators import Comparison
+    from provcheck.matching.matcher import _with_geometry
+
+    same = Comparison(1.0, detail="phash 4 of 64 bits apart")
+    nothing = ObjectDescription()
+    # A new photograph against a soft 250 px record photograph with 120 features: 11 of 21
+    # matches agree, in a small part of it; not confirmed, but the hashes stand.
+    old = GeometricMatch(11, 21, 1.0, 1000, 120, spread=0.05)
+    assert not old.confirmed and old.conclusive
+    assert _with_geometry(same, [old], nothing, nothing) is same
+    # Both pictures full of features and nothing maps: the hashes are overruled even so.
+    textured = _with_geometry(same, [GeometricMatch(7, 30, 0.0, 1000, 1000)], nothing, nothing)
+    assert textured is not None and textured.similarity <= 0.25
 
 
 def test_unreadable_kept_features_fall_back_to_the_picture(sample_store: Path) -> None:

@@ -87,6 +87,7 @@ if _typing.TYPE_CHECKING:
         Band,
         Candidate,
         Evidence,
+        PhotographRegion,
     )
     from provcheck.model.case import (
         CaseEntry,
@@ -235,6 +236,7 @@ __all__ = [
     "OwnRecords",
     "PaymentRequiredError",
     "PendingSearch",
+    "PhotographRegion",
     "PluginLoadError",
     "PreparedDocument",
     "ProvcheckError",
@@ -337,6 +339,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
         "Band",
         "Candidate",
         "Evidence",
+        "PhotographRegion",
     ),
     "provcheck.model.case": (
         "CaseEntry",

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from provcheck.errors import (
     InputError,
@@ -21,6 +21,7 @@ from provcheck.images.verification import (
     features_for,
     features_of_bytes,
     match_geometry,
+    query_features,
 )
 from provcheck.matching.comparators import looks_mirrored
 from provcheck.model.candidate import Candidate
@@ -29,9 +30,10 @@ from provcheck.registers.registry import Registry
 
 __all__ = ["VERIFIED_BY_SCORE", "VERIFIED_CANDIDATES", "query_photographs", "verify_photographs"]
 
-# Candidates per register whose photographs are verified by local features (the rest are far
-# below them already; verification costs tens of milliseconds per image).
-VERIFIED_CANDIDATES = 5
+# Candidates per register whose photographs are verified by local features, of the register's
+# first answers (the rest are far below them already; verification costs a few milliseconds per
+# pair of photographs). The local register answers two found by features for each found by hashes.
+VERIFIED_CANDIDATES = 6
 
 VERIFIED_BY_SCORE = 3
 
@@ -80,34 +82,42 @@ async def verify_photographs(
     query: ObjectDescription,
     photographs: list[ImageRef],
     candidates: Sequence[Candidate],
-) -> tuple[dict[str, GeometricMatch], list[str]]:
-    """Map the query's photographs onto each candidate's, for the best few candidates: the best
-    match per candidate's record key, and warnings for what could not be verified."""
-    found: dict[str, GeometricMatch] = {}
+) -> tuple[dict[str, tuple[GeometricMatch, ...]], list[str]]:
+    """Map each of the query's photographs onto each of the candidates' photographs, for the best
+    few candidates: every pair's best mapping by record key (the matcher weighs the views), and
+    warnings for what could not be verified."""
+    found: dict[str, tuple[GeometricMatch, ...]] = {}
     problems = _Problems()
+    numbers = [query.images.index(photo) for photo in photographs]
     for candidate in candidates:
         # Each photograph as taken; its mirror image too (described only then) when the record's
         # picture looks like a reversed copy of it.
         mirrored = looks_mirrored(query, candidate.record.description)
-        ways = [(photo, flip) for photo in photographs for flip in (False, True)[: 1 + mirrored]]
-        best: GeometricMatch | None = None
-        for image in candidate.record.description.images:
+        matches: list[GeometricMatch] = []
+        for record_number, image in enumerate(candidate.record.description.images):
             theirs = await _record_features(registry, image, problems)
             if theirs is None:
                 continue
-            for photo, flip in ways:
-                ours = await asyncio.to_thread(
-                    functools.partial(features_for, photo, mirrored=flip)
-                )
-                if ours is None:
-                    continue
-                match = await asyncio.to_thread(match_geometry, ours, theirs)
-                if best is None or _stronger(match, best):
-                    best = match
-                if best.confirmed:
-                    break  # the mirror image need not be tried once the photograph is confirmed
-        if best is not None:
-            found[candidate.record.key] = best
+            for number, photo in zip(numbers, photographs, strict=True):
+                best: GeometricMatch | None = None
+                for flip in (False, True)[: 1 + mirrored]:
+                    scales = await asyncio.to_thread(
+                        functools.partial(query_features, photo, mirrored=flip)
+                    )
+                    for ours in scales:
+                        match = await asyncio.to_thread(match_geometry, ours, theirs)
+                        if best is None or _stronger(match, best):
+                            best = match
+                        if best.confirmed:
+                            break  # nor the photograph halved, once it is confirmed as taken
+                    if best is not None and best.confirmed:
+                        break  # the mirror image need not be tried once the photograph is confirmed
+                if best is not None:
+                    matches.append(
+                        replace(best, photograph=number, record_photograph=record_number)
+                    )
+        if matches:
+            found[candidate.record.key] = tuple(matches)
     return found, problems.warnings()
 
 

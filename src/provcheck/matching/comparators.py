@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from provcheck.images.fingerprints import fingerprint_kind, hamming
+from provcheck.model.candidate import PhotographRegion
 from provcheck.model.description import FINGERPRINT_PATTERN, ObjectDescription
 from provcheck.text.makers import AttributionQualifier, Maker
 from provcheck.text.measurements import Measurement
@@ -40,6 +41,7 @@ from provcheck.text.vocabulary import (
 
 __all__ = [
     "Comparison",
+    "closest_photographs",
     "compare_images",
     "compare_inventory_numbers",
     "compare_makers",
@@ -57,6 +59,7 @@ class Comparison:
     similarity: float
     weight_factor: float = 1.0
     detail: str = ""
+    region: PhotographRegion | None = None  # photographs: where a detail lies in the record's
 
 
 # --- Words --------------------------------------------------------------------------------------
@@ -748,20 +751,35 @@ def closest_fingerprints(
 ) -> tuple[int, str, str | None] | None:
     """(bits apart, hash kind, query variant) of the closest pair of photographs by perceptual
     hash, the query turned and mirrored too; None if either side has no fingerprints."""
+    closest = _closest_pair(query, record)
+    return None if closest is None else closest[:3]
+
+
+def closest_photographs(
+    query: ObjectDescription, record: ObjectDescription
+) -> tuple[int, int] | None:
+    """(query photograph, record photograph), by position, of the closest pair by perceptual
+    hash; None if either side has no fingerprints."""
+    closest = _closest_pair(query, record)
+    return None if closest is None else closest[3:]
+
+
+def _closest_pair(
+    query: ObjectDescription, record: ObjectDescription
+) -> tuple[int, str, str | None, int, int] | None:
     # Only hashes as provcheck writes them are compared (`FINGERPRINT_PATTERN`): a plugin's own
     # code may build an `ImageRef` without validation, and `int(..., 16)` takes "0x12" too.
-    theirs = [i.fingerprints for i in record.images if i.fingerprints]
-    best: tuple[int, str, str | None] | None = None
-    for a in (i.fingerprints for i in query.images if i.fingerprints):
-        for key, value in a.items():
+    best: tuple[int, str, str | None, int, int] | None = None
+    for ours, a in enumerate(i.fingerprints for i in query.images):
+        for key, value in (a or {}).items():
             kind, variant = fingerprint_kind(key)
             if not FINGERPRINT_PATTERN.fullmatch(value):
                 continue
-            for b in theirs:
-                if kind in b and FINGERPRINT_PATTERN.fullmatch(b[kind]):
+            for theirs, b in enumerate(i.fingerprints for i in record.images):
+                if b and kind in b and FINGERPRINT_PATTERN.fullmatch(b[kind]):
                     distance = hamming(value, b[kind])
                     if best is None or distance < best[0]:
-                        best = (distance, kind, variant)
+                        best = (distance, kind, variant, ours, theirs)
     return best
 
 

@@ -21,12 +21,13 @@ needed (a title alone is often a subject many objects share).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from provcheck.images.verification import GeometricMatch
 from provcheck.matching.comparators import (
     Comparison,
+    closest_photographs,
     compare_images,
     compare_inventory_numbers,
     compare_makers,
@@ -37,11 +38,23 @@ from provcheck.matching.comparators import (
     compare_periods,
     compare_titles,
 )
-from provcheck.model.candidate import CONTRADICTION, Band, Candidate, Evidence
+from provcheck.model.candidate import CONTRADICTION, Band, Candidate, Evidence, PhotographRegion
 from provcheck.model.description import ObjectDescription
 from provcheck.model.record import Record
 
-__all__ = ["Matcher"]
+__all__ = ["Geometry", "Matcher"]
+
+# The mappings of a query's photographs onto one record's, by local features: one, or one per
+# pair of photographs compared.
+Geometry = GeometricMatch | Sequence[GeometricMatch]
+
+# A record whose picture the query's photograph also confirms, with fewer than this share of the
+# agreeing matches of the best one, shows the same image in another impression (a print of one
+# plate, a cast of one mould): an exact copy agrees about ten times as much as its sister
+# impressions, a new photograph of it five to seven times (the Erasmus impressions, RP-P-1906-1485
+# to 1487). Above it the photographs cannot tell the records apart: one painting registered twice,
+# once with a colour photograph and once with an old black-and-white one, agrees 6 to 10.
+_IMPRESSION_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -126,11 +139,12 @@ class Matcher:
         return Band.WEAK
 
     def judge(
-        self, query: ObjectDescription, record: Record, geometry: GeometricMatch | None = None
+        self, query: ObjectDescription, record: Record, geometry: Geometry | None = None
     ) -> Candidate:
-        """Score one record; `geometry` is the verified mapping of the query's photograph onto
+        """Score one record; `geometry` is the verified mapping of the query's photographs onto
         the record's, when it was computed."""
-        evidence = [self._evidence(field, query, record.description, geometry) for field in _FIELDS]
+        matches = _as_matches(geometry)
+        evidence = [self._evidence(field, query, record.description, matches) for field in _FIELDS]
         compared = [e for e in evidence if e.similarity is not None]
         total = sum(e.weight * (e.similarity or 0.0) for e in compared)
         needed = self.evidence_needed
@@ -151,6 +165,11 @@ class Matcher:
         )
         if identifying < self.identifying_needed:
             score *= 1.0 - self.unidentified_penalty * (1.0 - identifying / self.identifying_needed)
+        if any(m.confirmed for m in matches):
+            # A photograph that maps onto the record's is that object, or the same image of it,
+            # whatever the seller wrote (a wrong title, another maker, no words at all): a
+            # person must look, so it is never less than a possible match.
+            score = max(score, self.match_threshold)
         score = round(score, 6)
         return Candidate(
             record=record, score=score, band=self.band(score), evidence=tuple(evidence)
@@ -161,12 +180,12 @@ class Matcher:
         field: _Field,
         query: ObjectDescription,
         record: ObjectDescription,
-        geometry: GeometricMatch | None,
+        geometry: Sequence[GeometricMatch],
     ) -> Evidence:
         ours, theirs = field.shown(query), field.shown(record)
         comparison = field.compare(query, record)
-        if field.name == "images" and geometry is not None:
-            comparison = _with_geometry(comparison, geometry)
+        if field.name == "images" and geometry:
+            comparison = _with_geometry(comparison, geometry, query, record)
         if comparison is None:
             return Evidence(
                 field=field.name,
@@ -186,31 +205,148 @@ class Matcher:
             similarity=similarity,
             weight=round(field.weight * comparison.weight_factor, 3),
             reason=f"{field.name}: {ours!r} {sign} {theirs!r} ({similarity:.2f}{detail})",
+            region=comparison.region,
         )
 
     def rank(
         self,
         query: ObjectDescription,
         records: Iterable[Record],
-        geometry: Mapping[str, GeometricMatch] | None = None,
+        geometry: Mapping[str, Geometry] | None = None,
     ) -> list[Candidate]:
-        """Candidates for every record, best first; `geometry` by record key, where verified."""
+        """Candidates for every record, best first; `geometry` by record key, where verified.
+
+        Records whose pictures one photograph of the query confirms alike show the same image:
+        the one it agrees with far best comes first, and the others are said to be possibly
+        another impression of it (see `_impressions`).
+        """
         geometry = geometry or {}
         candidates = [self.judge(query, r, geometry.get(r.key)) for r in records]
+        candidates = self._impressions(candidates, geometry)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
+    def _impressions(
+        self, candidates: list[Candidate], geometry: Mapping[str, Geometry]
+    ) -> list[Candidate]:
+        """Prints of one plate, casts of one mould, a photograph's several prints: one query
+        photograph maps onto each. The impression it agrees with far best (an exact copy agrees
+        with nearly every feature, a sister impression with those its different margins, marks
+        and wear leave) ranks above the others, never tied; the others say what they are."""
+        best: dict[int, tuple[GeometricMatch, Candidate]] = {}
+        confirmed: dict[str, dict[int, GeometricMatch]] = {}
+        for candidate in candidates:
+            for match in _as_matches(geometry.get(candidate.record.key)):
+                if not match.confirmed:
+                    continue
+                mine = confirmed.setdefault(candidate.record.key, {})
+                if match.photograph not in mine or match.inliers > mine[match.photograph].inliers:
+                    mine[match.photograph] = match
+                known = best.get(match.photograph)
+                if known is None or match.inliers > known[0].inliers:
+                    best[match.photograph] = (match, candidate)
+        judged = []
+        for candidate in candidates:
+            note = None
+            mine = confirmed.get(candidate.record.key, {})
+            if any(best[photograph][1] is candidate for photograph in mine):
+                mine = {}  # the best of some view (the back's label only it shows): not pushed down
+            for photograph, match in mine.items():
+                top, leader = best[photograph]
+                if match.inliers < _IMPRESSION_SHARE * top.inliers:
+                    note = (
+                        f"the same image as {leader.record.key}, with fewer of its features "
+                        f"agreeing ({match.inliers} against {top.inliers}): possibly another "
+                        "impression"
+                    )
+                    score = max(0.0, min(candidate.score, round(leader.score - 0.01, 6)))
+                    candidate = candidate.model_copy(
+                        update={"score": score, "band": self.band(score)}
+                    )
+                elif note is None:
+                    note = (
+                        f"the same image as {leader.record.key}, which the photograph matches as "
+                        f"well ({match.inliers} against {top.inliers} agreeing features): the "
+                        "photographs alone cannot tell them apart"
+                    )
+            if note is not None:
+                candidate = _noted(candidate, note)
+            judged.append(candidate)
+        return judged
 
-def _with_geometry(hashes: Comparison | None, geometry: GeometricMatch) -> Comparison | None:
-    """Hash similarity, confirmed or overruled by the geometry of local features."""
-    detail = geometry.describe()
-    if not geometry.conclusive:
-        return hashes  # nothing to say either way: the hashes stand alone
+
+def _noted(candidate: Candidate, note: str) -> Candidate:
+    """The candidate with `note` added to its photographs' evidence."""
+    evidence = tuple(
+        e.model_copy(update={"reason": f"{e.reason}; {note}"}) if e.field == "images" else e
+        for e in candidate.evidence
+    )
+    return candidate.model_copy(update={"evidence": evidence})
+
+
+def _as_matches(geometry: Geometry | None) -> tuple[GeometricMatch, ...]:
+    if geometry is None:
+        return ()
+    if isinstance(geometry, GeometricMatch):
+        return (geometry,)
+    return tuple(geometry)
+
+
+def _with_geometry(
+    hashes: Comparison | None,
+    geometry: Sequence[GeometricMatch],
+    query: ObjectDescription,
+    record: ObjectDescription,
+) -> Comparison | None:
+    """Hash similarity, confirmed or overruled by the geometry of local features.
+
+    One confirmed view is enough, whichever it is (the back's label confirming what the front
+    only suggested): views are never averaged. Without one, the pair of photographs the hashes
+    found closest is the one whose geometry can overrule them.
+    """
     hash_similarity = hashes.similarity if hashes else 0.0
     hash_detail = f"{hashes.detail}; " if hashes and hashes.detail else ""
-    if geometry.confirmed:
+    several = len(query.images) > 1 or len(record.images) > 1
+    confirmed = sorted((m for m in geometry if m.confirmed), key=lambda m: -m.inliers)
+    if confirmed:
         # Many matches on one mapping: this photograph shows that object, however reframed.
-        similarity = max(hash_similarity, 0.85 + 0.15 * min(1.0, geometry.inliers / 80))
-    else:
-        # Features enough, but no consistent mapping: a look-alike, not the object.
-        similarity = min(hash_similarity, 0.25)
-    return Comparison(similarity, detail=hash_detail + detail)
+        best = confirmed[0]
+        similarity = max(hash_similarity, 0.92 + 0.08 * min(1.0, best.inliers / 80))
+        detail = _view(best, several) + best.describe()
+        others = sorted({m.photograph for m in confirmed[1:]} - {best.photograph})
+        if others:
+            also = ", ".join(str(n + 1) for n in others)
+            detail += f"; photograph {also} of the query also confirmed"
+        region = None
+        if best.detail is not None and best.region is not None:
+            left, top, right, bottom = best.region
+            region = PhotographRegion(
+                record_photograph=best.record_photograph,
+                left=left,
+                top=top,
+                right=right,
+                bottom=bottom,
+            )
+        return Comparison(similarity, detail=hash_detail + detail, region=region)
+    closest = closest_photographs(query, record)
+    paired = [
+        m for m in geometry if closest is None or (m.photograph, m.record_photograph) == closest
+    ]
+    match = max(paired or geometry, key=lambda m: m.inliers)
+    if not match.conclusive:
+        return hashes  # nothing to say either way: the hashes stand alone
+    if hash_similarity >= 1.0 and not match.overrules_likeness:
+        # The hashes say "the same picture", and one side had too little to map (a small, soft
+        # old record photograph): a few unmapped matches do not overrule them.
+        return hashes
+    # Features enough, but no consistent mapping: a look-alike, not the object.
+    detail = _view(match, several) + match.describe()
+    return Comparison(min(hash_similarity, 0.25), detail=hash_detail + detail)
+
+
+def _view(match: GeometricMatch, several: bool) -> str:
+    if not several:
+        return ""
+    return (
+        f"photograph {match.photograph + 1} of the query on the record's photograph "
+        f"{match.record_photograph + 1}: "
+    )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from provcheck.model.display import as_html
 from provcheck.model.record import Record
 
-__all__ = ["CONTRADICTION", "Band", "Candidate", "Evidence"]
+__all__ = ["CONTRADICTION", "Band", "Candidate", "Evidence", "PhotographRegion"]
 
 # Below this similarity a field's evidence reads, and counts, as a contradiction.
 CONTRADICTION = 0.3
@@ -21,6 +21,19 @@ class Band(StrEnum):
     STRONG = "strong"
     POSSIBLE = "possible"
     WEAK = "weak"
+
+
+class PhotographRegion(BaseModel):
+    """The part of one of the record's photographs that the query's photograph shows (a
+    detail): its edges as shares of that photograph's width and height, from the top left."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record_photograph: int = Field(ge=0)  # which of the record's photographs, from 0
+    left: float = Field(ge=0.0, le=1.0)
+    top: float = Field(ge=0.0, le=1.0)
+    right: float = Field(ge=0.0, le=1.0)
+    bottom: float = Field(ge=0.0, le=1.0)
 
 
 class Evidence(BaseModel):
@@ -38,6 +51,9 @@ class Evidence(BaseModel):
     similarity: float | None = Field(ge=0.0, le=1.0)
     weight: float = Field(ge=0.0)
     reason: str
+    # For photographs: where in the record's photograph a detail shown by the query's lies.
+    # Left out of a report without one, so that reports made before it keep their digests.
+    region: PhotographRegion | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Candidate(BaseModel):

@@ -57,7 +57,9 @@ _STYLES = Markup(
 .provcheck .state-failed td, .provcheck .state-pending td, .provcheck .state-referral td { background: #fff8e6; }
 .provcheck .referral { border: 1px dashed #b26a00; padding: .4em; margin-top: .4em; background: #fff; page-break-inside: avoid; }
 .provcheck .side-by-side { display: flex; gap: 1em; flex-wrap: wrap; }
-.provcheck figure { margin: .3em 0; max-width: 330px; } .provcheck img { max-width: 320px; max-height: 320px; }
+.provcheck figure { margin: .3em 0; max-width: 330px; } .provcheck img { max-width: 320px; max-height: 320px; display: block; }
+.provcheck .framed { position: relative; display: inline-block; }
+.provcheck .region { position: absolute; border: 2px solid #e8590c; outline: 1px solid #fff; }
 .provcheck figcaption, .provcheck .where { font-size: .8em; color: #555; word-break: break-all; }
 .provcheck .missing { width: 200px; height: 120px; background: #eee; color: #777; display: flex; align-items: center; justify-content: center; }
 .provcheck .candidate { border-top: 2px solid #ddd; margin-top: 1em; page-break-inside: avoid; }

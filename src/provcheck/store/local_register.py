@@ -18,7 +18,7 @@ from typing import Any, Self, TypeVar
 from pydantic import field_validator
 
 from provcheck.errors import InputError, QueryNotSupported, RegistryUnavailableError
-from provcheck.images.verification import LocalFeatures, features_for
+from provcheck.images.verification import LocalFeatures, retrieval_descriptors
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.display import ImageSource, own_bytes
 from provcheck.model.record import Record
@@ -177,16 +177,18 @@ class LocalRegistry(Registry):
         )
         # Each photograph's own features (its mirror image is for verification only: a mirrored
         # copy of a registered image is already found by its turned and mirrored hashes).
-        features = [described.descriptors for i in query.images if (described := features_for(i))]
+        features = [found for image in query.images for found in retrieval_descriptors(image)]
         by_features = store.search_by_features(
             features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES, registries=only
         )
         by_text = store.search_text(query, limit=limit, registries=only)
         found: dict[str, Record] = {}
-        # The best of each way in turn -- shared local features, look-alike hashes, words -- so
-        # that many weak feature votes (a mirrored photograph collects them everywhere) cannot
-        # push an exact hash hit out of the answer.
-        ways = [[r for r, _ in by_features], [r for r, _ in by_image], by_text]
+        # The best of each way in turn -- shared local features (two at a time: a photograph of
+        # a detail shares too little with its work to come first every time), look-alike hashes,
+        # words -- so that many weak feature votes (a mirrored photograph collects them
+        # everywhere) cannot push an exact hash hit out of the answer.
+        featured = [r for r, _ in by_features]
+        ways = [featured[0::2], featured[1::2], [r for r, _ in by_image], by_text]
         for rank in range(max(map(len, ways))):
             for way in ways:
                 if rank < len(way):

@@ -254,12 +254,15 @@ class SqlStore(Store):
         if not descriptors:
             return []  # without reading the index
         index = self._descriptor_index()
-        votes: dict[int, int] = {}
+        # Each image's best showing over the query's photographs (and their scales), by weight.
+        votes: dict[int, tuple[float, int]] = {}
         for query in descriptors:
-            for row_id, count in index.votes(query, limit=limit * 2, min_votes=min_votes):
-                votes[row_id] = max(votes.get(row_id, 0), count)
-        ranked = sorted(votes.items(), key=lambda item: -item[1])
-        return self._ranked_records(ranked, limit, registries)
+            for row_id, count, weight in index.weighted_votes(
+                query, limit=limit * 2, min_votes=min_votes
+            ):
+                votes[row_id] = max(votes.get(row_id, (0.0, 0)), (weight, count))
+        ranked = sorted(votes.items(), key=lambda item: -item[1][0])
+        return self._ranked_records([(row, count) for row, (_, count) in ranked], limit, registries)
 
     def _ranked_records(
         self, ranked: list[tuple[int, int]], limit: int, registries: Sequence[str] | None
