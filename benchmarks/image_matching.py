@@ -406,8 +406,8 @@ def main() -> None:
                 (
                     group,
                     name,
-                    found / len(queried),
-                    base_found / len(queried),
+                    found / max(1, len(queried)),
+                    base_found / max(1, len(queried)),
                     false / max(1, len(kept_out)),
                     base_false / max(1, len(kept_out)),
                 )

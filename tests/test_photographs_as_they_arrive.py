@@ -29,6 +29,7 @@ from provcheck.store.sqlite import LocalStore
 QUERIES = FIXTURES / "queries"
 IMAGES = FIXTURES / "sample-register" / "images"
 FONT = Path(provcheck.__file__).parent / "reports" / "fonts" / "DejaVuSans.ttf"
+WHOLE = (0.0, 0.0, 1.0, 1.0)  # a mapping from the whole of the query's photograph
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +97,9 @@ def test_the_exact_impression_ranks_first_and_the_other_is_said_to_be_another(
         (FIXTURES / "impressions" / "images" / "RP-P-1906-1486.jpg", "LOSS-3001", "LOSS-2001"),
         (IMAGES / "RP-P-1906-1485.jpg", "LOSS-2001", "LOSS-3001"),
     ):
-        candidates = {c.record.record_id: c for c in _check(store, image).candidates}
-        first = _check(store, image).candidates[0]
+        ranked = _check(store, image).candidates
+        candidates = {c.record.record_id: c for c in ranked}
+        first = ranked[0]
         assert first.record.record_id == exact
         assert candidates[other].score < first.score  # never tied
         assert "possibly another impression" in _images_evidence(candidates[other]).reason
@@ -219,8 +221,8 @@ def test_impressions_are_told_apart_within_one_ranking() -> None:
         query,
         [second, first],
         {
-            first.key: GeometricMatch(970, 970, 1.0, 1000, 1000),
-            second.key: GeometricMatch(106, 135, 1.0, 1000, 1000),
+            first.key: GeometricMatch(970, 970, 1.0, 1000, 1000, query_area=WHOLE),
+            second.key: GeometricMatch(106, 135, 1.0, 1000, 1000, query_area=WHOLE),
         },
     )
     assert [c.record.record_id for c in ranked] == ["exact", "sister"]
@@ -231,12 +233,50 @@ def test_impressions_are_told_apart_within_one_ranking() -> None:
         query,
         [first, second],
         {
-            first.key: GeometricMatch(300, 320, 1.0, 1000, 1000),
-            second.key: GeometricMatch(280, 310, 1.0, 1000, 1000),
+            first.key: GeometricMatch(300, 320, 1.0, 1000, 1000, query_area=WHOLE),
+            second.key: GeometricMatch(280, 310, 1.0, 1000, 1000, query_area=WHOLE),
         },
     )
     assert alike[0].score == alike[1].score
-    assert "cannot tell them apart" in _images_evidence(alike[1]).reason
+    assert all("cannot tell them apart" in _images_evidence(c).reason for c in alike)
+    # Two works side by side on one catalogue page: the photograph maps onto each by another
+    # part of it, and neither is an impression of the other.
+    page = Matcher().rank(
+        query,
+        [first, second],
+        {
+            first.key: GeometricMatch(400, 420, 1.0, 1000, 1000, query_area=(0.0, 0.0, 0.5, 1.0)),
+            second.key: GeometricMatch(120, 150, 1.0, 1000, 1000, query_area=(0.5, 0.0, 1.0, 1.0)),
+        },
+    )
+    assert page[0].score == page[1].score
+    assert not any("impression" in _images_evidence(c).reason for c in page)
+
+
+def test_another_impression_stays_a_possible_match_below_the_exact_one() -> None:
+    # Words that contradict both records: the confirmed photographs alone hold them at the
+    # threshold; the exact one goes a step above, the other impression stays a possible match.
+    first, second = (
+        Record(
+            registry="r",
+            record_id=name,
+            description=ObjectDescription(title="Erasmus", maker_text="Philips Galle"),
+        )
+        for name in ("exact", "sister")
+    )
+    query = ObjectDescription(title="A windmill", maker_text="Jacob van Ruisdael")
+    ranked = Matcher().rank(
+        query,
+        [second, first],
+        {
+            first.key: GeometricMatch(970, 970, 1.0, 1000, 1000, query_area=WHOLE),
+            second.key: GeometricMatch(106, 135, 1.0, 1000, 1000, query_area=WHOLE),
+        },
+    )
+    threshold = Matcher().match_threshold
+    assert [c.record.record_id for c in ranked] == ["exact", "sister"]
+    assert ranked[0].score > ranked[1].score >= threshold
+    assert ranked[1].band is Band.POSSIBLE
 
 
 def test_a_descriptor_that_meets_many_images_weighs_less() -> None:
@@ -291,10 +331,12 @@ def test_a_record_another_view_confirms_best_is_not_pushed_down_as_an_impression
         ObjectDescription(title="Erasmus"),
         [first, second],
         {
-            first.key: [GeometricMatch(900, 910, 1.0, 1000, 1000, photograph=0)],
+            first.key: [GeometricMatch(900, 910, 1.0, 1000, 1000, query_area=WHOLE)],
             second.key: [
-                GeometricMatch(100, 130, 1.0, 1000, 1000, photograph=0),
-                GeometricMatch(300, 310, 1.0, 1000, 1000, photograph=1, record_photograph=1),
+                GeometricMatch(100, 130, 1.0, 1000, 1000, query_area=WHOLE),
+                GeometricMatch(
+                    300, 310, 1.0, 1000, 1000, query_area=WHOLE, photograph=1, record_photograph=1
+                ),
             ],
         },
     )

@@ -327,3 +327,22 @@ def test_a_damaged_features_record_is_refused() -> None:
         features_from_bytes(kept[:-5])
     with pytest.raises(ValueError, match="not a local-features record"):
         features_from_bytes(b"")
+
+
+def test_a_pair_the_hashes_did_not_judge_cannot_overrule_them() -> None:
+    """The front's hashes say the same picture; only the back was mapped (the record's front
+    could not be read): the back's failed mapping says nothing of the front."""
+    from provcheck.images.verification import GeometricMatch
+    from provcheck.matching.comparators import Comparison
+    from provcheck.matching.matcher import _with_geometry
+
+    same, other = "0f" * 8, "f0" * 8
+    front, back = (
+        provcheck.ImageRef(data=b"x", fingerprints={"phash": same}),
+        provcheck.ImageRef(data=b"y", fingerprints={"phash": other}),
+    )
+    query = ObjectDescription(images=(front, back))
+    record = ObjectDescription(images=(front, back))
+    hashes = Comparison(1.0, detail="phash 0 of 64 bits apart")
+    back_only = GeometricMatch(5, 30, 0.0, 1000, 1000, photograph=1, record_photograph=1)
+    assert _with_geometry(hashes, [back_only], query, record) is hashes

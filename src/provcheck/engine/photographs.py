@@ -88,7 +88,10 @@ async def verify_photographs(
     warnings for what could not be verified."""
     found: dict[str, tuple[GeometricMatch, ...]] = {}
     problems = _Problems()
-    numbers = [query.images.index(photo) for photo in photographs]
+    # Each photograph's place among the query's (by identity: two copies of one file are two
+    # photographs), to say which view confirmed.
+    places = {id(image): number for number, image in enumerate(query.images)}
+    numbers = [places.get(id(photo), number) for number, photo in enumerate(photographs)]
     for candidate in candidates:
         # Each photograph as taken; its mirror image too (described only then) when the record's
         # picture looks like a reversed copy of it.

@@ -151,7 +151,8 @@ class DescriptorIndex:
     # Searching -----------------------------------------------------------------------------
 
     def votes(self, query: np.ndarray, *, limit: int, min_votes: int) -> list[tuple[int, int]]:
-        """(image number, votes) of the stored images most of the query's descriptors meet again."""
+        """(image number, votes) of the stored images the query's descriptors meet again, the
+        heaviest first (see `weighted_votes`)."""
         return [
             (owner, count)
             for owner, count, _ in self.weighted_votes(query, limit=limit, min_votes=min_votes)

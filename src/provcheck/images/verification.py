@@ -45,7 +45,9 @@ _ENLARGED_BELOW = 400
 _OCTAVE_SHARES = (35, 35, 30, 25, 20, 20, 20, 15)
 _STRETCH_TAIL = 0.005  # the darkest and lightest half percent are let go (specks, glare)
 _STRETCH_BELOW = 192  # grey levels spanned, of 256, below which an image is stretched
-_HALVED_FROM = 600  # smaller photographs halved would be enlarged again (see `local_features`)
+# A photograph is also described at about half the working side (`_ENLARGED_BELOW`, see
+# `query_features`) once it is half as large again as that.
+_HALVED_FROM = 600
 _FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
@@ -94,6 +96,9 @@ class GeometricMatch:
     # Where the query's outline falls in the register's image: left, top, right, bottom, as
     # shares of its width and height (None when nothing maps).
     region: tuple[float, float, float, float] | None = None
+    # Where the agreeing matches lie in the query's photograph: left, top, right, bottom, as
+    # shares of its width and height (None when none agree).
+    query_area: tuple[float, float, float, float] | None = None
     # Which of the query's photographs, and which of the record's, this is the mapping of.
     photograph: int = 0
     record_photograph: int = 0
@@ -130,6 +135,12 @@ class GeometricMatch:
         if max(textures) >= _TEXTURED and min(textures) < _BLANK:
             return True
         return self.matches >= _INCONCLUSIVE_MATCHES or min(textures) >= _TEXTURED
+
+    @property
+    def agreement(self) -> float:
+        """The share of what the poorer of the two pictures could match that agrees: a copy
+        agrees with nearly all of it, whatever the size of either picture."""
+        return self.inliers / max(1, min(self.query_features, self.record_features))
 
     @property
     def overrules_likeness(self) -> bool:
@@ -304,9 +315,9 @@ def features_for(
         image = fetched or load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
         if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        if halved:
+        if halved:  # about half the working side, and no smaller than an image is enlarged to
             image = image.copy()
-            image.thumbnail((_SIDE // 2, _SIDE // 2), Image.Resampling.LANCZOS)
+            image.thumbnail((_ENLARGED_BELOW, _ENLARGED_BELOW), Image.Resampling.LANCZOS)
         features = local_features(image)
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
@@ -319,8 +330,9 @@ def query_features(ref: ImageRef, *, mirrored: bool = False) -> list[LocalFeatur
 
     A close photograph of a detail shows the work's fine texture two or three times larger than
     the register's image does; ORB's pyramid reaches that far only at its few coarsest levels,
-    so the photograph halved meets many more of the stored features (a detail of a sample-register
-    painting: 30 of 45 matches agreeing, against 5 of 29 at the working size)."""
+    so the photograph at about half the working side meets many more of the stored features (a detail
+    of a sample-register painting: 30 of 45 matches agreeing, against 5 of 29 at the working
+    size)."""
     whole = features_for(ref, mirrored=mirrored)
     if whole is None:
         return []
@@ -363,12 +375,18 @@ def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatc
     if inliers == 0:
         return GeometricMatch(0, len(good), 0.0, *features)
     agreeing = mask.ravel() == 1
-    centre = source[agreeing].reshape(-1, 2).mean(axis=0)
-    spread = max(_hull_share(source[agreeing], query), _hull_share(target[agreeing], record))
+    ours = source[agreeing].reshape(-1, 2)
+    centre = ours.mean(axis=0)
+    spread = max(_hull_share(ours, query), _hull_share(target[agreeing], record))
+    size = np.array([query.width, query.height], dtype=np.float64)
+    low, high = (ours.min(axis=0) / size).clip(0, 1), (ours.max(axis=0) / size).clip(0, 1)
+    area = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
     if not _plausible(homography, centre):
-        return GeometricMatch(inliers, len(good), 0.0, *features, spread=spread)
+        return GeometricMatch(inliers, len(good), 0.0, *features, spread=spread, query_area=area)
     coverage, region = _coverage(homography, query, record)
-    return GeometricMatch(inliers, len(good), coverage, *features, spread=spread, region=region)
+    return GeometricMatch(
+        inliers, len(good), coverage, *features, spread=spread, region=region, query_area=area
+    )
 
 
 def _hull_share(points: np.ndarray, features: LocalFeatures) -> float:

@@ -48,13 +48,16 @@ __all__ = ["Geometry", "Matcher"]
 # pair of photographs compared.
 Geometry = GeometricMatch | Sequence[GeometricMatch]
 
-# A record whose picture the query's photograph also confirms, with fewer than this share of the
-# agreeing matches of the best one, shows the same image in another impression (a print of one
+# A record whose picture the query's photograph also confirms, with less than this share of the
+# best one's agreement (`GeometricMatch.agreement`), shows the same image in another impression (a print of one
 # plate, a cast of one mould): an exact copy agrees about ten times as much as its sister
 # impressions, a new photograph of it five to seven times (the Erasmus impressions, RP-P-1906-1485
 # to 1487). Above it the photographs cannot tell the records apart: one painting registered twice,
 # once with a colour photograph and once with an old black-and-white one, agrees 6 to 10.
 _IMPRESSION_SHARE = 0.4
+# Two mappings of one photograph whose agreeing matches cover its same part (intersection over
+# union of their extents) at least this much show the same image.
+_SAME_PART = 0.5
 
 
 @dataclass(frozen=True)
@@ -229,49 +232,77 @@ class Matcher:
         self, candidates: list[Candidate], geometry: Mapping[str, Geometry]
     ) -> list[Candidate]:
         """Prints of one plate, casts of one mould, a photograph's several prints: one query
-        photograph maps onto each. The impression it agrees with far best (an exact copy agrees
-        with nearly every feature, a sister impression with those its different margins, marks
-        and wear leave) ranks above the others, never tied; the others say what they are."""
-        best: dict[int, tuple[GeometricMatch, Candidate]] = {}
-        confirmed: dict[str, dict[int, GeometricMatch]] = {}
+        photograph maps, by the same part of it, onto each record's picture. The record it agrees
+        with far best (an exact copy agrees with nearly every feature the poorer picture has, a
+        sister impression with those its different lettering, margins and wear leave) ranks
+        above the others, never tied, and they say what they are; records it agrees with alike
+        say that the photographs cannot tell them apart."""
+        by_view: dict[int, list[tuple[str, GeometricMatch]]] = {}
         for candidate in candidates:
+            strongest: dict[int, GeometricMatch] = {}
             for match in _as_matches(geometry.get(candidate.record.key)):
-                if not match.confirmed:
+                known = strongest.get(match.photograph)
+                if match.confirmed and (known is None or match.agreement > known.agreement):
+                    strongest[match.photograph] = match
+            for photograph, match in strongest.items():
+                by_view.setdefault(photograph, []).append((candidate.record.key, match))
+        best = {
+            photograph: max(pairs, key=lambda pair: pair[1].agreement)
+            for photograph, pairs in by_view.items()
+        }
+        leading = {key for key, _ in best.values()}
+        notes: dict[str, list[str]] = {}
+        below: dict[str, str] = {}  # a record pushed down -> the record it must rank below
+        for photograph, (leader, top) in best.items():
+            for key, match in by_view[photograph]:
+                if key == leader or not _same_part(match, top):
                     continue
-                mine = confirmed.setdefault(candidate.record.key, {})
-                if match.photograph not in mine or match.inliers > mine[match.photograph].inliers:
-                    mine[match.photograph] = match
-                known = best.get(match.photograph)
-                if known is None or match.inliers > known[0].inliers:
-                    best[match.photograph] = (match, candidate)
+                if match.agreement < _IMPRESSION_SHARE * top.agreement and key not in leading:
+                    below[key] = leader
+                    notes.setdefault(key, []).append(
+                        f"the same image as {leader}, with fewer of its features agreeing "
+                        f"({match.inliers} against {top.inliers}): possibly another impression"
+                    )
+                else:
+                    for one, other in ((key, leader), (leader, key)):
+                        notes.setdefault(one, []).append(
+                            f"the same image as {other}, which the photograph matches as well: "
+                            "the photographs alone cannot tell them apart"
+                        )
+        by_key = {c.record.key: c for c in candidates}
+        scores = {key: c.score for key, c in by_key.items()}
+        for key, leader in below.items():
+            # Below the record it is an impression of, but never below a possible match: its
+            # photograph is confirmed too. At the threshold, the leader goes a step above it.
+            scores[key] = max(self.match_threshold, min(scores[key], scores[leader] - 0.01))
+            if scores[key] >= scores[leader]:
+                scores[leader] = round(scores[key] + 0.01, 6)
         judged = []
         for candidate in candidates:
-            note = None
-            mine = confirmed.get(candidate.record.key, {})
-            if any(best[photograph][1] is candidate for photograph in mine):
-                mine = {}  # the best of some view (the back's label only it shows): not pushed down
-            for photograph, match in mine.items():
-                top, leader = best[photograph]
-                if match.inliers < _IMPRESSION_SHARE * top.inliers:
-                    note = (
-                        f"the same image as {leader.record.key}, with fewer of its features "
-                        f"agreeing ({match.inliers} against {top.inliers}): possibly another "
-                        "impression"
-                    )
-                    score = max(0.0, min(candidate.score, round(leader.score - 0.01, 6)))
-                    candidate = candidate.model_copy(
-                        update={"score": score, "band": self.band(score)}
-                    )
-                elif note is None:
-                    note = (
-                        f"the same image as {leader.record.key}, which the photograph matches as "
-                        f"well ({match.inliers} against {top.inliers} agreeing features): the "
-                        "photographs alone cannot tell them apart"
-                    )
-            if note is not None:
-                candidate = _noted(candidate, note)
+            key = candidate.record.key
+            if scores[key] != candidate.score:
+                score = min(1.0, round(scores[key], 6))
+                candidate = candidate.model_copy(update={"score": score, "band": self.band(score)})
+            if key in notes:
+                candidate = _noted(candidate, "; ".join(dict.fromkeys(notes[key])))
             judged.append(candidate)
         return judged
+
+
+def _same_part(a: GeometricMatch, b: GeometricMatch) -> bool:
+    """Do two mappings of one photograph start from the same part of it (one print shown whole,
+    not two pendants side by side on a catalogue page)?"""
+    if a.query_area is None or b.query_area is None:
+        return False
+    left, top = max(a.query_area[0], b.query_area[0]), max(a.query_area[1], b.query_area[1])
+    right, bottom = min(a.query_area[2], b.query_area[2]), min(a.query_area[3], b.query_area[3])
+    shared = max(0.0, right - left) * max(0.0, bottom - top)
+
+    def size(area: tuple[float, float, float, float]) -> float:
+        return (area[2] - area[0]) * (area[3] - area[1])
+
+    union = size(a.query_area) + size(b.query_area) - shared
+    return union > 0 and shared / union >= _SAME_PART
 
 
 def _noted(candidate: Candidate, note: str) -> Candidate:
@@ -331,7 +362,9 @@ def _with_geometry(
     paired = [
         m for m in geometry if closest is None or (m.photograph, m.record_photograph) == closest
     ]
-    match = max(paired or geometry, key=lambda m: m.inliers)
+    if not paired:
+        return hashes  # the pair the hashes judged was not mapped: another pair cannot overrule
+    match = max(paired, key=lambda m: m.inliers)
     if not match.conclusive:
         return hashes  # nothing to say either way: the hashes stand alone
     if hash_similarity >= 1.0 and not match.overrules_likeness:

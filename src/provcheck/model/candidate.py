@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from provcheck.model.display import as_html
 from provcheck.model.record import Record
@@ -34,6 +34,12 @@ class PhotographRegion(BaseModel):
     top: float = Field(ge=0.0, le=1.0)
     right: float = Field(ge=0.0, le=1.0)
     bottom: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _edges_in_order(self) -> PhotographRegion:
+        if self.left > self.right or self.top > self.bottom:
+            raise ValueError("a region's left and top edges must not pass its right and bottom")
+        return self
 
 
 class Evidence(BaseModel):

@@ -396,7 +396,9 @@ class Store(abc.ABC):
         registries: Sequence[str] | None = None,
     ) -> list[tuple[Record, int]]:
         """Records whose images share at least `min_votes` local features (N x 32 uint8 ORB
-        descriptors) with a query image, most first, with that count."""
+        descriptors) with a query image, with that count; the best first, a shared feature
+        weighing less the more stored images it also meets
+        (`DescriptorIndex.weighted_votes`)."""
 
     # Mirrors ---------------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ import json
 import math
 import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
@@ -47,9 +47,9 @@ from provcheck.images.fingerprints import fingerprinted
 from provcheck.images.verification import (
     GeometricMatch,
     LocalFeatures,
-    features_for,
     features_of_bytes,
     match_geometry,
+    query_features,
 )
 from provcheck.matching.matcher import Matcher
 from provcheck.model.candidate import Candidate
@@ -335,15 +335,12 @@ class SeedRecords:
             fingerprinted(image, variants=True) for image in request.images if image.data
         ]
         query = request.model_copy(update={"images": tuple(photographs)})
-        geometry: dict[str, GeometricMatch] = {}
-        for photograph in photographs:
-            ours = features_for(photograph)
+        geometry: dict[str, list[GeometricMatch]] = {}
+        for number, photograph in enumerate(photographs):
             for record, theirs in self._features():
-                if ours is not None:
-                    found = match_geometry(ours, theirs)
-                    known = geometry.get(record.key)
-                    if known is None or found.inliers > known.inliers:
-                        geometry[record.key] = found
+                for ours in query_features(photograph):  # as taken, and halved when large
+                    found = replace(match_geometry(ours, theirs), photograph=number)
+                    geometry.setdefault(record.key, []).append(found)
         # Staff look up what shares a word with the request, and whatever a photograph recalls;
         # the rest of the register they do not read through.
         words = _words(query)
