@@ -274,7 +274,8 @@ def main() -> None:
         )
         # Padding is cut from registered works that are not queried: a tile of a target would be
         # a detail of the very picture sought, and one of a distractor a copy of it.
-        sources = [path for path in registered if path not in chosen] or registered
+        # Nor of an impression, which is queried by its exact image.
+        sources = [p for p in registered if p not in chosen and p not in in_series] or registered
         padding = (
             pseudo_artworks(sources, max(0, args.pad - len(registered)), folder, rng)
             if args.pad
