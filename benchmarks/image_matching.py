@@ -64,12 +64,6 @@ BASELINE_BITS = 10
 Transform = Callable[[Image.Image, random.Random], Image.Image]
 
 
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="JPEG", quality=quality)
-    return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
-
-
 def _crop(image: Image.Image, share: float, rng: random.Random) -> Image.Image:
     w, h = image.size
     left, top = rng.uniform(0, share) * w, rng.uniform(0, share) * h
@@ -138,7 +132,7 @@ REUSED: dict[str, Transform] = {
     "resize 40%": lambda im, r: im.resize(
         (max(32, int(im.width * 0.4)), max(32, int(im.height * 0.4)))
     ),
-    "jpeg quality 30": lambda im, r: _jpeg(im, 30),
+    "jpeg quality 30": lambda im, r: arrive.recompressed(im, 30),
     "crop 15%": lambda im, r: _crop(im, 0.15, r),
     "border 25%": lambda im, r: _border(im, 0.25, r),
     "rotate 90": lambda im, r: im.transpose(Image.Transpose.ROTATE_90),
@@ -162,7 +156,7 @@ NEW_PHOTOGRAPH: dict[str, Transform] = {
     "uneven light": lambda im, r: _light(im, r),
     "sensor noise": lambda im, r: _noise(im, r),
     "crop 30%": lambda im, r: _crop(im, 0.30, r),
-    "all combined": lambda im, r: _jpeg(
+    "all combined": lambda im, r: arrive.recompressed(
         _noise(_light(_perspective(_on_wall(_crop(im, 0.1, r), r), 0.12, r), r), r).rotate(
             r.uniform(-6, 6), resample=Image.Resampling.BICUBIC, fillcolor=(200, 200, 200)
         ),

@@ -36,13 +36,15 @@ __all__ = [
     "halftone_print",
     "occluded",
     "photographed",
+    "recompressed",
     "screen",
 ]
 
 _FONT = Path(__file__).resolve().parent.parent / "src/provcheck/reports/fonts/DejaVuSans.ttf"
 
 
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+def recompressed(image: Image.Image, quality: int) -> Image.Image:
+    """The image saved as a JPEG of `quality` and read back."""
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=quality)
     return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
@@ -99,7 +101,7 @@ def photographed(image: Image.Image, rng: random.Random, *, tilt: float = 0.06) 
         rng.uniform(-4, 4), resample=Image.Resampling.BICUBIC, fillcolor=(90, 90, 90)
     )
     shot = _lit(shot, rng)
-    return _jpeg(_noise(shot, rng.uniform(3, 7), rng), rng.randrange(70, 90))
+    return recompressed(_noise(shot, rng.uniform(3, 7), rng), rng.randrange(70, 90))
 
 
 def detail(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -158,7 +160,7 @@ def screen(image: Image.Image, rng: random.Random) -> Image.Image:
     sampled *= np.array([rng.uniform(0.85, 1.0), rng.uniform(0.9, 1.0), rng.uniform(1.0, 1.15)])
     shot = Image.fromarray(sampled.clip(0, 255).astype(np.uint8))
     shot = shot.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
-    return _jpeg(_noise(shot, 4, rng), rng.randrange(70, 88))
+    return recompressed(_noise(shot, 4, rng), rng.randrange(70, 88))
 
 
 def halftone_print(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -202,7 +204,7 @@ def archival(image: Image.Image, rng: random.Random) -> Image.Image:
     toned = Image.fromarray(grain.clip(0, 255).astype(np.uint8))
     if rng.random() < 0.4:  # sepia
         toned = ImageOps.colorize(toned, black=(40, 26, 14), white=(235, 220, 190))
-    return _jpeg(toned, rng.randrange(55, 80))
+    return recompressed(toned, rng.randrange(55, 80))
 
 
 def occluded(image: Image.Image, rng: random.Random) -> Image.Image:
