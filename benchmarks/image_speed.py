@@ -35,7 +35,7 @@ from image_matching import NEW_PHOTOGRAPH  # the same new photographs as the rec
 from PIL import Image
 
 import provcheck
-from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS
+from provcheck.images.descriptor_index import INDEX_TABLES, INDEXED_DESCRIPTORS
 from provcheck.images.fingerprints import compute_fingerprints
 from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
 from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
@@ -249,7 +249,7 @@ def main() -> None:
     print("\n4. memory per stored image")
     print(
         f"  hash retrieval: 16 bytes; feature index: {INDEXED_DESCRIPTORS * 32:,} bytes of"
-        f" descriptors and {INDEXED_DESCRIPTORS * 4 * 8:,} of bucket tables (memory-mapped)"
+        f" descriptors and {INDEXED_DESCRIPTORS * 4 * INDEX_TABLES:,} of bucket tables (memory-mapped)"
     )
     image = load_image(images[0].read_bytes(), source=str(images[0]))
     print(

@@ -75,7 +75,8 @@ def test_the_store_keeps_its_index_beside_it_and_rebuilds_it_after_an_import(
     import_file(store, folder / "first.jsonl")
     query = _a_detail_of(IMAGES[6])
     before = store.stats().size_bytes
-    assert store.search_by_features([query], limit=3, min_votes=5) == []
+    found = store.search_by_features([query], limit=3, min_votes=5)
+    assert IMAGES[6].stem not in [record.record_id for record, _ in found]
     assert (tmp_path / "store.sqlite3.index" / "index.json").is_file()
     # The store's size, as `provcheck local stats` shows it, counts the saved index too.
     saved = sum(f.stat().st_size for f in (tmp_path / "store.sqlite3.index").iterdir())
@@ -148,3 +149,29 @@ def test_the_index_is_built_when_asked_ahead_and_never_for_words_alone(tmp_path:
         assert not index.exists()
         store.prepare_search()  # no change since
         assert index.is_file()
+
+
+def test_images_stored_when_the_index_kept_fewer_descriptors_are_indexed_in_full(
+    tmp_path: Path,
+) -> None:
+    # A store written when the index kept 200 descriptors an image: its images' kept features
+    # hold them all, and the index takes as many as it now keeps from there.
+    import sqlite3
+
+    import provcheck
+    from provcheck.store.importing import import_file
+
+    lines = [
+        f'{{"record_id": "{path.stem}", "description": {{"images": [{{"path": "{path}"}}]}}}}'
+        for path in IMAGES
+    ]
+    (tmp_path / "register.jsonl").write_text("\n".join(lines) + "\n")
+    path = tmp_path / "store.sqlite3"
+    import_file(provcheck.LocalStore(path), tmp_path / "register.jsonl")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE image_descriptors SET descriptors = substr(descriptors, 1, 200 * 32)")
+    store = provcheck.LocalStore(path)
+    kept = [len(local_features(Image.open(p)).descriptors[:INDEXED_DESCRIPTORS]) for p in IMAGES]
+    assert max(kept) > 200
+    store.search_by_features([_a_detail_of(IMAGES[6])], limit=3, min_votes=5)
+    assert len(store._descriptor_index()) == sum(kept)

@@ -15,6 +15,7 @@ from PIL import Image, ImageFilter
 
 import provcheck
 from provcheck import Conclusion, ObjectDescription
+from provcheck.engine.photographs import VERIFIED_CANDIDATES
 from provcheck.images.verification import (
     _index_order,
     features_from_bytes,
@@ -152,6 +153,87 @@ def test_a_look_alike_by_hash_is_overruled_by_geometry(sample_store: Path) -> No
     assert report.conclusion is Conclusion.NO_MATCH_FOUND
 
 
+def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_store: Path) -> None:
+    # A large register holds many pictures whose hashes happen to sit close to a photograph's
+    # (plain ones, or turned by one of the variants tried). None may be reported on its hashes
+    # alone for want of a turn at verification: each that would be a match is verified.
+    with LocalStore(sample_store) as store:
+        horsewoman = store.get("local", "LOSS-2020")
+        others = [r for r in store.iter_records("local") if r.record_id != "LOSS-2020"]
+    assert horsewoman is not None and others
+    stolen_fingerprints = horsewoman.description.images[0].fingerprints
+    impostors = []
+    for number in range(3 * VERIFIED_CANDIDATES):
+        other = others[number % len(others)]
+        disguised = tuple(
+            image.model_copy(update={"fingerprints": stolen_fingerprints})
+            for image in other.description.images
+        )
+        impostors.append(
+            other.model_copy(
+                update={
+                    "record_id": f"LOOK-{number}",
+                    "description": other.description.model_copy(update={"images": disguised}),
+                }
+            )
+        )
+    out = io.BytesIO()
+    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
+    query = ObjectDescription(images=[out.getvalue()])
+
+    class LookAlikes(LocalRegistry):
+        async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
+            return impostors[:limit]
+
+    report = provcheck.check(query, [LookAlikes(path=str(sample_store))])
+    assert len(report.candidates) == len(impostors)
+    for candidate in report.candidates:
+        evidence = next(e for e in candidate.evidence if e.field == "images")
+        assert "not confirmed" in evidence.reason, candidate.record.record_id
+    assert report.conclusion is Conclusion.NO_MATCH_FOUND
+
+
+def test_look_alikes_beyond_what_is_verified_are_said(
+    sample_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provcheck.engine.search as search
+
+    monkeypatch.setattr(search, "VERIFIED_AT_MOST", 4)
+    with LocalStore(sample_store) as store:
+        horsewoman = store.get("local", "LOSS-2020")
+        others = [r for r in store.iter_records("local") if r.record_id != "LOSS-2020"]
+    assert horsewoman is not None
+    stolen = horsewoman.description.images[0].fingerprints
+    impostors = [
+        other.model_copy(
+            update={
+                "record_id": f"LOOK-{number}",
+                "description": other.description.model_copy(
+                    update={
+                        "images": tuple(
+                            i.model_copy(update={"fingerprints": stolen})
+                            for i in other.description.images
+                        )
+                    }
+                ),
+            }
+        )
+        for number, other in enumerate(others[:8])
+    ]
+
+    class LookAlikes(LocalRegistry):
+        async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
+            return impostors[:limit]
+
+    out = io.BytesIO()
+    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
+    report = provcheck.check({"images": [out.getvalue()]}, [LookAlikes(path=str(sample_store))])
+    (warning,) = [w for w in report.outcomes[0].warnings if "not verified" in w]
+    verified = int(warning.split("features (")[1].split(" were")[0])
+    assert verified >= 4 and warning.startswith(f"{len(impostors) - verified} more candidate(s)")
+    assert "hashes only" in warning
+
+
 def test_cli_finds_a_phone_photograph_and_nothing_for_another_work(
     sample_store: Path,
     tmp_path: Path,
@@ -287,6 +369,33 @@ def test_a_small_old_photograph_does_not_overrule_hashes_that_say_the_same_pictu
     # Both pictures full of features and nothing maps: the hashes are overruled even so.
     textured = _with_geometry(same, [GeometricMatch(7, 30, 0.0, 1000, 1000)], nothing, nothing)
     assert textured is not None and textured.similarity <= 0.25
+
+
+def test_a_turned_look_alike_does_not_stand_against_the_geometry() -> None:
+    from provcheck.images.verification import GeometricMatch
+    from provcheck.matching.comparators import compare_images
+    from provcheck.matching.matcher import _with_geometry
+
+    # Hashes 5 bits apart, but only once the query is turned a quarter: one of the many variants
+    # tried, so a chance likeness of a plain picture. Geometry that says something (15 of 45
+    # matches agree, on a record of 55 features) is not set aside for it, as it is for an old
+    # record photograph that looks like the query as it was taken.
+    plain = "0" * 16
+    near = "1f" + "0" * 14
+    record = ObjectDescription(
+        images=[provcheck.ImageRef(path="r.jpg", fingerprints={"dhash": plain})]
+    )
+    match = GeometricMatch(15, 45, 0.0, 1000, 55, spread=0.2)
+    assert match.conclusive and not match.confirmed and not match.overrules_likeness
+    for variant, stands in (("dhash", True), ("dhash@rot90", False)):
+        query = ObjectDescription(
+            images=[provcheck.ImageRef(path="q.jpg", fingerprints={variant: near})]
+        )
+        hashes = compare_images(query, record)
+        assert hashes is not None and hashes.similarity >= 1.0
+        judged = _with_geometry(hashes, [match], query, record)
+        assert judged is not None
+        assert (judged.similarity >= 1.0) is stands, variant
 
 
 def test_unreadable_kept_features_fall_back_to_the_picture(sample_store: Path) -> None:

@@ -28,7 +28,13 @@ from provcheck.model.candidate import Candidate
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.registers.registry import Registry
 
-__all__ = ["VERIFIED_BY_SCORE", "VERIFIED_CANDIDATES", "query_photographs", "verify_photographs"]
+__all__ = [
+    "VERIFIED_AT_MOST",
+    "VERIFIED_BY_SCORE",
+    "VERIFIED_CANDIDATES",
+    "query_photographs",
+    "verify_photographs",
+]
 
 # Candidates per register whose photographs are verified by local features, of the register's
 # first answers (the rest are far below them already; verification costs a few milliseconds per
@@ -36,6 +42,10 @@ __all__ = ["VERIFIED_BY_SCORE", "VERIFIED_CANDIDATES", "query_photographs", "ver
 VERIFIED_CANDIDATES = 6
 
 VERIFIED_BY_SCORE = 3
+
+# Candidates per register verified at most: beyond the first few, only those that would be
+# matches on their hashes alone are (see `engine.search`), a few at a time, up to this many.
+VERIFIED_AT_MOST = 48
 
 
 def query_photographs(query: ObjectDescription) -> list[ImageRef]:

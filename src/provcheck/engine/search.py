@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from provcheck.engine.photographs import VERIFIED_BY_SCORE, VERIFIED_CANDIDATES, verify_photographs
+from provcheck.engine.photographs import (
+    VERIFIED_AT_MOST,
+    VERIFIED_BY_SCORE,
+    VERIFIED_CANDIDATES,
+    verify_photographs,
+)
 from provcheck.errors import (
     ConfigurationError,
     InvalidQueryError,
@@ -238,6 +243,32 @@ async def search_one(
         )
         warnings += verification_warnings
         ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
+        # Nothing is a match on its hashes alone for want of a turn at verification: in a large
+        # register many plain pictures' hashes sit near a photograph's by chance (the more so
+        # as it is tried turned and mirrored). Those that would be matches are verified in turn.
+        verified = set(first)
+        while True:
+            unverified = [
+                c
+                for c in ranked
+                if c.score >= matcher.match_threshold and c.record.key not in verified
+            ]
+            if not unverified:
+                break
+            if len(verified) >= VERIFIED_AT_MOST:
+                warnings.append(
+                    f"{len(unverified)} more candidate(s) that look alike by their photographs' "
+                    f"hashes were not verified by local features ({len(verified)} were, the "
+                    "most one check verifies); their likeness is by hashes only"
+                )
+                break
+            more, more_warnings = await verify_photographs(
+                registry, query, photographs, unverified[:VERIFIED_CANDIDATES]
+            )
+            verified |= {c.record.key for c in unverified[:VERIFIED_CANDIDATES]}
+            geometry |= more
+            warnings += [w for w in more_warnings if w not in warnings]
+            ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
     return outcome(
         OutcomeState.SEARCHED,
         # One object twice is one candidate; objects of one series, set or theft name each other.

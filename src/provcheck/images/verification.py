@@ -235,9 +235,10 @@ def _index_order(keypoints: Sequence[cv2.KeyPoint]) -> np.ndarray:
     often (`_OCTAVE_SHARES`): a close photograph of a detail shows the work's fine texture two or
     three times larger, so only the register's finest features can meet it, while a photograph
     of the whole from further away, an old record photograph or a printed reproduction needs the
-    coarse ones. Chosen on the image benchmark's families: details among the first five
-    candidates 50 times in 60 (48 with every scale alike; 52 with the four finest only, which
-    lost old photographs and printed ones), every other family 59 or 60.
+    coarse ones. Chosen on the image benchmark's families, when the index kept 200 an image:
+    details among the first five candidates 50 times in 60 (48 with every scale alike; 52 with
+    the four finest only, which lost old photographs and printed ones), every other family 59
+    or 60.
     """
     octaves = np.array([k.octave for k in keypoints])
     responses = np.array([k.response for k in keypoints])

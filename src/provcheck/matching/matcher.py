@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from provcheck.images.verification import GeometricMatch
 from provcheck.matching.comparators import (
     Comparison,
+    closest_fingerprints,
     closest_photographs,
     compare_images,
     compare_inventory_numbers,
@@ -367,13 +368,21 @@ def _with_geometry(
     match = max(paired, key=lambda m: m.inliers)
     if not match.conclusive:
         return hashes  # nothing to say either way: the hashes stand alone
-    if hash_similarity >= 1.0 and not match.overrules_likeness:
+    if hash_similarity >= 1.0 and not match.overrules_likeness and not _turned(query, record):
         # The hashes say "the same picture", and one side had too little to map (a small, soft
-        # old record photograph): a few unmapped matches do not overrule them.
+        # old record photograph): a few unmapped matches do not overrule them. Not when the
+        # likeness is of the query turned: one of the many variants tried, it is the likelier
+        # to be chance, and an old record photograph is not turned.
         return hashes
     # Features enough, but no consistent mapping: a look-alike, not the object.
     detail = _view(match, several) + match.describe()
     return Comparison(min(hash_similarity, 0.25), detail=hash_detail + detail)
+
+
+def _turned(query: ObjectDescription, record: ObjectDescription) -> bool:
+    """Is the closest likeness by hash that of the query turned (a quarter, a half, ...)?"""
+    closest = closest_fingerprints(query, record)
+    return closest is not None and "rot" in (closest[2] or "")
 
 
 def _view(match: GeometricMatch, several: bool) -> str:

@@ -104,10 +104,16 @@ class SqlStore(Store):
         if self._features_index is None or self._features_index[0] != version:
 
             def rows() -> list[tuple[int, bytes]]:
-                return self._sql.execute(
-                    "SELECT ri.record, d.descriptors FROM record_images ri"
-                    " JOIN image_descriptors d ON d.sha256 = ri.sha256"
+                # An image stored when the index kept fewer descriptors an image has all of
+                # them in its kept features: the index takes its first ones from there.
+                found = self._sql.execute(
+                    "SELECT ri.record, d.descriptors,"
+                    " CASE WHEN length(d.descriptors) < ? THEN f.features END"
+                    " FROM record_images ri JOIN image_descriptors d ON d.sha256 = ri.sha256"
+                    " LEFT JOIN image_features f ON f.sha256 = ri.sha256",
+                    (INDEXED_DESCRIPTORS * 32,),
                 ).fetchall()
+                return [(row, _indexed(bytes(kept), more)) for row, kept, more in found]
 
             tag = self._index_tag(version)
             self._features_index = (version, saved_descriptor_index(self.index_folder, tag, rows))
@@ -474,3 +480,15 @@ class SqlStore(Store):
 
     def end_session(self, digest: str) -> None:
         self._service.end_session(digest)
+
+
+def _indexed(kept: bytes, features: bytes | None) -> bytes:
+    """An image's descriptors for the index: those kept for it, or the first of its kept
+    features when these hold more (see `INDEXED_DESCRIPTORS`)."""
+    if features is None:
+        return kept
+    try:
+        descriptors = features_from_bytes(bytes(features)).descriptors[:INDEXED_DESCRIPTORS]
+    except ValueError:
+        return kept  # unreadable kept features: the index keeps what it has
+    return descriptors.tobytes() if len(descriptors) * 32 > len(kept) else kept
