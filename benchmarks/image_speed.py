@@ -156,15 +156,17 @@ def check_latency(images: list[Path], size: int, queries: int, seed: int) -> tup
     with tempfile.TemporaryDirectory() as folder_name:
         built = padded_store(Path(folder_name), images, size, seed)
         assert isinstance(built, LocalStore)
+        # A photograph's check builds the feature index (a title's alone does not need it).
+        warm_up = {"images": [images[0].read_bytes()]}
         started = time.perf_counter()
-        provcheck.check({"title": "warm up"}, [LocalRegistry(store=built)])  # builds the index
+        provcheck.check(warm_up, [LocalRegistry(store=built)])
         build = time.perf_counter() - started
         built.close()
         # The next command's view: the store opened afresh, its saved index memory-mapped.
         store = LocalStore(built.path)
         registry = LocalRegistry(store=store)
         started = time.perf_counter()
-        provcheck.check({"title": "warm up"}, [registry])
+        provcheck.check(warm_up, [registry])
         reopen = time.perf_counter() - started
         timings, found = [], 0
         transforms = list(NEW_PHOTOGRAPH.items())

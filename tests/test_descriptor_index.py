@@ -53,7 +53,8 @@ def test_a_stale_or_damaged_index_is_not_used(tmp_path: Path) -> None:
 
 def test_keys_grow_with_the_register() -> None:
     assert key_bits_for(2_000_000) == 20  # 10,000 images
-    assert key_bits_for(20_000_000) == 22  # 100,000 images: capped
+    assert key_bits_for(20_000_000) == 24  # 100,000 images of 200 descriptors
+    assert key_bits_for(200_000_000) == 24  # capped
     assert key_bits_for(1000) == 16
 
 

@@ -27,7 +27,7 @@ __all__ = ["INDEXED_DESCRIPTORS", "INDEX_TABLES", "DescriptorIndex", "key_bits_f
 
 # The first descriptors of each stored image (strongest at each scale in turn, see
 # `verification.local_features`) are what the index keeps: enough for a close photograph of a
-# fifth of the work to meet it again, few enough that 100,000 images' index (about 3 GB,
+# fifth of the work to meet it again, few enough that 100,000 images' index (about 3.2 GB,
 # memory-mapped) fits in memory. With 200, a fifth of the work kept too few of them: details
 # among the first five candidates 47 times in 60 on the image benchmark's corpus; with 500, 58.
 INDEXED_DESCRIPTORS = 500
@@ -57,8 +57,9 @@ def _sampled_bits(key_bits: int) -> list[np.ndarray]:
 def key_bits_for(count: int) -> int:
     """Key length for `count` stored descriptors: buckets of about two descriptors on average, so
     a lookup compares a few, whatever the register's size (capped: each table keeps an array of
-    2**bits bucket starts)."""
-    return min(22, max(16, count.bit_length() - 1))
+    2**bits bucket starts, 64 MB at 24 bits; at 100,000 images of 500 descriptors, 22 bits left
+    twelve in a bucket, and a check's lookups cost twice what they do at 24)."""
+    return min(24, max(16, count.bit_length() - 1))
 
 
 class DescriptorIndex:
