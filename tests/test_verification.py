@@ -153,23 +153,21 @@ def test_a_look_alike_by_hash_is_overruled_by_geometry(sample_store: Path) -> No
     assert report.conclusion is Conclusion.NO_MATCH_FOUND
 
 
-def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_store: Path) -> None:
-    # A large register holds many pictures whose hashes happen to sit close to a photograph's
-    # (plain ones, or turned by one of the variants tried). None may be reported on its hashes
-    # alone for want of a turn at verification: each that would be a match is verified.
+def _horsewoman_and_look_alikes(sample_store: Path, count: int) -> tuple[bytes, LocalRegistry]:
+    """A photograph of LOSS-2020 and a register answering `count` records of other paintings,
+    each given that photograph's fingerprints: hash look-alikes that geometry must overrule."""
     with LocalStore(sample_store) as store:
         horsewoman = store.get("local", "LOSS-2020")
         others = [r for r in store.iter_records("local") if r.record_id != "LOSS-2020"]
     assert horsewoman is not None and others
-    stolen_fingerprints = horsewoman.description.images[0].fingerprints
-    impostors = []
-    for number in range(3 * VERIFIED_CANDIDATES):
+    stolen = horsewoman.description.images[0].fingerprints
+    look_alikes = []
+    for number in range(count):
         other = others[number % len(others)]
         disguised = tuple(
-            image.model_copy(update={"fingerprints": stolen_fingerprints})
-            for image in other.description.images
+            image.model_copy(update={"fingerprints": stolen}) for image in other.description.images
         )
-        impostors.append(
+        look_alikes.append(
             other.model_copy(
                 update={
                     "record_id": f"LOOK-{number}",
@@ -177,16 +175,23 @@ def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_stor
                 }
             )
         )
-    out = io.BytesIO()
-    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
-    query = ObjectDescription(images=[out.getvalue()])
 
     class LookAlikes(LocalRegistry):
         async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
-            return impostors[:limit]
+            return look_alikes[:limit]
 
-    report = provcheck.check(query, [LookAlikes(path=str(sample_store))])
-    assert len(report.candidates) == len(impostors)
+    out = io.BytesIO()
+    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
+    return out.getvalue(), LookAlikes(path=str(sample_store))
+
+
+def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_store: Path) -> None:
+    # A large register holds many pictures whose hashes happen to sit close to a photograph's
+    # (plain ones, or turned by one of the variants tried). None may be reported on its hashes
+    # alone for want of a turn at verification: each that would be a match is verified.
+    photograph, register = _horsewoman_and_look_alikes(sample_store, 3 * VERIFIED_CANDIDATES)
+    report = provcheck.check({"images": [photograph]}, [register])
+    assert len(report.candidates) == 3 * VERIFIED_CANDIDATES
     for candidate in report.candidates:
         evidence = next(e for e in candidate.evidence if e.field == "images")
         assert "not confirmed" in evidence.reason, candidate.record.record_id
@@ -199,38 +204,11 @@ def test_look_alikes_beyond_what_is_verified_are_said(
     import provcheck.engine.search as search
 
     monkeypatch.setattr(search, "VERIFIED_AT_MOST", 4)
-    with LocalStore(sample_store) as store:
-        horsewoman = store.get("local", "LOSS-2020")
-        others = [r for r in store.iter_records("local") if r.record_id != "LOSS-2020"]
-    assert horsewoman is not None
-    stolen = horsewoman.description.images[0].fingerprints
-    impostors = [
-        other.model_copy(
-            update={
-                "record_id": f"LOOK-{number}",
-                "description": other.description.model_copy(
-                    update={
-                        "images": tuple(
-                            i.model_copy(update={"fingerprints": stolen})
-                            for i in other.description.images
-                        )
-                    }
-                ),
-            }
-        )
-        for number, other in enumerate(others[:8])
-    ]
-
-    class LookAlikes(LocalRegistry):
-        async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
-            return impostors[:limit]
-
-    out = io.BytesIO()
-    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
-    report = provcheck.check({"images": [out.getvalue()]}, [LookAlikes(path=str(sample_store))])
+    photograph, register = _horsewoman_and_look_alikes(sample_store, 8)
+    report = provcheck.check({"images": [photograph]}, [register])
     (warning,) = [w for w in report.outcomes[0].warnings if "not verified" in w]
     verified = int(warning.split("features (")[1].split(" were")[0])
-    assert verified >= 4 and warning.startswith(f"{len(impostors) - verified} more candidate(s)")
+    assert verified >= 4 and warning.startswith(f"{8 - verified} more candidate(s)")
     assert "hashes only" in warning
 
 
