@@ -343,3 +343,23 @@ def test_a_record_another_view_confirms_best_is_not_pushed_down_as_an_impression
     by_id = {c.record.record_id: c for c in ranked}
     assert by_id["label"].score == by_id["front"].score
     assert "another impression" not in _images_evidence(by_id["label"]).reason
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3000, 3000), (64, 6000)])
+def test_a_blank_photograph_is_not_compared_and_never_supports_no_match_found(
+    store: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # A uniform picture (a pixel, a grey card, a sliver) has flat hashes and no local features:
+    # nothing was compared, so a check of it alone cannot say "no match found"; given beside a
+    # real photograph, that one still finds the work.
+    blank = tmp_path / "blank.jpg"
+    Image.new("RGB", size, (128, 124, 118)).save(blank)
+    registry = LocalRegistry(path=str(store))
+    report = provcheck.check({"images": [str(blank)]}, [registry])
+    assert report.conclusion is provcheck.Conclusion.INCOMPLETE
+    (limitation,) = report.limitations
+    assert limitation.kind == "photograph-not-compared" and limitation.subject == str(blank)
+    assert "nothing to compare" in limitation.message
+    detail = FIXTURES / "queries" / "detail-photo.jpg"
+    both = provcheck.check({"images": [str(blank), str(detail)]}, [registry])
+    assert both.conclusion is provcheck.Conclusion.POSSIBLE_MATCH

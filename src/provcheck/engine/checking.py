@@ -36,11 +36,12 @@ from provcheck.errors import (
 )
 from provcheck.images.fingerprints import fingerprinted
 from provcheck.images.verification import (
+    features_for,
     remember_photograph,
 )
 from provcheck.matching.matcher import Matcher
 from provcheck.matching.sufficiency import THIN_QUERY_KINDS, thin_query_limitations
-from provcheck.model.description import ImageRef, ObjectDescription
+from provcheck.model.description import FINGERPRINT_PATTERN, ImageRef, ObjectDescription
 from provcheck.model.outcome import (
     OutcomeState,
     RegistryOutcome,
@@ -119,7 +120,31 @@ def _as_query(query: QueryLike, limitations: list[Limitation]) -> ObjectDescript
                     )
                 )
         images.append(fetched[image.url])
+    for image in images:
+        if _nothing_to_compare(image):
+            limitations.append(
+                Limitation(
+                    kind="photograph-not-compared",
+                    subject=image.location,
+                    message="the photograph shows nothing to compare (a blank or uniform "
+                    "picture: flat hashes, no local features); give a photograph of the object",
+                )
+            )
     return description.model_copy(update={"images": tuple(images)})
+
+
+def _nothing_to_compare(image: ImageRef) -> bool:
+    """A blank picture -- one colour, a pixel, a sliver: its hashes are flat (a difference hash
+    of next to no set bits) and it has no local features. Likeness to it proves nothing, and
+    unlikeness to every record even less."""
+    dhash = (image.fingerprints or {}).get("dhash")
+    if dhash is None or not FINGERPRINT_PATTERN.fullmatch(dhash) or int(dhash, 16).bit_count() > 2:
+        return False
+    try:
+        features = features_for(image)
+    except InputError:
+        return False  # unreadable now: said where it is read again, not here
+    return features is not None and len(features.descriptors) == 0
 
 
 async def acheck(
