@@ -51,6 +51,8 @@ __all__ = [
     "compare_object_types",
     "compare_periods",
     "compare_titles",
+    "looks_mirrored",
+    "looks_turned",
 ]
 
 
@@ -789,6 +791,13 @@ def looks_mirrored(query: ObjectDescription, record: ObjectDescription) -> bool:
     best = closest_fingerprints(query, record)
     halfway = (_IMAGE_DISTANCE_SAME + _IMAGE_DISTANCE_NONE) // 2
     return best is not None and "mirror" in (best[2] or "") and best[0] <= halfway
+
+
+def looks_turned(query: ObjectDescription, record: ObjectDescription) -> bool:
+    """Is the query's closest likeness to the record that of the query turned (a quarter, a
+    half, ...): one of the many variants tried, so the likelier to be chance?"""
+    best = closest_fingerprints(query, record)
+    return best is not None and "rot" in (best[2] or "")
 
 
 def compare_images(query: ObjectDescription, record: ObjectDescription) -> Comparison | None:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from provcheck.images.verification import GeometricMatch
 from provcheck.matching.comparators import (
     Comparison,
-    closest_fingerprints,
     closest_photographs,
     compare_images,
     compare_inventory_numbers,
@@ -38,6 +37,7 @@ from provcheck.matching.comparators import (
     compare_object_types,
     compare_periods,
     compare_titles,
+    looks_turned,
 )
 from provcheck.model.candidate import CONTRADICTION, Band, Candidate, Evidence, PhotographRegion
 from provcheck.model.description import ObjectDescription
@@ -368,7 +368,7 @@ def _with_geometry(
     match = max(paired, key=lambda m: m.inliers)
     if not match.conclusive:
         return hashes  # nothing to say either way: the hashes stand alone
-    if hash_similarity >= 1.0 and not match.overrules_likeness and not _turned(query, record):
+    if hash_similarity >= 1.0 and not match.overrules_likeness and not looks_turned(query, record):
         # The hashes say "the same picture", and one side had too little to map (a small, soft
         # old record photograph): a few unmapped matches do not overrule them. Not when the
         # likeness is of the query turned: one of the many variants tried, it is the likelier
@@ -377,12 +377,6 @@ def _with_geometry(
     # Features enough, but no consistent mapping: a look-alike, not the object.
     detail = _view(match, several) + match.describe()
     return Comparison(min(hash_similarity, 0.25), detail=hash_detail + detail)
-
-
-def _turned(query: ObjectDescription, record: ObjectDescription) -> bool:
-    """Is the closest likeness by hash that of the query turned (a quarter, a half, ...)?"""
-    closest = closest_fingerprints(query, record)
-    return closest is not None and "rot" in (closest[2] or "")
 
 
 def _view(match: GeometricMatch, several: bool) -> str:
