@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import httpx
@@ -16,8 +18,9 @@ from sample_registries import LaterRegistry, ListedRegistry
 
 from provcheck import CheckReport
 from provcheck.service import Role, ServiceSettings, create_app, make_key
-from provcheck.service.jobs import new_job, now_text
+from provcheck.service.jobs import JobContext, JobRunner, new_job, now_text
 from provcheck.store.importing import import_file
+from provcheck.store.interface import Store
 from provcheck.store.opening import open_store
 
 pytestmark = pytest.mark.anyio
@@ -240,3 +243,40 @@ async def test_a_job_of_an_unknown_kind_fails_saying_so(
     async with serving(store_path) as client:
         failed = await ended(client, f"/jobs/{job.job_id}", keys[Role.READ])
     assert failed["state"] == "failed" and "teleport" in failed["error"]
+
+
+async def test_a_job_stopped_mid_work_has_its_store_closed_only_after_its_threads_end(
+    store_path: str,
+) -> None:
+    """A stopped job's worker thread goes on to its end (a thread cannot be stopped): the job's
+    store is closed after it, never under it -- a SQLite connection closed under a statement
+    crashes the process (the service stopped by SIGTERM while a mirror wrote)."""
+    started, stopping = threading.Event(), threading.Event()
+    used: list[object] = []
+
+    def in_a_thread(store: Store, job_id: str) -> None:
+        started.set()
+        stopping.wait(10)
+        time.sleep(0.3)  # still at work well after the job was stopped
+        try:
+            used.append(store.job(job_id))
+        except Exception as error:
+            used.append(error)
+
+    async def work(context: JobContext) -> dict[str, Any]:
+        await asyncio.to_thread(in_a_thread, context.store, context.job.job_id)
+        return {}
+
+    job = new_job("slow", {}, None)
+    with open_store(store_path) as store:
+        store.add_job(job)
+    running = asyncio.create_task(JobRunner(store_path, {"slow": work}, poll_s=0.05).run())
+    assert await asyncio.to_thread(started.wait, 30)
+    running.cancel()
+    stopping.set()
+    with suppress(asyncio.CancelledError):
+        await running
+    assert len(used) == 1 and getattr(used[0], "job_id", None) == job.job_id, used
+    with open_store(store_path) as store:
+        stopped = store.job(job.job_id)
+    assert stopped is not None and stopped.state == "queued"  # taken up again at the next start

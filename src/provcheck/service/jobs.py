@@ -2,8 +2,8 @@
 and a restart of the service: a catalogue's batch, a mirror's sync, a check's pending searches.
 
 A `JobRunner` in each worker process takes due jobs from the store (`Store.claim_job`: one step
-no other worker can interleave with), runs each on an event loop of its own thread -- so that a
-batch's matching never holds up the requests -- and renews its lease while it works. Stopped
+no other worker can interleave with), runs each on a thread and an event loop of its own -- so
+that a batch's matching never holds up the requests -- and renews its lease while it works. Stopped
 (SIGTERM, the service shutting down), it cancels what runs and puts it back in the queue; a
 worker that died leaves its lease to run out, and another takes the job up. Each kind of work
 resumes where it was: a batch skips what its journal names, a mirror starts from its watermark,
@@ -102,7 +102,7 @@ class JobRunner:
         self.lease_s = lease_s
         self.poll_s = poll_s
         self.finished = finished
-        self._running: dict[str, concurrent.futures.Future[dict[str, Any]]] = {}
+        self._running: dict[str, _RunningJob] = {}
         self._store: StoreInThreads | None = None
         self._wake = asyncio.Event()
 
@@ -112,19 +112,16 @@ class JobRunner:
 
     async def run(self) -> None:
         """Take and run due jobs until cancelled."""
-        # The jobs' own loop, on a thread of its own: their work never holds up a request.
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="provcheck-jobs", daemon=True
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            self.concurrency, thread_name_prefix="provcheck-job"
         )
-        self._thread.start()
         store = self._store = StoreInThreads(self.store_path)
         renewed = time.monotonic()
         try:
             while True:
-                for job_id, future in list(self._running.items()):
-                    if future.done():
-                        await self._keep(job_id, future)
+                for job_id, running in list(self._running.items()):
+                    if running.future.done():
+                        await self._keep(job_id, running.future)
                 while len(self._running) < self.concurrency:
                     job = await store.run(lambda s: s.claim_job(now_text(), now_text(self.lease_s)))
                     if job is None:
@@ -158,16 +155,7 @@ class JobRunner:
             )
             return
         _log.info("job %s (%s) started, attempt %d", job.job_id, job.kind, job.attempts)
-        self._running[job.job_id] = asyncio.run_coroutine_threadsafe(
-            self._work(handler, job), self._loop
-        )
-
-    async def _work(self, handler: JobHandler, job: StoredJob) -> dict[str, Any]:
-        store = open_store(self.store_path)
-        try:
-            return await handler(JobContext(job, json.loads(job.request_json), store))
-        finally:
-            store.close()
+        self._running[job.job_id] = _RunningJob(self.store_path, handler, job, self._threads)
 
     async def _keep(self, job_id: str, future: concurrent.futures.Future[dict[str, Any]]) -> None:
         """Keep the outcome of a job that ended; one that was cancelled goes back in the queue,
@@ -207,17 +195,66 @@ class JobRunner:
                 _log.error("after job %s", job_id, exc_info=error)
 
     async def _stop(self) -> None:
-        """Cancel what runs, wait a little for it to end, keep how each ended."""
-        for future in self._running.values():
-            future.cancel()
-        deadline = time.monotonic() + 10
-        while any(not f.done() for f in self._running.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        for job_id, future in list(self._running.items()):
-            await self._keep(job_id, future)
+        """Cancel what runs, wait for it to end (each job's threads with it), keep how each
+        ended."""
+        for running in self._running.values():
+            running.cancel()
+        for job_id, running in list(self._running.items()):
+            with contextlib.suppress(BaseException):  # how it ended is kept just below
+                await asyncio.wrap_future(running.future)
+            await self._keep(job_id, running.future)
         if self._store is not None:
             self._store.close()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self._loop.close()
+        self._threads.shutdown(wait=False)
+
+
+class _RunningJob:
+    """One job's work, on a worker thread in an event loop of its own, with a store of its own.
+    A thread the work started (`asyncio.to_thread`) cannot be stopped: cancelled, the work
+    ends at once while the thread goes on to its end, perhaps in the store. The loop ends only
+    once every such thread has, and the store is closed only then -- a SQLite connection closed
+    under a statement crashes the process."""
+
+    def __init__(
+        self,
+        store_path: str | Path,
+        handler: JobHandler,
+        job: StoredJob,
+        threads: concurrent.futures.Executor,
+    ) -> None:
+        self.store_path = store_path
+        self.handler = handler
+        self.job = job
+        self._guard = threading.Lock()
+        self._cancelled = False
+        self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.future = threads.submit(self._run)
+
+    def _run(self) -> dict[str, Any]:
+        """The work's result (on the worker thread); `CancelledError` if it was cancelled."""
+        store = open_store(self.store_path)
+        try:
+            with asyncio.Runner() as loop:  # closing, it waits for the threads the work started
+                return loop.run(self._work(store))
+        finally:
+            store.close()
+
+    async def _work(self, store: Store) -> dict[str, Any]:
+        with self._guard:
+            if self._cancelled:
+                raise asyncio.CancelledError
+            self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        try:
+            request = json.loads(self.job.request_json)
+            return await self.handler(JobContext(self.job, request, store))
+        finally:
+            with self._guard:
+                self._loop = self._task = None
+
+    def cancel(self) -> None:
+        """Cancel the work (from any thread), whether it has started or not."""
+        with self._guard:
+            self._cancelled = True
+            if self._loop is not None and self._task is not None:
+                self._loop.call_soon_threadsafe(self._task.cancel)
