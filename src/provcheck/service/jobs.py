@@ -228,7 +228,6 @@ class _RunningJob:
         self._guard = threading.Lock()
         self._cancelled = False
         self._task: asyncio.Task[Any] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.future = threads.submit(self._run)
 
     def _run(self) -> dict[str, Any]:
@@ -244,17 +243,17 @@ class _RunningJob:
         with self._guard:
             if self._cancelled:
                 raise asyncio.CancelledError
-            self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+            self._task = asyncio.current_task()
         try:
             request = json.loads(self.job.request_json)
             return await self.handler(JobContext(self.job, request, store))
         finally:
             with self._guard:
-                self._loop = self._task = None
+                self._task = None
 
     def cancel(self) -> None:
         """Cancel the work (from any thread), whether it has started or not."""
         with self._guard:
             self._cancelled = True
-            if self._loop is not None and self._task is not None:
-                self._loop.call_soon_threadsafe(self._task.cancel)
+            if self._task is not None:  # running: cancelled on its own loop
+                self._task.get_loop().call_soon_threadsafe(self._task.cancel)
