@@ -358,8 +358,8 @@ def test_a_turned_look_alike_does_not_stand_against_the_geometry() -> None:
     # tried, so a chance likeness of a plain picture. Geometry that says something (15 of 45
     # matches agree, on a record of 55 features) is not set aside for it, as it is for an old
     # record photograph that looks like the query as it was taken.
-    plain = "0" * 16
-    near = "1f" + "0" * 14
+    plain = "8c3a5f0e71d2b94c"
+    near = "93" + plain[2:]
     record = ObjectDescription(
         images=[provcheck.ImageRef(path="r.jpg", fingerprints={"dhash": plain})]
     )
