@@ -59,15 +59,16 @@ CONFIRMING_COVERAGE = 0.15
 _INCONCLUSIVE_MATCHES = 12
 # Chance agreement on man-made structure (`GeometricMatch.structured_chance`): spread over less
 # than this share of either picture, and fewer than this share of the matches (or, for fewer
-# agreeing matches than `_CHANCE_FEW`, fewer than `_CHANCE_SHARE_OF_FEW`). Chosen on canvas backs
+# agreeing matches than `_CHANCE_FEW`, `_CHANCE_FEW_IN_SLIVER` within a sliver of both pictures,
+# fewer than `_CHANCE_SHARE_OF_FEW`). Chosen on canvas backs
 # with labels against each other, and on the benchmark's details, screens, prints and old
 # photographs (`benchmarks/image_matching.py`): no two of 100 backs confirmed as one (a back
 # photographed again agrees 129 to 259 times), 3 true matches of 451 lost. Two labels of one
 # printed kind and typeface but other words can agree more often than most of their matches, in
 # a sliver of both pictures (`_CHANCE_SLIVER`): 69 of 104 in 2% of either, in the several-views
 # benchmark (58 at most in 1,438 other such pairs); a back photographed again whose matches lie
-# in its label alone, 80 at the least (75 photographs). An old photograph of a stormy sea agreed
-# 76 of 120 times, over 11% of it.
+# in its label alone, 80 at the least (75 photographs). Beyond a sliver 80 would be too many: an
+# old photograph of a stormy sea agreed 76 of 120 times, over 11% of it.
 _CHANCE_SPREAD = 0.15
 _CHANCE_SHARE = 0.6
 _CHANCE_FEW = 60
