@@ -202,6 +202,27 @@ def impression_series(images: list[Path], metadata: Path | None) -> list[list[Pa
     return [sorted(series) for series in groups.values() if len(series) > 1]
 
 
+def same_works(images: list[Path], metadata: Path | None) -> dict[str, set[str]]:
+    """Images of one work, by file stem: a museum's photograph of a detail of an object and its
+    photograph of the whole (one museum, title and maker). Either is the right answer to a query
+    of the other, so neither is a distractor, nor cut into padding."""
+    if metadata is None or not metadata.is_file():
+        return {}
+    by_file = {path.relative_to(metadata.parent).as_posix(): path for path in images}
+    groups: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    with metadata.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            if row["file"] in by_file:
+                key = (row["museum"], row["title"].casefold(), row["artist"].casefold())
+                groups.setdefault(key, []).append((by_file[row["file"]].stem, row["object_type"]))
+    found: dict[str, set[str]] = {}
+    for members in groups.values():
+        kinds = [kind == "detail of object" for _, kind in members]
+        if any(kinds) and not all(kinds):
+            found |= {stem: {s for s, _ in members} for stem, _ in members}
+    return found
+
+
 # A query is one photograph or several (views of one object); a case makes it from the target.
 Case = Callable[[Path, random.Random], list[Image.Image]]
 
@@ -249,9 +270,11 @@ def main() -> None:
     images = sorted(corpus.rglob("*.jpg"))
     series = impression_series(images, corpus / "metadata.csv")
     in_series = {path for group in series for path in group}
+    one_work = same_works(images, corpus / "metadata.csv")
     rng.shuffle(images)
     # Every impression of a series is registered: the rule is about telling them apart.
-    kept_out = [path for path in images if path not in in_series][: args.distractors]
+    distractible = [p for p in images if p not in in_series and p.stem not in one_work]
+    kept_out = distractible[: args.distractors]
     registered = [path for path in images if path not in kept_out]
     matcher = provcheck.Matcher()
 
@@ -269,7 +292,11 @@ def main() -> None:
         # Padding is cut from registered works that are not queried: a tile of a target would be
         # a detail of the very picture sought, and one of a distractor a copy of it.
         # Nor of an impression, which is queried by its exact image.
-        sources = [p for p in registered if p not in chosen and p not in in_series] or registered
+        sources = [
+            p
+            for p in registered
+            if p not in chosen and p not in in_series and p.stem not in one_work
+        ] or registered
         padding = (
             pseudo_artworks(sources, max(0, args.pad - len(registered)), folder, rng)
             if args.pad
@@ -369,7 +396,7 @@ def main() -> None:
                 best = candidates[0] if candidates else None
                 hit = (
                     best is not None
-                    and best.record.record_id == target.stem
+                    and best.record.record_id in one_work.get(target.stem, {target.stem})
                     and best.score >= matcher.match_threshold
                 )
                 found += hit
