@@ -10,9 +10,9 @@ and as many others photographed as a seller would (`photographs_as_they_arrive.c
 `photographed`), and maps every photograph onto every stored back: none of those pairs is one
 object. The true pairs are the corpus's works (by default `../shared/data/corpus`, else the sample
 register's images) as details, screens, halftone prints, old record photographs and occluded,
-each mapped onto its own image. Printed per kind: pairs, confirmed, the fewest agreeing matches
-among the confirmed, and the lowest share of its matches agreeing among those confirmed by fewer
-than `CONFIRMING_INLIERS` (the margins the rules of `GeometricMatch.confirmed` keep).
+each mapped onto its own image. Printed per kind: pairs, confirmed, those refused only for
+being 20 to 29 agreeing matches that are a minority of the matches (confirmed while 20 were
+enough: `GeometricMatch.confirmed`), and the fewest agreeing matches that confirmed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import photographs_as_they_arrive as arrive
 from PIL import Image
 
 from provcheck.images.verification import (
+    CONFIRMING_COVERAGE,
     CONFIRMING_INLIERS,
     GeometricMatch,
     LocalFeatures,
@@ -63,16 +64,27 @@ def _best(photograph: bytes, stored: LocalFeatures) -> GeometricMatch:
     return max((match_geometry(ours, stored) for ours in scales), key=lambda m: m.inliers)
 
 
+# Agreeing matches that confirmed whatever their share before `CONFIRMING_INLIERS` (30) did.
+_CONFIRMED_ALONE_BEFORE = 20
+
+
+def _minority(match: GeometricMatch) -> bool:
+    """Mapped by 20 to 29 agreeing matches that are fewer than half of the matches, and refused
+    for that alone: confirmed while 20 were enough."""
+    return (
+        _CONFIRMED_ALONE_BEFORE <= match.inliers < CONFIRMING_INLIERS
+        and match.inliers < 0.5 * match.matches
+        and match.coverage >= CONFIRMING_COVERAGE
+        and not match.structured_chance
+    )
+
+
 def _row(kind: str, matches: list[GeometricMatch]) -> str:
-    """Pairs, confirmed, and among the confirmed the fewest agreeing matches and the lowest share
-    of their matches agreeing where fewer than `CONFIRMING_INLIERS` agree."""
     confirmed = [m for m in matches if m.confirmed]
     fewest = min((m.inliers for m in confirmed), default=None)
-    shares = [m.inliers / max(1, m.matches) for m in confirmed if m.inliers < CONFIRMING_INLIERS]
-    lowest = f"{min(shares):.2f}" if shares else "-"
     return (
         f"{kind:30s} {len(matches):7,d} {len(confirmed):10,d} "
-        f"{'-' if fewest is None else fewest:>16} {lowest:>22}"
+        f"{sum(map(_minority, matches)):24,d} {'-' if fewest is None else fewest:>16}"
     )
 
 
@@ -111,8 +123,10 @@ def main() -> None:
             print(f"  {number}/{len(works)} works", file=sys.stderr)
 
     print(f"\n{args.rounds} round(s) of {args.backs} backs; {len(works)} works; seed {args.seed}")
-    head = f"{'photographs of':30s} {'pairs':>7s} {'confirmed':>10s} {'fewest agreeing':>16s}"
-    print(f"{head} {f'share under {CONFIRMING_INLIERS} agreeing':>22s}")
+    print(
+        f"{'photographs of':30s} {'pairs':>7s} {'confirmed':>10s} "
+        f"{'refused: 20-29, minority':>24s} {'fewest agreeing':>16s}"
+    )
     print(_row("different canvas backs", different))
     for kind, matches in same.items():
         print(_row(f"the same work: {kind}", matches))
