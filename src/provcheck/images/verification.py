@@ -52,15 +52,8 @@ _FEATURES = 1000
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
 _MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
-# Below these a mapping is chance: a few random matches always agree on some homography. As
-# many agreeing matches as CONFIRMING_INLIERS confirm whatever share of the matches they are;
-# from _CONFIRMING_FEW, when they are at least half of them (`GeometricMatch.confirmed`). It was
-# 20 alone: of 12,800 pairs of different canvas backs, three agreed 21, 22 and 26 times over a
-# quarter of either picture, 27-44% of their matches; of 1,733 confirmed details, screens,
-# prints and old photographs of the benchmark's works, none below 30 agreed with under 57% of its
-# matches.
-CONFIRMING_INLIERS = 30
-_CONFIRMING_FEW = 10
+# Below these a mapping is chance: a few random matches always agree on some homography.
+CONFIRMING_INLIERS = 20
 CONFIRMING_COVERAGE = 0.15
 # Texture and matches below which the geometry cannot say either way (see `conclusive`).
 _INCONCLUSIVE_MATCHES = 12
@@ -120,17 +113,12 @@ class GeometricMatch:
 
     @property
     def confirmed(self) -> bool:
-        return self._mapped and not self.structured_chance
-
-    @property
-    def _mapped(self) -> bool:
         # Many agreeing matches, or (in a small image) fewer that are most of all matches found:
-        # chance matches agree with a mapping at a low rate, never most of them. And over enough
-        # of the register's picture to be it, not some corner of it.
+        # chance matches agree with a mapping at a low rate, never most of them.
         consistent = self.inliers >= CONFIRMING_INLIERS or (
-            self.inliers >= _CONFIRMING_FEW and self.inliers >= 0.5 * self.matches
+            self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= 0.5 * self.matches
         )
-        return consistent and self.coverage >= CONFIRMING_COVERAGE
+        return consistent and self.coverage >= CONFIRMING_COVERAGE and not self.structured_chance
 
     @property
     def structured_chance(self) -> bool:
@@ -188,7 +176,7 @@ class GeometricMatch:
 
     def describe(self) -> str:
         verdict = "confirmed" if self.confirmed else "not confirmed"
-        if self._mapped and self.structured_chance:
+        if self.structured_chance and not self.confirmed and self.inliers >= CONFIRMING_INLIERS:
             verdict = "not confirmed (they lie along a few lines, as chance structure does)"
         shown = f"; {self.detail}" if self.detail else ""
         return (
@@ -421,7 +409,7 @@ def _ransac_iterations(matches: int) -> int:
     """Enough RANSAC samples to find, 199 times in 200, the smallest set of agreeing matches that
     could confirm (`GeometricMatch.confirmed`): with few matches that is half of them, found in a
     few dozen samples, not the 2,000 OpenCV would otherwise spend on a pair that shares nothing."""
-    share = min(CONFIRMING_INLIERS / matches, max(_CONFIRMING_FEW / matches, 0.5))
+    share = min(CONFIRMING_INLIERS / matches, max(CONFIRMING_INLIERS // 2 / matches, 0.5))
     needed = math.log(0.005) / math.log(1.0 - min(share, 0.999) ** 4)
     return int(min(2000, max(50, math.ceil(needed))))
 
