@@ -10,9 +10,9 @@ and as many others photographed as a seller would (`photographs_as_they_arrive.c
 `photographed`), and maps every photograph onto every stored back: none of those pairs is one
 object. The true pairs are the corpus's works (by default `../shared/data/corpus`, else the sample
 register's images) as details, screens, halftone prints, old record photographs and occluded,
-each mapped onto its own image. Printed per kind: pairs, confirmed, those refused only for
-being 20 to 29 agreeing matches that are a minority of the matches (confirmed while 20 were
-enough: `GeometricMatch.confirmed`), and the fewest agreeing matches that confirmed.
+each mapped onto its own image. Printed per kind: pairs, confirmed, those of them confirmed by
+fewer than 30 agreeing matches that are a minority of their matches (where chance structure and
+true photographs overlap), and the fewest agreeing matches that confirmed.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ import photographs_as_they_arrive as arrive
 from PIL import Image
 
 from provcheck.images.verification import (
-    CONFIRMING_COVERAGE,
-    CONFIRMING_INLIERS,
     GeometricMatch,
     LocalFeatures,
     features_of_bytes,
@@ -64,19 +62,14 @@ def _best(photograph: bytes, stored: LocalFeatures) -> GeometricMatch:
     return max((match_geometry(ours, stored) for ours in scales), key=lambda m: m.inliers)
 
 
-# Agreeing matches that confirmed whatever their share before `CONFIRMING_INLIERS` (30) did.
-_CONFIRMED_ALONE_BEFORE = 20
+# Below this many agreeing matches, confirmation needs them to be half of the matches.
+_FEW_AGREEING = 30
 
 
-def _minority(match: GeometricMatch) -> bool:
-    """Mapped by 20 to 29 agreeing matches that are fewer than half of the matches, and refused
-    for that alone: confirmed while 20 were enough."""
-    return (
-        _CONFIRMED_ALONE_BEFORE <= match.inliers < CONFIRMING_INLIERS
-        and match.inliers < 0.5 * match.matches
-        and match.coverage >= CONFIRMING_COVERAGE
-        and not match.structured_chance
-    )
+def _by_few_of_many(match: GeometricMatch) -> bool:
+    """Confirmed by fewer than 30 agreeing matches that are a minority of the matches: where
+    chance structure and true photographs meet (see the README)."""
+    return match.confirmed and match.inliers < _FEW_AGREEING and match.inliers < 0.5 * match.matches
 
 
 def _row(kind: str, matches: list[GeometricMatch]) -> str:
@@ -84,7 +77,7 @@ def _row(kind: str, matches: list[GeometricMatch]) -> str:
     fewest = min((m.inliers for m in confirmed), default=None)
     return (
         f"{kind:30s} {len(matches):7,d} {len(confirmed):10,d} "
-        f"{sum(map(_minority, matches)):24,d} {'-' if fewest is None else fewest:>16}"
+        f"{sum(map(_by_few_of_many, matches)):26,d} {'-' if fewest is None else fewest:>16}"
     )
 
 
@@ -125,7 +118,7 @@ def main() -> None:
     print(f"\n{args.rounds} round(s) of {args.backs} backs; {len(works)} works; seed {args.seed}")
     print(
         f"{'photographs of':30s} {'pairs':>7s} {'confirmed':>10s} "
-        f"{'refused: 20-29, minority':>24s} {'fewest agreeing':>16s}"
+        f"{'of them by <30, a minority':>26s} {'fewest agreeing':>16s}"
     )
     print(_row("different canvas backs", different))
     for kind, matches in same.items():
