@@ -102,7 +102,7 @@ def test_image_search_alone_retrieves_by_fingerprint(sample_store: Path) -> None
 def test_a_painting_that_a_few_of_a_photographs_patches_meet_is_still_compared(
     sample_store: Path,
 ) -> None:
-    """A soft, close photograph of a twentieth of a painting meets its stored features in four
+    """A soft, close photograph of 6% of a painting meets its stored features in four
     places only, and every other painting in one at most: the register must still hand it to
     verification (at 10,000 images, such photographs -- details, printed halftones -- were left
     out while five meetings were asked for)."""
