@@ -62,7 +62,8 @@ def _best(photograph: bytes, stored: LocalFeatures) -> GeometricMatch:
     return max((match_geometry(ours, stored) for ours in scales), key=lambda m: m.inliers)
 
 
-# Below this many agreeing matches, confirmation needs them to be half of the matches.
+# Fewer agreeing matches than this, and a minority of the matches: both different canvas backs
+# and true photographs of a work have been confirmed so (see the README's "Chance structure").
 _FEW_AGREEING = 30
 
 
