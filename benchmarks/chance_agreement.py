@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import photographs_as_they_arrive as arrive
+from image_matching import FIXTURE_IMAGES, SHARED_CORPUS
 from PIL import Image
 
 from provcheck.images.verification import (
@@ -35,10 +36,6 @@ from provcheck.images.verification import (
     query_features,
 )
 from provcheck.model.description import ImageRef
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_CORPUS = ROOT.parent / "shared" / "data" / "corpus"
-FIXTURE_IMAGES = ROOT / "fixtures" / "sample-register" / "images"
 
 TRUE_KINDS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "detail": arrive.detail,
