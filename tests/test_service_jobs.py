@@ -18,7 +18,8 @@ from sample_registries import LaterRegistry, ListedRegistry
 
 from provcheck import CheckReport
 from provcheck.service import Role, ServiceSettings, create_app, make_key
-from provcheck.service.jobs import JobContext, JobRunner, new_job, now_text
+from provcheck.service.jobs import JobContext, JobRunner, new_job, now_text, woken
+from provcheck.service.webhooks import Deliverer
 from provcheck.store.importing import import_file
 from provcheck.store.interface import Store
 from provcheck.store.opening import open_store
@@ -280,3 +281,32 @@ async def test_a_job_stopped_mid_work_has_its_store_closed_only_after_its_thread
     with open_store(store_path) as store:
         stopped = store.job(job.job_id)
     assert stopped is not None and stopped.state == "queued"  # taken up again at the next start
+
+
+async def test_a_wait_for_a_wake_that_is_stopped_as_it_is_woken_stops() -> None:
+    # Python 3.11's `asyncio.wait_for` returned the inner wait's result when the wait and the
+    # cancellation landed in one turn of the loop: the cancellation was lost, and a runner
+    # stopped at the moment a job ended polled on for ever (the service never shut down).
+    wake = asyncio.Event()
+    waiting = asyncio.create_task(woken(wake, 3600))
+    await asyncio.sleep(0)  # now waiting
+    wake.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await woken(wake, 3600) is True and await woken(asyncio.Event(), 0.01) is False
+
+
+@pytest.mark.parametrize("loop", ["jobs", "deliveries"])
+async def test_a_loop_stopped_as_it_is_woken_stops(store_path: str, loop: str) -> None:
+    runner: JobRunner | Deliverer = (
+        JobRunner(store_path, {}, poll_s=3600)
+        if loop == "jobs"
+        else Deliverer(store_path, poll_s=3600)
+    )
+    running = asyncio.create_task(runner.run())
+    await asyncio.sleep(0.5)  # its first look done: waiting to be woken
+    runner.wake()
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 10)

@@ -31,7 +31,7 @@ from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import Store, StoredJob
 from provcheck.store.opening import open_store
 
-__all__ = ["JobContext", "JobHandler", "JobRunner", "new_job", "now_text"]
+__all__ = ["JobContext", "JobHandler", "JobRunner", "new_job", "now_text", "woken"]
 
 _log = logging.getLogger("provcheck.service")
 T = TypeVar("T")
@@ -40,6 +40,19 @@ T = TypeVar("T")
 def now_text(after_s: float = 0.0) -> str:
     """A time as jobs keep it (UTC, to the millisecond, always written alike: compared as text)."""
     return (datetime.now(UTC) + timedelta(seconds=after_s)).isoformat(timespec="milliseconds")
+
+
+async def woken(wake: asyncio.Event, within_s: float) -> bool:
+    """Whether `wake` was set within `within_s` seconds (False when the time ran out). Cancelled,
+    it is cancelled even when `wake` is set in the same turn of the loop: Python 3.11's
+    `asyncio.wait_for` then returned as if woken, the cancellation lost -- a runner stopped as a
+    job ended went on polling, and the service never shut down."""
+    try:
+        async with asyncio.timeout(within_s):
+            await wake.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 def new_job(
@@ -131,8 +144,7 @@ class JobRunner:
                     await store.run(self._renew)
                     renewed = time.monotonic()
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                await woken(self._wake, self.poll_s)
         finally:
             await self._stop()
 

@@ -12,7 +12,6 @@ time, the status or error. No secret is ever logged or shown after the hook is m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
@@ -35,7 +34,7 @@ from provcheck.registers.fetching import (
     private_addresses_allowed,
     resolve_addresses,
 )
-from provcheck.service.jobs import now_text
+from provcheck.service.jobs import now_text, woken
 from provcheck.service.stores import StoreInThreads
 from provcheck.store.interface import Store, StoredDelivery, StoredHook, StoredJob
 
@@ -218,8 +217,7 @@ class Deliverer:
                     if due:
                         continue
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                    await woken(self._wake, self.poll_s)
         finally:
             store.close()
 
