@@ -12,14 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import FIXTURES, readme_commands
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 import provcheck
 from provcheck import Band, ObjectDescription, Record
 from provcheck.cli import main
 from provcheck.cli.exit_codes import EXIT_POSSIBLE_MATCH
+from provcheck.images import screens
 from provcheck.images.descriptor_index import DescriptorIndex
-from provcheck.images.verification import GeometricMatch, local_features, match_geometry
+from provcheck.images.verification import (
+    GeometricMatch,
+    local_features,
+    match_geometry,
+    query_features,
+)
 from provcheck.matching.matcher import Matcher
 from provcheck.reports.html import render_report
 from provcheck.store.importing import import_file
@@ -375,3 +381,49 @@ def test_a_blank_photograph_is_not_compared_and_never_supports_no_match_found(
     detail = FIXTURES / "queries" / "detail-photo.jpg"
     both = provcheck.check({"images": [str(blank), str(detail)]}, [registry])
     assert both.conclusion is provcheck.Conclusion.POSSIBLE_MATCH
+
+
+def _printed(picture: Path, cell: float, angle: float) -> Image.Image:
+    """The picture printed in black on a halftone screen of `cell` pixels at `angle` degrees."""
+    page = ImageOps.contain(Image.open(picture).convert("L"), (800, 800))
+    ink = 1.0 - np.asarray(page, dtype=np.float32) / 255.0
+    ys, xs = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]].astype(np.float32)
+    turn = np.radians(angle)
+    u = (xs * np.cos(turn) + ys * np.sin(turn)) / cell
+    v = (ys * np.cos(turn) - xs * np.sin(turn)) / cell
+    dots = np.hypot(u - np.round(u), v - np.round(v)) < np.sqrt(ink / np.pi)
+    return Image.fromarray(np.where(dots, 30, 235).astype(np.uint8))
+
+
+@pytest.mark.parametrize(("cell", "angle"), [(4.0, 0.0), (5.0, 15.0), (6.5, 45.0), (8.0, 75.0)])
+def test_a_printed_screen_is_seen_with_its_period(cell: float, angle: float) -> None:
+    printed = _printed(IMAGES / "imgdata-the-horsewoman.jpg", cell, angle)
+    period = screens.screen_period(printed)
+    assert period is not None and abs(period - cell) < 0.12 * cell, period
+
+
+def test_no_screen_is_seen_in_photographs_of_paintings() -> None:
+    photographs = sorted(IMAGES.glob("*.jpg")) + sorted(QUERIES.glob("*.jpg"))
+    seen = []
+    for path in photographs:
+        image = Image.open(path).convert("RGB")
+        image.thumbnail((768, 768))
+        if screens.screen_period(image) is not None:
+            seen.append(path.name)
+    assert len(photographs) > 30 and seen == []
+
+
+def test_a_halftone_print_meets_its_painting_far_more_once_its_dots_are_merged() -> None:
+    plain, merged = 0, 0
+    for name in ("imgdata-the-horsewoman.jpg", "wmb-the-hay-wain.jpg", "jcj-the-scream.jpg"):
+        stored = local_features(Image.open(IMAGES / name))
+        printed = io.BytesIO()
+        _printed(IMAGES / name, 5.0, 45.0).save(printed, format="PNG")
+        sets = query_features(ObjectDescription(images=[printed.getvalue()]).images[0])
+        assert len(sets) == 4  # whole and halved, each as printed and with its dots merged
+        agreeing = [match_geometry(features, stored).inliers for features in sets]
+        plain += max(agreeing[:2])
+        merged += max(agreeing[2:])
+    assert merged > 1.4 * plain, (plain, merged)
+    dealer = ObjectDescription(images=[(QUERIES / "dealer-photo.jpg").read_bytes()]).images[0]
+    assert len(query_features(dealer)) == 1  # neither large nor screened: described once
