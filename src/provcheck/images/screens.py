@@ -18,21 +18,26 @@ from PIL import Image, ImageFilter
 __all__ = ["descreened", "screen_period"]
 
 # The middle of the photograph looked at (a printed page is photographed with the picture in the
-# middle); 256 pixels hold 18 to 116 periods of any screen looked for.
+# middle); 256 pixels hold 18 to 116 periods of any regular pattern looked at.
 _LOOKED_AT = 256
-# Periods looked for, in pixels of the working-size photograph: a catalogue's screen photographed
-# whole is 3 to 6 pixels; a close photograph of a page, or a monitor, up to about 14.
-_SHORTEST, _LONGEST = 2.2, 14.0
-_RINGS = 39
+# Periods looked for, in pixels of the working-size photograph. A reproduction printed at 65 to
+# 200 lines an inch, 6 to 25 cm wide, photographed whole, has its dots 2 to 6 pixels apart (finer,
+# they are not seen at all). A longer regular period is a weave: a canvas's back, blurred by its
+# thread, keeps only its stretcher bars and labels, which every back shares by chance (one back
+# was confirmed on another by 11 of 11 matches while weaves were taken for screens). So periods
+# up to `_WEAVE` are looked at, and the strongest is a screen only if it is no longer than
+# `_SCREEN` (a weave's threads also repeat at half and a third of their period, less strongly).
+_SHORTEST, _SCREEN, _WEAVE = 2.2, 6.5, 14.0
+_RINGS = 50
 # How far the strongest frequency of a ring must stand above the ring's median to be a screen.
 # Chosen on the image benchmark's printed halftones (120) against real photographs (the corpus's
-# 335 works, 183 details and 500 padding tiles): the halftones stood 47 to 293 times above (half
-# of them over 110), the real photographs 3.6 to 124 (1 in 100 above 50, 2 in 100 above 40: a
-# weave, a JPEG's blocks). A photograph taken for screened is only described once more.
+# 335 works, 183 details and 500 padding tiles): the halftones stood 49 to 280 times above (half
+# of them over 110), the real photographs 3.5 to 114 (1 in 100 above 49). 16 of the 1,018 real
+# photographs are taken for screened (a weave, a JPEG's blocks): they are only described once more.
 _STANDS_ABOVE = 40.0
 # The blur that merges dots, as a share of the screen's period (a Gaussian's sigma). Chosen on
 # 60 printed halftones against a 10,000-image register, found first: no blur 52, 0.25 57, 0.35
-# 58, 0.45 57, 0.75 53, 1.0 52; at last 57 (screens looked for as above); on 60 others, 59 -> 60.
+# 58, 0.45 57, 0.75 53, 1.0 52 (and 58 as screens are looked for now); on 60 others, 59 -> 60.
 _BLUR = 0.35
 
 
@@ -49,7 +54,7 @@ def screen_period(image: Image.Image) -> float | None:
     window = np.outer(np.hanning(height), np.hanning(width))
     spectrum = np.abs(np.fft.rfft2((grey - grey.mean()) * window))
     frequency = np.hypot(np.fft.fftfreq(height)[:, None], np.fft.rfftfreq(width)[None, :])
-    edges = np.linspace(1 / _LONGEST, 1 / _SHORTEST, _RINGS + 1)
+    edges = np.linspace(1 / _WEAVE, 1 / _SHORTEST, _RINGS + 1)
     rings = np.digitize(frequency, edges)
     strongest, period = 0.0, 0.0
     for ring in range(1, _RINGS + 1):
@@ -59,7 +64,7 @@ def screen_period(image: Image.Image) -> float | None:
         stands = float(values.max()) / max(1e-9, float(np.median(values)))
         if stands > strongest:
             strongest, period = stands, 2.0 / float(edges[ring - 1] + edges[ring])
-    return period if strongest >= _STANDS_ABOVE else None
+    return period if strongest >= _STANDS_ABOVE and period <= _SCREEN else None
 
 
 def descreened(image: Image.Image) -> Image.Image | None:

@@ -345,7 +345,7 @@ def query_features(ref: ImageRef, *, mirrored: bool = False) -> list[LocalFeatur
     """A query photograph's features at its working size, and at half of it when it is large;
     and, when it shows a printed screen's dots (`provcheck.images.screens`), the same of it
     with the dots merged into the picture (printed halftones against a 10,000-image register:
-    52 of 60 found first without, 57 with; 59 and 60 of 60 others).
+    52 of 60 found first without, 58 with; 59 and 60 of 60 others).
 
     A close photograph of a detail shows the work's fine texture two or three times larger than
     the register's image does; ORB's pyramid reaches that far only at its few coarsest levels,
