@@ -324,17 +324,15 @@ def features_for(
     key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored, halved, descreened)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        image: Image.Image | None = fetched or load_image(
-            data or ref.read(), source=ref.location, max_side=_SIDE
-        )
-        if image is not None and mirrored:
+        image = fetched or load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
+        if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        if image is not None and descreened:  # None: no screen, nothing more to describe
-            image = screens.descreened(image)
-        if image is not None and halved:  # about half the working side, no smaller than enlarged
-            image = image.copy()
-            image.thumbnail((_ENLARGED_BELOW, _ENLARGED_BELOW), Image.Resampling.LANCZOS)
-        features = local_features(image) if image is not None else _NO_FEATURES
+        # None when the photograph shows no screen: nothing more to describe.
+        shown = screens.descreened(image) if descreened else image
+        if shown is not None and halved:  # about half the working side, no smaller than enlarged
+            shown = shown.copy()
+            shown.thumbnail((_ENLARGED_BELOW, _ENLARGED_BELOW), Image.Resampling.LANCZOS)
+        features = local_features(shown) if shown is not None else _NO_FEATURES
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
         _QUERY_FEATURES[key] = features
