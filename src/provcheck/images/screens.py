@@ -46,7 +46,8 @@ def screen_period(image: Image.Image) -> float | None:
     None when it shows no screen."""
     left = max(0, (image.width - _LOOKED_AT) // 2)
     top = max(0, (image.height - _LOOKED_AT) // 2)
-    middle = image.crop((left, top, left + _LOOKED_AT, top + _LOOKED_AT)).convert("L")
+    right, bottom = min(image.width, left + _LOOKED_AT), min(image.height, top + _LOOKED_AT)
+    middle = image.crop((left, top, right, bottom)).convert("L")
     grey = np.asarray(middle, dtype=np.float32)
     height, width = grey.shape
     if min(height, width) < 64:
