@@ -5,9 +5,10 @@ on the picture, and they meet none of the register's features. Blurred by a litt
 of the grid's period, the dots merge into the picture they print, and its features come back.
 
 A screen is a few sharp peaks in the photograph's spectrum, at the grid's frequency: far above
-what the picture has at that frequency in any other direction. A painting's brushwork, an
-engraving's hatching, a weave, are not regular enough for that; a JPEG's 8-pixel blocks
-sometimes are, which costs no more than a second description of the photograph.
+what the picture has at that frequency in any other direction. A painting's brushwork and an
+engraving's hatching are not regular enough for that; a canvas's weave is, at a longer period
+(see `_WEAVE`); a JPEG's 8-pixel blocks sometimes are, which costs no more than a second
+description of the photograph.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ _RINGS = 50
 # Chosen on the image benchmark's printed halftones (120) against real photographs (the corpus's
 # 335 works, 183 details and 500 padding tiles): the halftones stood 49 to 280 times above (half
 # of them over 110), the real photographs 3.5 to 114 (1 in 100 above 49). 16 of the 1,018 real
-# photographs are taken for screened (a weave, a JPEG's blocks): they are only described once more.
+# photographs are taken for screened (a fine regular texture, a JPEG's blocks): only described
+# once more.
 _STANDS_ABOVE = 40.0
 # The blur that merges dots, as a share of the screen's period (a Gaussian's sigma). Chosen on
 # 60 printed halftones against a 10,000-image register, found first: no blur 52, 0.25 57, 0.35
