@@ -90,7 +90,9 @@ class LocalFeatures:
     height: int
 
 
-_NO_FEATURES = LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), 0, 0)
+def _no_features(width: int, height: int) -> LocalFeatures:
+    """What a picture with nothing to describe has (a blank, a sliver, no screen to merge)."""
+    return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), width, height)
 
 
 @dataclass(frozen=True)
@@ -210,12 +212,12 @@ def local_features(image: Image.Image) -> LocalFeatures:
         )
     small = _stretched(small)
     if min(small.size) < _MIN_SIDE:  # a sliver: ORB's pyramid cannot be built, nothing to find
-        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
+        return _no_features(*small.size)
     pixels = np.asarray(small, dtype=np.uint8)
     orb = cv2.ORB.create(nfeatures=_FEATURES)
     keypoints, descriptors = orb.detectAndCompute(pixels, None)
     if descriptors is None or not keypoints:
-        return LocalFeatures(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), *small.size)
+        return _no_features(*small.size)
     order = _index_order(keypoints)
     points = np.array([k.pt for k in keypoints], dtype=np.float32)[order]
     return LocalFeatures(points, np.ascontiguousarray(descriptors[order]), *small.size)
@@ -332,7 +334,7 @@ def features_for(
         if shown is not None and halved:  # about half the working side, no smaller than enlarged
             shown = shown.copy()
             shown.thumbnail((_ENLARGED_BELOW, _ENLARGED_BELOW), Image.Resampling.LANCZOS)
-        features = local_features(shown) if shown is not None else _NO_FEATURES
+        features = local_features(shown) if shown is not None else _no_features(0, 0)
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
         _QUERY_FEATURES[key] = features
