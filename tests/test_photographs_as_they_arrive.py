@@ -200,14 +200,6 @@ def test_two_canvas_backs_are_not_confirmed_as_one_but_a_back_photographed_again
                 assert not match.confirmed, (seed, other, match.describe())
 
 
-def test_few_agreeing_matches_confirm_only_when_they_are_most_of_the_matches() -> None:
-    # An occluded photograph of one Degas on the record of another, in the image benchmark.
-    assert not GeometricMatch(10, 19, 0.72, 916, 1000, spread=0.151).confirmed
-    # Printed halftones of a work, the fewest agreeing matches that confirmed them.
-    assert GeometricMatch(18, 26, 1.0, 1000, 1000, spread=0.467).confirmed
-    assert GeometricMatch(12, 16, 0.9, 300, 1000, spread=0.3).confirmed  # a small old photograph
-
-
 def test_chance_structure_is_a_minority_of_matches_along_a_few_lines() -> None:
     assert GeometricMatch(45, 90, 0.9, 800, 800, spread=0.03).structured_chance
     assert not GeometricMatch(45, 90, 0.9, 800, 800, spread=0.03).confirmed

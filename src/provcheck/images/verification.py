@@ -64,11 +64,6 @@ _MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
 # Below these a mapping is chance: a few random matches always agree on some homography.
 CONFIRMING_INLIERS = 20
 CONFIRMING_COVERAGE = 0.15
-# Fewer agreeing matches than `CONFIRMING_INLIERS` (half as many at least) confirm when they are
-# this share of all matches found. At half, an occluded photograph of one Degas was confirmed on
-# another's record (10 of 19 agreeing, 72% covered) in the image benchmark; the fewest-matched
-# true photographs confirmed so agree 18 of 26 times and more (printed halftones).
-_MOST_OF_FEW = 0.6
 # Texture and matches below which the geometry cannot say either way (see `conclusive`).
 _INCONCLUSIVE_MATCHES = 12
 # Chance agreement on man-made structure (`GeometricMatch.structured_chance`): spread over less
@@ -135,7 +130,7 @@ class GeometricMatch:
         # Many agreeing matches, or (in a small image) fewer that are most of all matches found:
         # chance matches agree with a mapping at a low rate, never most of them.
         consistent = self.inliers >= CONFIRMING_INLIERS or (
-            self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= _MOST_OF_FEW * self.matches
+            self.inliers >= CONFIRMING_INLIERS // 2 and self.inliers >= 0.5 * self.matches
         )
         return consistent and self.coverage >= CONFIRMING_COVERAGE and not self.structured_chance
 
@@ -450,9 +445,9 @@ def _hull_share(points: np.ndarray, features: LocalFeatures) -> float:
 
 def _ransac_iterations(matches: int) -> int:
     """Enough RANSAC samples to find, 199 times in 200, the smallest set of agreeing matches that
-    could confirm (`GeometricMatch.confirmed`): with few matches that is most of them, found in a
+    could confirm (`GeometricMatch.confirmed`): with few matches that is half of them, found in a
     few dozen samples, not the 2,000 OpenCV would otherwise spend on a pair that shares nothing."""
-    share = min(CONFIRMING_INLIERS / matches, max(CONFIRMING_INLIERS // 2 / matches, _MOST_OF_FEW))
+    share = min(CONFIRMING_INLIERS / matches, max(CONFIRMING_INLIERS // 2 / matches, 0.5))
     needed = math.log(0.005) / math.log(1.0 - min(share, 0.999) ** 4)
     return int(min(2000, max(50, math.ceil(needed))))
 
