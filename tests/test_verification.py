@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -17,7 +16,6 @@ from PIL import Image, ImageFilter
 import provcheck
 from provcheck import Conclusion, ObjectDescription
 from provcheck.engine.photographs import VERIFIED_CANDIDATES
-from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS
 from provcheck.images.verification import (
     _index_order,
     features_from_bytes,
@@ -279,20 +277,9 @@ def test_features_survive_storage_and_put_the_index_set_first() -> None:
     # The first features (what an index keeps) come from every scale, not only the finest.
     small = Image.open(HORSEWOMAN).convert("L")
     small.thumbnail((768, 768))
-    keypoints = cv2.ORB.create(nfeatures=3000).detect(np.asarray(small), None)
-    first = _index_order(keypoints, small.size)[:INDEXED_DESCRIPTORS]
-    octaves = Counter(keypoints[i].octave for i in first)
-    assert len(octaves) == 8 and min(octaves.values()) >= 10, octaves
-
-
-def test_an_images_kept_features_lie_in_its_plainer_parts_too() -> None:
-    # The Horsewoman's dress and the dark room behind her are plain beside her face and the dog:
-    # the strongest thousand corners leave a third of the picture's 36 cells bare.
-    features = local_features(Image.open(HORSEWOMAN))
-    sixths = (features.keypoints * 6 / np.array([features.width, features.height])).astype(int)
-    kept = {(int(x), int(y)) for x, y in sixths}
-    indexed = {(int(x), int(y)) for x, y in sixths[:500]}
-    assert len(kept) >= 28 and len(indexed) >= 28, (len(kept), len(indexed))  # 20 and 16 before
+    keypoints = cv2.ORB.create(nfeatures=1000).detect(np.asarray(small), None)
+    first_octaves = {keypoints[i].octave for i in _index_order(keypoints)[:16]}
+    assert len(first_octaves) >= 6
 
 
 def test_stored_features_spare_verification_the_image(sample_store: Path) -> None:

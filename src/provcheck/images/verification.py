@@ -50,14 +50,6 @@ _STRETCH_BELOW = 192  # grey levels spanned, of 256, below which an image is str
 # `query_features`) once it is half as large again as that.
 _HALVED_FROM = 600
 _FEATURES = 1000
-# ORB's corners crowd where a picture is busiest: left to itself it spends a painting's 1,000 on
-# its foliage or lace and few on the skin, the sky or the drapery beside them, so a close
-# photograph of those parts meets nothing. For a register's image three times as many are found,
-# and those kept are taken from each cell of a grid in turn (`local_features`, `_index_order`).
-# Chosen on the image benchmark's details (seed 11, 120 of them): 105 found first with the
-# strongest 1,000 kept, 113 with a 4 x 4 grid, 116 with 6 x 6.
-_DETECTED = 3 * _FEATURES
-_GRID = 6
 _RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 _RANSAC_PIXELS = 6.0
 _MAX_SQUASH = 3.0  # a view of a flat picture from up to ~70 degrees off-axis
@@ -203,16 +195,9 @@ _THIRDS = ("left", "centre", "right")
 _THIRDS_DOWN = ("top", "centre", "bottom")
 
 
-def local_features(image: Image.Image, *, spread: bool = True) -> LocalFeatures:
+def local_features(image: Image.Image) -> LocalFeatures:
     """ORB keypoints and descriptors of an image, at a bounded working size, in the order a
     register's index should keep them (see `_index_order`).
-
-    `spread`: the kept features are taken from every part of the picture, as a register's image
-    needs (a close photograph of any part of the work must meet some of them). A photograph to
-    check keeps its strongest instead, where what it shows is: spread over its plainer parts too
-    they add only chance agreement (two different canvas backs' bare linen and stretcher bars
-    were confirmed as one 11 times in 6,400 pairs when both sides were spread, never when only
-    the register's were; `benchmarks/chance_agreement.py --rounds 4`, seed 3).
 
     An image smaller than `_ENLARGED_BELOW` (an old record photograph, a thumbnail) is enlarged to
     it first: ORB looks at 31-pixel patches, and at 250 px a painting's every detail is smaller
@@ -229,11 +214,11 @@ def local_features(image: Image.Image, *, spread: bool = True) -> LocalFeatures:
     if min(small.size) < _MIN_SIDE:  # a sliver: ORB's pyramid cannot be built, nothing to find
         return _no_features(*small.size)
     pixels = np.asarray(small, dtype=np.uint8)
-    orb = cv2.ORB.create(nfeatures=_DETECTED if spread else _FEATURES)
+    orb = cv2.ORB.create(nfeatures=_FEATURES)
     keypoints, descriptors = orb.detectAndCompute(pixels, None)
     if descriptors is None or not keypoints:
         return _no_features(*small.size)
-    order = _index_order(keypoints, small.size if spread else None)[:_FEATURES]
+    order = _index_order(keypoints)
     points = np.array([k.pt for k in keypoints], dtype=np.float32)[order]
     return LocalFeatures(points, np.ascontiguousarray(descriptors[order]), *small.size)
 
@@ -254,16 +239,12 @@ def _stretched(image: Image.Image) -> Image.Image:
     return image.point(table.tolist())
 
 
-def _index_order(keypoints: Sequence[cv2.KeyPoint], size: tuple[int, int] | None) -> np.ndarray:
-    """Each scale's strongest first in each cell of a grid over an image of `size` (`_GRID`;
-    the whole image one cell when None), the cells and scales taken in turn, the finer scales
-    more often.
+def _index_order(keypoints: Sequence[cv2.KeyPoint]) -> np.ndarray:
+    """Each scale's strongest first, the scales taken in turn, the finer ones more often.
 
-    A register's index keeps only the first few hundred features of an image, and an image only
-    its first thousand. The strongest overall are mostly one scale's, in the busiest part of the
-    picture; taking the scales in turn keeps features at each, so that a photograph from another
-    distance meets some of them again, and taking the cells in turn keeps features in the
-    plainer parts, so that a close photograph of one meets some. The finer scales are taken more
+    A register's index keeps only the first few hundred features of an image. The strongest
+    overall are mostly one scale's; taking the scales in turn keeps features at each, so that a
+    photograph from another distance meets some of them again. The finer scales are taken more
     often (`_OCTAVE_SHARES`): a close photograph of a detail shows the work's fine texture two or
     three times larger, so only the register's finest features can meet it, while a photograph
     of the whole from further away, an old record photograph or a printed reproduction needs the
@@ -274,19 +255,15 @@ def _index_order(keypoints: Sequence[cv2.KeyPoint], size: tuple[int, int] | None
     """
     octaves = np.array([k.octave for k in keypoints])
     responses = np.array([k.response for k in keypoints])
-    grid = _GRID if size is not None else 1
-    points = np.array([k.pt for k in keypoints], dtype=np.float64).reshape(-1, 2)
-    cells = np.minimum(grid - 1, (points * grid / np.array(size or (1, 1))).astype(np.int64))
-    groups = (octaves * grid + cells[:, 0]) * grid + cells[:, 1]
-    # Rank of each feature within its own octave and cell, by response: its place in that order
-    # less the place of its group's first.
-    by_strength = np.lexsort((-responses, groups))
-    grouped = groups[by_strength]
+    # Rank of each feature within its own octave, by response.
+    by_strength = np.lexsort((-responses, octaves))
     rank = np.empty(len(keypoints), dtype=np.int64)
-    rank[by_strength] = np.arange(len(grouped)) - np.searchsorted(grouped, grouped)
+    for octave in np.unique(octaves):
+        members = by_strength[octaves[by_strength] == octave]
+        rank[members] = np.arange(len(members))
     shares = np.array(_OCTAVE_SHARES, dtype=np.float64)
     share = shares[np.clip(octaves, 0, len(shares) - 1)]
-    return np.lexsort((-responses, octaves, (rank + 0.5) / share))
+    return np.lexsort((octaves, (rank + 0.5) / share))
 
 
 def features_to_bytes(features: LocalFeatures) -> bytes:
@@ -357,7 +334,7 @@ def features_for(
         if shown is not None and halved:  # about half the working side, no smaller than enlarged
             shown = shown.copy()
             shown.thumbnail((_ENLARGED_BELOW, _ENLARGED_BELOW), Image.Resampling.LANCZOS)
-        features = local_features(shown, spread=False) if shown is not None else _no_features(0, 0)
+        features = local_features(shown) if shown is not None else _no_features(0, 0)
         if len(_QUERY_FEATURES) > 256:
             _QUERY_FEATURES.clear()
         _QUERY_FEATURES[key] = features
