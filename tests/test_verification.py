@@ -408,6 +408,25 @@ def test_a_record_photograph_that_cannot_be_had_is_a_warning(sample_store: Path)
     assert len(warnings) == 1  # one line for the register, not one per photograph
 
 
+def test_record_photographs_not_verified_in_several_rounds_are_said_once(
+    sample_store: Path,
+) -> None:
+    # Look-alikes by hash are verified a few at a time: what could not be verified in each
+    # round is one line for the register, with the count of all rounds, not a line per round.
+    photograph, register = _horsewoman_and_look_alikes(sample_store, 3 * VERIFIED_CANDIDATES)
+
+    class Broken(type(register)):  # type: ignore[misc]
+        async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
+            return None  # type: ignore[return-value]
+
+        async def image_bytes(self, image: provcheck.ImageRef) -> bytes:
+            raise RuntimeError("the image store is unplugged")
+
+    report = provcheck.check({"images": [photograph]}, [Broken(path=str(sample_store))])
+    (warning,) = [w for w in report.outcomes[0].warnings if "could not be verified" in w]
+    assert warning.startswith(f"{3 * VERIFIED_CANDIDATES} record photograph(s) could not")
+
+
 def test_a_damaged_features_record_is_refused() -> None:
     kept = features_to_bytes(local_features(Image.open(HORSEWOMAN)))
     with pytest.raises(ValueError, match="not a local-features record"):

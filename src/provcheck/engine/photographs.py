@@ -32,6 +32,7 @@ __all__ = [
     "VERIFIED_AT_MOST",
     "VERIFIED_BY_SCORE",
     "VERIFIED_CANDIDATES",
+    "VerificationProblems",
     "query_photographs",
     "verify_photographs",
 ]
@@ -61,8 +62,9 @@ def query_photographs(query: ObjectDescription) -> list[ImageRef]:
 
 
 @dataclass
-class _Problems:
-    """What went wrong while verifying one register's candidates, said once per kind."""
+class VerificationProblems:
+    """What went wrong while verifying one register's candidates, in one round or several
+    (look-alikes by hash are verified a few at a time), said once per kind."""
 
     unread_features: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
@@ -92,12 +94,12 @@ async def verify_photographs(
     query: ObjectDescription,
     photographs: list[ImageRef],
     candidates: Sequence[Candidate],
-) -> tuple[dict[str, tuple[GeometricMatch, ...]], list[str]]:
+    problems: VerificationProblems,
+) -> dict[str, tuple[GeometricMatch, ...]]:
     """Map each of the query's photographs onto each of the candidates' photographs, for the best
-    few candidates: every pair's best mapping by record key (the matcher weighs the views), and
-    warnings for what could not be verified."""
+    few candidates: every pair's best mapping by record key (the matcher weighs the views). What
+    could not be verified is added to `problems`."""
     found: dict[str, tuple[GeometricMatch, ...]] = {}
-    problems = _Problems()
     # Each photograph's place among the query's (by identity: two copies of one file are two
     # photographs), to say which view confirmed.
     places = {id(image): number for number, image in enumerate(query.images)}
@@ -131,11 +133,11 @@ async def verify_photographs(
                     )
         if matches:
             found[candidate.record.key] = tuple(matches)
-    return found, problems.warnings()
+    return found
 
 
 async def _record_features(
-    registry: Registry, image: ImageRef, problems: _Problems
+    registry: Registry, image: ImageRef, problems: VerificationProblems
 ) -> LocalFeatures | None:
     """A record image's local features: as the register keeps them, else from its pixels. None
     when the register has no copy, or when neither can be had (then `problems` says why)."""

@@ -14,6 +14,7 @@ from provcheck.engine.photographs import (
     VERIFIED_AT_MOST,
     VERIFIED_BY_SCORE,
     VERIFIED_CANDIDATES,
+    VerificationProblems,
     verify_photographs,
 )
 from provcheck.errors import (
@@ -238,10 +239,10 @@ async def search_one(
         by_key = {c.record.key: c for c in ranked}
         for record in unique[:VERIFIED_CANDIDATES]:
             first.setdefault(record.key, by_key[record.key])
-        geometry, verification_warnings = await verify_photographs(
-            registry, query, photographs, list(first.values())
+        problems, said = VerificationProblems(), len(warnings)
+        geometry = await verify_photographs(
+            registry, query, photographs, list(first.values()), problems
         )
-        warnings += verification_warnings
         ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
         # Nothing is a match on its hashes alone for want of a turn at verification: in a large
         # register many plain pictures' hashes sit near a photograph's by chance (the more so
@@ -262,13 +263,12 @@ async def search_one(
                     "most one check verifies); their likeness is by hashes only"
                 )
                 break
-            more, more_warnings = await verify_photographs(
-                registry, query, photographs, unverified[:VERIFIED_CANDIDATES]
-            )
-            verified |= {c.record.key for c in unverified[:VERIFIED_CANDIDATES]}
-            geometry |= more
-            warnings += [w for w in more_warnings if w not in warnings]
+            turn = unverified[:VERIFIED_CANDIDATES]
+            geometry |= await verify_photographs(registry, query, photographs, turn, problems)
+            verified |= {c.record.key for c in turn}
             ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
+        # Before what was left unverified: what could not be verified, once for all rounds.
+        warnings[said:said] = problems.warnings()
     return outcome(
         OutcomeState.SEARCHED,
         # One object twice is one candidate; objects of one series, set or theft name each other.
