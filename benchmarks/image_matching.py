@@ -223,6 +223,15 @@ def same_works(images: list[Path], metadata: Path | None) -> dict[str, set[str]]
     return found
 
 
+def distractible(images: list[Path], metadata: Path | None) -> list[Path]:
+    """Works that may stand for objects in no register, in the order given: neither an
+    impression of a series (every impression is registered) nor one of two images of one work
+    (either is the right answer for the other)."""
+    in_series = {path for group in impression_series(images, metadata) for path in group}
+    one_work = same_works(images, metadata)
+    return [p for p in images if p not in in_series and p.stem not in one_work]
+
+
 # A query is one photograph or several (views of one object); a case makes it from the target.
 Case = Callable[[Path, random.Random], list[Image.Image]]
 
@@ -273,8 +282,7 @@ def main() -> None:
     one_work = same_works(images, corpus / "metadata.csv")
     rng.shuffle(images)
     # Every impression of a series is registered: the rule is about telling them apart.
-    distractible = [p for p in images if p not in in_series and p.stem not in one_work]
-    kept_out = distractible[: args.distractors]
+    kept_out = distractible(images, corpus / "metadata.csv")[: args.distractors]
     registered = [path for path in images if path not in kept_out]
     matcher = provcheck.Matcher()
 

@@ -34,8 +34,7 @@ import imagehash
 import numpy as np
 from image_matching import (  # the same new photographs and kept-out works as the recall benchmark
     NEW_PHOTOGRAPH,
-    impression_series,
-    same_works,
+    distractible,
 )
 from PIL import Image
 
@@ -162,13 +161,7 @@ def check_latency(
     rng = random.Random(seed)
     # Works held out of the register: most objects checked are in no register, and their
     # check is the slowest (nothing is confirmed, so more candidates are verified).
-    # Neither an impression of a series nor a work held twice (its other image would be found).
-    alike = {p for group in impression_series(images, metadata) for p in group}
-    one_work = same_works(images, metadata)
-    absent = rng.sample(
-        [p for p in images if p not in alike and p.stem not in one_work],
-        min(queries, len(images) // 4),
-    )
+    absent = rng.sample(distractible(images, metadata), min(queries, len(images) // 4))
     images = [path for path in images if path not in absent]
     with tempfile.TemporaryDirectory() as folder_name:
         built = padded_store(Path(folder_name), images, size, seed)

@@ -391,16 +391,19 @@ def test_unreadable_kept_features_fall_back_to_the_picture(sample_store: Path) -
     assert "ValueError: not a local-features record" in warning
 
 
+class _Unplugged(LocalRegistry):
+    """A register whose record photographs can be had neither as kept features nor as bytes."""
+
+    async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
+        return None  # type: ignore[return-value]
+
+    async def image_bytes(self, image: provcheck.ImageRef) -> bytes:
+        raise RuntimeError("the image store is unplugged")
+
+
 def test_a_record_photograph_that_cannot_be_had_is_a_warning(sample_store: Path) -> None:
-    class Broken(LocalRegistry):
-        async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
-            return None  # type: ignore[return-value]
-
-        async def image_bytes(self, image: provcheck.ImageRef) -> bytes:
-            raise RuntimeError("the image store is unplugged")
-
     query = ObjectDescription.from_file(FIXTURES / "queries" / "dealer-photo.json")
-    report = provcheck.check(query, [Broken(path=str(sample_store))])
+    report = provcheck.check(query, [_Unplugged(path=str(sample_store))])
     outcome = report.outcomes[0]
     assert outcome.state.value == "searched"  # verification adds evidence, it fails nothing
     warnings = [w for w in outcome.warnings if "could not be verified" in w]
@@ -415,12 +418,8 @@ def test_record_photographs_not_verified_in_several_rounds_are_said_once(
     # round is one line for the register, with the count of all rounds, not a line per round.
     photograph, register = _horsewoman_and_look_alikes(sample_store, 3 * VERIFIED_CANDIDATES)
 
-    class Broken(type(register)):  # type: ignore[misc]
-        async def image_features(self, image: provcheck.ImageRef) -> provcheck.LocalFeatures:
-            return None  # type: ignore[return-value]
-
-        async def image_bytes(self, image: provcheck.ImageRef) -> bytes:
-            raise RuntimeError("the image store is unplugged")
+    class Broken(_Unplugged, type(register)):  # type: ignore[misc]
+        pass
 
     report = provcheck.check({"images": [photograph]}, [Broken(path=str(sample_store))])
     (warning,) = [w for w in report.outcomes[0].warnings if "could not be verified" in w]
