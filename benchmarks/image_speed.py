@@ -42,7 +42,12 @@ import provcheck
 from provcheck.images.descriptor_index import INDEX_TABLES, INDEXED_DESCRIPTORS
 from provcheck.images.fingerprints import compute_fingerprints
 from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
-from provcheck.images.verification import LocalFeatures, features_to_bytes, local_features
+from provcheck.images.verification import (
+    REGISTER_FILLING,
+    LocalFeatures,
+    features_to_bytes,
+    local_features,
+)
 from provcheck.store.importing import import_file
 from provcheck.store.interface import Store
 from provcheck.store.local_register import IMAGE_RETRIEVAL_DISTANCE, LocalRegistry
@@ -83,7 +88,7 @@ def query_fingerprints(path: Path) -> None:
 def import_work(path: Path) -> None:
     image = load_image(path.read_bytes(), source=str(path), max_side=WORKING_SIDE)
     compute_fingerprints(image)
-    local_features(image)
+    local_features(image, filling=REGISTER_FILLING)
     thumbnail_jpeg(image)
 
 
@@ -118,11 +123,13 @@ def padded_store(
             for number in range(start, min(size, start + 1000)):
                 # Each bit flipped with probability 1/8: about 32 of 256 bits from its source, so
                 # the synthetic images are neither copies of the real ones nor of each other.
-                flips = rng.integers(0, 256, (3, 1000, 32), dtype=np.uint8)
-                descriptors = pool[rng.integers(0, len(pool), 1000)] ^ (
+                # As many as an imported picture keeps: its strongest, then its filling.
+                kept = 1000 + REGISTER_FILLING
+                flips = rng.integers(0, 256, (3, kept, 32), dtype=np.uint8)
+                descriptors = pool[rng.integers(0, len(pool), kept)] ^ (
                     flips[0] & flips[1] & flips[2]
                 )
-                points = rng.uniform(0, width, (1000, 2)).astype(np.float32)
+                points = rng.uniform(0, width, (kept, 2)).astype(np.float32)
                 sha256 = f"{number:064x}"
                 fingerprints = {
                     kind: f"{int(v):016x}"
@@ -133,7 +140,9 @@ def padded_store(
                     fingerprints,
                     size=(width, height),
                     thumbnail=b"",
-                    features=LocalFeatures(points, descriptors, width, height),
+                    features=LocalFeatures(
+                        points, descriptors, width, height, filling=REGISTER_FILLING
+                    ),
                 )
                 store.put_record(
                     provcheck.Record(
@@ -297,7 +306,7 @@ def main() -> None:
     image = load_image(images[0].read_bytes(), source=str(images[0]))
     print(
         f"  kept on disk: {len(thumbnail_jpeg(image)):,} bytes of stored copy (768 px JPEG),"
-        f" {len(features_to_bytes(local_features(image))):,} of local features"
+        f" {len(features_to_bytes(local_features(image, filling=REGISTER_FILLING))):,} of local features"
     )
 
 

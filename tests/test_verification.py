@@ -19,9 +19,11 @@ from provcheck.engine.photographs import VERIFIED_CANDIDATES
 from provcheck.images.verification import (
     _index_order,
     features_from_bytes,
+    features_of_bytes,
     features_to_bytes,
     local_features,
     match_geometry,
+    query_features,
 )
 from provcheck.store.importing import import_file
 from provcheck.store.local_register import LocalRegistry
@@ -451,3 +453,95 @@ def test_a_pair_the_hashes_did_not_judge_cannot_overrule_them() -> None:
     hashes = Comparison(1.0, detail="phash 0 of 64 bits apart")
     back_only = GeometricMatch(5, 30, 0.0, 1000, 1000, photograph=1, record_photograph=1)
     assert _with_geometry(hashes, [back_only], query, record) is hashes
+
+
+def _close_photograph(path: Path, box: tuple[float, float, float, float]) -> bytes:
+    """A close photograph of part of a picture (`box`: left, top, right, bottom, as shares):
+    enlarged to a camera's frame, slightly turned and soft, as a JPEG."""
+    picture = Image.open(path).convert("RGB")
+    w, h = picture.size
+    part = picture.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    scale = 1100 / max(part.size)
+    part = part.resize(
+        (int(part.width * scale), int(part.height * scale)), Image.Resampling.BICUBIC
+    )
+    part = part.rotate(3, resample=Image.Resampling.BICUBIC, fillcolor=(40, 40, 40))
+    out = io.BytesIO()
+    part.filter(ImageFilter.GaussianBlur(1)).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def test_a_close_photograph_of_a_bare_part_of_a_work_is_confirmed_as_a_detail() -> None:
+    """Adam and Eve's strongest features crowd into its figures and foliage; the bottom left,
+    earth and shadow, keeps almost none of them. The register's filling there confirms it."""
+    path = IMAGES / "imgdata-adam-and-eve.jpg"
+    record = features_of_bytes(path.read_bytes(), source=path.name)
+    assert 0 < record.filling <= len(record.descriptors) - 500
+    photograph = provcheck.ImageRef(data=_close_photograph(path, (0.0, 0.55, 0.45, 1.0)))
+    (query, *_) = query_features(photograph)
+    found = match_geometry(query, record)
+    assert found.confirmed and found.detail is not None and "bottom left" in found.detail
+    assert not match_geometry(query, record.strongest()).confirmed  # what the filling adds
+
+
+def test_filling_confirms_only_a_detail_over_an_area() -> None:
+    from provcheck.images.verification import GeometricMatch
+
+    detail = GeometricMatch(60, 80, 0.22, 1000, 1500, spread=0.4)
+    assert detail.detail_over_an_area
+    # Two canvas backs, in a sliver of either (chance structure, were they not three in four).
+    assert GeometricMatch(30, 40, 0.54, 1000, 1500, spread=0.045).confirmed
+    assert not GeometricMatch(30, 40, 0.54, 1000, 1500, spread=0.045).detail_over_an_area
+    # Few but most of the matches: an occluded Degas on another Degas.
+    assert GeometricMatch(10, 19, 0.72, 1000, 1500, spread=0.5).confirmed
+    assert not GeometricMatch(10, 19, 0.3, 1000, 1500, spread=0.5).detail_over_an_area
+    # The whole picture: its strongest features must say so.
+    assert not GeometricMatch(60, 80, 0.8, 1000, 1500, spread=0.7).detail_over_an_area
+
+
+def test_a_register_pictures_filling_is_stored_and_indexed_with_its_strongest() -> None:
+    features = local_features(Image.open(HORSEWOMAN), filling=500)
+    again = features_from_bytes(features_to_bytes(features))
+    assert again.filling == features.filling > 0
+    assert np.array_equal(
+        again.strongest().descriptors, local_features(Image.open(HORSEWOMAN)).descriptors
+    )
+    indexed = again.indexed(500, 150)
+    strongest = len(again.descriptors) - again.filling
+    assert len(indexed) == 500
+    assert np.array_equal(indexed[:350], again.descriptors[:350])
+    assert np.array_equal(indexed[350:], again.descriptors[strongest : strongest + 150])
+    # Features kept before there was filling are read as the strongest alone.
+    before = features_to_bytes(local_features(Image.open(HORSEWOMAN)))
+    assert features_from_bytes(before).filling == 0
+    with pytest.raises(ValueError, match="not a local-features record"):
+        features_from_bytes(before + np.array([len(features.descriptors) + 1], "<u4").tobytes())
+
+
+def test_the_nearest_two_of_a_pictures_strongest_and_filling_are_those_of_all_its_features() -> (
+    None
+):
+    from provcheck.images.verification import LocalFeatures, _nearer_two, _nearest_two
+
+    rng = np.random.default_rng(4)
+
+    def features(count: int) -> LocalFeatures:
+        points = rng.uniform(0, 100, (count, 2)).astype(np.float32)
+        return LocalFeatures(points, rng.integers(0, 256, (count, 32), dtype=np.uint8), 100, 100)
+
+    query, strongest, filling = features(300), features(200), features(120)
+    whole = LocalFeatures(
+        np.concatenate([strongest.keypoints, filling.keypoints]),
+        np.concatenate([strongest.descriptors, filling.descriptors]),
+        100,
+        100,
+        filling=120,
+    )
+    apart = _nearest_two(query, filling)
+    apart[:, (0, 2)] += 200
+    merged = _nearer_two(_nearest_two(query, strongest), apart)
+    at_once = _nearest_two(query, whole)
+    assert np.array_equal(merged[:, (1, 3)], at_once[:, (1, 3)])  # the same distances
+    nearest = whole.descriptors[merged[:, 0].astype(int)]
+    distances = np.unpackbits(nearest ^ query.descriptors, axis=1).sum(axis=1)
+    assert np.array_equal(distances, merged[:, 1])

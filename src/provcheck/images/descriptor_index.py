@@ -23,7 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["INDEXED_DESCRIPTORS", "INDEX_TABLES", "DescriptorIndex", "key_bits_for"]
+__all__ = [
+    "INDEXED_DESCRIPTORS",
+    "INDEXED_FILLING",
+    "INDEX_TABLES",
+    "DescriptorIndex",
+    "key_bits_for",
+]
 
 # The first descriptors of each stored image (strongest at each scale in turn, see
 # `verification.local_features`) are what the index keeps: enough for a close photograph of a
@@ -31,6 +37,9 @@ __all__ = ["INDEXED_DESCRIPTORS", "INDEX_TABLES", "DescriptorIndex", "key_bits_f
 # memory-mapped) fits in memory. With 200, a fifth of the work kept too few of them: details
 # among the first five candidates 47 times in 60 on the image benchmark's corpus; with 500, 58.
 INDEXED_DESCRIPTORS = 500
+# Of them, how many are a register picture's filling (`LocalFeatures.filling`), where its
+# strongest are few: a close photograph of a bare part of a work meets those alone.
+INDEXED_FILLING = 150
 
 # Tables of sampled bits: with 500 descriptors an image, six find as many of a photograph's
 # patches again as eight did, at three quarters of the memory.

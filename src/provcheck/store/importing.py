@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from provcheck.errors import InputError, first_problem
 from provcheck.images.fingerprints import compute_fingerprints
 from provcheck.images.loading import WORKING_SIDE, load_image, thumbnail_jpeg
-from provcheck.images.verification import local_features
+from provcheck.images.verification import REGISTER_FILLING, local_features
 from provcheck.model.description import ImageRef, ObjectDescription
 from provcheck.model.record import Record, RecordStatus
 from provcheck.store.interface import Store
@@ -310,7 +310,7 @@ def keep_image(store: Store, data: bytes, *, source: str) -> tuple[str, dict[str
             fingerprints,
             size=image.size,
             thumbnail=thumbnail_jpeg(image),
-            features=local_features(image),
+            features=local_features(image, filling=REGISTER_FILLING),
         )
     return digest, fingerprints
 

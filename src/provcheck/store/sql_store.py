@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex
+from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, INDEXED_FILLING, DescriptorIndex
 from provcheck.images.hash_scan import nearest_owners
 from provcheck.images.verification import LocalFeatures, features_from_bytes, features_to_bytes
 from provcheck.model.record import Record
@@ -165,7 +165,7 @@ class SqlStore(Store):
             ),
         )
         if features is not None and len(features.descriptors):
-            indexed = features.descriptors[:INDEXED_DESCRIPTORS]
+            indexed = features.indexed(INDEXED_DESCRIPTORS, INDEXED_FILLING)
             self._sql.execute(
                 "INSERT INTO image_descriptors (sha256, descriptors) VALUES (?, ?)"
                 " ON CONFLICT DO NOTHING",
@@ -488,7 +488,9 @@ def _indexed(kept: bytes, features: bytes | None) -> bytes:
     if features is None:
         return kept
     try:
-        descriptors = features_from_bytes(bytes(features)).descriptors[:INDEXED_DESCRIPTORS]
+        descriptors = features_from_bytes(bytes(features)).indexed(
+            INDEXED_DESCRIPTORS, INDEXED_FILLING
+        )
     except ValueError:
         return kept  # unreadable kept features: the index keeps what it has
     return descriptors.tobytes() if len(descriptors) * 32 > len(kept) else kept

@@ -59,13 +59,14 @@ def _digest(number: int) -> str:
     return f"{number:064x}"
 
 
-def _features(seed: int, count: int = 64) -> LocalFeatures:
+def _features(seed: int, count: int = 64, filling: int = 0) -> LocalFeatures:
     generator = np.random.default_rng(seed)
     return LocalFeatures(
         keypoints=generator.uniform(0, 100, size=(count, 2)).astype(np.float32),
         descriptors=generator.integers(0, 256, size=(count, 32), dtype=np.uint8),
         width=100,
         height=80,
+        filling=filling,
     )
 
 
@@ -359,12 +360,12 @@ class StoreContract:
         assert store.stats().images == 2
 
     def test_local_features_round_trip(self, store: Store) -> None:
-        features = _features(7)
+        features = _features(7, filling=16)
         with_features = _put_image(store, 1, _NEAR_A, features=features)
         without = _put_image(store, 2, _FAR)
         kept = store.image_features(with_features)
         assert kept is not None and (kept.width, kept.height) == (100, 80)
-        assert (kept.descriptors == features.descriptors).all()
+        assert (kept.descriptors == features.descriptors).all() and kept.filling == 16
         # Keypoints to a fraction of a pixel: a store may keep them at half precision.
         assert np.allclose(kept.keypoints, features.keypoints, atol=0.1)
         assert store.image_features(without) is None and store.image_features(_digest(3)) is None
@@ -410,6 +411,17 @@ class StoreContract:
         assert [r.record_id for r, _ in found][:1] == ["shown"] and found[0][1] >= 5
         assert store.search_by_features([query], limit=5, min_votes=5, registries=["fbi"]) == []
         assert store.search_by_features([], limit=5, min_votes=5) == []
+
+    def test_records_are_found_by_their_pictures_filling(self, store: Store) -> None:
+        """A close photograph of a bare part of a work meets only the features that fill it
+        (`LocalFeatures.filling`): the index keeps some of those too."""
+        shown = _features(3, count=1500, filling=500)
+        digest = _put_image(store, 1, _NEAR_A, features=shown)
+        with store.transaction():
+            store.put_record(_record("local", "shown", images=(digest,)))
+        query = shown.descriptors[1000:1100]  # the first of its filling
+        found = store.search_by_features([query], limit=5, min_votes=5)
+        assert [r.record_id for r, _ in found] == ["shown"] and found[0][1] >= 50
 
     # Case files ----------------------------------------------------------------------------
 
