@@ -77,6 +77,7 @@ if _typing.TYPE_CHECKING:
         fingerprinted,
     )
     from provcheck.images.verification import (
+        REGISTER_FILLING,
         LocalFeatures,
         local_features,
     )
@@ -188,6 +189,7 @@ if _typing.TYPE_CHECKING:
     )
 
 __all__ = [
+    "REGISTER_FILLING",
     "Access",
     "AlertRead",
     "AttributionQualifier",
@@ -332,6 +334,7 @@ _LAZY: dict[str, tuple[str, ...]] = {
     "provcheck.images.fingerprints": ("fingerprinted",),
     "provcheck.images.verification": (
         "LocalFeatures",
+        "REGISTER_FILLING",
         "local_features",
     ),
     "provcheck.matching.matcher": ("Matcher",),

@@ -250,6 +250,9 @@ def local_features(image: Image.Image, *, filling: int = 0) -> LocalFeatures:
     An image smaller than `_ENLARGED_BELOW` (an old record photograph, a thumbnail) is enlarged to
     it first: ORB looks at 31-pixel patches, and at 250 px a painting's every detail is smaller
     than that, so its features would meet a large photograph's only at the coarsest scales.
+
+    A register's picture is given `filling` (`REGISTER_FILLING`): that many more features after
+    the strongest, where they are few (`_filling`). A query's photograph needs none.
     """
     small = image.convert("L")
     small.thumbnail((_SIDE, _SIDE))
