@@ -545,3 +545,15 @@ def test_the_nearest_two_of_a_pictures_strongest_and_filling_are_those_of_all_it
     nearest = whole.descriptors[merged[:, 0].astype(int)]
     distances = np.unpackbits(nearest ^ query.descriptors, axis=1).sum(axis=1)
     assert np.array_equal(distances, merged[:, 1])
+
+
+def test_a_close_photograph_of_a_bare_part_of_a_work_is_found_in_the_register(
+    sample_store: Path,
+) -> None:
+    """Retrieval meets the filling the index keeps; verification confirms the detail by it."""
+    photograph = _close_photograph(IMAGES / "imgdata-adam-and-eve.jpg", (0.0, 0.55, 0.45, 1.0))
+    report = provcheck.check({"images": [photograph]}, [LocalRegistry(path=str(sample_store))])
+    best = report.candidates[0]
+    assert best.record.record_id == "LOSS-2004" and best.band is not provcheck.Band.WEAK
+    (evidence,) = [e for e in best.evidence if e.field == "images"]
+    assert "confirmed; a detail: " in evidence.reason and "bottom left" in evidence.reason

@@ -292,8 +292,8 @@ def _filling(
     A picture's strongest corners crowd into its busiest part -- foliage, a crowd, lace -- and a
     close photograph of the skin, drapery, sky or stone beside it meets almost none of them.
     ORB is asked for three times as many; those not among the strongest fill a grid's cells,
-    the emptiest first, each cell's strongest first (the benchmark's details: 105 of 120 found
-    first without, 115 with)."""
+    the emptiest first, each cell's strongest first (the image benchmark's details against
+    10,000 images: 49 of 60 found first without, 56 with)."""
     keypoints, descriptors = cv2.ORB.create(nfeatures=_FILLING_DETECTED).detectAndCompute(
         pixels, None
     )
