@@ -503,9 +503,7 @@ def test_filling_confirms_only_a_detail_over_an_area() -> None:
     assert not GeometricMatch(62, 90, 0.2, 1000, 1500, spread=0.09).detail_over_an_area
 
 
-def test_a_close_photograph_matching_its_work_in_a_small_part_only_is_confirmed_as_a_detail() -> (
-    None
-):
+def test_a_detail_matching_its_work_in_a_small_part_only_is_confirmed() -> None:
     """The Lute Player's bottom right: a sleeve, a violin, a marble table and a bare dark wall.
     What maps onto the register's picture with its filling lies in the sleeve and the violin,
     under 15% of either picture; but it is many matches and most of those found."""

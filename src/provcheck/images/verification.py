@@ -169,9 +169,15 @@ class GeometricMatch:
         picture; a picture's own features agree over an area, or make up most of the matches."""
         if self.spread >= _CHANCE_SPREAD:
             return False
-        share = self.inliers / max(1, self.matches)
         few = _CHANCE_FEW_IN_SLIVER if self.spread < _CHANCE_SLIVER else _CHANCE_FEW
-        return share < _CHANCE_SHARE or (self.inliers < few and share < _CHANCE_SHARE_OF_FEW)
+        return self.share < _CHANCE_SHARE or (
+            self.inliers < few and self.share < _CHANCE_SHARE_OF_FEW
+        )
+
+    @property
+    def share(self) -> float:
+        """The share of the matches found that agree with the mapping."""
+        return self.inliers / max(1, self.matches)
 
     @property
     def conclusive(self) -> bool:
@@ -230,10 +236,7 @@ class GeometricMatch:
             and self.coverage < _WHOLE
             and (
                 self.spread >= _CHANCE_SPREAD
-                or (
-                    self.inliers >= 2 * CONFIRMING_INLIERS
-                    and self.inliers >= _CHANCE_SHARE_OF_FEW * self.matches
-                )
+                or (self.inliers >= 2 * CONFIRMING_INLIERS and self.share >= _CHANCE_SHARE_OF_FEW)
             )
         )
 
