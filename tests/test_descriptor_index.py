@@ -34,6 +34,29 @@ def test_a_detail_of_a_stored_image_collects_the_most_votes() -> None:
         assert votes and votes[0][0] == 100 + number, (path.name, votes)
 
 
+def test_a_patch_seen_again_through_a_camera_is_found_in_a_large_register() -> None:
+    """A close photograph's patches differ from the register's by 25-40 of 256 bits (blur,
+    noise, another angle). With keys as long as 10,000 images' (22 bits), a third of them must
+    still meet their stored twin in some table (six tables met a quarter), or a detail's few
+    patches go unseen."""
+    rng = np.random.default_rng(7)
+    stored = rng.integers(0, 256, size=(20_000, 32), dtype=np.uint8)
+    index = DescriptorIndex(stored, np.arange(len(stored), dtype=np.uint32), key_bits=22)
+    seen = stored[:2000].copy()
+    bits = np.unpackbits(seen, axis=1)
+    for row, apart in zip(bits, rng.integers(25, 41, size=len(bits)), strict=True):
+        row[rng.choice(256, size=apart, replace=False)] ^= 1
+    seen = np.packbits(bits, axis=1)
+    found = sum(
+        any(
+            owner == number
+            for owner, _ in index.votes(seen[number : number + 1], limit=5, min_votes=1)
+        )
+        for number in range(len(seen))
+    )
+    assert found >= len(seen) // 3, found
+
+
 def test_a_saved_index_reopens_with_the_same_answers(tmp_path: Path) -> None:
     index = _index()
     index.save(tmp_path / "index", tag="3:3:3")

@@ -158,7 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         again = (
             ": what is finished is kept; run the same command again to continue"
-            if args is not None and args.command in ("batch", "mirror")
+            if args is not None
+            and (
+                args.command in ("batch", "mirror")
+                or getattr(args, "local_command", None) == "refresh-features"
+            )
             else ""
         )
         print(f"provcheck: interrupted{again}", file=sys.stderr)

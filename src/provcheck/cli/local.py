@@ -31,6 +31,7 @@ from provcheck.reports.terminal import printable
 from provcheck.store.importing import load_mapping
 from provcheck.store.interface import Store
 from provcheck.store.opening import open_store
+from provcheck.store.refreshing import refresh_features
 
 _STATUSES = ", ".join(status.value for status in RecordStatus)
 
@@ -74,6 +75,20 @@ def add_commands(commands: Commands) -> None:
     stats.add_argument("--store", metavar="STORE", help=STORE_HELP)
     stats.add_argument("--json", action="store_true", help="print as JSON")
     stats.set_defaults(run=_command_local_stats)
+    refresh = add_command(
+        local_commands,
+        "refresh-features",
+        "describe images stored by an earlier version again, as an import today would",
+        "provcheck local refresh-features",
+        description=(
+            "Images keep the local features they were imported with; those stored before a"
+            " register's picture kept its filling find close photographs of details less well."
+            " This describes them again from the store's own copies, in place. Interrupted, run"
+            " it again: it goes on where it stopped."
+        ),
+    )
+    refresh.add_argument("--store", metavar="STORE", help=STORE_HELP)
+    refresh.set_defaults(run=_command_local_refresh_features)
     _add_record_commands(local_commands)
 
 
@@ -459,3 +474,23 @@ def _command_local_stats(args: argparse.Namespace) -> int:
             f"({last.added:,} added, {last.updated:,} updated, {last.skipped:,} skipped)"
         )
     return 0
+
+
+def _command_local_refresh_features(args: argparse.Namespace) -> int:
+    with open_store(store_location(args)) as store, progress() as bar:
+        task = bar.add_task("Describing stored images", total=None, note="")
+        summary = refresh_features(
+            store, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+        location = store.location
+    for problem in summary.unreadable[:10]:  # the first few: a damaged store may have many
+        print(printable(f"not described again: {problem}"), file=sys.stderr)
+    if len(summary.unreadable) > 10:
+        print(f"not described again: {len(summary.unreadable) - 10:,} more", file=sys.stderr)
+    print(
+        f"Described {summary.refreshed:,} of {summary.images:,} stored images again in {location}:"
+        f" {summary.current:,} were current, {summary.without_copy:,} have no stored copy,"
+        f" {len(summary.unreadable):,} could not be read"
+    )
+    # A script must know that some images are still described the old way.
+    return 1 if summary.unreadable else 0

@@ -375,6 +375,15 @@ class Store(abc.ABC):
     def thumbnail(self, sha256: str) -> bytes | None: ...
 
     @abc.abstractmethod
+    def image_digests(self) -> list[str]:
+        """Every stored image's digest, in order."""
+
+    @abc.abstractmethod
+    def replace_image_features(self, sha256: str, features: LocalFeatures) -> None:
+        """Keep these local features for a stored image in place of those kept, and its share of
+        the retrieval index with them (`provcheck.store.refreshing`)."""
+
+    @abc.abstractmethod
     def search_images(
         self,
         fingerprints: Sequence[dict[str, str]],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -165,16 +166,26 @@ class SqlStore(Store):
             ),
         )
         if features is not None and len(features.descriptors):
-            indexed = features.indexed(INDEXED_DESCRIPTORS, INDEXED_FILLING)
-            self._sql.execute(
-                "INSERT INTO image_descriptors (sha256, descriptors) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (sha256, np.ascontiguousarray(indexed, dtype=np.uint8).tobytes()),
+            self._keep_features(sha256, features, replacing=False)
+
+    def _keep_features(self, sha256: str, features: LocalFeatures, *, replacing: bool) -> None:
+        """An image's local features and its share of the retrieval index: kept the first time,
+        or `replacing` those kept."""
+        indexed = np.ascontiguousarray(
+            features.indexed(INDEXED_DESCRIPTORS, INDEXED_FILLING), dtype=np.uint8
+        )
+        for table, column, value in (
+            ("image_descriptors", "descriptors", indexed.tobytes()),
+            ("image_features", "features", features_to_bytes(features)),
+        ):
+            kept = (
+                f"(sha256) DO UPDATE SET {column} = excluded.{column}"
+                if replacing
+                else "DO NOTHING"
             )
             self._sql.execute(
-                "INSERT INTO image_features (sha256, features) VALUES (?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (sha256, features_to_bytes(features)),
+                f"INSERT INTO {table} (sha256, {column}) VALUES (?, ?) ON CONFLICT {kept}",
+                (sha256, value),
             )
 
     def image_features(self, sha256: str) -> LocalFeatures | None:
@@ -190,6 +201,20 @@ class SqlStore(Store):
             "SELECT thumbnail FROM images WHERE sha256 = ?", (sha256,)
         ).fetchone()
         return None if row is None else bytes(row[0])
+
+    def image_digests(self) -> list[str]:
+        rows = self._sql.execute("SELECT sha256 FROM images ORDER BY sha256").fetchall()
+        return [str(row[0]) for row in rows]
+
+    def replace_image_features(self, sha256: str, features: LocalFeatures) -> None:
+        self._keep_features(sha256, features, replacing=True)
+        # A saved retrieval index names what it was built from (`_index_tag`); the same number
+        # of images described anew must not pass for it.
+        self._sql.execute(
+            "INSERT INTO meta (key, value) VALUES ('features_revision', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (uuid.uuid4().hex,),
+        )
 
     def get(self, registry: str, record_id: str) -> Record | None:
         row = self._sql.execute(

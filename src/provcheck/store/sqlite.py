@@ -302,13 +302,14 @@ class LocalStore(SqlStore):
         return sorted({form for word in words for form in (word, *indexed.get(word, ()))})
 
     def _index_tag(self, version: int) -> str:
-        # Which store, and how many images it indexed: the saved index outlives the generation,
-        # which another program's writes move.
+        # Which store, how many images it indexed and when they were last described anew: the
+        # saved index outlives the generation, which another program's writes move.
         return ":".join(
             str(value)
             for value in self._db.execute(
                 "SELECT (SELECT value FROM meta WHERE key = 'store_id'), count(*),"
-                " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors)"
+                " coalesce(max(rowid), 0), (SELECT count(*) FROM image_descriptors),"
+                " (SELECT value FROM meta WHERE key = 'features_revision')"
                 " FROM record_images"
             ).fetchone()
         )

@@ -423,6 +423,30 @@ class StoreContract:
         found = store.search_by_features([query], limit=5, min_votes=5)
         assert [r.record_id for r, _ in found] == ["shown"] and found[0][1] >= 50
 
+    def test_an_images_features_replaced_are_kept_and_found_instead(self, store: Store) -> None:
+        """`provcheck local refresh-features` describes an older image again, in place: its
+        features and its share of the retrieval index are the new ones, at once."""
+        old, new = _features(4, count=200), _features(5, count=300, filling=100)
+        digest = _put_image(store, 1, _NEAR_A, features=old)
+        unchanged = _put_image(store, 2, _FAR)
+        with store.transaction():
+            store.put_record(_record("local", "shown", images=(digest,)))
+        assert store.search_by_features([old.descriptors[:100]], limit=5, min_votes=5)
+        assert store.image_digests() == sorted([digest, unchanged])
+        with store.transaction():
+            store.replace_image_features(digest, new)
+        kept = store.image_features(digest)
+        assert kept is not None and kept.filling == 100
+        assert (kept.descriptors == new.descriptors).all()
+        # As many images indexed as before, and yet not the index saved before.
+        assert store.search_by_features([old.descriptors[:100]], limit=5, min_votes=5) == []
+        found = store.search_by_features([new.descriptors[200:300]], limit=5, min_votes=5)
+        assert [r.record_id for r, _ in found] == ["shown"]
+        store.replace_image_features(unchanged, old)  # an image kept without any
+        again = store.image_features(unchanged)
+        assert again is not None and (again.descriptors == old.descriptors).all()
+        assert store.thumbnail(digest) == b"thumbnail 1"
+
     # Case files ----------------------------------------------------------------------------
 
     def test_cases_are_listed_oldest_first(self, store: Store) -> None:

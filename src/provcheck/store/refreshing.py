@@ -1,0 +1,83 @@
+"""Describing a store's older images again, as an import today would.
+
+An image keeps the local features it was imported with. Those stored before a register's picture
+kept its filling (`LocalFeatures.filling`), or before features were kept at all, are found and
+verified as they were then: a close photograph of a bare part of such a work meets little of it.
+Importing the list again into a new store mends that; `refresh_features` does it in place, from
+each image's stored copy (the 768-pixel copy every store keeps), so that neither the original
+files nor the records are needed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from provcheck.errors import InputError
+from provcheck.images.loading import WORKING_SIDE, load_image
+from provcheck.images.verification import REGISTER_FILLING, LocalFeatures, local_features
+from provcheck.store.interface import Store
+
+__all__ = ["RefreshSummary", "refresh_features"]
+
+# Images described anew per transaction: an interruption loses at most these.
+_BATCH = 100
+
+
+@dataclass
+class RefreshSummary:
+    images: int = 0
+    refreshed: int = 0
+    current: int = 0  # described as an import today would already
+    without_copy: int = 0  # nothing to describe them from: left as they were
+    unreadable: list[str] = field(default_factory=list)  # one line each: which, and why
+
+
+def refresh_features(
+    store: Store, *, progress: Callable[[int, int], None] | None = None
+) -> RefreshSummary:
+    """Describe again every stored image whose kept features are older than an import's today,
+    from the store's copy of it. Each batch is kept as it is done: interrupted, the same call
+    later goes on where it stopped (what was described anew is then current)."""
+    digests = store.image_digests()
+    summary = RefreshSummary(images=len(digests))
+    for start in range(0, len(digests), _BATCH):
+        with store.transaction():
+            for digest in digests[start : start + _BATCH]:
+                _refresh(store, digest, summary)
+        if progress is not None:
+            progress(min(start + _BATCH, len(digests)), len(digests))
+    return summary
+
+
+def _refresh(store: Store, digest: str, summary: RefreshSummary) -> None:
+    kept = store.image_features(digest)
+    if kept is not None and kept.filling:
+        summary.current += 1
+        return
+    copy = store.thumbnail(digest)
+    if not copy:
+        summary.without_copy += 1
+        return
+    try:
+        image = load_image(copy, source=f"stored image {digest[:12]}", max_side=WORKING_SIDE)
+    except InputError as error:
+        summary.unreadable.append(str(error))
+        return
+    features = local_features(image, filling=REGISTER_FILLING)
+    if kept is not None and _same(kept, features):
+        # A plain picture has no filling to add: described once from its copy, it is current.
+        summary.current += 1
+        return
+    store.replace_image_features(digest, features)
+    summary.refreshed += 1
+
+
+def _same(one: LocalFeatures, other: LocalFeatures) -> bool:
+    return (
+        one.filling == other.filling
+        and one.descriptors.shape == other.descriptors.shape
+        and bool(np.array_equal(one.descriptors, other.descriptors))
+    )
