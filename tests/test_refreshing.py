@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,38 @@ def test_an_interrupted_refresh_keeps_what_it_did_and_goes_on_where_it_stopped(
     code, out, _ = _refresh(capsys, path)
     assert code == 0 and f"Described {images - 10:,} of {images:,}" in out
     assert "10 were current" in out
+
+
+def test_damaged_kept_features_are_described_again_from_the_copy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A features record that cannot be read is exactly what the command is for: it must not
+    stop it (every run would stop at the same image)."""
+    path = tmp_path / "store.sqlite3"
+    records = FIXTURES / "sample-register" / "records.jsonl"
+    assert main(["local", "import", str(records), "--store", str(path)]) == 0
+    with LocalStore(path) as store:
+        digests = store.image_digests()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE image_features SET features = ? WHERE sha256 = ?", (b"bad", digests[0]))
+        # An image to describe again whose copy is not even bytes.
+        db.execute("DELETE FROM image_features WHERE sha256 = ?", (digests[1],))
+        db.execute("UPDATE images SET thumbnail = 'text' WHERE sha256 = ?", (digests[1],))
+    db.close()
+    capsys.readouterr()
+    code, out, err = _refresh(capsys, path)
+    assert code == 1 and "internal error" not in err
+    assert f"Described 1 of {len(digests):,}" in out and "1 could not be read" in out
+    assert f"stored image {digests[1][:12]}" in err
+    with LocalStore(path) as store:
+        mended = store.image_features(digests[0])
+    assert mended is not None and mended.filling
+
+
+def test_a_store_that_is_not_there_is_not_made(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = _refresh(capsys, tmp_path / "typo.sqlite3")
+    assert code == 2 and "no store there" in err
+    assert not (tmp_path / "typo.sqlite3").exists()

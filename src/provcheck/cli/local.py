@@ -477,7 +477,7 @@ def _command_local_stats(args: argparse.Namespace) -> int:
 
 
 def _command_local_refresh_features(args: argparse.Namespace) -> int:
-    with open_store(store_location(args)) as store, progress() as bar:
+    with open_store(existing_store(args)) as store, progress() as bar:
         task = bar.add_task("Describing stored images", total=None, note="")
         summary = refresh_features(
             store, progress=lambda done, total: bar.update(task, completed=done, total=total)

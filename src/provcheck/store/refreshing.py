@@ -43,6 +43,8 @@ def refresh_features(
     later goes on where it stopped (what was described anew is then current)."""
     digests = store.image_digests()
     summary = RefreshSummary(images=len(digests))
+    if progress is not None:
+        progress(0, len(digests))
     for start in range(0, len(digests), _BATCH):
         with store.transaction():
             for digest in digests[start : start + _BATCH]:
@@ -53,11 +55,18 @@ def refresh_features(
 
 
 def _refresh(store: Store, digest: str, summary: RefreshSummary) -> None:
-    kept = store.image_features(digest)
+    try:
+        kept = store.image_features(digest)
+    except (ValueError, TypeError):  # a damaged record: what this is for, from the copy
+        kept = None
     if kept is not None and kept.filling:
         summary.current += 1
         return
-    copy = store.thumbnail(digest)
+    try:
+        copy = store.thumbnail(digest)
+    except (ValueError, TypeError) as error:
+        summary.unreadable.append(f"stored image {digest[:12]}: its copy is damaged ({error})")
+        return
     if not copy:
         summary.without_copy += 1
         return
