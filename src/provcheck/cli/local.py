@@ -451,7 +451,7 @@ def _command_local_import(args: argparse.Namespace) -> int:
 
 
 def _command_local_stats(args: argparse.Namespace) -> int:
-    with open_store(store_location(args)) as store:
+    with open_store(existing_store(args)) as store:
         stats = store.stats()
         mirrors = {r: store.mirror_state(r) for r in stats.records_by_registry}
     last = stats.last_import

@@ -102,6 +102,10 @@ CREATE INDEX IF NOT EXISTS records_by_update ON records(registry, updated_at);
 """
 
 
+# How long a write waits for another program's write to the same store to end.
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
 def default_store_path() -> Path:
     """The per-user store: the platform's data folder (platformdirs), `provcheck/local.sqlite3`."""
     return Path(platformdirs.user_data_dir("provcheck", appauthor=False)) / "local.sqlite3"
@@ -109,11 +113,17 @@ def default_store_path() -> Path:
 
 @contextmanager
 def sqlite_transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """All the writes inside it happen, or none do."""
-    db.execute("BEGIN IMMEDIATE")
+    """All the writes inside it happen, or none do. `InputError` if the store cannot be written
+    (read-only) or another program's write kept it for over `BUSY_TIMEOUT_SECONDS`."""
     try:
+        db.execute("BEGIN IMMEDIATE")
         yield
         db.execute("COMMIT")
+    except sqlite3.OperationalError as error:
+        problem = _access_problem(_file_of(db), error)
+        if problem is None:
+            raise
+        raise problem from None
     finally:
         # Anything that stopped it before the commit ended -- an error, Ctrl-C between the
         # last write and COMMIT -- leaves nothing written and no transaction open. (A commit
@@ -130,11 +140,11 @@ def open_store_file(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.DatabaseError as error:
-        raise InputError(f"{path}: not a provcheck store ({error})") from None
+        raise _store_problem(path, error) from None
     except OSError as error:
         raise InputError(f"{path}: cannot open the store ({error.strerror or error})") from None
     try:
-        db.execute("PRAGMA busy_timeout=10000")
+        db.execute(f"PRAGMA busy_timeout={round(BUSY_TIMEOUT_SECONDS * 1000)}")
         # Before anything is written -- even the journal mode, which changes the file --
         # another program's database is refused, not given provcheck's tables.
         new = _refuse_another_database(db, path)
@@ -144,9 +154,44 @@ def open_store_file(path: Path) -> sqlite3.Connection:
     except BaseException as error:
         db.close()
         if isinstance(error, sqlite3.DatabaseError):
-            raise InputError(f"{path}: not a provcheck store ({error})") from None
+            raise _store_problem(path, error) from None
         raise
     return db
+
+
+def _store_problem(path: Path, error: sqlite3.DatabaseError) -> InputError:
+    """What SQLite's `error` opening the file at `path` means to the person who named it."""
+    problem = _access_problem(path, error)
+    return problem or InputError(f"{path}: not a provcheck store ({error})")
+
+
+def _access_problem(path: Path, error: sqlite3.DatabaseError) -> InputError | None:
+    """An `InputError` saying what to do if `error` is about this user's access to a store that
+    is there (read-only, or another program writing it), else None."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return InputError(
+            f"{path}: the store is busy: another program has been writing to it for over "
+            f"{BUSY_TIMEOUT_SECONDS:g} s; try again when it has finished"
+        )
+    if name.startswith("SQLITE_READONLY"):
+        return InputError(
+            f"{path}: cannot write to the store ({error}); provcheck writes to its store as it "
+            "works: give --store a copy of it in a folder you can write to, or ask for write "
+            "access to this one"
+        )
+    if name.startswith("SQLITE_CANTOPEN") and path.is_file():
+        return InputError(
+            f"{path}: cannot open the store ({error}); provcheck needs to read and write it and "
+            "to make its journal files beside it: give --store a copy of it in a folder you can "
+            "write to, or ask for access to this one"
+        )
+    return None
+
+
+def _file_of(db: sqlite3.Connection) -> Path:
+    """The file a connection's main database is in."""
+    return Path(next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"))
 
 
 def _refuse_what_is_not_a_file(path: Path) -> None:
@@ -205,8 +250,10 @@ def _create_schema(db: sqlite3.Connection, path: Path, *, new: bool) -> None:
             )
             _log_version(db, SCHEMA_VERSION)
     refuse_other_version(_stored_version(db), str(path))
-    # Which store this is, whatever its path: a saved index is never taken for another's.
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
+    # Which store this is, whatever its path: a saved index is never taken for another's. Only
+    # a store without one is written to: opening a store to read it waits for no one's write.
+    if db.execute("SELECT 1 FROM meta WHERE key = 'store_id'").fetchone() is None:
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (uuid.uuid4().hex,))
 
 
 def upgrade_store_file(path: Path) -> tuple[int, int]:
@@ -218,7 +265,7 @@ def upgrade_store_file(path: Path) -> tuple[int, int]:
         return 0, SCHEMA_VERSION
     db = sqlite3.connect(path, isolation_level=None)
     try:
-        db.execute("PRAGMA busy_timeout=10000")
+        db.execute(f"PRAGMA busy_timeout={round(BUSY_TIMEOUT_SECONDS * 1000)}")
         if _refuse_another_database(db, path):
             db.close()
             open_store_file(path).close()  # an empty file: made a store, as opening it would
@@ -231,7 +278,7 @@ def upgrade_store_file(path: Path) -> tuple[int, int]:
                 _upgrade_to_2(db)
         return found, SCHEMA_VERSION
     except sqlite3.DatabaseError as error:
-        raise InputError(f"{path}: not a provcheck store ({error})") from None
+        raise _store_problem(path, error) from None
     finally:
         db.close()
 
