@@ -12,8 +12,9 @@ from test_verification import IMAGES, _close_photograph
 
 import provcheck
 from provcheck.cli import main
+from provcheck.images import verification
 from provcheck.images.verification import local_features
-from provcheck.store import refreshing
+from provcheck.store import importing, refreshing
 from provcheck.store.local_register import LocalRegistry
 from provcheck.store.sqlite import LocalStore
 
@@ -75,6 +76,33 @@ def test_an_older_stores_images_are_described_again_and_find_a_detail(
 
     code, out, _ = _refresh(capsys, path)  # nothing left to do
     assert code == 0 and f"Described 0 of {images:,}" in out and f"{images:,} were current" in out
+
+
+def test_images_given_the_earlier_filling_are_described_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pictures once kept 500 of filling drawn from ORB's 3,000 strongest corners; a faintly
+    textured part (Bathsheba's dark curtain) is confirmed only by today's."""
+    path = tmp_path / "store.sqlite3"
+    records = FIXTURES / "sample-register" / "records.jsonl"
+    with monkeypatch.context() as earlier:
+        earlier.setattr(verification, "REGISTER_FILLING", 500)
+        earlier.setattr(verification, "_FILLING_DETECTED", 3000)
+        earlier.setattr(importing, "REGISTER_FILLING", 500)
+        assert main(["local", "import", str(records), "--store", str(path)]) == 0
+    with LocalStore(path) as store:
+        fillings = [store.image_features(digest) for digest in store.image_digests()]
+    earlier_ones = sum(1 for kept in fillings if kept is not None and kept.filling == 500)
+    assert earlier_ones > 20
+
+    code, out, err = _refresh(capsys, path)
+    assert code == 0, err
+    assert f"Described {earlier_ones:,} of " in out
+    with LocalStore(path) as store:
+        fillings = [store.image_features(digest) for digest in store.image_digests()]
+    assert not any(kept is not None and kept.filling == 500 for kept in fillings)
+    code, out, _ = _refresh(capsys, path)
+    assert code == 0 and "Described 0 of " in out
 
 
 def test_an_image_that_cannot_be_described_again_is_named_and_fails_the_command(

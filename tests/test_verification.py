@@ -484,6 +484,19 @@ def test_a_close_photograph_of_a_bare_part_of_a_work_is_confirmed_as_a_detail() 
     assert not match_geometry(query, record.strongest()).confirmed  # what the filling adds
 
 
+def test_a_close_photograph_of_a_faintly_textured_part_is_confirmed_as_a_detail() -> None:
+    """Bathsheba's top left, a dark curtain and shadowed stone: even ORB's 3,000 strongest
+    corners hold few there (5 of 11 matches agreed). The filling is drawn from all the corners
+    ORB finds, the faint ones with them."""
+    path = IMAGES / "wmb-bathsheba-receiving-david-s-letter.jpg"
+    record = features_of_bytes(path.read_bytes(), source=path.name)
+    photograph = provcheck.ImageRef(data=_close_photograph(path, (0.0, 0.0, 0.45, 0.45)))
+    found = [match_geometry(query, record) for query in query_features(photograph)]
+    confirmed = [m for m in found if m.confirmed]
+    assert confirmed and all(m.detail and "top left" in m.detail for m in confirmed)
+    assert max(m.inliers for m in confirmed) >= 2 * 20  # not at the edge of chance
+
+
 def test_filling_confirms_only_a_detail_over_an_area() -> None:
     from provcheck.images.verification import GeometricMatch
 
@@ -503,16 +516,15 @@ def test_filling_confirms_only_a_detail_over_an_area() -> None:
     assert not GeometricMatch(62, 90, 0.2, 1000, 1500, spread=0.09).detail_over_an_area
 
 
-def test_a_detail_matching_its_work_in_a_small_part_only_is_confirmed() -> None:
+def test_a_detail_mostly_of_a_bare_wall_is_confirmed() -> None:
     """The Lute Player's bottom right: a sleeve, a violin, a marble table and a bare dark wall.
-    What maps onto the register's picture with its filling lies in the sleeve and the violin,
-    under 15% of either picture; but it is many matches and most of those found."""
+    (That what maps may lie in a small part of either picture, if it is many matches and most
+    of those found, is `test_filling_confirms_only_a_detail_over_an_area`.)"""
     path = IMAGES / "imgdata-the-lute-player.jpg"
     record = features_of_bytes(path.read_bytes(), source=path.name)
     photograph = provcheck.ImageRef(data=_close_photograph(path, (0.55, 0.55, 1.0, 1.0)))
     found = [match_geometry(query, record) for query in query_features(photograph)]
     assert any(m.detail is not None and "bottom right" in m.detail for m in found)
-    assert all(m.spread < 0.15 for m in found if m.confirmed)  # in a small part of it only
 
 
 def test_a_register_pictures_filling_is_stored_and_indexed_with_its_strongest() -> None:
