@@ -144,11 +144,22 @@ def test_a_reworded_description_finds_the_lamp(sample_store: Path) -> None:
 
 def test_an_empty_store_proves_nothing(tmp_path: Path) -> None:
     query = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
-    report = provcheck.check(query, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
+    LocalStore(tmp_path / "empty.sqlite3").close()
+    report = provcheck.check(query, [LocalRegistry(path=str(tmp_path / "empty.sqlite3"))])
     outcome = report.outcome("local")
     assert outcome.state is OutcomeState.SKIPPED
     assert outcome.reason and "holds no records" in outcome.reason
     assert report.conclusion is Conclusion.INCOMPLETE
+
+
+def test_no_store_proves_nothing_and_is_not_made(tmp_path: Path) -> None:
+    query = {"title": "Harbour at dusk", "maker": "Jan Vermeulen"}
+    report = provcheck.check(query, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
+    outcome = report.outcome("local")
+    assert outcome.state is OutcomeState.SKIPPED
+    assert outcome.reason and "there is no local store at" in outcome.reason
+    assert report.conclusion is Conclusion.INCOMPLETE
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_local_is_installed_through_the_entry_point(private_store: Path) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from provcheck import InputError
 from provcheck.cli import main
-from provcheck.store import sqlite_file
+from provcheck.store import refreshing, sqlite_file
 from provcheck.store.sqlite import LocalStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -113,3 +115,90 @@ def test_a_missing_store_is_not_made_by_asking_what_it_holds(
     code, _, err = run(capsys, "local", "stats", "--store", str(mistyped))
     assert code == 2 and err.startswith(f"provcheck: error: {mistyped}: no store there")
     assert not mistyped.exists()
+
+
+def test_a_store_kept_with_a_rollback_journal_is_read_while_another_program_writes_it(
+    store_path: Path, short_wait: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy made with `VACUUM INTO` (a common backup of a live store) has no WAL journal;
+    opening it to read must neither wait for another's write nor need to write itself."""
+    backup = store_path.with_name("backup.sqlite3")
+    with sqlite3.connect(store_path) as db:
+        db.execute(f"VACUUM INTO '{backup}'")
+    db.close()
+    other = sqlite3.connect(backup, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+        code, out, err = run(
+            capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
+            "--registry", "local", "--store", str(backup), "--json",
+        )  # fmt: skip
+        assert code == 1 and '"status": "failed"' not in out, out + err
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_read_only_copy_kept_with_a_rollback_journal_is_read(
+    store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = store_path.with_name("backup.sqlite3")
+    with sqlite3.connect(store_path) as db:
+        db.execute(f"VACUUM INTO '{backup}'")
+    db.close()
+    before = backup.read_bytes()
+    connect = sqlite3.connect
+
+    def read_only_connect(path: Path, **options: object) -> sqlite3.Connection:
+        return connect(f"{Path(path).as_uri()}?mode=ro", uri=True, **options)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(sqlite_file.sqlite3, "connect", read_only_connect)
+    code, out, err = run(capsys, "local", "stats", "--store", str(backup))
+    assert code == 0 and "local" in out, err
+    assert backup.read_bytes() == before
+
+
+def test_a_check_never_makes_a_store_at_a_mistyped_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistyped = tmp_path / "no-such-folder" / "stroe.sqlite3"
+    code, out, _ = run(
+        capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
+        "--registry", "local", "--store", str(mistyped),
+    )  # fmt: skip
+    assert code == 3 and "there is no local store at" in out
+    assert not mistyped.parent.exists()
+
+
+def test_a_new_store_in_a_folder_that_cannot_be_written_is_named_so(
+    tmp_path: Path, read_only: None
+) -> None:
+    path = tmp_path / "new.sqlite3"
+    with pytest.raises(InputError) as raised:
+        LocalStore(path)
+    assert str(raised.value).startswith(f"{path}: cannot make a store there")
+
+
+def test_refreshing_a_store_describes_images_outside_its_transactions(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Describing a hundred images takes seconds: a transaction held meanwhile would keep every
+    other program's write waiting (and failing as busy)."""
+    with LocalStore(store_path) as store:
+        with store.transaction():
+            for digest in store.image_digests():
+                kept = store.image_features(digest)
+                assert kept is not None
+                store.replace_image_features(digest, kept.strongest())
+        describe = refreshing.local_features
+        during: list[bool] = []
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            during.append(store.connection.in_transaction)
+            return describe(*args, **kwargs)
+
+        monkeypatch.setattr(refreshing, "local_features", watched)
+        summary = refreshing.refresh_features(store)
+    assert summary.refreshed == len(during) > 0
+    assert not any(during)

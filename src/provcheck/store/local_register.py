@@ -161,6 +161,14 @@ class LocalRegistry(Registry):
         return await self._in_thread(self._search, query, limit)
 
     def _search(self, query: ObjectDescription, limit: int) -> SearchResult:
+        location = self.settings.store_location()
+        if self._store is None and not store_exists(location):
+            # A check never makes a store: a mistyped path would leave an empty one behind.
+            raise QueryNotSupported(
+                f"{self.name}: there is no local store at {location}, so nothing was compared; "
+                "import records first (`provcheck local import FILE`), or give --store your "
+                "store's path"
+            )
         store = self.store
         stats = store.stats()
         held = {

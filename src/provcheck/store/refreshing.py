@@ -49,42 +49,51 @@ def refresh_features(
     if progress is not None:
         progress(0, len(digests))
     for start in range(0, len(digests), _BATCH):
+        # Described first, then written at once: a transaction held while a hundred images are
+        # described (seconds) would keep every other program's write to the store waiting.
+        described = [
+            (digest, features)
+            for digest in digests[start : start + _BATCH]
+            if (features := _described_anew(store, digest, summary)) is not None
+        ]
         with store.transaction():
-            for digest in digests[start : start + _BATCH]:
-                _refresh(store, digest, summary)
+            for digest, features in described:
+                store.replace_image_features(digest, features)
         if progress is not None:
             progress(min(start + _BATCH, len(digests)), len(digests))
     return summary
 
 
-def _refresh(store: Store, digest: str, summary: RefreshSummary) -> None:
+def _described_anew(store: Store, digest: str, summary: RefreshSummary) -> LocalFeatures | None:
+    """The image's features as an import today would describe it, where they differ from those
+    kept (else None, counted in `summary`)."""
     try:
         kept = store.image_features(digest)
     except (ValueError, TypeError):  # a damaged record: what this is for, from the copy
         kept = None
     if kept is not None and kept.filling and kept.filling != _EARLIER_FILLING:
         summary.current += 1
-        return
+        return None
     try:
         copy = store.thumbnail(digest)
     except (ValueError, TypeError) as error:
         summary.unreadable.append(f"stored image {digest[:12]}: its copy is damaged ({error})")
-        return
+        return None
     if not copy:
         summary.without_copy += 1
-        return
+        return None
     try:
         image = load_image(copy, source=f"stored image {digest[:12]}", max_side=WORKING_SIDE)
     except InputError as error:
         summary.unreadable.append(str(error))
-        return
+        return None
     features = local_features(image, filling=REGISTER_FILLING)
     if kept is not None and _same(kept, features):
         # A plain picture has no filling to add: described once from its copy, it is current.
         summary.current += 1
-        return
-    store.replace_image_features(digest, features)
+        return None
     summary.refreshed += 1
+    return features
 
 
 def _same(one: LocalFeatures, other: LocalFeatures) -> bool:

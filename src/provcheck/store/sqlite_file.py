@@ -148,7 +148,7 @@ def open_store_file(path: Path) -> sqlite3.Connection:
         # Before anything is written -- even the journal mode, which changes the file --
         # another program's database is refused, not given provcheck's tables.
         new = _refuse_another_database(db, path)
-        db.execute("PRAGMA journal_mode=WAL")
+        _write_ahead(db, path)
         db.execute("PRAGMA foreign_keys=ON")
         _create_schema(db, path, new=new)
     except BaseException as error:
@@ -157,6 +157,17 @@ def open_store_file(path: Path) -> sqlite3.Connection:
             raise _store_problem(path, error) from None
         raise
     return db
+
+
+def _write_ahead(db: sqlite3.Connection, path: Path) -> None:
+    """Keep the store in WAL mode: readers never wait for a writer. A copy kept with a rollback
+    journal (`VACUUM INTO`, a backup) is changed to it when it can be; one that cannot be
+    written, or that another program is writing, is read as it is."""
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as error:
+        if _access_problem(path, error) is None:
+            raise
 
 
 def _store_problem(path: Path, error: sqlite3.DatabaseError) -> InputError:
@@ -179,6 +190,11 @@ def _access_problem(path: Path, error: sqlite3.DatabaseError) -> InputError | No
             f"{path}: cannot write to the store ({error}); provcheck writes to its store as it "
             "works: give --store a copy of it in a folder you can write to, or ask for write "
             "access to this one"
+        )
+    if name.startswith("SQLITE_CANTOPEN") and not path.exists():
+        return InputError(
+            f"{path}: cannot make a store there ({error}); give --store a path in a folder you "
+            "can write to"
         )
     if name.startswith("SQLITE_CANTOPEN") and path.is_file():
         return InputError(
