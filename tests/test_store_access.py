@@ -117,15 +117,21 @@ def test_a_missing_store_is_not_made_by_asking_what_it_holds(
     assert not mistyped.exists()
 
 
-def test_a_store_kept_with_a_rollback_journal_is_read_while_another_program_writes_it(
-    store_path: Path, short_wait: None, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A copy made with `VACUUM INTO` (a common backup of a live store) has no WAL journal;
-    opening it to read must neither wait for another's write nor need to write itself."""
-    backup = store_path.with_name("backup.sqlite3")
+@pytest.fixture
+def backup(store_path: Path) -> Path:
+    """A copy made with `VACUUM INTO` (a common backup of a live store): it has a rollback
+    journal, not WAL."""
+    copy = store_path.with_name("backup.sqlite3")
     with sqlite3.connect(store_path) as db:
-        db.execute(f"VACUUM INTO '{backup}'")
+        db.execute(f"VACUUM INTO '{copy}'")
     db.close()
+    return copy
+
+
+def test_a_store_kept_with_a_rollback_journal_is_read_while_another_program_writes_it(
+    backup: Path, short_wait: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opening it to read must neither wait for another's write nor need to write itself."""
     other = sqlite3.connect(backup, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
@@ -141,19 +147,9 @@ def test_a_store_kept_with_a_rollback_journal_is_read_while_another_program_writ
 
 
 def test_a_read_only_copy_kept_with_a_rollback_journal_is_read(
-    store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    backup: Path, capsys: pytest.CaptureFixture[str], read_only: None
 ) -> None:
-    backup = store_path.with_name("backup.sqlite3")
-    with sqlite3.connect(store_path) as db:
-        db.execute(f"VACUUM INTO '{backup}'")
-    db.close()
     before = backup.read_bytes()
-    connect = sqlite3.connect
-
-    def read_only_connect(path: Path, **options: object) -> sqlite3.Connection:
-        return connect(f"{Path(path).as_uri()}?mode=ro", uri=True, **options)  # type: ignore[call-overload,no-any-return]
-
-    monkeypatch.setattr(sqlite_file.sqlite3, "connect", read_only_connect)
     code, out, err = run(capsys, "local", "stats", "--store", str(backup))
     assert code == 0 and "local" in out, err
     assert backup.read_bytes() == before
