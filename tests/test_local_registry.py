@@ -157,7 +157,7 @@ def test_no_store_proves_nothing_and_is_not_made(tmp_path: Path) -> None:
     report = provcheck.check(query, [LocalRegistry(path=str(tmp_path / "new.sqlite3"))])
     outcome = report.outcome("local")
     assert outcome.state is OutcomeState.SKIPPED
-    assert outcome.reason and "there is no local store at" in outcome.reason
+    assert outcome.reason and "there is no store there" in outcome.reason
     assert report.conclusion is Conclusion.INCOMPLETE
     assert list(tmp_path.iterdir()) == []
 

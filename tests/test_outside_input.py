@@ -44,7 +44,7 @@ def test_an_empty_local_store_is_not_a_clean_result(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     store = tmp_path / "empty.sqlite3"
-    for reason in ("there is no local store at", "holds no records"):  # not there, then empty
+    for reason in ("there is no store there", "holds no records"):  # not there, then empty
         code, out, _ = run(
             capsys, "check", "--title", "Acorn", "--maker", "Tiffany", "--store", str(store)
         )

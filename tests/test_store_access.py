@@ -163,7 +163,7 @@ def test_a_check_never_makes_a_store_at_a_mistyped_path(
         capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
         "--registry", "local", "--store", str(mistyped),
     )  # fmt: skip
-    assert code == 3 and "there is no local store at" in out
+    assert code == 3 and "there is no store there" in out
     assert not mistyped.parent.exists()
 
 

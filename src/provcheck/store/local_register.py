@@ -165,9 +165,9 @@ class LocalRegistry(Registry):
         if self._store is None and not store_exists(location):
             # A check never makes a store: a mistyped path would leave an empty one behind.
             raise QueryNotSupported(
-                f"{self.name}: there is no local store at {location}, so nothing was compared; "
-                "import records first (`provcheck local import FILE`), or give --store your "
-                "store's path"
+                f"{self.name}: the local store at {location} holds no records (there is no store "
+                "there, and a check makes none), so nothing was compared; import records first "
+                "(`provcheck local import FILE`), or give --store your store's path"
             )
         store = self.store
         stats = store.stats()
