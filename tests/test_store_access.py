@@ -25,6 +25,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def check_adam_and_eve(capsys: pytest.CaptureFixture[str], store: Path) -> tuple[int, str, str]:
+    """A check of the local register in `store` for a sample-register work (a possible match)."""
+    return run(
+        capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
+        "--registry", "local", "--store", str(store), "--json",
+    )  # fmt: skip
+
+
 @pytest.fixture
 def store_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "store.sqlite3"
@@ -69,10 +77,7 @@ def test_a_store_another_program_is_writing_is_read_meanwhile(
 ) -> None:
     with LocalStore(store_path) as store:
         assert store.get("local", "LOSS-2018") is not None
-    code, out, err = run(
-        capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
-        "--registry", "local", "--store", str(store_path), "--json",
-    )  # fmt: skip
+    code, out, err = check_adam_and_eve(capsys, store_path)
     assert code == 1 and '"status": "failed"' not in out, out + err  # 1: a possible match
 
 
@@ -96,10 +101,7 @@ def test_a_store_that_cannot_be_written_is_read_and_a_write_is_refused_in_one_li
         assert store.get("local", "LOSS-2018") is not None
     code, out, err = run(capsys, "local", "stats", "--store", str(store_path))
     assert code == 0 and "local" in out, err
-    code, out, err = run(
-        capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
-        "--registry", "local", "--store", str(store_path), "--json",
-    )  # fmt: skip
+    code, out, err = check_adam_and_eve(capsys, store_path)
     assert code == 1 and '"status": "failed"' not in out, out + err  # 1: a possible match
     code, _, err = run(capsys, "local", "import", str(RECORDS), "--store", str(store_path))
     assert code == 2
@@ -136,10 +138,7 @@ def test_a_store_kept_with_a_rollback_journal_is_read_while_another_program_writ
     try:
         other.execute("BEGIN IMMEDIATE")
         other.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
-        code, out, err = run(
-            capsys, "check", "--title", "Adam and Eve", "--maker", "Dürer",
-            "--registry", "local", "--store", str(backup), "--json",
-        )  # fmt: skip
+        code, out, err = check_adam_and_eve(capsys, backup)
         assert code == 1 and '"status": "failed"' not in out, out + err
     finally:
         other.execute("ROLLBACK")
