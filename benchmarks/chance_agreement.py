@@ -56,7 +56,10 @@ def _best(photograph: bytes, stored: LocalFeatures) -> GeometricMatch:
     """The photograph's best mapping onto the stored image, at each scale it is described at (as
     a check verifies it)."""
     scales = query_features(ImageRef(data=photograph))
-    return max((match_geometry(ours, stored) for ours in scales), key=lambda m: m.inliers)
+    return max(
+        (match_geometry(ours, stored, filling=ours is scales[-1]) for ours in scales),
+        key=lambda m: m.inliers,
+    )
 
 
 # Fewer agreeing matches than this, and a minority of the matches: both different canvas backs

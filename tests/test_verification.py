@@ -413,6 +413,24 @@ def test_a_record_photograph_that_cannot_be_had_is_a_warning(sample_store: Path)
     assert len(warnings) == 1  # one line for the register, not one per photograph
 
 
+def test_a_record_photograph_not_compared_leaves_the_check_incomplete(sample_store: Path) -> None:
+    """A detail of a registered painting, whose photograph the register cannot give (its copy
+    damaged, its host down): the hashes alone cannot find a detail, so "no match found" would
+    rest on a comparison never made."""
+    photograph = (FIXTURES / "queries" / "detail-photo.jpg").read_bytes()
+    report = provcheck.check({"images": [photograph]}, [_Unplugged(path=str(sample_store))])
+    assert report.conclusion is Conclusion.INCOMPLETE
+    (limitation,) = [
+        lim for lim in report.limitations if lim.kind == "record-photograph-not-compared"
+    ]
+    assert limitation.subject == "local"
+    assert "could not be compared by local features" in limitation.message
+    assert "RuntimeError: the image store is unplugged" in limitation.message
+    # The same register, its photographs whole: the detail is found.
+    found = provcheck.check({"images": [photograph]}, [LocalRegistry(path=str(sample_store))])
+    assert found.conclusion is Conclusion.POSSIBLE_MATCH and not found.limitations
+
+
 def test_record_photographs_not_verified_in_several_rounds_are_said_once(
     sample_store: Path,
 ) -> None:
@@ -482,6 +500,29 @@ def test_a_close_photograph_of_a_bare_part_of_a_work_is_confirmed_as_a_detail() 
     found = match_geometry(query, record)
     assert found.confirmed and found.detail is not None and "bottom left" in found.detail
     assert not match_geometry(query, record.strongest()).confirmed  # what the filling adds
+    assert not match_geometry(query, record, filling=False).confirmed  # not asked for
+
+
+def test_a_photograph_is_decoded_once_for_every_way_it_is_described(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As taken, halved, descreened, mirrored: four descriptions of one large photograph, one
+    decoding."""
+    from provcheck.images import verification
+
+    decoded: list[str] = []
+    load_image = verification.load_image
+
+    def counted(data: bytes, **options: object) -> Image.Image:
+        decoded.append(str(options.get("source")))
+        return load_image(data, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(verification, "load_image", counted)
+    out = io.BytesIO()
+    photographed(HORSEWOMAN).resize((1600, 1200)).save(out, format="JPEG", quality=90)
+    photograph = provcheck.ImageRef(data=out.getvalue())
+    scales = query_features(photograph) + query_features(photograph, mirrored=True)
+    assert len(scales) >= 4 and len(decoded) == 1
 
 
 def test_a_close_photograph_of_a_faintly_textured_part_is_confirmed_as_a_detail() -> None:

@@ -120,7 +120,11 @@ async def verify_photographs(
                         functools.partial(query_features, photo, mirrored=flip)
                     )
                     for ours in scales:
-                        match = await asyncio.to_thread(match_geometry, ours, theirs)
+                        match = await asyncio.to_thread(
+                            functools.partial(
+                                match_geometry, ours, theirs, filling=ours is scales[-1]
+                            )
+                        )
                         if best is None or _stronger(match, best):
                             best = match
                         if best.confirmed:

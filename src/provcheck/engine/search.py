@@ -269,6 +269,9 @@ async def search_one(
             ranked = await asyncio.to_thread(matcher.rank, query, unique, geometry)
         # Before what was left unverified: what could not be verified, once for all rounds.
         warnings[said:said] = problems.warnings()
+        extras["photographs_not_compared"] = tuple(
+            _bounded(registry.settings.redact(problem)) for problem in problems.unverified
+        )
     return outcome(
         OutcomeState.SEARCHED,
         # One object twice is one candidate; objects of one series, set or theft name each other.

@@ -423,8 +423,20 @@ _QUERY_FEATURES: dict[tuple[str, bool, bool, bool], LocalFeatures] = {}
 # read again from the reference (and must not be fetched twice), yet verification may want the
 # mirror image's features later. A few at ~2 MB each.
 _FETCHED: dict[str, Image.Image] = {}
+# Photographs given by path or bytes, at the working size, by digest: one decoding for all the
+# ways a photograph is described (as taken, halved, descreened, mirrored; about 5 ms each). Only
+# the last few: once a photograph's features are kept, its pixels are not needed again.
+_DECODED: dict[str, Image.Image] = {}
+_DECODED_KEPT = 8
 _FETCHED_KEPT = 32
 _FETCHED_LOCK = threading.Lock()  # a batch's checks fetch and verify on several threads
+
+
+def _keep(kept: dict[str, Image.Image], limit: int, digest: str, image: Image.Image) -> None:
+    with _FETCHED_LOCK:
+        while len(kept) >= limit:
+            kept.pop(next(iter(kept)), None)  # the oldest first
+        kept[digest] = image
 
 
 def remember_photograph(ref: ImageRef, data: bytes) -> None:
@@ -434,10 +446,7 @@ def remember_photograph(ref: ImageRef, data: bytes) -> None:
         return
     image = load_image(data, source=ref.location, max_side=_SIDE)
     image.thumbnail((_SIDE, _SIDE))
-    with _FETCHED_LOCK:
-        while len(_FETCHED) >= _FETCHED_KEPT:
-            _FETCHED.pop(next(iter(_FETCHED)), None)  # the oldest first
-        _FETCHED[ref.sha256] = image
+    _keep(_FETCHED, _FETCHED_KEPT, ref.sha256, image)
 
 
 def features_for(
@@ -453,10 +462,15 @@ def features_for(
     if ref.url is not None and fetched is None:
         return None
     data = None if ref.sha256 else ref.read()
-    key = (ref.sha256 or hashlib.sha256(data or b"").hexdigest(), mirrored, halved, descreened)
+    digest = ref.sha256 or hashlib.sha256(data or b"").hexdigest()
+    key = (digest, mirrored, halved, descreened)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        image = fetched or load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
+        with _FETCHED_LOCK:
+            image = fetched or _DECODED.get(digest)
+        if image is None:
+            image = load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
+            _keep(_DECODED, _DECODED_KEPT, digest, image)
         if mirrored:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         # None when the photograph shows no screen: nothing more to describe.
@@ -507,21 +521,29 @@ def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:
     return local_features(load_image(data, source=source, max_side=_SIDE), filling=REGISTER_FILLING)
 
 
-def match_geometry(query: LocalFeatures, record: LocalFeatures) -> GeometricMatch:
+def match_geometry(
+    query: LocalFeatures, record: LocalFeatures, *, filling: bool = True
+) -> GeometricMatch:
     """Match the query's features to the record's and fit one homography with RANSAC: to the
-    record's strongest features, then, if that confirms nothing, with its filling too (which may
-    confirm a detail only, see `GeometricMatch.detail_over_an_area`)."""
+    record's strongest features, then, if that confirms nothing and `filling` is asked for, with
+    its filling too (which may confirm a detail only, see `GeometricMatch.detail_over_an_area`).
+
+    A check asks for the filling once a photograph, at the last of its `query_features` (at half
+    size when it is large, where a close photograph meets the register's picture best): details
+    mapped onto their own works, 332 of the corpus with two seeds, were confirmed 327 and 327
+    times, against 327 and 328 with the filling at every scale, for one matching less a
+    candidate the photograph does not show."""
     strongest = record.strongest()
     if min(len(query.descriptors), len(strongest.descriptors)) < 8:
         return GeometricMatch(0, 0, 0.0, len(query.descriptors), len(strongest.descriptors))
     nearest = _nearest_two(query, strongest)
     found = _mapping(query, strongest, nearest)
-    if record.filling < 2 or found.confirmed:
+    if not filling or record.filling < 2 or found.confirmed:
         return found
     # The nearest two of all the record's features are the nearest two of the nearest four.
-    filling = _nearest_two(query, record.filling_only())
-    filling[:, (0, 2)] += len(strongest.descriptors)
-    filled = _mapping(query, record, _nearer_two(nearest, filling))
+    nearest_filling = _nearest_two(query, record.filling_only())
+    nearest_filling[:, (0, 2)] += len(strongest.descriptors)
+    filled = _mapping(query, record, _nearer_two(nearest, nearest_filling))
     return filled if filled.detail_over_an_area else found
 
 

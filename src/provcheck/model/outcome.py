@@ -126,6 +126,12 @@ class RegistryOutcome(BaseModel):
     # searched by words, and the photographs met only the records the words found). Left out
     # of the JSON when no photograph was given, so that earlier reports keep their digests.
     photographs_searched: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    # Candidates' record photographs that could not be compared by local features (the
+    # register's copy unreadable or not to be had), each "where: why"; compared by their hashes
+    # only, they leave the check unable to say "no match found". Left out of the JSON when none.
+    photographs_not_compared: tuple[str, ...] = Field(
+        default=(), exclude_if=lambda value: not value
+    )
 
     @model_validator(mode="after")
     def _details_match_state(self) -> RegistryOutcome:

@@ -338,8 +338,10 @@ class SeedRecords:
         geometry: dict[str, list[GeometricMatch]] = {}
         for number, photograph in enumerate(photographs):
             for record, theirs in self._features():
-                for ours in query_features(photograph):  # as taken, and halved when large
-                    found = replace(match_geometry(ours, theirs), photograph=number)
+                scales = query_features(photograph)  # as taken, and halved when large
+                for ours in scales:
+                    match = match_geometry(ours, theirs, filling=ours is scales[-1])
+                    found = replace(match, photograph=number)
                     geometry.setdefault(record.key, []).append(found)
         # Staff look up what shares a word with the request, and whatever a photograph recalls;
         # the rest of the register they do not read through.
