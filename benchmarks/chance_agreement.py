@@ -32,7 +32,7 @@ from provcheck.images.verification import (
     GeometricMatch,
     LocalFeatures,
     features_of_bytes,
-    match_geometry,
+    matches_at_each_scale,
     query_features,
 )
 from provcheck.model.description import ImageRef
@@ -56,10 +56,7 @@ def _best(photograph: bytes, stored: LocalFeatures) -> GeometricMatch:
     """The photograph's best mapping onto the stored image, at each scale it is described at (as
     a check verifies it)."""
     scales = query_features(ImageRef(data=photograph))
-    return max(
-        (match_geometry(ours, stored, filling=ours is scales[-1]) for ours in scales),
-        key=lambda m: m.inliers,
-    )
+    return max(matches_at_each_scale(scales, stored), key=lambda m: m.inliers)
 
 
 # Fewer agreeing matches than this, and a minority of the matches: both different canvas backs

@@ -20,7 +20,7 @@ from provcheck.images.verification import (
     LocalFeatures,
     features_for,
     features_of_bytes,
-    match_geometry,
+    matches_at_each_scale,
     query_features,
 )
 from provcheck.matching.comparators import looks_mirrored
@@ -119,12 +119,8 @@ async def verify_photographs(
                     scales = await asyncio.to_thread(
                         functools.partial(query_features, photo, mirrored=flip)
                     )
-                    for ours in scales:
-                        match = await asyncio.to_thread(
-                            functools.partial(
-                                match_geometry, ours, theirs, filling=ours is scales[-1]
-                            )
-                        )
+                    each = matches_at_each_scale(scales, theirs)
+                    while (match := await asyncio.to_thread(next, each, None)) is not None:
                         if best is None or _stronger(match, best):
                             best = match
                         if best.confirmed:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -32,6 +32,7 @@ __all__ = [
     "features_to_bytes",
     "local_features",
     "match_geometry",
+    "matches_at_each_scale",
     "query_features",
     "remember_photograph",
     "retrieval_descriptors",
@@ -429,11 +430,11 @@ _FETCHED: dict[str, Image.Image] = {}
 _DECODED: dict[str, Image.Image] = {}
 _DECODED_KEPT = 8
 _FETCHED_KEPT = 32
-_FETCHED_LOCK = threading.Lock()  # a batch's checks fetch and verify on several threads
+_KEPT_LOCK = threading.Lock()  # a batch's checks fetch and verify on several threads
 
 
 def _keep(kept: dict[str, Image.Image], limit: int, digest: str, image: Image.Image) -> None:
-    with _FETCHED_LOCK:
+    with _KEPT_LOCK:
         while len(kept) >= limit:
             kept.pop(next(iter(kept)), None)  # the oldest first
         kept[digest] = image
@@ -457,7 +458,7 @@ def features_for(
     not mirror-invariant, and a photograph printed reversed still shows the work), or of it at
     half its working size, or with a printed screen's dots merged (see `query_features`; no
     features when it shows no screen): computed when first asked for, then kept."""
-    with _FETCHED_LOCK:
+    with _KEPT_LOCK:
         fetched = _FETCHED.get(ref.sha256) if ref.url is not None and ref.sha256 else None
     if ref.url is not None and fetched is None:
         return None
@@ -466,7 +467,7 @@ def features_for(
     key = (digest, mirrored, halved, descreened)
     features = _QUERY_FEATURES.get(key)
     if features is None:
-        with _FETCHED_LOCK:
+        with _KEPT_LOCK:
             image = fetched or _DECODED.get(digest)
         if image is None:
             image = load_image(data or ref.read(), source=ref.location, max_side=_SIDE)
@@ -526,13 +527,7 @@ def match_geometry(
 ) -> GeometricMatch:
     """Match the query's features to the record's and fit one homography with RANSAC: to the
     record's strongest features, then, if that confirms nothing and `filling` is asked for, with
-    its filling too (which may confirm a detail only, see `GeometricMatch.detail_over_an_area`).
-
-    A check asks for the filling once a photograph, at the last of its `query_features` (at half
-    size when it is large, where a close photograph meets the register's picture best): details
-    mapped onto their own works, 332 of the corpus with two seeds, were confirmed 327 and 327
-    times, against 327 and 328 with the filling at every scale, for one matching less a
-    candidate the photograph does not show."""
+    its filling too (which may confirm a detail only, see `GeometricMatch.detail_over_an_area`)."""
     strongest = record.strongest()
     if min(len(query.descriptors), len(strongest.descriptors)) < 8:
         return GeometricMatch(0, 0, 0.0, len(query.descriptors), len(strongest.descriptors))
@@ -545,6 +540,21 @@ def match_geometry(
     nearest_filling[:, (0, 2)] += len(strongest.descriptors)
     filled = _mapping(query, record, _nearer_two(nearest, nearest_filling))
     return filled if filled.detail_over_an_area else found
+
+
+def matches_at_each_scale(
+    scales: Sequence[LocalFeatures], record: LocalFeatures
+) -> Iterator[GeometricMatch]:
+    """A photograph's mappings onto a record's picture, one for each of its `query_features`
+    in turn (taken lazily: a check stops at the first that confirms).
+
+    The picture's filling is tried once, with the last of them (at half size when the
+    photograph is large, where a close photograph meets the register's picture best): details
+    mapped onto their own works, 332 of the corpus with two seeds, were confirmed 327 and 327
+    times, against 327 and 328 with the filling at every scale, for one matching less a
+    candidate the photograph does not show."""
+    for ours in scales:
+        yield match_geometry(ours, record, filling=ours is scales[-1])
 
 
 def _nearest_two(query: LocalFeatures, record: LocalFeatures) -> np.ndarray:

@@ -48,7 +48,7 @@ from provcheck.images.verification import (
     GeometricMatch,
     LocalFeatures,
     features_of_bytes,
-    match_geometry,
+    matches_at_each_scale,
     query_features,
 )
 from provcheck.matching.matcher import Matcher
@@ -339,8 +339,7 @@ class SeedRecords:
         for number, photograph in enumerate(photographs):
             for record, theirs in self._features():
                 scales = query_features(photograph)  # as taken, and halved when large
-                for ours in scales:
-                    match = match_geometry(ours, theirs, filling=ours is scales[-1])
+                for match in matches_at_each_scale(scales, theirs):
                     found = replace(match, photograph=number)
                     geometry.setdefault(record.key, []).append(found)
         # Staff look up what shares a word with the request, and whatever a photograph recalls;
