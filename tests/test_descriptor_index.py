@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import FIXTURES
 from PIL import Image
 
 from provcheck.images.descriptor_index import INDEXED_DESCRIPTORS, DescriptorIndex, key_bits_for
-from provcheck.images.verification import local_features
+from provcheck.images.verification import LocalFeatures, local_features
+from provcheck.model.description import ImageRef
 
 IMAGES = sorted((FIXTURES / "sample-register" / "images").glob("*.jpg"))[:8]
 
@@ -199,3 +201,47 @@ def test_images_stored_when_the_index_kept_fewer_descriptors_are_indexed_in_full
     assert max(kept) > 200
     store.search_by_features([_a_detail_of(IMAGES[6])], limit=3, min_votes=5)
     assert len(store._descriptor_index()) == sum(kept)
+
+
+def test_a_patch_seen_at_both_scales_of_a_photograph_counts_for_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A photograph is looked for at its working size and at half of it; a detail's few patches
+    of its work are met at both, while a look-alike's are met at one. Its scales' votes add up:
+    taking the better scale alone ranked a look-alike with three chance votes above the work
+    with two and two."""
+    import provcheck
+    from provcheck.images import verification
+    from provcheck.store.importing import import_file
+    from provcheck.store.local_register import LocalRegistry
+
+    work, look_alike, photographed = IMAGES[:3]
+    lines = [
+        f'{{"record_id": "{path.stem}", "description": {{"images": [{{"path": "{path}"}}]}}}}'
+        for path in (work, look_alike)
+    ]
+    (tmp_path / "register.jsonl").write_text("\n".join(lines) + "\n")
+    store = provcheck.LocalStore(tmp_path / "store.sqlite3")
+    import_file(store, tmp_path / "register.jsonl")
+    index = store._descriptor_index()
+    rows = dict(store._sql.execute("SELECT record_id, id FROM records").fetchall())
+    ours, theirs = (
+        np.asarray(index.descriptors)[np.asarray(index.owners) == rows[path.stem]]
+        for path in (work, look_alike)
+    )
+
+    def scales(ref: ImageRef, *, mirrored: bool = False) -> list[LocalFeatures]:
+        def features(descriptors: np.ndarray) -> LocalFeatures:
+            points = np.zeros((len(descriptors), 2), np.float32)
+            return LocalFeatures(points, np.ascontiguousarray(descriptors), 800, 600)
+
+        return [
+            features(np.concatenate([ours[:2], theirs[:3]])),
+            features(ours[10:12]),
+        ]
+
+    monkeypatch.setattr(verification, "query_features", scales)
+    query = provcheck.ObjectDescription(images=[ImageRef(path=str(photographed))])
+    found = LocalRegistry(store=store)._search(query, limit=5)
+    assert found.records[0].record_id == work.stem, [r.record_id for r in found.records]
+    store.close()

@@ -285,7 +285,8 @@ class SqlStore(Store):
         if not descriptors:
             return []  # without reading the index
         index = self._descriptor_index()
-        # Each image's best showing over the query's photographs (and their scales), by weight.
+        # Each image's best showing over the query's photographs (each one array, its scales
+        # together: see `verification.retrieval_descriptors`), by weight.
         votes: dict[int, tuple[float, int]] = {}
         for query in descriptors:
             for row_id, count, weight in index.weighted_votes(
