@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -203,22 +204,21 @@ def test_images_stored_when_the_index_kept_fewer_descriptors_are_indexed_in_full
     assert len(store._descriptor_index()) == sum(kept)
 
 
-def test_a_patch_seen_at_both_scales_of_a_photograph_counts_for_both(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A photograph is looked for at its working size and at half of it; a detail's few patches
-    of its work are met at both, while a look-alike's are met at one. Its scales' votes add up:
-    taking the better scale alone ranked a look-alike with three chance votes above the work
-    with two and two."""
+def _ranked_by_features(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    readings: Callable[[np.ndarray, np.ndarray], list[list[np.ndarray]]],
+) -> list[str]:
+    """The local register's answer to a photograph read as `readings(ours, theirs)` says, of a
+    register of two works: ours, and a look-alike (theirs), as descriptors each holds."""
     import provcheck
     from provcheck.images import verification
     from provcheck.store.importing import import_file
     from provcheck.store.local_register import LocalRegistry
 
-    work, look_alike, photographed = IMAGES[:3]
     lines = [
         f'{{"record_id": "{path.stem}", "description": {{"images": [{{"path": "{path}"}}]}}}}'
-        for path in (work, look_alike)
+        for path in IMAGES[:2]
     ]
     (tmp_path / "register.jsonl").write_text("\n".join(lines) + "\n")
     store = provcheck.LocalStore(tmp_path / "store.sqlite3")
@@ -227,21 +227,51 @@ def test_a_patch_seen_at_both_scales_of_a_photograph_counts_for_both(
     rows = dict(store._sql.execute("SELECT record_id, id FROM records").fetchall())
     ours, theirs = (
         np.asarray(index.descriptors)[np.asarray(index.owners) == rows[path.stem]]
-        for path in (work, look_alike)
+        for path in IMAGES[:2]
     )
 
-    def scales(ref: ImageRef, *, mirrored: bool = False) -> list[LocalFeatures]:
+    def read(ref: ImageRef, *, mirrored: bool = False) -> list[list[LocalFeatures]]:
         def features(descriptors: np.ndarray) -> LocalFeatures:
             points = np.zeros((len(descriptors), 2), np.float32)
             return LocalFeatures(points, np.ascontiguousarray(descriptors), 800, 600)
 
-        return [
-            features(np.concatenate([ours[:2], theirs[:3]])),
-            features(ours[10:12]),
-        ]
+        return [[features(size) for size in reading] for reading in readings(ours, theirs)]
 
-    monkeypatch.setattr(verification, "query_features", scales)
-    query = provcheck.ObjectDescription(images=[ImageRef(path=str(photographed))])
-    found = LocalRegistry(store=store)._search(query, limit=5)
-    assert found.records[0].record_id == work.stem, [r.record_id for r in found.records]
-    store.close()
+    monkeypatch.setattr(verification, "query_readings", read)
+    query = provcheck.ObjectDescription(images=[ImageRef(path=str(IMAGES[2]))])
+    try:
+        return [r.record_id for r in LocalRegistry(store=store)._search(query, limit=5).records]
+    finally:
+        store.close()
+
+
+def test_a_patch_seen_at_both_sizes_of_a_photograph_counts_for_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A photograph is looked for at its working size and at half of it; a detail's few patches
+    of its work are met at both, while a look-alike's are met at one. Its sizes' votes add up:
+    taking the better size alone ranked a look-alike with three chance votes above the work
+    with two and two."""
+    found = _ranked_by_features(
+        tmp_path,
+        monkeypatch,
+        lambda ours, theirs: [[np.concatenate([ours[:2], theirs[:3]]), ours[10:12]]],
+    )
+    assert found[0] == IMAGES[0].stem, found
+
+
+def test_a_halftone_read_as_printed_does_not_add_its_dots_votes_to_the_merged_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A printed halftone is read as printed and with its dots merged; the dots, as printed,
+    meet a dotted look-alike at both sizes. Each reading stands alone: added up, the look-alike's
+    two and two as printed and two merged outweighed the work's five merged."""
+    found = _ranked_by_features(
+        tmp_path,
+        monkeypatch,
+        lambda ours, theirs: [
+            [theirs[:2], theirs[2:4]],
+            [np.concatenate([ours[:5], theirs[4:6]])],
+        ],
+    )
+    assert found[0] == IMAGES[0].stem, found

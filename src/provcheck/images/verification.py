@@ -34,6 +34,7 @@ __all__ = [
     "match_geometry",
     "matches_at_each_scale",
     "query_features",
+    "query_readings",
     "remember_photograph",
     "retrieval_descriptors",
 ]
@@ -490,36 +491,54 @@ def query_features(ref: ImageRef, *, mirrored: bool = False) -> list[LocalFeatur
     """A query photograph's features at its working size, and at half of it when it is large;
     and, when it shows a printed screen's dots (`provcheck.images.screens`), the same of it
     with the dots merged into the picture (printed halftones against a 10,000-image register:
-    52 of 60 found first without, 58 with; 59 and 60 of 60 others).
+    52 of 60 found first without, 58 with; 59 and 60 of 60 others): its `query_readings`, one
+    after another.
 
     A close photograph of a detail shows the work's fine texture two or three times larger than
     the register's image does; ORB's pyramid reaches that far only at its few coarsest levels,
     so the photograph at about half the working side meets many more of the stored features (a detail
     of a sample-register painting: 30 of 45 matches agreeing, against 5 of 29 at the working
     size)."""
+    return [features for reading in query_readings(ref, mirrored=mirrored) for features in reading]
+
+
+def query_readings(ref: ImageRef, *, mirrored: bool = False) -> list[list[LocalFeatures]]:
+    """A query photograph read as taken and, when it shows a printed screen's dots, with them
+    merged: each reading's features at the photograph's working size and at half of it when it
+    is large (see `query_features`)."""
     whole = features_for(ref, mirrored=mirrored)
     if whole is None:
         return []
     large = max(whole.width, whole.height) >= _HALVED_FROM
-    found: list[LocalFeatures | None] = [whole]
-    if large:
-        found.append(features_for(ref, mirrored=mirrored, halved=True))
-    screened = features_for(ref, mirrored=mirrored, descreened=True)
-    if screened is not None and len(screened.descriptors):
-        found.append(screened)
-        if large:
-            found.append(features_for(ref, mirrored=mirrored, halved=True, descreened=True))
-    return [features for features in found if features is not None and len(features.descriptors)]
+    readings = []
+    for descreened in (False, True):
+        first = features_for(ref, mirrored=mirrored, descreened=True) if descreened else whole
+        if first is None or (descreened and not len(first.descriptors)):
+            continue  # no screen's dots to merge
+        halved = (
+            features_for(ref, mirrored=mirrored, halved=True, descreened=descreened)
+            if large
+            else None
+        )
+        reading = [f for f in (first, halved) if f is not None and len(f.descriptors)]
+        if reading:
+            readings.append(reading)
+    return readings
 
 
-def retrieval_descriptors(ref: ImageRef) -> np.ndarray:
-    """The descriptors a query photograph looks for stored images with: those of all its
-    `query_features`, as one query, so that a patch met at two scales votes twice for the
-    picture it shows. A close photograph of a detail meets its work's few stored patches at both
-    its sizes, and a look-alike's by chance at one (120 details against 10,000 images, seed 11:
-    116 found first with the votes added, 115 with the better scale's alone)."""
-    scales = [features.descriptors for features in query_features(ref)]
-    return np.concatenate(scales) if scales else np.zeros((0, 32), np.uint8)
+def retrieval_descriptors(ref: ImageRef) -> list[np.ndarray]:
+    """The descriptors a query photograph looks for stored images with: one query for each of
+    its `query_readings`, its sizes together, so that a patch met at both sizes votes twice for
+    the picture it shows. A close photograph of a detail meets its work's few stored patches at
+    both, and a look-alike's by chance at one (120 details against 10,000 images, seed 11: 116
+    found first with the votes added, 115 with the better size's alone). The readings stay apart:
+    a halftone's dots, as taken, meet other dotted pictures, and their votes would bury those of
+    the dots merged (120 halftones at the corpus's size, seed 11: 117 found first with every
+    reading's votes added, against 118)."""
+    return [
+        np.concatenate([features.descriptors for features in reading])
+        for reading in query_readings(ref)
+    ]
 
 
 def features_of_bytes(data: bytes, *, source: str) -> LocalFeatures:

@@ -190,7 +190,7 @@ class LocalRegistry(Registry):
         )
         # Each photograph's own features (its mirror image is for verification only: a mirrored
         # copy of a registered image is already found by its turned and mirrored hashes).
-        features = [retrieval_descriptors(image) for image in query.images]
+        features = [found for image in query.images for found in retrieval_descriptors(image)]
         by_features = store.search_by_features(
             features, limit=limit, min_votes=FEATURE_RETRIEVAL_VOTES, registries=only
         )

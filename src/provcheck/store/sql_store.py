@@ -285,8 +285,8 @@ class SqlStore(Store):
         if not descriptors:
             return []  # without reading the index
         index = self._descriptor_index()
-        # Each image's best showing over the query's photographs (each one array, its scales
-        # together: see `verification.retrieval_descriptors`), by weight.
+        # Each image's best showing over the query's photographs and their readings (each
+        # reading's sizes one array: see `verification.retrieval_descriptors`), by weight.
         votes: dict[int, tuple[float, int]] = {}
         for query in descriptors:
             for row_id, count, weight in index.weighted_votes(
