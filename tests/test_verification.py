@@ -187,6 +187,43 @@ def _horsewoman_and_look_alikes(sample_store: Path, count: int) -> tuple[bytes, 
     return out.getvalue(), LookAlikes(path=str(sample_store))
 
 
+def test_the_local_registers_fifth_answer_by_features_is_verified(sample_store: Path) -> None:
+    """The local register answers two found by features for each found by hashes: its seventh
+    answer is the fifth found by features, where a close photograph of a detail in a large
+    register may rank (details against 10,000 images: one of 120, a map). It is verified, so
+    found, though its hashes look like nothing."""
+    with LocalStore(sample_store) as store:
+        horsewoman = store.get("local", "LOSS-2020")
+        others = [r for r in store.iter_records("local") if r.record_id != "LOSS-2020"]
+    assert horsewoman is not None and len(others) >= 6
+    unlike = others[0].description.images[0].fingerprints
+    hidden = horsewoman.model_copy(
+        update={
+            "description": horsewoman.description.model_copy(
+                update={
+                    "images": tuple(
+                        image.model_copy(update={"fingerprints": unlike})
+                        for image in horsewoman.description.images
+                    )
+                }
+            )
+        }
+    )
+    answers = [*others[1:7], hidden]
+
+    class Answers(LocalRegistry):
+        async def search(self, query: ObjectDescription, *, limit: int) -> list[provcheck.Record]:
+            return answers[:limit]
+
+    out = io.BytesIO()
+    Image.open(HORSEWOMAN).save(out, format="JPEG", quality=80)
+    report = provcheck.check({"images": [out.getvalue()]}, [Answers(path=str(sample_store))])
+    assert report.candidates[0].record.record_id == "LOSS-2020"
+    images = next(e for e in report.candidates[0].evidence if e.field == "images")
+    assert "confirmed" in images.reason and "not confirmed" not in images.reason, images.reason
+    assert report.conclusion is Conclusion.POSSIBLE_MATCH
+
+
 def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_store: Path) -> None:
     # A large register holds many pictures whose hashes happen to sit close to a photograph's
     # (plain ones, or turned by one of the variants tried). None may be reported on its hashes
