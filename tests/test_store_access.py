@@ -119,6 +119,27 @@ def test_a_missing_store_is_not_made_by_asking_what_it_holds(
     assert not mistyped.exists()
 
 
+@pytest.mark.parametrize("command", [["local", "stats"], ["case", "list"], ["api-key", "list"]])
+def test_a_folder_given_as_the_store_is_said_to_be_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """`--store` names the store's file; a folder (the one the store sits in, say) is not "no
+    store there", which would send the user to make one, nor "no cases yet"."""
+    code, _, err = run(capsys, *command, "--store", str(tmp_path))
+    assert code == 2 and err.startswith(f"provcheck: error: {tmp_path} is a folder, not a store")
+    assert "give --store the store's file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_check_given_a_folder_as_the_store_says_so_and_is_incomplete(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "check", "--title", "x", "--registry", "local", "--store", str(tmp_path)
+    )
+    assert code == 3 and f"{tmp_path} is a folder, not a store" in out
+    assert list(tmp_path.iterdir()) == []  # nothing made in it
+
+
 @pytest.fixture
 def backup(store_path: Path) -> Path:
     """A copy made with `VACUUM INTO` (a common backup of a live store): it has a rollback

@@ -44,7 +44,7 @@ from provcheck.reports.signing import (
 )
 from provcheck.store.interface import Store
 from provcheck.store.local_register import LocalSettings, store_copies
-from provcheck.store.opening import open_store, store_exists
+from provcheck.store.opening import a_folder_for_a_store, open_store, store_exists
 from provcheck.userfiles import (
     read_bounded,
     refuse_links,
@@ -111,7 +111,8 @@ class CaseFile:
         location = path if path is not None else LocalSettings.load("local").store_location()
         if not create and not store_exists(location):
             raise InputError(
-                f"there is no local store at {location}, so no cases yet; open one with "
+                a_folder_for_a_store(location)
+                or f"there is no local store at {location}, so no cases yet; open one with "
                 "`provcheck case new TITLE` (or give --store PATH)"
             )
         return cls(open_store(location), key=key)

@@ -17,7 +17,7 @@ from provcheck.cli.common import (
     store_location,
 )
 from provcheck.errors import InputError
-from provcheck.store.opening import store_exists
+from provcheck.store.opening import a_folder_for_a_store, store_exists
 
 __all__ = ["add_commands"]
 
@@ -121,8 +121,9 @@ def _command_case_new(args: argparse.Namespace) -> int:
 
 def _command_case_list(args: argparse.Namespace) -> int:
     found: list[tuple[str, str, str]] = []
-    if store_exists(store_location(args)):
-        with CaseFile.open(store_location(args)) as cases:
+    location = store_location(args)
+    if store_exists(location) or a_folder_for_a_store(location):  # a folder: said, not "none"
+        with CaseFile.open(location) as cases:
             found = cases.cases()
     if not found:
         print("No cases yet: `provcheck case new TITLE` opens one.")

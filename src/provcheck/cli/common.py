@@ -18,7 +18,7 @@ from provcheck.errors import InputError
 from provcheck.reports.signing import SigningKey, configured_key
 from provcheck.reports.terminal import PrintableStream
 from provcheck.store.local_register import LocalSettings
-from provcheck.store.opening import store_exists
+from provcheck.store.opening import a_folder_for_a_store, store_exists
 
 __all__ = [
     "STORE_HELP",
@@ -107,6 +107,8 @@ def existing_store(args: argparse.Namespace) -> str | Path:
     not there is an `InputError` (a mistyped path would otherwise become a new, empty store)."""
     location = store_location(args)
     if not store_exists(location):
+        if folder := a_folder_for_a_store(location):
+            raise InputError(folder)
         raise InputError(f"{location}: no store there; `provcheck local import FILE` makes one")
     return location
 

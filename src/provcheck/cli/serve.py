@@ -19,7 +19,7 @@ from provcheck.service.app import (
 )
 from provcheck.service.keys import Role, make_key, revoke_key
 from provcheck.store.interface import Store
-from provcheck.store.opening import STORE_URL_ENV, open_store, store_exists
+from provcheck.store.opening import STORE_URL_ENV, a_folder_for_a_store, open_store, store_exists
 
 __all__ = ["add_commands"]
 
@@ -194,7 +194,10 @@ def _existing_store(args: argparse.Namespace) -> Store:
     """The store the keys are in; never one made by asking."""
     location = store_location(args)
     if not store_exists(location):
-        raise InputError(f"there is no store at {location}, so no keys; give --store PATH")
+        raise InputError(
+            a_folder_for_a_store(location)
+            or f"there is no store at {location}, so no keys; give --store PATH"
+        )
     return open_store(location)
 
 

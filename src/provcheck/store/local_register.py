@@ -33,6 +33,7 @@ from provcheck.registers.registry import (
 from provcheck.store.interface import Store
 from provcheck.store.opening import (
     STORE_URL_ENV,
+    a_folder_for_a_store,
     open_store,
     refuse_a_mistyped_url,
     store_exists,
@@ -164,6 +165,8 @@ class LocalRegistry(Registry):
         location = self.settings.store_location()
         if self._store is None and not store_exists(location):
             # A check never makes a store: a mistyped path would leave an empty one behind.
+            if folder := a_folder_for_a_store(location):
+                raise QueryNotSupported(f"{self.name}: {folder}; nothing was compared")
             raise QueryNotSupported(
                 f"{self.name}: the local store at {location} holds no records (there is no store "
                 "there, and a check makes none), so nothing was compared; import records first "

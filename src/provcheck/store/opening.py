@@ -16,6 +16,7 @@ from provcheck.store.sqlite_file import upgrade_store_file
 __all__ = [
     "STORE_URL_ENV",
     "StoreLocation",
+    "a_folder_for_a_store",
     "open_store",
     "refuse_a_mistyped_url",
     "store_exists",
@@ -42,6 +43,17 @@ def store_exists(location: StoreLocation) -> bool:
     """Whether there is a store at `location` to read (a database is asked when it is opened)."""
     refuse_a_mistyped_url(location)
     return is_postgres_url(location) or Path(location).is_file()
+
+
+def a_folder_for_a_store(location: StoreLocation) -> str | None:
+    """What to say when `location`, where a store's file was wanted, is a folder (the one the
+    store sits in, say): "no store there" would send the user to make one. None otherwise."""
+    if is_postgres_url(location) or not Path(location).is_dir():
+        return None
+    return (
+        f"{location} is a folder, not a store; give --store the store's file (e.g. "
+        f"{Path(location) / 'store.sqlite3'}) or a database's URL"
+    )
 
 
 def upgrade_store(location: StoreLocation) -> tuple[int, int]:
