@@ -218,3 +218,41 @@ def test_refreshing_a_store_describes_images_outside_its_transactions(
         summary = refreshing.refresh_features(store)
     assert summary.refreshed == len(during) > 0
     assert not any(during)
+
+
+def test_refreshing_stopped_by_another_programs_write_says_what_was_kept(
+    store_path: Path,
+    short_wait: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Refreshing keeps each batch as it is done; stopped as busy half-way, it says so, as it
+    does when interrupted, so that the user runs it again rather than fearing it all lost."""
+    with LocalStore(store_path) as store, store.transaction():
+        for digest in store.image_digests():
+            kept = store.image_features(digest)
+            assert kept is not None
+            store.replace_image_features(digest, kept.strongest())
+    monkeypatch.setattr(refreshing, "_BATCH", 3)
+    describe = refreshing.local_features
+    writers: list[sqlite3.Connection] = []
+    described: list[int] = []
+
+    def described_then_another_program_writes(*args: Any, **kwargs: Any) -> Any:
+        described.append(1)
+        if len(described) == 4:  # as the second batch is described, another program writes
+            other = sqlite3.connect(store_path, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            writers.append(other)
+        return describe(*args, **kwargs)
+
+    monkeypatch.setattr(refreshing, "local_features", described_then_another_program_writes)
+    try:
+        code, _, err = run(capsys, "local", "refresh-features", "--store", str(store_path))
+    finally:
+        for other in writers:
+            other.execute("ROLLBACK")
+            other.close()
+    assert code == 2 and "the store is busy" in err and len(err.strip().splitlines()) == 1
+    assert "the 3 images gone through before it are kept" in err
+    assert "run the same command again to continue" in err

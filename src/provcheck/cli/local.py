@@ -479,9 +479,21 @@ def _command_local_stats(args: argparse.Namespace) -> int:
 def _command_local_refresh_features(args: argparse.Namespace) -> int:
     with open_store(existing_store(args)) as store, progress() as bar:
         task = bar.add_task("Describing stored images", total=None, note="")
-        summary = refresh_features(
-            store, progress=lambda done, total: bar.update(task, completed=done, total=total)
-        )
+        kept = [0]  # images gone through, their batches written: kept whatever stops the rest
+
+        def shown(done: int, total: int) -> None:
+            kept[0] = done
+            bar.update(task, completed=done, total=total)
+
+        try:
+            summary = refresh_features(store, progress=shown)
+        except InputError as error:  # the store busy, or gone: what was written stays
+            if not kept[0]:
+                raise
+            raise InputError(
+                f"{error}; the {kept[0]:,} images gone through before it are kept: run the same "
+                "command again to continue"
+            ) from None
         location = store.location
     for problem in summary.unreadable[:10]:  # the first few: a damaged store may have many
         print(printable(f"not described again: {problem}"), file=sys.stderr)
