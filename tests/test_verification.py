@@ -15,6 +15,7 @@ from PIL import Image, ImageFilter
 
 import provcheck
 from provcheck import Conclusion, ObjectDescription
+from provcheck.engine.checking import DEFAULT_LIMIT
 from provcheck.engine.photographs import VERIFIED_CANDIDATES
 from provcheck.images.verification import (
     _index_order,
@@ -31,6 +32,9 @@ from provcheck.store.sqlite import LocalStore
 
 IMAGES = FIXTURES / "sample-register" / "images"
 HORSEWOMAN = IMAGES / "imgdata-the-horsewoman.jpg"
+# Look-alikes by hash enough for three rounds of verification, within a check's answers.
+LOOK_ALIKES = 2 * VERIFIED_CANDIDATES + 1
+assert LOOK_ALIKES <= DEFAULT_LIMIT
 
 
 def photographed(path: Path, *, angle: float = 6.0, warp: float = 0.12) -> Image.Image:
@@ -228,9 +232,9 @@ def test_every_look_alike_by_hash_is_verified_not_only_the_first_few(sample_stor
     # A large register holds many pictures whose hashes happen to sit close to a photograph's
     # (plain ones, or turned by one of the variants tried). None may be reported on its hashes
     # alone for want of a turn at verification: each that would be a match is verified.
-    photograph, register = _horsewoman_and_look_alikes(sample_store, 3 * VERIFIED_CANDIDATES)
+    photograph, register = _horsewoman_and_look_alikes(sample_store, LOOK_ALIKES)
     report = provcheck.check({"images": [photograph]}, [register])
-    assert len(report.candidates) == 3 * VERIFIED_CANDIDATES
+    assert len(report.candidates) == LOOK_ALIKES
     for candidate in report.candidates:
         evidence = next(e for e in candidate.evidence if e.field == "images")
         assert "not confirmed" in evidence.reason, candidate.record.record_id
@@ -473,14 +477,14 @@ def test_record_photographs_not_verified_in_several_rounds_are_said_once(
 ) -> None:
     # Look-alikes by hash are verified a few at a time: what could not be verified in each
     # round is one line for the register, with the count of all rounds, not a line per round.
-    photograph, register = _horsewoman_and_look_alikes(sample_store, 3 * VERIFIED_CANDIDATES)
+    photograph, register = _horsewoman_and_look_alikes(sample_store, LOOK_ALIKES)
 
     class Broken(_Unplugged, type(register)):  # type: ignore[misc]
         pass
 
     report = provcheck.check({"images": [photograph]}, [Broken(path=str(sample_store))])
     (warning,) = [w for w in report.outcomes[0].warnings if "could not be verified" in w]
-    assert warning.startswith(f"{3 * VERIFIED_CANDIDATES} record photograph(s) could not")
+    assert warning.startswith(f"{LOOK_ALIKES} record photograph(s) could not")
 
 
 def test_a_damaged_features_record_is_refused() -> None:
