@@ -37,6 +37,16 @@ def test_a_detail_of_a_stored_image_collects_the_most_votes() -> None:
         assert votes and votes[0][0] == 100 + number, (path.name, votes)
 
 
+def test_the_tables_looked_up_on_several_threads_give_the_votes_of_one() -> None:
+    index = _index()
+    for path in IMAGES[:3]:
+        query = _a_detail_of(path)
+        alone = index.weighted_votes(query, limit=8, min_votes=1, threads=1)
+        assert len(alone) > 1
+        for threads in (2, 3, 64):
+            assert index.weighted_votes(query, limit=8, min_votes=1, threads=threads) == alone
+
+
 def test_a_patch_seen_again_through_a_camera_is_found_in_a_large_register() -> None:
     """A close photograph's patches differ from the register's by 25-40 of 256 bits (blur,
     noise, another angle). With keys as long as 10,000 images' (22 bits), a third of them must

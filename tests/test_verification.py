@@ -19,6 +19,7 @@ from provcheck.engine.checking import DEFAULT_LIMIT
 from provcheck.engine.photographs import VERIFIED_CANDIDATES
 from provcheck.images.verification import (
     _index_order,
+    _nearest_two,
     features_from_bytes,
     features_of_bytes,
     features_to_bytes,
@@ -89,6 +90,14 @@ def test_a_new_photograph_is_confirmed_by_geometry() -> None:
     match = match_geometry(ours, theirs)
     assert match.confirmed, match
     assert match.coverage > 0.5
+
+
+def test_each_feature_s_nearest_two_are_a_brute_force_matcher_s() -> None:
+    query = local_features(photographed(HORSEWOMAN))
+    record = local_features(Image.open(HORSEWOMAN))
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, record.descriptors, k=2)
+    expected = [(p[0].trainIdx, p[0].distance, p[1].trainIdx, p[1].distance) for p in pairs]
+    assert _nearest_two(query, record).tolist() == [list(map(float, row)) for row in expected]
 
 
 def test_another_painting_is_not_confirmed() -> None:

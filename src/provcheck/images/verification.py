@@ -584,11 +584,15 @@ def matches_at_each_scale(
 def _nearest_two(query: LocalFeatures, record: LocalFeatures) -> np.ndarray:
     """For each of the query's features, the record's nearest two: their numbers and Hamming
     distances (N x 4: first, its distance, second, its distance)."""
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, record.descriptors, k=2)
-    return np.array(
-        [(p[0].trainIdx, p[0].distance, p[1].trainIdx, p[1].distance) for p in pairs],
-        dtype=np.float64,
-    ).reshape(-1, 4)
+    # What a brute-force matcher's knnMatch computes, as arrays: not a Python object per match
+    # (a tenth of a verification's time went to reading them).
+    distances, numbers = cv2.batchDistance(
+        query.descriptors, record.descriptors, cv2.CV_32S, normType=cv2.NORM_HAMMING, K=2
+    )
+    nearest = np.empty((len(query.descriptors), 4), dtype=np.float64)
+    nearest[:, 0::2] = numbers
+    nearest[:, 1::2] = distances
+    return nearest
 
 
 def _nearer_two(one: np.ndarray, other: np.ndarray) -> np.ndarray:
