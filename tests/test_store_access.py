@@ -4,15 +4,16 @@ and otherwise named for what it is: never "not a provcheck store", never an inte
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from sample_registries import ListedRegistry
 
 from provcheck import InputError
 from provcheck.cli import main
-from provcheck.store import refreshing, sqlite_file
+from provcheck.store import mirroring, refreshing, sqlite_file
 from provcheck.store.sqlite import LocalStore
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -256,3 +257,50 @@ def test_refreshing_stopped_by_another_programs_write_says_what_was_kept(
     assert code == 2 and "the store is busy" in err and len(err.strip().splitlines()) == 1
     assert "the 3 images gone through before it are kept" in err
     assert "run the same command again to continue" in err
+
+
+class WrittenToMidway(ListedRegistry):
+    """A register of five records, mirrored two to a batch; as its fourth is listed, another
+    program starts a write to the store (its path in `store`)."""
+
+    listing: ClassVar[list[dict[str, Any]]] = [
+        {"description": {"title": f"Object {number}"}} for number in range(5)
+    ]
+    store: ClassVar[Path]
+    writers: ClassVar[list[sqlite3.Connection]] = []
+
+    async def iter_records(self, *, since: Any = None) -> Any:
+        number = 0
+        async for record in super().iter_records(since=since):
+            number += 1
+            if number == 4:
+                other = sqlite3.connect(type(self).store, isolation_level=None)
+                other.execute("BEGIN IMMEDIATE")
+                type(self).writers.append(other)
+            yield record
+
+
+def test_a_mirror_stopped_by_another_programs_write_says_what_was_kept(
+    store_path: Path,
+    short_wait: None,
+    entry_points: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The records written before the store turned busy are kept; the mirror says so and to run
+    it again, as it does for a register that failed half-way, not only that the store is busy."""
+    entry_points(listed="test_store_access:WrittenToMidway")
+    monkeypatch.setattr(mirroring, "BATCH", 2)
+    monkeypatch.setattr(WrittenToMidway, "store", store_path, raising=False)
+    try:
+        code, _, err = run(capsys, "mirror", "listed", "--store", str(store_path))
+    finally:
+        for other in WrittenToMidway.writers:
+            other.execute("ROLLBACK")
+            other.close()
+        WrittenToMidway.writers.clear()
+    assert code == 2 and "the store is busy" in err and len(err.strip().splitlines()) == 1
+    assert "the 2 records written before it are kept" in err
+    assert "run the same command again to continue" in err
+    with LocalStore(store_path) as store:
+        assert store.count("listed") == 2

@@ -15,7 +15,7 @@ from provcheck.cli.common import (
     store_location,
 )
 from provcheck.cli.exit_codes import EXIT_INCOMPLETE
-from provcheck.errors import RegistryError
+from provcheck.errors import InputError, RegistryError
 from provcheck.registers.discovery import open_registry
 from provcheck.reports.terminal import printable
 from provcheck.store.mirroring import MirrorSummary, mirror
@@ -56,8 +56,10 @@ def _command_mirror(args: argparse.Namespace) -> int:
         task = bar.add_task(f"Mirroring {args.name}", total=None, note="")
 
         started = time.monotonic()
+        written = [0]  # records in batches written: kept whatever stops the rest
 
         def show(summary: MirrorSummary) -> None:
+            written[0] = summary.added + summary.updated
             rate = summary.fetched / max(1e-6, time.monotonic() - started)
             note = (
                 f"{rate:,.0f} records/s; images: {summary.images_fetched:,} fetched, "
@@ -83,6 +85,13 @@ def _command_mirror(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INCOMPLETE
+        except InputError as error:  # the store busy, or gone: the batches written stay
+            if not written[0]:
+                raise
+            raise InputError(
+                f"{error}; the {written[0]:,} records written before it are kept: run the same "
+                "command again to continue"
+            ) from None
         location = store.location
     kind = "full" if summary.full else "incremental"
     print(
