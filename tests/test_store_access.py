@@ -95,6 +95,18 @@ def test_writing_to_a_store_another_program_is_writing_says_it_is_busy(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_upgrading_a_store_already_up_to_date_waits_on_no_other_programs_write(
+    store_path: Path,
+    short_wait: None,
+    another_program_writing: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nothing to change: nothing is written, so another program's write (or a store this user
+    may only read) does not stop `store upgrade` from saying the store is up to date."""
+    code, out, err = run(capsys, "store", "upgrade", "--store", str(store_path))
+    assert code == 0 and "up to date" in out, err
+
+
 def test_a_store_that_cannot_be_written_is_read_and_a_write_is_refused_in_one_line(
     store_path: Path, read_only: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -289,9 +289,10 @@ def upgrade_store_file(path: Path) -> tuple[int, int]:
         found = _stored_version(db)
         if found > SCHEMA_VERSION:
             refuse_other_version(found, str(path))
-        with sqlite_transaction(db):
-            if found < 2:
-                _upgrade_to_2(db)
+        if found < SCHEMA_VERSION:  # else nothing to write: no other program's write waited on
+            with sqlite_transaction(db):
+                if _stored_version(db) < 2:  # read again under the lock: not upgraded twice
+                    _upgrade_to_2(db)
         return found, SCHEMA_VERSION
     except sqlite3.DatabaseError as error:
         raise _store_problem(path, error) from None
