@@ -135,6 +135,22 @@ def progress() -> Progress:
 
 
 @contextlib.contextmanager
+def said_what_is_kept(done: list[int], what: str) -> Iterator[None]:
+    """Long work that keeps each batch as it goes, stopped by an `InputError` (the store busy,
+    or gone) once `done[0]` of `what` are written: the error says they are kept, and to run the
+    command again, as an interruption does."""
+    try:
+        yield
+    except InputError as error:
+        if not done[0]:
+            raise
+        raise InputError(
+            f"{error}; the {done[0]:,} {what} before it are kept: run the same command again "
+            "to continue"
+        ) from None
+
+
+@contextlib.contextmanager
 def searching(what: str) -> Iterator[None]:
     """A spinner on a terminal while registers are searched: a register whose staff answer
     later may keep the check waiting for up to its deadline."""

@@ -14,6 +14,7 @@ from provcheck.cli.common import (
     add_command,
     existing_store,
     progress,
+    said_what_is_kept,
     signing_key,
     store_location,
 )
@@ -485,15 +486,8 @@ def _command_local_refresh_features(args: argparse.Namespace) -> int:
             kept[0] = done
             bar.update(task, completed=done, total=total)
 
-        try:
+        with said_what_is_kept(kept, "images gone through"):
             summary = refresh_features(store, progress=shown)
-        except InputError as error:  # the store busy, or gone: what was written stays
-            if not kept[0]:
-                raise
-            raise InputError(
-                f"{error}; the {kept[0]:,} images gone through before it are kept: run the same "
-                "command again to continue"
-            ) from None
         location = store.location
     for problem in summary.unreadable[:10]:  # the first few: a damaged store may have many
         print(printable(f"not described again: {problem}"), file=sys.stderr)

@@ -12,10 +12,11 @@ from provcheck.cli.common import (
     Commands,
     add_command,
     progress,
+    said_what_is_kept,
     store_location,
 )
 from provcheck.cli.exit_codes import EXIT_INCOMPLETE
-from provcheck.errors import InputError, RegistryError
+from provcheck.errors import RegistryError
 from provcheck.registers.discovery import open_registry
 from provcheck.reports.terminal import printable
 from provcheck.store.mirroring import MirrorSummary, mirror
@@ -74,7 +75,8 @@ def _command_mirror(args: argparse.Namespace) -> int:
                 )
 
         try:
-            summary = asyncio.run(run())
+            with said_what_is_kept(written, "records written"):
+                summary = asyncio.run(run())
         except RegistryError as error:
             kept = store.count(args.name)
             print(
@@ -85,13 +87,6 @@ def _command_mirror(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_INCOMPLETE
-        except InputError as error:  # the store busy, or gone: the batches written stay
-            if not written[0]:
-                raise
-            raise InputError(
-                f"{error}; the {written[0]:,} records written before it are kept: run the same "
-                "command again to continue"
-            ) from None
         location = store.location
     kind = "full" if summary.full else "incremental"
     print(
