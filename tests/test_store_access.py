@@ -43,6 +43,23 @@ def store_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 
 
 @pytest.fixture
+def another_program_starts_writing(store_path: Path) -> Iterator[Callable[[], None]]:
+    """Call it to have another program begin a write to the store (in the middle of a command,
+    say); the write is rolled back after the test."""
+    writers: list[sqlite3.Connection] = []
+
+    def start() -> None:
+        other = sqlite3.connect(store_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        writers.append(other)
+
+    yield start
+    for other in writers:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+@pytest.fixture
 def another_program_writing(store_path: Path) -> Iterator[None]:
     """Another program in the middle of a write to the store (an import in another terminal)."""
     other = sqlite3.connect(store_path, isolation_level=None)
@@ -236,6 +253,7 @@ def test_refreshing_a_store_describes_images_outside_its_transactions(
 def test_refreshing_stopped_by_another_programs_write_says_what_was_kept(
     store_path: Path,
     short_wait: None,
+    another_program_starts_writing: Callable[[], None],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -248,24 +266,16 @@ def test_refreshing_stopped_by_another_programs_write_says_what_was_kept(
             store.replace_image_features(digest, kept.strongest())
     monkeypatch.setattr(refreshing, "_BATCH", 3)
     describe = refreshing.local_features
-    writers: list[sqlite3.Connection] = []
     described: list[int] = []
 
     def described_then_another_program_writes(*args: Any, **kwargs: Any) -> Any:
         described.append(1)
         if len(described) == 4:  # as the second batch is described, another program writes
-            other = sqlite3.connect(store_path, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")
-            writers.append(other)
+            another_program_starts_writing()
         return describe(*args, **kwargs)
 
     monkeypatch.setattr(refreshing, "local_features", described_then_another_program_writes)
-    try:
-        code, _, err = run(capsys, "local", "refresh-features", "--store", str(store_path))
-    finally:
-        for other in writers:
-            other.execute("ROLLBACK")
-            other.close()
+    code, _, err = run(capsys, "local", "refresh-features", "--store", str(store_path))
     assert code == 2 and "the store is busy" in err and len(err.strip().splitlines()) == 1
     assert "the 3 images gone through before it are kept" in err
     assert "run the same command again to continue" in err
@@ -273,28 +283,26 @@ def test_refreshing_stopped_by_another_programs_write_says_what_was_kept(
 
 class WrittenToMidway(ListedRegistry):
     """A register of five records, mirrored two to a batch; as its fourth is listed, another
-    program starts a write to the store (its path in `store`)."""
+    program starts a write to the store (`midway`)."""
 
     listing: ClassVar[list[dict[str, Any]]] = [
         {"description": {"title": f"Object {number}"}} for number in range(5)
     ]
-    store: ClassVar[Path]
-    writers: ClassVar[list[sqlite3.Connection]] = []
+    midway: ClassVar[Callable[[], None]]
 
     async def iter_records(self, *, since: Any = None) -> Any:
         number = 0
         async for record in super().iter_records(since=since):
             number += 1
             if number == 4:
-                other = sqlite3.connect(type(self).store, isolation_level=None)
-                other.execute("BEGIN IMMEDIATE")
-                type(self).writers.append(other)
+                type(self).midway()
             yield record
 
 
 def test_a_mirror_stopped_by_another_programs_write_says_what_was_kept(
     store_path: Path,
     short_wait: None,
+    another_program_starts_writing: Callable[[], None],
     entry_points: Callable[..., None],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -303,14 +311,8 @@ def test_a_mirror_stopped_by_another_programs_write_says_what_was_kept(
     it again, as it does for a register that failed half-way, not only that the store is busy."""
     entry_points(listed="test_store_access:WrittenToMidway")
     monkeypatch.setattr(mirroring, "BATCH", 2)
-    monkeypatch.setattr(WrittenToMidway, "store", store_path, raising=False)
-    try:
-        code, _, err = run(capsys, "mirror", "listed", "--store", str(store_path))
-    finally:
-        for other in WrittenToMidway.writers:
-            other.execute("ROLLBACK")
-            other.close()
-        WrittenToMidway.writers.clear()
+    monkeypatch.setattr(WrittenToMidway, "midway", another_program_starts_writing, raising=False)
+    code, _, err = run(capsys, "mirror", "listed", "--store", str(store_path))
     assert code == 2 and "the store is busy" in err and len(err.strip().splitlines()) == 1
     assert "the 2 records written before it are kept" in err
     assert "run the same command again to continue" in err

@@ -107,9 +107,10 @@ def existing_store(args: argparse.Namespace) -> str | Path:
     not there is an `InputError` (a mistyped path would otherwise become a new, empty store)."""
     location = store_location(args)
     if not store_exists(location):
-        if folder := a_folder_for_a_store(location):
-            raise InputError(folder)
-        raise InputError(f"{location}: no store there; `provcheck local import FILE` makes one")
+        raise InputError(
+            a_folder_for_a_store(location)
+            or f"{location}: no store there; `provcheck local import FILE` makes one"
+        )
     return location
 
 

@@ -510,20 +510,15 @@ def query_readings(ref: ImageRef, *, mirrored: bool = False) -> list[list[LocalF
     if whole is None:
         return []
     large = max(whole.width, whole.height) >= _HALVED_FROM
-    readings = []
-    for descreened in (False, True):
-        first = features_for(ref, mirrored=mirrored, descreened=True) if descreened else whole
-        if first is None or (descreened and not len(first.descriptors)):
-            continue  # no screen's dots to merge
+    readings = [[whole, features_for(ref, mirrored=mirrored, halved=True) if large else None]]
+    screened = features_for(ref, mirrored=mirrored, descreened=True)
+    if screened is not None and len(screened.descriptors):  # a screen's dots to merge
         halved = (
-            features_for(ref, mirrored=mirrored, halved=True, descreened=descreened)
-            if large
-            else None
+            features_for(ref, mirrored=mirrored, halved=True, descreened=True) if large else None
         )
-        reading = [f for f in (first, halved) if f is not None and len(f.descriptors)]
-        if reading:
-            readings.append(reading)
-    return readings
+        readings.append([screened, halved])
+    kept = [[f for f in reading if f is not None and len(f.descriptors)] for reading in readings]
+    return [reading for reading in kept if reading]
 
 
 def retrieval_descriptors(ref: ImageRef) -> list[np.ndarray]:
