@@ -83,6 +83,21 @@ def test_a_csv_field_over_the_modules_default_is_read_and_past_the_limit_refused
     assert err.startswith(f"provcheck: error: {path}:3: field too long") and err.count("\n") == 1
 
 
+def test_a_quote_never_closed_is_refused_not_read_as_one_long_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read leniently, a quote opened and never closed takes every later row into its field:
+    three objects would be checked as two, the last a "title" holding the rest of the file."""
+    path = tmp_path / "catalogue.csv"
+    path.write_text('title,maker\nVase,Gallé\n"Lamp,Tiffany\nClock,Breguet\n', encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{path}:3: a quote opened on this line is never"):
+        read_catalogue(path)
+    assert main(["batch", str(path), "--registry", "local", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"provcheck: error: {path}:3: a quote opened") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_second_batch_into_the_same_folder_stops_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

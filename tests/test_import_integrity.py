@@ -120,6 +120,16 @@ def test_a_field_past_the_limit_is_one_clear_line(
     assert err.startswith(f"provcheck: error: {path}:3: field too long") and err.count("\n") == 1
 
 
+def test_a_quote_never_closed_is_one_clear_line_and_nothing_is_imported(
+    store: LocalStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "ours.csv"
+    path.write_text('Inv,Name\nA,short\nB,"unclosed\nC,third\n', encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{path}:3: a quote opened on this line is never"):
+        import_file(store, path, mapping=load_mapping(str(numbering_mapping(tmp_path))))
+    assert store.count() == 0
+
+
 @contextmanager
 def interrupted_as_the_commit_ends(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Ctrl-C delivered the moment COMMIT returns (as SIGINT during the commit is)."""

@@ -134,7 +134,28 @@ def read_csv(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str
                 "shorten it or split it, or check that the file's quotes are balanced"
             ) from None
         raise InputError(f"{path}:{start}: not readable as CSV ({error})") from None
+    unclosed = _unclosed_quote(text)
+    if unclosed is not None:
+        raise InputError(
+            f"{path}:{unclosed}: a quote opened on this line is never closed, so every later "
+            'row would be read into one field; close it, or double it ("") to keep it in the text'
+        )
     return header, rows
+
+
+def _unclosed_quote(text: str) -> int | None:
+    """The line of the row whose quoted field runs to the end of `text`, else None. Read
+    leniently (the csv module's default), a quote that is never closed takes every later row
+    into its field; only a strict reading says so."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as error:
+        # Other quoting a strict reading refuses ('"a"b') the lenient one reads as it stands.
+        return start if "unexpected end of data" in str(error) else None
+    return None
 
 
 class IdRule(BaseModel):
