@@ -57,9 +57,11 @@ def _tamper(store: LocalStore, sql: str, *parameters: object) -> None:
 
 def test_one_changed_byte_is_found_and_the_entry_named(store: LocalStore, tmp_path: Path) -> None:
     case_id = filled(store, tmp_path)
+    # The note's words only: a bare '1906' may also stand in the entry's hashes and timestamp.
     _tamper(
         store,
-        "UPDATE case_entries SET entry_json = replace(entry_json, '1906', '1907') WHERE sequence = 3",
+        "UPDATE case_entries SET entry_json = replace(entry_json, 'provenance from 1906', "
+        "'provenance from 1907') WHERE sequence = 3",
     )
     verification = CaseFile(store).verify(case_id)
     assert not verification.ok
@@ -119,7 +121,8 @@ def test_the_case_commands_from_opening_to_the_dossier(
 
     with sqlite3.connect(private_store) as connection:
         connection.execute(
-            "UPDATE case_entries SET entry_json = replace(entry_json, '1933', '1934') WHERE sequence = 3"
+            "UPDATE case_entries SET entry_json = replace(entry_json, 'the 1933-1945', "
+            "'the 1934-1945') WHERE sequence = 3"
         )
     capsys.readouterr()
     assert main(["case", "verify", case_id]) == 1
